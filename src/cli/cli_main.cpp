@@ -1,0 +1,41 @@
+#include "cli/cli_main.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/exit_codes.h"
+
+namespace imgsync::cli {
+
+namespace {
+
+constexpr const char* kExamples = R"(Examples:
+  imgsync put photo.jpg s3://my-bucket/raw/photo.jpg
+  imgsync sync ./out --to s3://my-bucket/survey
+  imgsync meta IMG_0001.jpg --json
+
+Credentials and endpoint follow the AWS conventions: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_SESSION_TOKEN, AWS_PROFILE (~/.aws/credentials, ~/.aws/config), AWS_REGION, AWS_ENDPOINT_URL.
+Exit codes: 0 done, 1 some items failed, 2 usage/configuration error, 3 destination unusable.)";
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  CLI::App app{"imgsync: turn folders of images into a verified, searchable archive on S3"};
+  app.footer(kExamples);
+  app.set_version_flag("--version", fmt::format("imgsync {}", IMGSYNC_VERSION));
+  app.require_subcommand(0, 1);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (app.get_subcommands().empty()) {
+    fmt::print("{}", app.help());
+    return kExitOk;
+  }
+  return kExitOk;
+}
+
+}  // namespace imgsync::cli
