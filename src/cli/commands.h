@@ -1,0 +1,15 @@
+// Every subcommand registers itself on the root CLI11 app through one add_*_command function.
+// The callback of a subcommand runs the command and stores its exit code in `exit_code`
+// (see cli/exit_codes.h). Commands do no work of their own: they call into app/ and the modules.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace imgsync::cli {
+
+void add_put_command(CLI::App& app, int& exit_code);
+void add_ls_command(CLI::App& app, int& exit_code);
+void add_mb_command(CLI::App& app, int& exit_code);
+void add_meta_command(CLI::App& app, int& exit_code);
+
+}  // namespace imgsync::cli
