@@ -1,8 +1,9 @@
 #include "cli/cli_main.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
+#include "cli/commands.h"
 #include "cli/exit_codes.h"
 
 namespace imgsync::cli {
@@ -25,6 +26,11 @@ int run(int argc, char** argv) {
   app.footer(kExamples);
   app.set_version_flag("--version", fmt::format("imgsync {}", IMGSYNC_VERSION));
   app.require_subcommand(0, 1);
+  int exit_code = kExitOk;
+  add_put_command(app, exit_code);
+  add_ls_command(app, exit_code);
+  add_mb_command(app, exit_code);
+  add_meta_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -35,7 +41,7 @@ int run(int argc, char** argv) {
     fmt::print("{}", app.help());
     return kExitOk;
   }
-  return kExitOk;
+  return exit_code;
 }
 
 }  // namespace imgsync::cli

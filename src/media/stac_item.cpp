@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "media/image_metadata.h"
 #include "media/naming.h"
 #include "media/object_keys.h"
 
@@ -220,25 +221,27 @@ Result<json> make_asset(const std::string& item_key, const AssetInfo& asset, con
 }  // namespace
 
 const char* stac_capture_time_source(CaptureTimeSource source) {
-  switch (source) {
-    case CaptureTimeSource::kExifDateTimeOriginal:
-      return "exif:DateTimeOriginal";
-    case CaptureTimeSource::kExifCreateDate:
-      return "exif:CreateDate";
-    case CaptureTimeSource::kXmpDateTimeOriginal:
-      return "xmp:DateTimeOriginal";
-    case CaptureTimeSource::kXmpCreateDate:
-      return "xmp:CreateDate";
-    case CaptureTimeSource::kSidecar:
-      return "sidecar";
-    case CaptureTimeSource::kFileModificationTime:
-      return "file:mtime";
-  }
-  return "unknown";
+  return to_string(source);
 }
 
 std::string format_utc_timestamp(std::chrono::sys_seconds time) {
   return format_instant(std::chrono::time_point_cast<std::chrono::milliseconds>(time), false);
+}
+
+Status add_stac_asset(nlohmann::json& item, const std::string& item_key, const std::string& slot,
+                      const AssetInfo& asset) {
+  const char* title = slot == "raw"         ? "Original capture"
+                      : slot == "enhanced"  ? "Processed image"
+                      : slot == "thumbnail" ? "Thumbnail"
+                                            : nullptr;
+  if (title == nullptr) {
+    return make_error(ErrorCategory::kInvalidInput, "unknown asset slot \"" + slot + "\"");
+  }
+  auto entry = make_asset(item_key, asset, title, slot == "thumbnail" ? "thumbnail" : "data");
+  if (!entry.ok()) return entry.take_error();
+  item["assets"][slot] = std::move(*entry);
+  item["stac_extensions"] = json::array({kFileExtensionSchema});
+  return {};
 }
 
 Result<nlohmann::json> build_stac_item(const CaptureRecord& record) {

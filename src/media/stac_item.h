@@ -58,6 +58,11 @@ struct CaptureRecord {
 // time, an asset without a 64-hex sha256.
 Result<nlohmann::json> build_stac_item(const CaptureRecord& record);
 
+// Adds (or replaces) one asset of an existing Item: slot "raw", "enhanced" or "thumbnail". For an
+// asset that arrives after the Item was built from another file of the same capture.
+Status add_stac_asset(nlohmann::json& item, const std::string& item_key, const std::string& slot,
+                      const AssetInfo& asset);
+
 // Identifiers written as imgsync:captured_at_source; stable, part of the Item format.
 const char* stac_capture_time_source(CaptureTimeSource source);
 

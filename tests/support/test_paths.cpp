@@ -8,9 +8,15 @@
 
 namespace imgsync::testing {
 
-std::filesystem::path corpus_dir() { return IMGSYNC_CORPUS_DIR; }
-std::filesystem::path source_dir() { return IMGSYNC_SOURCE_DIR; }
-std::filesystem::path binary_dir() { return IMGSYNC_BINARY_DIR; }
+std::filesystem::path corpus_dir() {
+  return IMGSYNC_CORPUS_DIR;
+}
+std::filesystem::path source_dir() {
+  return IMGSYNC_SOURCE_DIR;
+}
+std::filesystem::path binary_dir() {
+  return IMGSYNC_BINARY_DIR;
+}
 
 ScratchDir::ScratchDir(const std::string& label) {
   std::string pattern = (std::filesystem::temp_directory_path() / (label + "-XXXXXX")).string();
@@ -32,6 +38,7 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 void write_file(const std::filesystem::path& path, const std::string& bytes) {
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) throw std::runtime_error("cannot write " + path.string());
   out << bytes;

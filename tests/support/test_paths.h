@@ -6,9 +6,9 @@
 
 namespace imgsync::testing {
 
-std::filesystem::path corpus_dir();   // ../shared/corpus beside the repository
-std::filesystem::path source_dir();   // the repository root
-std::filesystem::path binary_dir();   // the build directory
+std::filesystem::path corpus_dir();  // ../shared/corpus beside the repository
+std::filesystem::path source_dir();  // the repository root
+std::filesystem::path binary_dir();  // the build directory
 
 // A fresh, empty directory under the system temp dir, removed by the destructor.
 class ScratchDir {
@@ -23,7 +23,7 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
-// Whole file as bytes.
+// Whole file as bytes. write_file creates missing parent directories.
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& bytes);
 

@@ -1,0 +1,98 @@
+#include "app/source_scanner.h"
+
+#include <fnmatch.h>
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace imgsync::app {
+
+bool is_temporary_name(const std::string& name) {
+  if (name.empty() || name.front() == '.' || name.back() == '~') return true;
+  for (const char* suffix :
+       {".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".swp", ".filepart"}) {
+    const std::size_t length = std::strlen(suffix);
+    if (name.size() > length && strcasecmp(name.c_str() + name.size() - length, suffix) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool matches_globs(const std::string& name, const config::SourceFolder& source) {
+  const auto& include = source.include.empty() ? config::default_image_globs() : source.include;
+  auto matches = [&name](const std::string& pattern) {
+    return ::fnmatch(pattern.c_str(), name.c_str(), FNM_CASEFOLD) == 0;
+  };
+  return std::any_of(include.begin(), include.end(), matches) &&
+         std::none_of(source.exclude.begin(), source.exclude.end(), matches);
+}
+
+Result<catalog::FileStat> stat_file(const std::filesystem::path& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    return make_error(ErrorCategory::kLocalIo,
+                      fmt::format("cannot stat {}: {}", path.string(), std::strerror(errno)));
+  }
+  if (!S_ISREG(info.st_mode)) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      fmt::format("{} is not a regular file", path.string()));
+  }
+  catalog::FileStat stat;
+  stat.size = static_cast<std::uint64_t>(info.st_size);
+  stat.mtime_ns =
+      static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000LL + info.st_mtim.tv_nsec;
+  stat.inode = static_cast<std::uint64_t>(info.st_ino);
+  return stat;
+}
+
+Result<std::vector<ScannedFile>> scan_sources(
+    const std::vector<config::SourceFolder>& sources,
+    const std::function<void(const std::filesystem::path&, const std::string&)>& skipped) {
+  std::vector<ScannedFile> files;
+  for (const auto& source : sources) {
+    std::error_code error;
+    const auto root = std::filesystem::absolute(source.path, error).lexically_normal();
+    if (!std::filesystem::is_directory(root, error)) {
+      return make_error(ErrorCategory::kInvalidInput,
+                        fmt::format("source folder {} does not exist or is not a folder; check "
+                                    "the path (in imgsync.toml [[source]] or on the command line)",
+                                    source.path.string()));
+    }
+    std::filesystem::recursive_directory_iterator walker(
+        root, std::filesystem::directory_options::skip_permission_denied, error);
+    if (error) {
+      return make_error(ErrorCategory::kLocalIo, fmt::format("cannot read source folder {}: {}",
+                                                             root.string(), error.message()));
+    }
+    for (auto it = walker; it != std::filesystem::recursive_directory_iterator();) {
+      const auto& entry = *it;
+      const std::string name = entry.path().filename().string();
+      if (entry.is_directory(error)) {
+        if (name.front() == '.') it.disable_recursion_pending();  // .imgsync, .git, .thumbnails
+      } else if (!is_temporary_name(name) && matches_globs(name, source)) {
+        auto stat = stat_file(entry.path());
+        if (stat.ok()) {
+          files.push_back(
+              {entry.path(), root, entry.path().lexically_relative(root), source.kind, *stat});
+        } else if (skipped) {
+          skipped(entry.path(), stat.error().message);
+        }
+      }
+      it.increment(error);
+      if (error) {
+        if (skipped) skipped(entry.path(), error.message());
+        error.clear();
+      }
+    }
+  }
+  std::sort(files.begin(), files.end(),
+            [](const ScannedFile& a, const ScannedFile& b) { return a.path < b.path; });
+  return files;
+}
+
+}  // namespace imgsync::app

@@ -1,0 +1,36 @@
+// Finds the image files under the configured source folders: recursive, include/exclude globs
+// matched case-insensitively on the file name, temporary files of common tools and dot-files
+// skipped, stat taken once.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "catalog/journal_store.h"
+#include "config/app_config.h"
+#include "util/result.h"
+
+namespace imgsync::app {
+
+struct ScannedFile {
+  std::filesystem::path path;      // absolute
+  std::filesystem::path source;    // the source folder (absolute)
+  std::filesystem::path relative;  // path relative to source
+  config::SourceKind kind = config::SourceKind::kEnhanced;
+  catalog::FileStat stat;
+};
+
+// Names that are never images to upload: dot-files, partial downloads, editor backups, temp files.
+bool is_temporary_name(const std::string& file_name);
+bool matches_globs(const std::string& file_name, const config::SourceFolder& source);
+Result<catalog::FileStat> stat_file(const std::filesystem::path& path);
+
+// Scans every source. A missing or unreadable source folder is an error naming it; unreadable
+// entries inside are reported to `skipped` and the scan goes on.
+Result<std::vector<ScannedFile>> scan_sources(
+    const std::vector<config::SourceFolder>& sources,
+    const std::function<void(const std::filesystem::path&, const std::string&)>& skipped = {});
+
+}  // namespace imgsync::app

@@ -1,0 +1,173 @@
+#include "catalog/sqlite_database.h"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+namespace imgsync::catalog {
+
+Error sqlite_error(sqlite3* database, int code, std::string_view what) {
+  const char* detail = database != nullptr ? sqlite3_errmsg(database) : sqlite3_errstr(code);
+  const int primary = code & 0xFF;
+  ErrorCategory category = ErrorCategory::kLocalIo;
+  std::string advice;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    category = ErrorCategory::kRetryable;
+    advice = "; another imgsync process holds the journal: wait for it or stop it";
+  } else if (primary == SQLITE_FULL) {
+    advice = "; the disk holding the state directory is full: free space and run again";
+  } else if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+    category = ErrorCategory::kFatal;
+    advice =
+        "; the journal is damaged: move it aside, then 'imgsync sync' rebuilds it "
+        "(already uploaded files are recognised by their checksums)";
+  }
+  return make_error(category, fmt::format("{}: {}{}", what, detail, advice));
+}
+
+Statement::~Statement() {
+  if (statement_ != nullptr) sqlite3_finalize(statement_);
+}
+
+Statement::Statement(Statement&& other) noexcept
+    : database_(std::exchange(other.database_, nullptr)),
+      statement_(std::exchange(other.statement_, nullptr)) {}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    if (statement_ != nullptr) sqlite3_finalize(statement_);
+    database_ = std::exchange(other.database_, nullptr);
+    statement_ = std::exchange(other.statement_, nullptr);
+  }
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+  sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()),
+                    SQLITE_TRANSIENT);
+  return *this;
+}
+Statement& Statement::bind(int index, std::int64_t value) {
+  sqlite3_bind_int64(statement_, index, value);
+  return *this;
+}
+Statement& Statement::bind(int index, double value) {
+  sqlite3_bind_double(statement_, index, value);
+  return *this;
+}
+Statement& Statement::bind_null(int index) {
+  sqlite3_bind_null(statement_, index);
+  return *this;
+}
+Statement& Statement::bind_optional(int index, const std::optional<std::string>& text) {
+  return text ? bind(index, *text) : bind_null(index);
+}
+
+Result<bool> Statement::step() {
+  const int code = sqlite3_step(statement_);
+  if (code == SQLITE_ROW) return true;
+  if (code == SQLITE_DONE) return false;
+  return sqlite_error(database_, code, "journal query failed");
+}
+
+Status Statement::run() {
+  auto stepped = step();
+  reset();
+  if (!stepped.ok()) return stepped.take_error();
+  return {};
+}
+
+void Statement::reset() {
+  sqlite3_reset(statement_);
+  sqlite3_clear_bindings(statement_);
+}
+
+std::string Statement::text(int column) const {
+  const auto* value = sqlite3_column_text(statement_, column);
+  if (value == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(value),
+                     static_cast<std::size_t>(sqlite3_column_bytes(statement_, column)));
+}
+std::int64_t Statement::integer(int column) const {
+  return sqlite3_column_int64(statement_, column);
+}
+double Statement::real(int column) const {
+  return sqlite3_column_double(statement_, column);
+}
+bool Statement::is_null(int column) const {
+  return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+}
+
+Result<Database> Database::open(const std::filesystem::path& file) {
+  Database database;
+  database.file_ = file;
+  const int code =
+      sqlite3_open_v2(file.c_str(), &database.database_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (code != SQLITE_OK) {
+    return sqlite_error(database.database_, code, fmt::format("cannot open {}", file.string()));
+  }
+  sqlite3_busy_timeout(database.database_, 10000);
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
+    if (Status ok = database.execute(pragma); !ok.ok()) return ok.error();
+  }
+  return database;
+}
+
+Database::Database(Database&& other) noexcept
+    : database_(std::exchange(other.database_, nullptr)), file_(std::move(other.file_)) {}
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    if (database_ != nullptr) sqlite3_close_v2(database_);
+    database_ = std::exchange(other.database_, nullptr);
+    file_ = std::move(other.file_);
+  }
+  return *this;
+}
+
+Database::~Database() {
+  if (database_ != nullptr) sqlite3_close_v2(database_);
+}
+
+Status Database::execute(const std::string& sql) {
+  char* message = nullptr;
+  const int code = sqlite3_exec(database_, sql.c_str(), nullptr, nullptr, &message);
+  if (code != SQLITE_OK) {
+    sqlite3_free(message);
+    return sqlite_error(database_, code,
+                        fmt::format("journal statement failed ({})", sql.substr(0, 60)));
+  }
+  return {};
+}
+
+Result<Statement> Database::prepare(std::string_view sql) {
+  sqlite3_stmt* statement = nullptr;
+  const int code = sqlite3_prepare_v3(database_, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &statement, nullptr);
+  if (code != SQLITE_OK) return sqlite_error(database_, code, "journal statement is invalid");
+  return Statement(database_, statement);
+}
+
+std::int64_t Database::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(database_);
+}
+int Database::changes() const {
+  return sqlite3_changes(database_);
+}
+
+Database::Transaction::Transaction(Database& database) : database_(database) {
+  begun_ = database_.execute("BEGIN IMMEDIATE");
+}
+
+Database::Transaction::~Transaction() {
+  if (!done_ && begun_.ok()) (void)database_.execute("ROLLBACK");
+}
+
+Status Database::Transaction::commit() {
+  done_ = true;
+  return database_.execute("COMMIT");
+}
+
+}  // namespace imgsync::catalog

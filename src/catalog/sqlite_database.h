@@ -1,0 +1,88 @@
+// RAII over SQLite: a connection and prepared statements, with errors as values.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "util/result.h"
+
+namespace imgsync::catalog {
+
+class Statement {
+ public:
+  Statement() = default;
+  Statement(sqlite3* database, sqlite3_stmt* statement)
+      : database_(database), statement_(statement) {}
+  ~Statement();
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Parameters are 1-based, as in SQLite.
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, double value);
+  Statement& bind_null(int index);
+  Statement& bind_optional(int index, const std::optional<std::string>& text);
+
+  // Advance: true when a row is available, false when done; Error on failure.
+  Result<bool> step();
+  // Run to completion (INSERT/UPDATE/DELETE).
+  Status run();
+  void reset();
+
+  std::string text(int column) const;
+  std::int64_t integer(int column) const;
+  double real(int column) const;
+  bool is_null(int column) const;
+
+ private:
+  sqlite3* database_ = nullptr;
+  sqlite3_stmt* statement_ = nullptr;
+};
+
+class Database {
+ public:
+  // Opens (creating when missing) with WAL journaling, foreign keys on, and a busy timeout so
+  // concurrent imgsync processes (sync while watch runs, enqueue) wait instead of failing.
+  static Result<Database> open(const std::filesystem::path& file);
+  Database() = default;
+  Database(Database&&) noexcept;
+  Database& operator=(Database&&) noexcept;
+  ~Database();
+
+  Status execute(const std::string& sql);
+  Result<Statement> prepare(std::string_view sql);
+  std::int64_t last_insert_rowid() const;
+  int changes() const;
+  sqlite3* handle() const { return database_; }
+
+  // BEGIN IMMEDIATE ... COMMIT; rolled back by the destructor unless committed.
+  class Transaction {
+   public:
+    explicit Transaction(Database& database);
+    ~Transaction();
+    Status commit();
+    const Status& begun() const { return begun_; }
+
+   private:
+    Database& database_;
+    Status begun_;
+    bool done_ = false;
+  };
+
+ private:
+  sqlite3* database_ = nullptr;
+  std::filesystem::path file_;
+};
+
+Error sqlite_error(sqlite3* database, int code, std::string_view what);
+
+}  // namespace imgsync::catalog

@@ -1,0 +1,43 @@
+#include "cli/s3_flags.h"
+
+#include <fmt/format.h>
+
+#include "config/environment.h"
+
+namespace imgsync::cli {
+
+void add_s3_flags(CLI::App& command, S3Flags& flags) {
+  const char* group = "S3 connection (default: the AWS environment and ~/.aws)";
+  command.add_option("--profile", flags.profile, "AWS profile from ~/.aws/config")->group(group);
+  command.add_option("--region", flags.region, "region, e.g. eu-west-1")->group(group);
+  command
+      .add_option("--endpoint-url", flags.endpoint_url,
+                  "S3-compatible endpoint, e.g. http://127.0.0.1:9000")
+      ->group(group);
+  command.add_option("--addressing-style", flags.addressing_style, "auto, path or virtual")
+      ->check(CLI::IsMember({"auto", "path", "virtual"}))
+      ->group(group);
+  command.add_option("--ca-bundle", flags.ca_bundle, "CA certificates file for HTTPS")
+      ->group(group);
+  command
+      .add_flag("--no-verify-ssl", flags.no_verify_ssl,
+                "do not verify TLS certificates (insecure; for test endpoints only)")
+      ->group(group);
+}
+
+Result<config::S3Settings> resolve_s3_flags(const S3Flags& flags) {
+  config::S3Overrides overrides;
+  overrides.profile = flags.profile;
+  overrides.region = flags.region;
+  overrides.endpoint_url = flags.endpoint_url;
+  overrides.ca_bundle = flags.ca_bundle;
+  if (flags.addressing_style == "path") overrides.addressing_style = config::AddressingStyle::kPath;
+  if (flags.addressing_style == "virtual") {
+    overrides.addressing_style = config::AddressingStyle::kVirtual;
+  }
+  if (flags.addressing_style == "auto") overrides.addressing_style = config::AddressingStyle::kAuto;
+  if (flags.no_verify_ssl) overrides.verify_tls = false;
+  return config::resolve_s3_settings(config::Environment::from_process(), overrides);
+}
+
+}  // namespace imgsync::cli

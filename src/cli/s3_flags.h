@@ -1,0 +1,23 @@
+// The flags every command that talks to S3 shares: --profile, --region, --endpoint-url,
+// --addressing-style, --ca-bundle, --no-verify-ssl. They override the AWS environment and files.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "config/aws_settings.h"
+#include "util/result.h"
+
+namespace imgsync::cli {
+
+struct S3Flags {
+  std::string profile, region, endpoint_url, ca_bundle, addressing_style;
+  bool no_verify_ssl = false;
+};
+
+void add_s3_flags(CLI::App& command, S3Flags& flags);
+// Resolves the flags against the process environment and ~/.aws.
+Result<config::S3Settings> resolve_s3_flags(const S3Flags& flags);
+
+}  // namespace imgsync::cli

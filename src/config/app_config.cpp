@@ -1,0 +1,291 @@
+#include "config/app_config.h"
+
+#include <fmt/format.h>
+
+#include <toml++/toml.h>
+#include <set>
+
+#include "util/byte_size.h"
+
+namespace imgsync::config {
+
+const char* to_string(SourceKind kind) {
+  return kind == SourceKind::kRaw ? "raw" : "enhanced";
+}
+
+const std::vector<std::string>& default_image_globs() {
+  static const std::vector<std::string> globs = {
+      "*.jpg", "*.jpeg", "*.png", "*.tif", "*.tiff", "*.webp", "*.heic", "*.heif",
+      "*.hif", "*.avif", "*.jxl", "*.dng", "*.cr2",  "*.cr3",  "*.nef",  "*.arw",
+      "*.orf", "*.rw2",  "*.raf", "*.pef", "*.srw",  "*.jp2",  "*.gif",  "*.bmp"};
+  return globs;
+}
+
+namespace {
+
+// Collects the first problem with its location.
+class Reader {
+ public:
+  explicit Reader(std::filesystem::path file) : file_(std::move(file)) {}
+
+  Error error_at(const toml::node& node, const std::string& key, const std::string& problem) const {
+    return make_error(
+        ErrorCategory::kInvalidInput,
+        fmt::format("{}:{}: {}: {}", file_.string(), node.source().begin.line, key, problem));
+  }
+
+  Status check_keys(const toml::table& table, const std::string& section,
+                    const std::set<std::string>& allowed) const {
+    for (const auto& [key, node] : table) {
+      if (!allowed.contains(std::string(key.str()))) {
+        std::string known;
+        for (const auto& name : allowed) known += (known.empty() ? "" : ", ") + name;
+        return error_at(node, section + std::string(key.str()),
+                        fmt::format("unknown key; the keys here are: {}", known));
+      }
+    }
+    return {};
+  }
+
+  Result<std::string> string_at(const toml::table& table, const char* key,
+                                const std::string& section) const {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return std::string();
+    if (!node->is_string()) return error_at(*node, section + key, "must be a string in quotes");
+    return std::string(node->as_string()->get());
+  }
+
+  Result<std::vector<std::string>> strings_at(const toml::table& table, const char* key,
+                                              const std::string& section) const {
+    std::vector<std::string> values;
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return values;
+    const toml::array* array = node->as_array();
+    if (array == nullptr)
+      return error_at(*node, section + key, R"(must be a list, e.g. ["*.jpg"])");
+    for (const auto& element : *array) {
+      if (!element.is_string())
+        return error_at(element, section + key, "list items must be strings");
+      values.emplace_back(element.as_string()->get());
+    }
+    return values;
+  }
+
+  Result<std::optional<std::uint64_t>> size_at(const toml::table& table, const char* key,
+                                               const std::string& section) const {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return std::optional<std::uint64_t>();
+    if (node->is_integer() && node->as_integer()->get() > 0) {
+      return std::optional<std::uint64_t>(static_cast<std::uint64_t>(node->as_integer()->get()));
+    }
+    if (node->is_string()) {
+      auto size = parse_byte_size(node->as_string()->get());
+      if (!size.ok()) return error_at(*node, section + key, size.error().message);
+      return std::optional<std::uint64_t>(*size);
+    }
+    return error_at(*node, section + key, R"(must be a size such as "16MiB" or a number of bytes)");
+  }
+
+  std::filesystem::path resolve(const std::string& path) const {
+    std::filesystem::path value(path);
+    return value.is_absolute() ? value : file_.parent_path() / value;
+  }
+
+ private:
+  std::filesystem::path file_;
+};
+
+Status read_upload(const Reader& reader, const toml::table& table, UploadSettings& upload) {
+  const std::string section = "upload.";
+  if (Status ok = reader.check_keys(
+          table, section,
+          {"jobs", "part_size", "multipart_threshold", "storage_class", "sse", "sse_kms_key_id"});
+      !ok.ok()) {
+    return ok;
+  }
+  if (const toml::node* jobs = table.get("jobs")) {
+    if (!jobs->is_integer() || jobs->as_integer()->get() < 1 || jobs->as_integer()->get() > 256) {
+      return reader.error_at(*jobs, section + "jobs", "must be a whole number from 1 to 256");
+    }
+    upload.jobs = static_cast<int>(jobs->as_integer()->get());
+  }
+  auto part_size = reader.size_at(table, "part_size", section);
+  if (!part_size.ok()) return part_size.take_error();
+  if (*part_size) {
+    constexpr std::uint64_t kMin = 5ULL << 20, kMax = 5ULL << 30;
+    if (**part_size < kMin || **part_size > kMax) {
+      return reader.error_at(*table.get("part_size"), section + "part_size",
+                             "must be between 5MiB and 5GiB (the S3 limits for a part)");
+    }
+    upload.part_size = *part_size;
+  }
+  auto threshold = reader.size_at(table, "multipart_threshold", section);
+  if (!threshold.ok()) return threshold.take_error();
+  if (*threshold) {
+    if (**threshold < (5ULL << 20)) {
+      return reader.error_at(*table.get("multipart_threshold"), section + "multipart_threshold",
+                             "must be at least 5MiB (the smallest part S3 accepts)");
+    }
+    upload.multipart_threshold = **threshold;
+  }
+  auto storage_class = reader.string_at(table, "storage_class", section);
+  if (!storage_class.ok()) return storage_class.take_error();
+  upload.storage_class = *storage_class;
+  auto sse = reader.string_at(table, "sse", section);
+  if (!sse.ok()) return sse.take_error();
+  if (!sse->empty() && *sse != "AES256" && *sse != "aws:kms") {
+    return reader.error_at(*table.get("sse"), section + "sse", R"(must be "AES256" or "aws:kms")");
+  }
+  upload.server_side_encryption = *sse;
+  auto kms_key = reader.string_at(table, "sse_kms_key_id", section);
+  if (!kms_key.ok()) return kms_key.take_error();
+  upload.sse_kms_key_id = *kms_key;
+  if (!kms_key->empty() && *sse != "aws:kms") {
+    return reader.error_at(*table.get("sse_kms_key_id"), section + "sse_kms_key_id",
+                           R"(needs sse = "aws:kms")");
+  }
+  return {};
+}
+
+Status read_s3(const Reader& reader, const toml::table& table, S3Overrides& s3) {
+  const std::string section = "s3.";
+  if (Status ok = reader.check_keys(
+          table, section,
+          {"profile", "region", "endpoint_url", "addressing_style", "ca_bundle", "verify_tls"});
+      !ok.ok()) {
+    return ok;
+  }
+  for (auto [key, target] :
+       {std::pair{"profile", &s3.profile}, std::pair{"region", &s3.region},
+        std::pair{"endpoint_url", &s3.endpoint_url}, std::pair{"ca_bundle", &s3.ca_bundle}}) {
+    auto value = reader.string_at(table, key, section);
+    if (!value.ok()) return value.take_error();
+    *target = *value;
+  }
+  if (!s3.ca_bundle.empty()) s3.ca_bundle = reader.resolve(s3.ca_bundle).string();
+  auto style = reader.string_at(table, "addressing_style", section);
+  if (!style.ok()) return style.take_error();
+  if (*style == "path")
+    s3.addressing_style = AddressingStyle::kPath;
+  else if (*style == "virtual")
+    s3.addressing_style = AddressingStyle::kVirtual;
+  else if (*style == "auto")
+    s3.addressing_style = AddressingStyle::kAuto;
+  else if (!style->empty()) {
+    return reader.error_at(*table.get("addressing_style"), section + "addressing_style",
+                           R"(must be "auto", "path" or "virtual")");
+  }
+  if (const toml::node* verify = table.get("verify_tls")) {
+    if (!verify->is_boolean())
+      return reader.error_at(*verify, section + "verify_tls", "must be true or false");
+    s3.verify_tls = verify->as_boolean()->get();
+  }
+  return {};
+}
+
+Result<SourceFolder> read_source(const Reader& reader, const toml::table& table) {
+  const std::string section = "source.";
+  if (Status ok = reader.check_keys(table, section, {"path", "kind", "include", "exclude"});
+      !ok.ok()) {
+    return ok.error();
+  }
+  SourceFolder source;
+  auto path = reader.string_at(table, "path", section);
+  if (!path.ok()) return path.take_error();
+  if (path->empty()) {
+    return reader.error_at(table, "[[source]]", R"(needs a path, e.g. path = "out/enhanced")");
+  }
+  source.path = reader.resolve(*path);
+  auto kind = reader.string_at(table, "kind", section);
+  if (!kind.ok()) return kind.take_error();
+  if (*kind == "raw")
+    source.kind = SourceKind::kRaw;
+  else if (*kind == "enhanced" || kind->empty())
+    source.kind = SourceKind::kEnhanced;
+  else
+    return reader.error_at(*table.get("kind"), section + "kind", R"(must be "raw" or "enhanced")");
+  auto include = reader.strings_at(table, "include", section);
+  if (!include.ok()) return include.take_error();
+  source.include = *include;
+  auto exclude = reader.strings_at(table, "exclude", section);
+  if (!exclude.ok()) return exclude.take_error();
+  source.exclude = *exclude;
+  return source;
+}
+
+}  // namespace
+
+Result<AppConfig> load_app_config(const std::filesystem::path& file) {
+  toml::table root;
+  try {
+    root = toml::parse_file(file.string());
+  } catch (const toml::parse_error& error) {
+    if (!std::filesystem::exists(file)) {
+      return make_error(ErrorCategory::kInvalidInput,
+                        fmt::format("config file {} does not exist", file.string()));
+    }
+    return make_error(
+        ErrorCategory::kInvalidInput,
+        fmt::format("{}:{}:{}: not valid TOML: {}", file.string(), error.source().begin.line,
+                    error.source().begin.column, error.description()));
+  }
+  Reader reader(file);
+  AppConfig config;
+  config.config_file = file;
+  config.state_dir = file.parent_path() / ".imgsync";
+  if (Status ok = reader.check_keys(
+          root, "",
+          {"destination", "project", "name_template", "state_dir", "source", "upload", "s3"});
+      !ok.ok()) {
+    return ok.error();
+  }
+  auto destination = reader.string_at(root, "destination", "");
+  if (!destination.ok()) return destination.take_error();
+  if (!destination->empty()) {
+    auto uri = parse_s3_uri(*destination);
+    if (!uri.ok())
+      return reader.error_at(*root.get("destination"), "destination", uri.error().message);
+    config.destination = *uri;
+  }
+  auto project = reader.string_at(root, "project", "");
+  if (!project.ok()) return project.take_error();
+  if (!project->empty()) config.project = *project;
+  auto name_template = reader.string_at(root, "name_template", "");
+  if (!name_template.ok()) return name_template.take_error();
+  config.name_template = *name_template;
+  auto state_dir = reader.string_at(root, "state_dir", "");
+  if (!state_dir.ok()) return state_dir.take_error();
+  if (!state_dir->empty()) config.state_dir = reader.resolve(*state_dir);
+
+  if (const toml::node* sources = root.get("source")) {
+    const toml::array* array = sources->as_array();
+    if (array == nullptr || !array->is_array_of_tables()) {
+      return reader.error_at(*sources, "source", "write each folder as a [[source]] table");
+    }
+    for (const auto& element : *array) {
+      auto source = read_source(reader, *element.as_table());
+      if (!source.ok()) return source.take_error();
+      config.sources.push_back(std::move(*source));
+    }
+  }
+  if (const toml::node* upload = root.get("upload")) {
+    if (!upload->is_table()) return reader.error_at(*upload, "upload", "must be an [upload] table");
+    if (Status ok = read_upload(reader, *upload->as_table(), config.upload); !ok.ok())
+      return ok.error();
+  }
+  if (const toml::node* s3 = root.get("s3")) {
+    if (!s3->is_table()) return reader.error_at(*s3, "s3", "must be an [s3] table");
+    if (Status ok = read_s3(reader, *s3->as_table(), config.s3); !ok.ok()) return ok.error();
+  }
+  return config;
+}
+
+Result<AppConfig> load_app_config_from_directory(const std::filesystem::path& directory) {
+  const auto file = directory / "imgsync.toml";
+  std::error_code error;
+  if (std::filesystem::exists(file, error)) return load_app_config(file);
+  AppConfig config;
+  return config;
+}
+
+}  // namespace imgsync::config

@@ -1,0 +1,73 @@
+// imgsync.toml: what to upload, where, and how. Every key can be overridden by a flag (cli/).
+//
+//   destination = "s3://bucket/prefix"
+//   project = "survey"
+//   name_template = "{project}_{slug}_{date:%Y%m%d}"
+//   state_dir = ".imgsync"                 # default: .imgsync next to this file
+//   [[source]]
+//   path = "out/raw"                       # relative to this file
+//   kind = "raw"                           # raw | enhanced
+//   include = ["*.jpg", "*.cr3"]           # default: common image extensions
+//   exclude = ["*_tmp.*"]
+//   [upload]
+//   jobs = 16
+//   part_size = "16MiB"                    # default: chosen per file, under 10,000 parts
+//   multipart_threshold = "64MiB"
+//   storage_class = "STANDARD_IA"
+//   sse = "AES256"                         # or "aws:kms" with sse_kms_key_id
+//   [s3]
+//   profile, region, endpoint_url, addressing_style, ca_bundle, verify_tls
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/aws_settings.h"
+#include "config/s3_uri.h"
+#include "util/result.h"
+
+namespace imgsync::config {
+
+enum class SourceKind { kRaw, kEnhanced };
+const char* to_string(SourceKind kind);
+
+struct SourceFolder {
+  std::filesystem::path path;
+  SourceKind kind = SourceKind::kEnhanced;
+  std::vector<std::string>
+      include;  // glob patterns on the file name; empty = default_image_globs()
+  std::vector<std::string> exclude;
+};
+
+const std::vector<std::string>& default_image_globs();
+
+struct UploadSettings {
+  int jobs = 16;
+  std::optional<std::uint64_t> part_size;  // nullopt: chosen per file
+  std::uint64_t multipart_threshold = 64ULL * 1024 * 1024;
+  std::string storage_class;
+  std::string server_side_encryption;  // "", "AES256", "aws:kms"
+  std::string sse_kms_key_id;
+};
+
+struct AppConfig {
+  std::filesystem::path config_file;  // empty: no file was read
+  std::optional<S3Uri> destination;
+  std::string project = "imgsync";
+  std::string name_template;  // empty: the default template
+  std::filesystem::path state_dir;
+  std::vector<SourceFolder> sources;
+  UploadSettings upload;
+  S3Overrides s3;
+};
+
+// Reads and validates a file. Unknown keys, wrong types and bad values are kInvalidInput errors
+// that name the file, the line and the key, and say what is expected.
+Result<AppConfig> load_app_config(const std::filesystem::path& file);
+// imgsync.toml in `directory` if it exists, else defaults (config_file empty).
+Result<AppConfig> load_app_config_from_directory(const std::filesystem::path& directory);
+
+}  // namespace imgsync::config

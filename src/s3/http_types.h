@@ -1,0 +1,47 @@
+// Plain HTTP request/response values exchanged between the S3 client and the HTTP engine.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace imgsync::s3 {
+
+struct HttpHeader {
+  std::string name;
+  std::string value;
+};
+
+// A byte range of a local file used as a request body, streamed without loading it in memory.
+struct FileRange {
+  std::filesystem::path path;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;  // fully encoded
+  std::vector<HttpHeader> headers;
+  std::string body;                                  // used when body_file is empty
+  std::optional<FileRange> body_file;                // streamed from disk
+  std::optional<std::filesystem::path> download_to;  // write a 2xx response body here
+  bool head = false;                                 // HEAD: no response body expected
+
+  std::uint64_t body_size() const { return body_file ? body_file->length : body.size(); }
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::vector<HttpHeader> headers;  // names as received
+  std::string body;                 // empty when written to download_to
+
+  // Case-insensitive header lookup; empty when absent.
+  std::string header(std::string_view name) const;
+  bool success() const { return status >= 200 && status < 300; }
+};
+
+}  // namespace imgsync::s3

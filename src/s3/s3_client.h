@@ -1,0 +1,125 @@
+// The S3 API over libcurl: signed requests, connection reuse, bounded concurrency, retries.
+// Every operation has a synchronous form; send_async() is the building block for pipelines
+// that keep many transfers in flight on one HttpEngine (transfer/).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/aws_settings.h"
+#include "s3/http_engine.h"
+#include "s3/retry_policy.h"
+#include "s3/s3_types.h"
+#include "util/result.h"
+
+namespace imgsync::s3 {
+
+struct S3ClientOptions {
+  HttpEngineOptions http;
+  RetryOptions retry;
+  // Sign the payload's SHA-256 (always true over plain HTTP); UNSIGNED-PAYLOAD saves the hash on
+  // HTTPS where TLS protects integrity and Content-MD5 still guards each body.
+  bool sign_payload = true;
+};
+
+// One S3 request before signing.
+struct S3Request {
+  std::string operation;  // "PutObject": for messages and logs
+  std::string method = "GET";
+  std::string bucket;                                      // empty: service-level request
+  std::string key;                                         // decoded
+  std::vector<std::pair<std::string, std::string>> query;  // decoded
+  std::vector<HttpHeader> headers;
+  Body body;
+  std::optional<std::filesystem::path> download_to;
+};
+
+class S3Client {
+ public:
+  explicit S3Client(config::S3Settings settings, S3ClientOptions options = {});
+  ~S3Client();
+  S3Client(const S3Client&) = delete;
+  S3Client& operator=(const S3Client&) = delete;
+
+  const config::S3Settings& settings() const { return settings_; }
+  HttpEngine& engine() { return *engine_; }
+
+  // Sign, send, retry per the RetryPolicy; a non-2xx response becomes an Error.
+  void send_async(S3Request request, std::function<void(Result<HttpResponse>)> done);
+  Result<HttpResponse> send(S3Request request);
+
+  // Objects.
+  Result<PutObjectResult> put_object(PutObjectRequest request);
+  Result<GetObjectResult> get_object(const GetObjectRequest& request);
+  Result<ObjectInfo> head_object(const std::string& bucket, const std::string& key);
+  Status delete_object(const std::string& bucket, const std::string& key);
+  Result<DeleteObjectsResult> delete_objects(const std::string& bucket,
+                                             const std::vector<std::string>& keys);
+  Result<ListObjectsPage> list_objects_v2(const ListObjectsRequest& request);
+  // Every object under a prefix, following continuation tokens.
+  Result<std::vector<ObjectSummary>> list_all_objects(const std::string& bucket,
+                                                      const std::string& prefix);
+  Result<PutObjectResult> copy_object(const std::string& source_bucket,
+                                      const std::string& source_key, const std::string& bucket,
+                                      const std::string& key,
+                                      const std::optional<ObjectAttributes>& replace = {});
+  Result<std::map<std::string, std::string>> get_object_tagging(const std::string& bucket,
+                                                                const std::string& key);
+  Result<std::string> presign_get(const std::string& bucket, const std::string& key,
+                                  std::chrono::seconds expires);
+
+  // Multipart uploads.
+  Result<std::string> create_multipart_upload(const std::string& bucket, const std::string& key,
+                                              const ObjectAttributes& attributes);
+  Result<std::string> upload_part(const std::string& bucket, const std::string& key,
+                                  const std::string& upload_id, int part_number, Body body);
+  Result<PutObjectResult> complete_multipart_upload(const std::string& bucket,
+                                                    const std::string& key,
+                                                    const std::string& upload_id,
+                                                    const std::vector<CompletedPart>& parts);
+  Status abort_multipart_upload(const std::string& bucket, const std::string& key,
+                                const std::string& upload_id);
+  Result<std::vector<PartInfo>> list_parts(const std::string& bucket, const std::string& key,
+                                           const std::string& upload_id);
+  Result<std::vector<MultipartUploadInfo>> list_multipart_uploads(const std::string& bucket,
+                                                                  const std::string& prefix = "");
+
+  // Buckets and their configuration.
+  Status create_bucket(const std::string& bucket);
+  Status head_bucket(const std::string& bucket);
+  Status delete_bucket(const std::string& bucket);
+  Status put_bucket_policy(const std::string& bucket, const std::string& policy_json);
+  Result<std::string> get_bucket_policy(const std::string& bucket);
+  Status delete_bucket_policy(const std::string& bucket);
+  Status put_public_access_block(const std::string& bucket, const PublicAccessBlock& block);
+  Result<PublicAccessBlock> get_public_access_block(const std::string& bucket);
+  Status put_bucket_lifecycle(const std::string& bucket, const std::vector<LifecycleRule>& rules);
+  Result<std::vector<LifecycleRule>> get_bucket_lifecycle(const std::string& bucket);
+  Status put_bucket_cors(const std::string& bucket, const std::vector<CorsRule>& rules);
+  Result<std::vector<CorsRule>> get_bucket_cors(const std::string& bucket);
+  Status put_bucket_versioning(const std::string& bucket, bool enabled);
+  Result<std::string> get_bucket_versioning(
+      const std::string& bucket);  // "Enabled", "Suspended", ""
+
+  // The server's clock minus ours, learnt from a RequestTimeTooSkewed answer.
+  std::chrono::seconds clock_offset() const { return clock_offset_; }
+  // Start from a known offset (e.g. remembered from an earlier run); corrected again on skew.
+  void set_clock_offset(std::chrono::seconds offset) { clock_offset_ = offset; }
+
+ private:
+  struct Attempt;
+  void dispatch(std::shared_ptr<Attempt> attempt);
+  Result<HttpRequest> build_http_request(const S3Request& request);
+  std::string target_of(const S3Request& request) const;
+
+  config::S3Settings settings_;
+  S3ClientOptions options_;
+  std::unique_ptr<HttpEngine> engine_;
+  RetryPolicy retry_policy_;
+  std::chrono::seconds clock_offset_{0};
+};
+
+}  // namespace imgsync::s3

@@ -1,0 +1,276 @@
+#include "transfer/object_upload.h"
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <memory>
+
+#include "s3/s3_object_headers.h"
+#include "s3/s3_xml.h"
+
+namespace imgsync::transfer {
+
+std::uint64_t choose_part_size(std::uint64_t file_size, std::uint64_t configured) {
+  constexpr std::uint64_t kMiB = 1ULL << 20;
+  constexpr std::uint64_t kMaxParts = 10000;
+  std::uint64_t part = configured != 0 ? configured : 8 * kMiB;
+  if (part < 5 * kMiB) part = 5 * kMiB;
+  if ((file_size + part - 1) / part > kMaxParts) {
+    part = ((file_size + kMaxParts - 1) / kMaxParts + kMiB - 1) / kMiB * kMiB;
+  }
+  return part;
+}
+
+std::string multipart_etag(const std::vector<Md5Digest>& part_md5s) {
+  Md5 combined;
+  for (const auto& digest : part_md5s) combined.update(digest.data(), digest.size());
+  return fmt::format("{}-{}", to_hex(combined.finish()), part_md5s.size());
+}
+
+namespace {
+
+Error local_change(const UploadJob& job) {
+  return make_error(ErrorCategory::kLocalIo,
+                    fmt::format("{} changed while it was being uploaded; it is uploaded again "
+                                "once it stops changing",
+                                job.path.string()));
+}
+
+bool unchanged_since_hashed(const UploadJob& job) {
+  struct stat info {};
+  if (::stat(job.path.c_str(), &info) != 0) return false;
+  const std::int64_t mtime_ns =
+      static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000LL + info.st_mtim.tv_nsec;
+  return static_cast<std::uint64_t>(info.st_size) == job.size && mtime_ns == job.mtime_ns;
+}
+
+// One upload in progress; kept alive by the callbacks that refer to it.
+class Upload : public std::enable_shared_from_this<Upload> {
+ public:
+  Upload(TaskQueue& queue, s3::S3Client& client, UploadJob job, UploadCallbacks callbacks,
+         UploadStats* stats)
+      : queue_(queue),
+        client_(client),
+        job_(std::move(job)),
+        callbacks_(std::move(callbacks)),
+        stats_(stats) {}
+
+  void start() {
+    if (job_.size < job_.multipart_threshold) {
+      put_single();
+      return;
+    }
+    part_size_ = choose_part_size(job_.size, job_.part_size);
+    part_count_ = static_cast<int>((job_.size + part_size_ - 1) / part_size_);
+    part_md5s_.resize(static_cast<std::size_t>(part_count_));
+    if (!job_.resume_upload_id.empty()) {
+      resume();
+    } else {
+      create();
+    }
+  }
+
+ private:
+  s3::S3Request request(const char* operation, const char* method) const {
+    s3::S3Request request;
+    request.operation = operation;
+    request.method = method;
+    request.bucket = job_.bucket;
+    request.key = job_.key;
+    return request;
+  }
+
+  void finish(Result<s3::PutObjectResult> result) {
+    if (finished_) return;
+    finished_ = true;
+    callbacks_.done(std::move(result));
+  }
+
+  void put_single() {
+    auto self = shared_from_this();
+    queue_.push([self](TaskQueue::Finished finished) {
+      s3::S3Request put = self->request("PutObject", "PUT");
+      put.headers = s3::object_attribute_headers(self->job_.attributes);
+      if (self->job_.if_none_match) put.headers.push_back({"If-None-Match", "*"});
+      put.body = s3::Body::from_file({self->job_.path, 0, self->job_.size});
+      put.body.digests = self->job_.digests;
+      self->client_.send_async(std::move(put), [self, finished](Result<s3::HttpResponse> response) {
+        finished();
+        if (!response.ok()) return self->finish(response.take_error());
+        const std::string etag = s3::xml::strip_quotes(response->header("ETag"));
+        if (!self->etag_matches(etag, to_hex(self->job_.digests.md5))) return;
+        self->finish(s3::PutObjectResult{etag, response->header("x-amz-version-id")});
+      });
+    });
+  }
+
+  // SSE-KMS objects have ETags that are not MD5s; everything else must match.
+  bool etag_matches(const std::string& etag, const std::string& expected) {
+    if (job_.attributes.server_side_encryption == "aws:kms" || etag == expected) return true;
+    Error error = make_error(ErrorCategory::kIntegrity,
+                             fmt::format("s3://{}/{}: the server's ETag {} does not match the "
+                                         "local data ({}); it will be uploaded again",
+                                         job_.bucket, job_.key, etag, expected));
+    finish(std::move(error));
+    return false;
+  }
+
+  void create() {
+    auto self = shared_from_this();
+    queue_.push_urgent([self](TaskQueue::Finished finished) {
+      s3::S3Request create = self->request("CreateMultipartUpload", "POST");
+      create.query = {{"uploads", ""}};
+      create.headers = s3::object_attribute_headers(self->job_.attributes);
+      self->client_.send_async(
+          std::move(create), [self, finished](Result<s3::HttpResponse> response) {
+            finished();
+            if (!response.ok()) return self->finish(response.take_error());
+            auto upload_id = s3::xml::parse_initiate_multipart(response->body);
+            if (!upload_id.ok()) return self->finish(upload_id.take_error());
+            self->upload_id_ = *upload_id;
+            if (self->callbacks_.upload_created)
+              self->callbacks_.upload_created(self->upload_id_, self->part_size_);
+            self->schedule_parts({});
+          });
+    });
+  }
+
+  // Continue an upload: the server's parts are reused when their ETag equals the MD5 of the
+  // same local range; a vanished upload starts over.
+  void resume() {
+    auto self = shared_from_this();
+    upload_id_ = job_.resume_upload_id;
+    queue_.push_urgent([self](TaskQueue::Finished finished) {
+      s3::S3Request list = self->request("ListParts", "GET");
+      list.query = {{"uploadId", self->upload_id_}, {"max-parts", "10000"}};
+      self->client_.send_async(
+          std::move(list), [self, finished](Result<s3::HttpResponse> response) {
+            finished();
+            if (!response.ok()) {
+              if (response.error().category == ErrorCategory::kNotFound) {
+                spdlog::info("{}: the unfinished upload is gone from the server; starting over",
+                             self->job_.path.string());
+                return self->create();
+              }
+              return self->finish(response.take_error());
+            }
+            auto page = s3::xml::parse_list_parts(response->body);
+            if (!page.ok()) return self->finish(page.take_error());
+            std::map<int, s3::PartInfo> on_server;
+            for (const auto& part : page->parts) on_server[part.part_number] = part;
+            self->schedule_parts(on_server);
+          });
+    });
+  }
+
+  std::uint64_t part_length(int number) const {
+    const std::uint64_t offset = static_cast<std::uint64_t>(number - 1) * part_size_;
+    return std::min(part_size_, job_.size - offset);
+  }
+
+  void schedule_parts(const std::map<int, s3::PartInfo>& on_server) {
+    completed_.assign(static_cast<std::size_t>(part_count_), s3::CompletedPart{});
+    remaining_ = 0;
+    for (int number = 1; number <= part_count_; ++number) {
+      const std::uint64_t offset = static_cast<std::uint64_t>(number - 1) * part_size_;
+      auto found = on_server.find(number);
+      if (found != on_server.end() && found->second.size == part_length(number)) {
+        auto digests =
+            digest_file(job_.path.string(), offset, static_cast<std::int64_t>(part_length(number)));
+        if (!digests.ok()) return finish(digests.take_error());
+        if (to_hex(digests->md5) == found->second.etag) {
+          part_md5s_[static_cast<std::size_t>(number - 1)] = digests->md5;
+          completed_[static_cast<std::size_t>(number - 1)] = {number, found->second.etag};
+          if (stats_ != nullptr) ++stats_->parts_reused;
+          continue;
+        }
+      }
+      ++remaining_;
+      upload_part(number);
+    }
+    if (remaining_ == 0) complete();
+  }
+
+  void upload_part(int number) {
+    auto self = shared_from_this();
+    queue_.push_urgent([self, number](TaskQueue::Finished finished) {
+      if (self->finished_) return finished();  // an earlier part failed: stop sending
+      const std::uint64_t offset = static_cast<std::uint64_t>(number - 1) * self->part_size_;
+      const std::uint64_t length = self->part_length(number);
+      auto digests =
+          digest_file(self->job_.path.string(), offset, static_cast<std::int64_t>(length));
+      if (!digests.ok()) {
+        finished();
+        return self->finish(digests.take_error());
+      }
+      s3::S3Request part = self->request("UploadPart", "PUT");
+      part.query = {{"partNumber", std::to_string(number)}, {"uploadId", self->upload_id_}};
+      part.body = s3::Body::from_file({self->job_.path, offset, length});
+      part.body.digests = *digests;
+      const Md5Digest md5 = digests->md5;
+      self->client_.send_async(std::move(part), [self, finished, number, md5,
+                                                 length](Result<s3::HttpResponse> response) {
+        finished();
+        if (self->finished_) return;
+        if (!response.ok()) return self->finish(response.take_error());
+        const std::string etag = s3::xml::strip_quotes(response->header("ETag"));
+        if (etag != to_hex(md5)) {
+          return self->finish(
+              make_error(ErrorCategory::kIntegrity,
+                         fmt::format("part {} of {}: the server's ETag {} is not the part's MD5",
+                                     number, self->job_.path.string(), etag)));
+        }
+        self->part_md5s_[static_cast<std::size_t>(number - 1)] = md5;
+        self->completed_[static_cast<std::size_t>(number - 1)] = {number, etag};
+        if (self->stats_ != nullptr) ++self->stats_->parts_uploaded;
+        if (self->callbacks_.part_done) self->callbacks_.part_done({number, etag}, length);
+        if (--self->remaining_ == 0) self->complete();
+      });
+    });
+  }
+
+  void complete() {
+    if (!unchanged_since_hashed(job_)) return finish(local_change(job_));
+    auto self = shared_from_this();
+    queue_.push_urgent([self](TaskQueue::Finished finished) {
+      s3::S3Request complete = self->request("CompleteMultipartUpload", "POST");
+      complete.query = {{"uploadId", self->upload_id_}};
+      complete.headers = {{"Content-Type", "application/xml"}};
+      complete.body = s3::Body::from_string(s3::xml::complete_multipart_body(self->completed_));
+      self->client_.send_async(
+          std::move(complete), [self, finished](Result<s3::HttpResponse> response) {
+            finished();
+            if (!response.ok()) return self->finish(response.take_error());
+            auto etag = s3::xml::parse_etag_result(response->body, "CompleteMultipartUploadResult");
+            if (!etag.ok()) return self->finish(etag.take_error());
+            if (!self->etag_matches(*etag, multipart_etag(self->part_md5s_))) return;
+            self->finish(s3::PutObjectResult{*etag, response->header("x-amz-version-id")});
+          });
+    });
+  }
+
+  TaskQueue& queue_;
+  s3::S3Client& client_;
+  UploadJob job_;
+  UploadCallbacks callbacks_;
+  UploadStats* stats_;
+  std::string upload_id_;
+  std::uint64_t part_size_ = 0;
+  int part_count_ = 0;
+  int remaining_ = 0;
+  bool finished_ = false;
+  std::vector<Md5Digest> part_md5s_;
+  std::vector<s3::CompletedPart> completed_;
+};
+
+}  // namespace
+
+void start_upload(TaskQueue& queue, s3::S3Client& client, UploadJob job, UploadCallbacks callbacks,
+                  UploadStats* stats) {
+  std::make_shared<Upload>(queue, client, std::move(job), std::move(callbacks), stats)->start();
+}
+
+}  // namespace imgsync::transfer

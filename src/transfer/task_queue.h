@@ -1,0 +1,44 @@
+// Bounded concurrency on one HttpEngine. A task starts one asynchronous request and calls its
+// `finished` callback once; at most `limit` tasks run at a time. Requests are signed when they
+// start, so work waits here, unsigned, rather than in the engine. Urgent tasks (the next part or
+// the completion of an upload already under way) jump the queue so started work finishes first.
+#pragma once
+
+#include <deque>
+#include <functional>
+
+#include "s3/http_engine.h"
+
+namespace imgsync::transfer {
+
+class TaskQueue {
+ public:
+  using Finished = std::function<void()>;
+  using Task = std::function<void(Finished finished)>;
+  // Called whenever a slot is free and the queue is empty: push more work, or return false
+  // when there is none left.
+  using Refill = std::function<bool()>;
+
+  TaskQueue(s3::HttpEngine& engine, int limit);
+
+  void push(Task task);
+  void push_urgent(Task task);
+  void set_refill(Refill refill) { refill_ = std::move(refill); }
+  // Drive the engine until no task is queued or running and refill has nothing more.
+  void run();
+
+  int running() const { return running_; }
+  std::size_t queued() const { return queue_.size(); }
+
+ private:
+  void start_ready();
+
+  s3::HttpEngine& engine_;
+  int limit_;
+  int running_ = 0;
+  bool exhausted_ = false;
+  std::deque<Task> queue_;
+  Refill refill_;
+};
+
+}  // namespace imgsync::transfer

@@ -1,0 +1,109 @@
+#include "config/app_config.h"
+
+#include <gtest/gtest.h>
+
+#include "support/test_paths.h"
+
+namespace imgsync::config {
+namespace {
+
+Result<AppConfig> load(const testing::ScratchDir& dir, const std::string& text) {
+  testing::write_file(dir.path() / "imgsync.toml", text);
+  return load_app_config(dir.path() / "imgsync.toml");
+}
+
+TEST(AppConfig, ReadsEveryKey) {
+  testing::ScratchDir dir;
+  auto config = load(dir, R"(
+destination = "s3://survey-bucket/field/2026"
+project = "survey"
+name_template = "{project}_{slug}_{date:%Y%m%d}"
+[[source]]
+path = "out/raw"
+kind = "raw"
+include = ["*.cr3", "*.jpg"]
+[[source]]
+path = "/abs/enhanced"
+exclude = ["*_tmp.*"]
+[upload]
+jobs = 8
+part_size = "16MiB"
+multipart_threshold = "32MiB"
+storage_class = "STANDARD_IA"
+sse = "aws:kms"
+sse_kms_key_id = "alias/imgsync"
+[s3]
+profile = "field"
+endpoint_url = "http://127.0.0.1:9000"
+addressing_style = "path"
+verify_tls = false
+)");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->destination->bucket, "survey-bucket");
+  EXPECT_EQ(config->destination->key, "field/2026");
+  EXPECT_EQ(config->project, "survey");
+  EXPECT_EQ(config->state_dir, dir.path() / ".imgsync");
+  ASSERT_EQ(config->sources.size(), 2u);
+  EXPECT_EQ(config->sources[0].path, dir.path() / "out/raw");
+  EXPECT_EQ(config->sources[0].kind, SourceKind::kRaw);
+  EXPECT_EQ(config->sources[0].include, (std::vector<std::string>{"*.cr3", "*.jpg"}));
+  EXPECT_EQ(config->sources[1].path, "/abs/enhanced");
+  EXPECT_EQ(config->sources[1].kind, SourceKind::kEnhanced);
+  EXPECT_EQ(config->upload.jobs, 8);
+  EXPECT_EQ(config->upload.part_size, 16ull << 20);
+  EXPECT_EQ(config->upload.multipart_threshold, 32ull << 20);
+  EXPECT_EQ(config->upload.server_side_encryption, "aws:kms");
+  EXPECT_EQ(config->s3.profile, "field");
+  EXPECT_EQ(config->s3.addressing_style, AddressingStyle::kPath);
+  EXPECT_EQ(config->s3.verify_tls, false);
+}
+
+struct BadConfig {
+  const char* text;
+  const char* must_mention;
+};
+
+class AppConfigErrors : public ::testing::TestWithParam<BadConfig> {};
+
+TEST_P(AppConfigErrors, NameTheFileLineAndKey) {
+  testing::ScratchDir dir;
+  auto config = load(dir, GetParam().text);
+  ASSERT_FALSE(config.ok()) << GetParam().text;
+  EXPECT_EQ(config.error().category, ErrorCategory::kInvalidInput);
+  const std::string& message = config.error().message;
+  EXPECT_NE(message.find("imgsync.toml:"), std::string::npos) << message;
+  EXPECT_NE(message.find(GetParam().must_mention), std::string::npos) << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, AppConfigErrors,
+    ::testing::Values(BadConfig{"projcet = \"x\"\n", "projcet"},
+                      BadConfig{"\n\ndestination = \"http://b\"\n", ":3: destination"},
+                      BadConfig{"[upload]\njobs = 0\n", "upload.jobs"},
+                      BadConfig{"[upload]\njobs = \"many\"\n", "upload.jobs"},
+                      BadConfig{"[upload]\npart_size = \"1MiB\"\n", "5MiB"},
+                      BadConfig{"[upload]\npart_size = \"lots\"\n", "upload.part_size"},
+                      BadConfig{"[upload]\nsse = \"rot13\"\n", "upload.sse"},
+                      BadConfig{"[upload]\nsse_kms_key_id = \"k\"\n", "aws:kms"},
+                      BadConfig{"[s3]\naddressing_style = \"sideways\"\n", "s3.addressing_style"},
+                      BadConfig{"[s3]\nverify_tls = \"yes\"\n", "s3.verify_tls"},
+                      BadConfig{"[s3]\nendpont_url = \"x\"\n", "endpont_url"},
+                      BadConfig{"[[source]]\nkind = \"raw\"\n", "needs a path"},
+                      BadConfig{"[[source]]\npath = \"a\"\nkind = \"cooked\"\n", "source.kind"},
+                      BadConfig{"[[source]]\npath = \"a\"\ninclude = \"*.jpg\"\n",
+                                "source.include"},
+                      BadConfig{"destination = \n", "not valid TOML"}));
+
+TEST(AppConfig, MissingFileAndDirectoryDefaults) {
+  testing::ScratchDir dir;
+  auto missing = load_app_config(dir.path() / "nope.toml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("does not exist"), std::string::npos);
+  auto defaults = load_app_config_from_directory(dir.path());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->config_file.empty());
+  EXPECT_EQ(defaults->upload.jobs, 16);
+}
+
+}  // namespace
+}  // namespace imgsync::config

@@ -1,0 +1,116 @@
+// The S3 commands of the imgsync binary end to end: mb, put, ls against the real server, with
+// credentials and endpoint from the environment as a user would set them.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+#include "s3/s3_client.h"
+#include "support/run_process.h"
+#include "support/s3_server.h"
+#include "support/test_paths.h"
+#include "util/hashing.h"
+
+namespace imgsync::testing {
+namespace {
+
+class CliS3Test : public S3IntegrationTest {
+ protected:
+  std::map<std::string, std::string> env() const {
+    return {{"AWS_ACCESS_KEY_ID", server().access_key},
+            {"AWS_SECRET_ACCESS_KEY", server().secret_key},
+            {"AWS_ENDPOINT_URL", server().endpoint},
+            {"AWS_REGION", "us-east-1"},
+            {"HOME", home_.path().string()}};
+  }
+  const std::vector<std::string> unset_ = {"AWS_PROFILE", "AWS_SESSION_TOKEN",
+                                           "AWS_ENDPOINT_URL_S3", "AWS_CONFIG_FILE",
+                                           "AWS_SHARED_CREDENTIALS_FILE"};
+  ProcessResult imgsync(const std::vector<std::string>& arguments,
+                        std::map<std::string, std::string> extra = {}) {
+    auto environment = env();
+    for (auto& [name, value] : extra) environment[name] = value;
+    return run_process(imgsync_binary(), arguments, environment, unset_);
+  }
+  ScratchDir home_{"imgsync-cli-home"};
+};
+
+TEST_F(CliS3Test, PutThenLsShowsTheObjectWithItsChecksum) {
+  const auto sample = source_dir() / "samples";
+  std::filesystem::path image;
+  for (const auto& entry : std::filesystem::directory_iterator(sample)) {
+    if (entry.path().extension() == ".jpg") image = entry.path();
+  }
+  ASSERT_FALSE(image.empty());
+  auto put = imgsync({"put", image.string(), "s3://" + bucket() + "/raw/"});
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  const std::string sha = to_hex(sha256(read_file(image)));
+  EXPECT_NE(put.out.find(sha), std::string::npos) << put.out;
+
+  const std::string key = "raw/" + image.filename().string();
+  auto head = client().head_object(bucket(), key);
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->metadata["imgsync-sha256"], sha);
+  EXPECT_EQ(head->content_type, "image/jpeg");
+  EXPECT_EQ(head->size, std::filesystem::file_size(image));
+
+  auto ls = imgsync({"ls", "--json", "s3://" + bucket() + "/raw/"});
+  ASSERT_EQ(ls.exit_code, 0) << ls.err;
+  std::istringstream lines(ls.out);
+  std::string line;
+  int count = 0;
+  while (std::getline(lines, line)) {
+    auto object = nlohmann::json::parse(line);
+    EXPECT_EQ(object["key"], key);
+    ++count;
+  }
+  EXPECT_EQ(count, 1);
+
+  // --if-absent refuses to overwrite, and says so.
+  auto again = imgsync({"put", "--if-absent", image.string(), "s3://" + bucket() + "/" + key});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("exists"), std::string::npos) << again.err;
+}
+
+TEST_F(CliS3Test, MbCreatesABucketAndIsIdempotentForItsOwner) {
+  auto made = imgsync({"mb", "s3://cli-made-bucket"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_TRUE(client().head_bucket("cli-made-bucket").ok());
+  auto again = imgsync({"mb", "s3://cli-made-bucket"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_TRUE(client().delete_bucket("cli-made-bucket").ok());
+}
+
+TEST_F(CliS3Test, UserMistakesGiveClearErrorsAndExitCodes) {
+  ScratchDir dir;
+  write_file(dir.path() / "a.jpg", "not really a jpeg");
+  const std::string file = (dir.path() / "a.jpg").string();
+
+  auto bad_uri = imgsync({"put", file, "bucket/key"});
+  EXPECT_EQ(bad_uri.exit_code, 2);
+  EXPECT_NE(bad_uri.err.find("s3://BUCKET"), std::string::npos) << bad_uri.err;
+
+  auto missing_file =
+      imgsync({"put", (dir.path() / "nope.jpg").string(), "s3://" + bucket() + "/"});
+  EXPECT_EQ(missing_file.exit_code, 2);
+  EXPECT_NE(missing_file.err.find("nope.jpg"), std::string::npos);
+
+  auto wrong_secret = imgsync({"put", file, "s3://" + bucket() + "/a.jpg"},
+                              {{"AWS_SECRET_ACCESS_KEY", "wrong-secret-zzz"}});
+  EXPECT_EQ(wrong_secret.exit_code, 3);
+  EXPECT_NE(wrong_secret.err.find(server().access_key), std::string::npos) << wrong_secret.err;
+  EXPECT_EQ(wrong_secret.err.find("wrong-secret-zzz"), std::string::npos);
+
+  auto no_bucket = imgsync({"put", file, "s3://no-such-bucket-here/a.jpg"});
+  EXPECT_EQ(no_bucket.exit_code, 3);
+  EXPECT_NE(no_bucket.err.find("no-such-bucket-here"), std::string::npos) << no_bucket.err;
+
+  auto no_credentials = run_process(imgsync_binary(), {"ls", "s3://" + bucket() + "/"},
+                                    {{"HOME", home_.path().string()}},
+                                    {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"});
+  EXPECT_EQ(no_credentials.exit_code, 3);
+  EXPECT_NE(no_credentials.err.find("no AWS credentials"), std::string::npos) << no_credentials.err;
+}
+
+}  // namespace
+}  // namespace imgsync::testing
