@@ -414,9 +414,13 @@ Result<std::vector<FileRecord>> JournalStore::files_of_capture(const std::string
   return collect_rows<FileRecord>(*query, read_file_record);
 }
 
-Result<int> JournalStore::requeue_failed() {
+Result<int> JournalStore::requeue_failed(bool include_invalid_input) {
   auto statement = database_.prepare(
-      "UPDATE files SET state = 'pending', attempts = 0, updated_at = ? WHERE state = 'failed'");
+      include_invalid_input
+          ? "UPDATE files SET state = 'pending', attempts = 0, updated_at = ? WHERE state = "
+            "'failed'"
+          : "UPDATE files SET state = 'pending', attempts = 0, updated_at = ? WHERE state = "
+            "'failed' AND error_category != 'invalid-input'");
   if (!statement.ok()) return statement.take_error();
   statement->bind(1, now_seconds());
   if (Status ok = statement->run(); !ok.ok()) return ok.error();

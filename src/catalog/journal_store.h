@@ -107,8 +107,9 @@ class JournalStore {
                        const std::string& item_json);
   Result<std::vector<FileRecord>> files_of_capture(const std::string& name);
 
-  // Failed records back to pending (retry).
-  Result<int> requeue_failed();
+  // Failed records back to pending (retry); files that failed as invalid input (damaged images)
+  // only when asked, since they fail again unless the file was fixed.
+  Result<int> requeue_failed(bool include_invalid_input = true);
   Result<StateCounts> counts();
 
   Database& database() { return database_; }

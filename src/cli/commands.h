@@ -11,5 +11,6 @@ void add_put_command(CLI::App& app, int& exit_code);
 void add_ls_command(CLI::App& app, int& exit_code);
 void add_mb_command(CLI::App& app, int& exit_code);
 void add_meta_command(CLI::App& app, int& exit_code);
+void add_sync_commands(CLI::App& app, int& exit_code);  // sync, retry, status, verify
 
 }  // namespace imgsync::cli

@@ -25,12 +25,13 @@ void add_s3_flags(CLI::App& command, S3Flags& flags) {
       ->group(group);
 }
 
-Result<config::S3Settings> resolve_s3_flags(const S3Flags& flags) {
-  config::S3Overrides overrides;
-  overrides.profile = flags.profile;
-  overrides.region = flags.region;
-  overrides.endpoint_url = flags.endpoint_url;
-  overrides.ca_bundle = flags.ca_bundle;
+Result<config::S3Settings> resolve_s3_flags(const S3Flags& flags,
+                                            const config::S3Overrides& from_config) {
+  config::S3Overrides overrides = from_config;
+  if (!flags.profile.empty()) overrides.profile = flags.profile;
+  if (!flags.region.empty()) overrides.region = flags.region;
+  if (!flags.endpoint_url.empty()) overrides.endpoint_url = flags.endpoint_url;
+  if (!flags.ca_bundle.empty()) overrides.ca_bundle = flags.ca_bundle;
   if (flags.addressing_style == "path") overrides.addressing_style = config::AddressingStyle::kPath;
   if (flags.addressing_style == "virtual") {
     overrides.addressing_style = config::AddressingStyle::kVirtual;

@@ -65,6 +65,20 @@ bool is_heif_family(const std::string& mime) {
          mime == "image/heic-sequence";
 }
 
+// Exiv2's video readers (QuickTime/MP4, RIFF/AVI, Matroska, ASF): imgsync reads still images,
+// and these readers hang on hostile input (a QuickTime 'ftyp' box with a 4 GB size spins in
+// QuickTimeVideo::fileTypeDecoder for minutes; found by fuzz/). Real HEIF, AVIF and CR3 files are
+// claimed by Exiv2's BMFF reader first; a file only the video readers claim is read without
+// Exiv2, as an image of the sniffed type without embedded metadata, or refused.
+// The ImageType numbers are those of Exiv2 0.27's riffvideo.hpp, matroskavideo.hpp,
+// quicktimevideo.hpp and asfvideo.hpp, which cannot be included on their own (asfvideo.hpp needs
+// Exiv2 internals).
+bool is_video_container(int exiv2_type) {
+  constexpr int kRiff = 20, kMatroska = 21, kQuickTime = 22, kAsf = 24;
+  return exiv2_type == kRiff || exiv2_type == kMatroska || exiv2_type == kQuickTime ||
+         exiv2_type == kAsf;
+}
+
 // What the image itself says, through Exiv2. `sniffed_mime` is the content type from the magic
 // bytes (empty when unrecognised); a format we recognise but Exiv2 cannot read (JPEG XR,
 // BigTIFF...) is still an image, just one without embedded metadata.
@@ -74,7 +88,9 @@ Result<EmbeddedMetadata> read_embedded(Exiv2::BasicIo::AutoPtr io, std::string s
   embedded.mime = std::move(sniffed_mime);
   Exiv2::Image::AutoPtr image;
   try {
-    image = Exiv2::ImageFactory::open(io);
+    if (!is_video_container(Exiv2::ImageFactory::getType(*io))) {
+      image = Exiv2::ImageFactory::open(io);
+    }
   } catch (const Exiv2::AnyError&) {
     image.reset();
   }
@@ -125,7 +141,8 @@ std::optional<CaptureTime> modification_time(const std::filesystem::path& file) 
   return time;
 }
 
-Result<ImageMetadata> extract_from_file(const std::filesystem::path& file) {
+Result<ImageMetadata> extract_from_file(const std::filesystem::path& file,
+                                        FileDigests* digests_out) {
   initialize_exiv2();
   const std::string name = file.string();
   std::error_code error;
@@ -175,6 +192,7 @@ Result<ImageMetadata> extract_from_file(const std::filesystem::path& file) {
   apply_layer(layer, metadata);
   metadata.sha256 = to_hex(digests->sha256);
   metadata.bytes = digests->bytes;
+  if (digests_out != nullptr) *digests_out = *digests;
   return metadata;
 }
 
@@ -223,8 +241,8 @@ Result<ImageMetadata> without_exceptions(const std::string& name, Function&& fun
 
 }  // namespace
 
-Result<ImageMetadata> extract_metadata(const std::filesystem::path& file) {
-  return without_exceptions(file.string(), [&] { return extract_from_file(file); });
+Result<ImageMetadata> extract_metadata(const std::filesystem::path& file, FileDigests* digests) {
+  return without_exceptions(file.string(), [&] { return extract_from_file(file, digests); });
 }
 
 Result<ImageMetadata> extract_embedded_metadata(std::string_view bytes) {

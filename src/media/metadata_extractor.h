@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "media/image_metadata.h"
+#include "util/hashing.h"
 #include "util/result.h"
 
 namespace imgsync::media {
@@ -15,7 +16,9 @@ namespace imgsync::media {
 // format imgsync recognises, damaged metadata Exiv2 refuses to read, or a malformed sidecar.
 // Without any capture time in the file or its sidecars, the file's mtime in the system's time
 // zone is used (source kFileModificationTime).
-Result<ImageMetadata> extract_metadata(const std::filesystem::path& file);
+// `digests`, when given, receives the file's SHA-256 and MD5 from the same single read.
+Result<ImageMetadata> extract_metadata(const std::filesystem::path& file,
+                                       FileDigests* digests = nullptr);
 
 // The image's own metadata from bytes in memory: no sidecars, no hashing, no mtime fallback
 // (captured_at stays empty when the bytes carry no time). For fuzzing and tests. Never throws.

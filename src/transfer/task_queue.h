@@ -23,7 +23,10 @@ class TaskQueue {
 
   void push(Task task);
   void push_urgent(Task task);
-  void set_refill(Refill refill) { refill_ = std::move(refill); }
+  void set_refill(Refill refill) {
+    refill_ = std::move(refill);
+    exhausted_ = false;
+  }
   // Drive the engine until no task is queued or running and refill has nothing more.
   void run();
 

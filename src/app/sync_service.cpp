@@ -1,0 +1,378 @@
+#include "app/sync_service.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <set>
+
+#include "app/capture_planner.h"
+#include "app/source_scanner.h"
+#include "media/metadata_extractor.h"
+#include "media/metadata_json.h"
+#include "media/stac_item.h"
+#include "s3/s3_object_headers.h"
+#include "transfer/object_upload.h"
+#include "transfer/task_queue.h"
+
+namespace imgsync::app {
+namespace {
+
+using catalog::FileRecord;
+using catalog::FileState;
+
+// The destination as a whole refuses: stop instead of failing every file.
+bool destination_unusable(const Error& error) {
+  return error.category == ErrorCategory::kAuth ||
+         (error.category == ErrorCategory::kNotFound && error.s3_code == "NoSuchBucket");
+}
+
+}  // namespace
+
+// The state of one run: the files still to look at, the uploads in flight, the counters.
+struct SyncService::Run {
+  SyncService& service;
+  SyncOptions options;
+  SyncReport report;
+  SyncProgress progress;
+  std::deque<ScannedFile> work;
+  std::map<std::string, std::pair<catalog::FileStat, FileState>> known;
+  std::unique_ptr<CapturePlanner> planner;
+  std::optional<Error> fatal;  // journal failure: stop
+  bool stop = false;
+
+  Run(SyncService& owner, SyncOptions run_options) : service(owner), options(run_options) {}
+
+  catalog::JournalStore& journal() { return service.journal_; }
+  const config::AppConfig& config() { return service.config_; }
+
+  void emit(SyncEvent event) {
+    if (service.on_event) service.on_event(event);
+  }
+  void tick() {
+    if (service.on_progress) service.on_progress(progress);
+  }
+  void journal_failed(const Status& status) {
+    if (!status.ok() && !fatal) {
+      fatal = status.error();
+      stop = true;
+    }
+  }
+
+  void fail(const ScannedFile& file, const Error& error) {
+    ++report.failed;
+    ++progress.files_failed;
+    if (!options.dry_run) {
+      journal_failed(journal().set_state(file.path.string(), FileState::kFailed, error.message,
+                                         std::string(to_string(error.category))));
+      journal_failed(journal().record_attempt(file.path.string()));
+    }
+    emit({SyncEvent::Kind::kFailed, file.path.string(), "", 0, error.message,
+          std::string(to_string(error.category))});
+    tick();
+  }
+
+  // Scan, then keep only what may need work.
+  Status select() {
+    auto scanned = scan_sources(config().sources, [this](const auto& path, const std::string& why) {
+      emit({SyncEvent::Kind::kFailed, path.string(), "", 0, why, "local-io"});
+    });
+    if (!scanned.ok()) return scanned.take_error();
+    auto stats = journal().stats();
+    if (!stats.ok()) return stats.take_error();
+    known = std::move(*stats);
+    report.scanned = static_cast<int>(scanned->size());
+    for (auto& file : *scanned) {
+      auto found = known.find(file.path.string());
+      if (found != known.end() && found->second.first == file.stat) {
+        if (found->second.second == FileState::kUploaded) {
+          ++report.unchanged;
+          continue;
+        }
+        if (found->second.second == FileState::kFailed) {
+          auto record = journal().find(file.path.string());
+          if (record.ok() && *record && (*record)->error_category == "invalid-input") {
+            ++report.failed_earlier;  // damaged and unchanged: `imgsync retry --all-failed`
+            continue;
+          }
+        }
+      }
+      progress.files_total += 1;
+      progress.bytes_total += file.stat.size;
+      work.push_back(std::move(file));
+    }
+    return {};
+  }
+
+  // Takes files off the work list until one upload is started (or none is left).
+  bool refill(transfer::TaskQueue& queue) {
+    while (!stop && !work.empty()) {
+      ScannedFile file = std::move(work.front());
+      work.pop_front();
+      if (start(queue, file)) return true;
+    }
+    return false;
+  }
+
+  bool start(transfer::TaskQueue& queue, const ScannedFile& file) {
+    const std::string path = file.path.string();
+    auto previous = journal().find(path);
+    if (!previous.ok()) return journal_failed(previous.error()), false;
+    FileDigests digests;
+    auto metadata = media::extract_metadata(file.path, &digests);
+    if (!metadata.ok()) return fail(file, metadata.error()), false;
+    // Re-stat: what was hashed must be what was scanned, else it is still being written.
+    auto now = stat_file(file.path);
+    if (!now.ok()) return fail(file, now.error()), false;
+    if (!(*now == file.stat) || digests.bytes != file.stat.size) {
+      return fail(file, make_error(ErrorCategory::kRetryable,
+                                   path + " changed while it was read; it is retried next time")),
+             false;
+    }
+    if (*previous && (*previous)->state == FileState::kUploaded &&
+        (*previous)->sha256 == metadata->sha256) {
+      // Touched, not changed: remember the new stat, upload nothing.
+      ++report.unchanged;
+      --progress.files_total;
+      progress.bytes_total -= file.stat.size;
+      if (!options.dry_run) journal_failed(journal().update_stat(path, file.stat));
+      return false;
+    }
+    auto planned = planner->plan(file, *metadata, *previous, options.dry_run);
+    if (!planned.ok()) return fail(file, planned.error()), false;
+    if (options.dry_run) {
+      ++report.planned;
+      report.bytes_planned += file.stat.size;
+      emit({SyncEvent::Kind::kPlanned, path, planned->object_key, file.stat.size, "", ""});
+      return false;
+    }
+
+    FileRecord record = previous->value_or(FileRecord{});
+    const bool same_content = *previous && (*previous)->sha256 == metadata->sha256;
+    const bool was_uploaded = *previous && !(*previous)->object_key.empty() &&
+                              (*previous)->object_key == planned->object_key &&
+                              (*previous)->state == FileState::kUploaded;
+    if (!same_content && !record.upload_id.empty()) {
+      // The file changed under a half-done multipart upload: that upload can never complete.
+      (void)service.client_.abort_multipart_upload(config().destination->bucket, record.object_key,
+                                                   record.upload_id);
+      ++report.aborted_uploads;
+      journal_failed(journal().clear_upload(path));
+      record.upload_id.clear();
+    }
+    record.path = path;
+    record.source = file.source.string();
+    record.kind = config::to_string(file.kind);
+    record.stat = file.stat;
+    record.sha256 = metadata->sha256;
+    record.name = planned->name;
+    record.object_key = planned->object_key;
+    record.item_key = planned->item_key;
+    record.state = FileState::kUploading;
+    record.metadata_json = media::metadata_to_json(*metadata).dump();
+    journal_failed(journal().upsert(record));  // intent, before any byte leaves
+    if (stop) return false;
+
+    transfer::UploadJob job;
+    job.path = file.path;
+    job.size = file.stat.size;
+    job.mtime_ns = file.stat.mtime_ns;
+    job.digests = digests;
+    job.bucket = config().destination->bucket;
+    job.key = planned->object_key;
+    job.attributes.content_type = metadata->mime;
+    job.attributes.metadata["imgsync-sha256"] = metadata->sha256;
+    job.attributes.metadata["imgsync-item"] = planned->item_key;
+    job.attributes.storage_class = config().upload.storage_class;
+    job.attributes.server_side_encryption = config().upload.server_side_encryption;
+    job.attributes.sse_kms_key_id = config().upload.sse_kms_key_id;
+    // A key this file never filled must not silently replace someone else's object.
+    job.if_none_match = !was_uploaded;
+    job.multipart_threshold = config().upload.multipart_threshold;
+    job.part_size = config().upload.part_size.value_or(0);
+    if (same_content) job.resume_upload_id = record.upload_id;
+
+    auto shared_metadata = std::make_shared<media::ImageMetadata>(std::move(*metadata));
+    auto stats = std::make_shared<transfer::UploadStats>();
+    auto planned_file = std::make_shared<PlannedFile>(*planned);
+    transfer::UploadCallbacks callbacks;
+    callbacks.upload_created = [this, path](const std::string& upload_id, std::uint64_t part_size) {
+      journal_failed(journal().set_upload(path, upload_id, part_size));
+    };
+    callbacks.part_done = [this, path, upload_id = std::make_shared<std::string>()](
+                              const s3::CompletedPart& part, std::uint64_t size) {
+      (void)size;
+      auto record = journal().find(path);
+      if (record.ok() && *record) {
+        journal_failed(
+            journal().add_part(path, (*record)->upload_id, {part.part_number, part.etag, size}));
+      }
+    };
+    callbacks.done = [this, file, shared_metadata, stats, planned_file,
+                      if_none_match = job.if_none_match](Result<s3::PutObjectResult> result) {
+      report.parts_reused += stats->parts_reused;
+      report.parts_uploaded += stats->parts_uploaded;
+      if (!result.ok() && if_none_match && result.error().category == ErrorCategory::kConflict) {
+        result = accept_existing(*planned_file, *shared_metadata, result.take_error());
+        if (result.ok()) ++report.already_there;
+      }
+      finished(file, *planned_file, *shared_metadata, std::move(result));
+    };
+    transfer::start_upload(queue, service.client_, std::move(job), std::move(callbacks),
+                           stats.get());
+    return true;
+  }
+
+  // The key is taken. Fine if it holds this very content (a run that died between the upload
+  // and the journal's record of it); anything else is another object that is never overwritten.
+  Result<s3::PutObjectResult> accept_existing(const PlannedFile& planned,
+                                              const media::ImageMetadata& metadata, Error refused) {
+    auto head = service.client_.head_object(config().destination->bucket, planned.object_key);
+    if (head.ok() && head->metadata["imgsync-sha256"] == metadata.sha256) {
+      return s3::PutObjectResult{head->etag, head->version_id};
+    }
+    refused.message = fmt::format(
+        "s3://{}/{} already holds a different object; imgsync never overwrites what it did not "
+        "upload. Move that object away, or give this file another name (name_template)",
+        config().destination->bucket, planned.object_key);
+    return refused;
+  }
+
+  void finished(const ScannedFile& file, const PlannedFile& planned,
+                const media::ImageMetadata& metadata, Result<s3::PutObjectResult> result) {
+    const std::string path = file.path.string();
+    progress.files_done += 1;
+    progress.bytes_done += file.stat.size;
+    if (!result.ok()) {
+      Error error = result.take_error();
+      if (destination_unusable(error)) {
+        if (!report.destination_error) report.destination_error = error;
+        stop = true;
+        journal_failed(journal().set_state(path, FileState::kPending, error.message,
+                                           std::string(to_string(error.category))));
+        return;
+      }
+      return fail(file, error);
+    }
+    auto item = item_with_asset(file, planned, metadata);
+    if (!item.ok()) return fail(file, item.error());
+    journal_failed(journal().complete_file(path, planned.name, item->dump()));
+    ++report.uploaded;
+    report.bytes_uploaded += file.stat.size;
+    emit({SyncEvent::Kind::kUploaded, path, planned.object_key, file.stat.size, "", ""});
+    tick();
+  }
+
+  Result<nlohmann::json> item_with_asset(const ScannedFile& file, const PlannedFile& planned,
+                                         const media::ImageMetadata& metadata) {
+    media::AssetInfo asset{planned.object_key, metadata.mime, metadata.bytes, metadata.sha256};
+    const std::string slot = config::to_string(file.kind);
+    auto capture = journal().capture_by_name(planned.name);
+    if (!capture.ok()) return capture.take_error();
+    if (*capture && !(*capture)->item_json.empty()) {
+      auto item = nlohmann::json::parse((*capture)->item_json, nullptr, false);
+      if (!item.is_discarded()) {
+        if (Status ok = media::add_stac_asset(item, planned.item_key, slot, asset); !ok.ok()) {
+          return ok.error();
+        }
+        return item;
+      }
+    }
+    media::CaptureRecord record;
+    record.name = planned.name;
+    record.item_key = planned.item_key;
+    auto catalog_key = media::normalize_prefix(config().destination->key);
+    record.catalog_key = (catalog_key.ok() && !catalog_key->empty() ? *catalog_key + "/" : "") +
+                         std::string("catalog/catalog.json");
+    record.primary = metadata;
+    (file.kind == config::SourceKind::kRaw ? record.raw : record.enhanced) = asset;
+    record.created = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    return media::build_stac_item(record);
+  }
+
+  // The Items of captures that gained or changed an asset, after those assets.
+  void upload_items(transfer::TaskQueue& queue) {
+    auto dirty = journal().dirty_captures();
+    if (!dirty.ok()) return journal_failed(dirty.error());
+    auto pending =
+        std::make_shared<std::deque<catalog::CaptureRecordRow>>(dirty->begin(), dirty->end());
+    queue.set_refill([this, &queue, pending] {
+      if (stop || pending->empty()) return false;
+      catalog::CaptureRecordRow capture = std::move(pending->front());
+      pending->pop_front();
+      queue.push([this, capture](transfer::TaskQueue::Finished finished) {
+        const std::string body = capture.item_json;
+        const std::string sha = to_hex(sha256(body));
+        s3::S3Request put;
+        put.operation = "PutObject";
+        put.method = "PUT";
+        put.bucket = config().destination->bucket;
+        put.key = capture.item_key;
+        s3::ObjectAttributes attributes;
+        attributes.content_type = "application/geo+json";
+        attributes.metadata["imgsync-sha256"] = sha;
+        attributes.storage_class = config().upload.storage_class;
+        attributes.server_side_encryption = config().upload.server_side_encryption;
+        attributes.sse_kms_key_id = config().upload.sse_kms_key_id;
+        put.headers = s3::object_attribute_headers(attributes);
+        put.body = s3::Body::from_string(body);
+        service.client_.send_async(
+            std::move(put), [this, capture, sha, finished](Result<s3::HttpResponse> response) {
+              finished();
+              if (!response.ok()) {
+                ++report.items_failed;
+                if (destination_unusable(response.error())) stop = true;
+                emit({SyncEvent::Kind::kItemFailed, "", capture.item_key, 0,
+                      response.error().message, std::string(to_string(response.error().category))});
+                return;
+              }
+              journal_failed(journal().set_item_uploaded(capture.name, sha));
+              ++report.items_uploaded;
+              emit({SyncEvent::Kind::kItemUploaded, "", capture.item_key, capture.item_json.size(),
+                    "", ""});
+            });
+      });
+      return true;
+    });
+    queue.run();
+  }
+};
+
+SyncService::SyncService(const config::AppConfig& config, catalog::JournalStore& journal,
+                         s3::S3Client& client)
+    : config_(config), journal_(journal), client_(client) {}
+
+Result<SyncReport> SyncService::run(const SyncOptions& options) {
+  if (!config_.destination) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      "no destination: pass --to s3://BUCKET/PREFIX or set destination in "
+                      "imgsync.toml");
+  }
+  if (config_.sources.empty()) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      "no source folders: name them on the command line or as [[source]] in "
+                      "imgsync.toml");
+  }
+  auto prefix = media::normalize_prefix(config_.destination->key);
+  if (!prefix.ok()) return prefix.take_error();
+  auto name_template = config_.name_template.empty()
+                           ? Result<media::NameTemplate>(media::NameTemplate::default_template())
+                           : media::NameTemplate::parse(config_.name_template);
+  if (!name_template.ok()) return name_template.take_error();
+
+  Run run(*this, options);
+  run.planner = std::make_unique<CapturePlanner>(journal_, *prefix, std::move(*name_template),
+                                                 config_.project);
+  if (Status selected = run.select(); !selected.ok()) return selected.error();
+  run.tick();
+
+  transfer::TaskQueue queue(client_.engine(), std::max(1, config_.upload.jobs));
+  queue.set_refill([&run, &queue] { return run.refill(queue); });
+  queue.run();
+  if (!options.dry_run && !run.stop) run.upload_items(queue);
+  if (run.fatal) return *run.fatal;
+  return run.report;
+}
+
+}  // namespace imgsync::app

@@ -1,0 +1,92 @@
+// `imgsync sync`: every ready image under the source folders goes to the bucket layout with its
+// STAC Item, exactly once, verified, resumable. The journal says what is done; the bucket is
+// touched only for files that changed since it last said so (an unchanged tree costs no S3
+// request at all).
+//
+// One file's path through a run:
+//   scan → compare size, mtime and inode with the journal (equal: nothing to do) → read it once
+//   for SHA-256, MD5 and metadata (same content as recorded: only the stat is refreshed) → name
+//   it and pick its capture (a raw and an enhanced file sharing a stem share a name and an Item)
+//   → journal intent (state uploading, keys, content hash) → upload (single PUT or resumable
+//   multipart, Content-MD5 on every request) → journal completion with the capture's Item → at
+//   the end, the Items of every capture that gained an asset, after their assets.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "catalog/journal_store.h"
+#include "config/app_config.h"
+#include "s3/s3_client.h"
+#include "util/result.h"
+
+namespace imgsync::app {
+
+struct SyncOptions {
+  bool dry_run = false;  // scan, read and name files, say where they would go; no upload, no writes
+};
+
+// One thing that happened to one file, for the command's output.
+struct SyncEvent {
+  enum class Kind { kUploaded, kFailed, kPlanned, kItemUploaded, kItemFailed };
+  Kind kind = Kind::kUploaded;
+  std::string path;  // the local file (empty for Items)
+  std::string key;   // where it went (or would go)
+  std::uint64_t bytes = 0;
+  std::string error;     // for kFailed
+  std::string category;  // for kFailed
+};
+
+struct SyncReport {
+  int scanned = 0;
+  int unchanged = 0;       // journal says uploaded, stat (or content) unchanged
+  int uploaded = 0;        // assets uploaded in this run
+  int already_there = 0;   // the key already held this exact content (If-None-Match refused)
+  int failed = 0;          // failed in this run
+  int failed_earlier = 0;  // damaged files skipped because they have not changed since they failed
+  int planned = 0;         // dry run: would upload
+  int items_uploaded = 0;
+  int items_failed = 0;
+  int parts_reused = 0;  // multipart parts found on the server after an interruption
+  int parts_uploaded = 0;
+  int aborted_uploads = 0;  // stale multipart uploads of our keys, aborted
+  std::uint64_t bytes_uploaded = 0;
+  std::uint64_t bytes_planned = 0;
+  // Set when the destination itself refused (credentials, missing bucket): the run stopped and the
+  // files it was working on stay pending.
+  std::optional<Error> destination_error;
+
+  bool all_done() const {
+    return failed == 0 && failed_earlier == 0 && items_failed == 0 && !destination_error;
+  }
+};
+
+struct SyncProgress {
+  int files_total = 0;  // to upload in this run
+  int files_done = 0;
+  int files_failed = 0;
+  std::uint64_t bytes_total = 0;
+  std::uint64_t bytes_done = 0;
+};
+
+class SyncService {
+ public:
+  SyncService(const config::AppConfig& config, catalog::JournalStore& journal,
+              s3::S3Client& client);
+
+  std::function<void(const SyncEvent&)> on_event;
+  std::function<void(const SyncProgress&)> on_progress;
+
+  // An Error only when the run could not start or the journal failed; per-file failures are in
+  // the report (and the journal).
+  Result<SyncReport> run(const SyncOptions& options = {});
+
+ private:
+  struct Run;
+  const config::AppConfig& config_;
+  catalog::JournalStore& journal_;
+  s3::S3Client& client_;
+};
+
+}  // namespace imgsync::app

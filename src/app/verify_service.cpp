@@ -1,0 +1,116 @@
+#include "app/verify_service.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <set>
+
+#include "s3/s3_object_headers.h"
+#include "transfer/task_queue.h"
+#include "util/hashing.h"
+
+namespace imgsync::app {
+namespace {
+
+struct Check {
+  std::string path;
+  std::string key;
+  std::uint64_t size = 0;
+  std::string sha256;
+  bool item = false;
+};
+
+}  // namespace
+
+Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client& client,
+                                    const std::string& bucket, const VerifyOptions& options,
+                                    const std::function<void(const VerifyProblem&)>& on_problem) {
+  auto uploaded = journal.all(catalog::FileState::kUploaded);
+  if (!uploaded.ok()) return uploaded.take_error();
+  std::deque<Check> checks;
+  std::set<std::string> items;
+  for (const auto& record : *uploaded) {
+    checks.push_back({record.path, record.object_key, record.stat.size, record.sha256, false});
+    if (!record.item_key.empty() && items.insert(record.name).second) {
+      auto capture = journal.capture_by_name(record.name);
+      if (!capture.ok()) return capture.take_error();
+      if (*capture && !(*capture)->item_sha256.empty()) {
+        checks.push_back({"", (*capture)->item_key, (*capture)->item_json.size(),
+                          (*capture)->item_sha256, true});
+      } else {
+        on_problem({"", record.item_key, "the Item of " + record.name + " was never uploaded"});
+      }
+    }
+  }
+  if (options.deep) std::filesystem::create_directories(options.scratch_dir);
+
+  VerifyReport report;
+  report.problems = static_cast<int>(items.size()) -
+                    static_cast<int>(std::count_if(checks.begin(), checks.end(),
+                                                   [](const Check& c) { return c.item; }));
+  int serial = 0;
+  transfer::TaskQueue queue(client.engine(), std::max(1, options.jobs));
+  auto problem = [&](const Check& check, std::string what) {
+    ++report.problems;
+    on_problem({check.path, check.key, std::move(what)});
+  };
+  queue.set_refill([&] {
+    if (checks.empty()) return false;
+    Check check = std::move(checks.front());
+    checks.pop_front();
+    queue.push([&, check](transfer::TaskQueue::Finished finished) {
+      s3::S3Request request;
+      request.operation = options.deep ? "GetObject" : "HeadObject";
+      request.method = options.deep ? "GET" : "HEAD";
+      request.bucket = bucket;
+      request.key = check.key;
+      std::filesystem::path download;
+      if (options.deep) {
+        download = options.scratch_dir / fmt::format("verify-{}.part", serial++);
+        request.download_to = download;
+      }
+      client.send_async(
+          std::move(request), [&, check, download, finished](Result<s3::HttpResponse> response) {
+            finished();
+            (check.item ? report.items_checked : report.objects_checked) += 1;
+            if (!response.ok()) {
+              problem(check, response.error().category == ErrorCategory::kNotFound
+                                 ? "missing from the bucket"
+                                 : response.error().message);
+              return;
+            }
+            const s3::ObjectInfo info = s3::object_info_from_headers(check.key, *response);
+            auto stored = info.metadata.find("imgsync-sha256");
+            if (stored == info.metadata.end() || stored->second != check.sha256) {
+              problem(check, fmt::format("stored sha256 {} differs from the journal's {}",
+                                         stored == info.metadata.end() ? "(none)" : stored->second,
+                                         check.sha256));
+            } else if (!options.deep && info.size != check.size) {
+              problem(check,
+                      fmt::format("size {} differs from the journal's {}", info.size, check.size));
+            }
+            if (options.deep) {
+              auto digests = digest_file(download.string());
+              std::error_code ignored;
+              std::filesystem::remove(download, ignored);
+              if (!digests.ok()) return problem(check, digests.error().message);
+              report.bytes_downloaded += digests->bytes;
+              if (digests->bytes != check.size) {
+                problem(check, fmt::format("downloaded {} bytes, expected {}", digests->bytes,
+                                           check.size));
+              } else if (to_hex(digests->sha256) != check.sha256) {
+                problem(check, fmt::format("downloaded content hashes to {}, expected {}",
+                                           to_hex(digests->sha256), check.sha256));
+              }
+            }
+          });
+    });
+    return true;
+  });
+  queue.run();
+  return report;
+}
+
+}  // namespace imgsync::app

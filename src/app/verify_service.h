@@ -1,0 +1,39 @@
+// `imgsync verify`: proves that what the journal calls uploaded is in the bucket, intact. Every
+// uploaded file's object is HEADed and its size and stored x-amz-meta-imgsync-sha256 compared with
+// the journal; every Item must exist. --deep downloads each object and hashes it.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "catalog/journal_store.h"
+#include "s3/s3_client.h"
+#include "util/result.h"
+
+namespace imgsync::app {
+
+struct VerifyProblem {
+  std::string path;  // the local file (empty for an Item)
+  std::string key;
+  std::string problem;
+};
+
+struct VerifyReport {
+  int objects_checked = 0;
+  int items_checked = 0;
+  int problems = 0;
+  std::uint64_t bytes_downloaded = 0;  // --deep
+};
+
+struct VerifyOptions {
+  bool deep = false;
+  int jobs = 16;
+  std::filesystem::path scratch_dir;  // --deep downloads land here, one file at a time per job
+};
+
+Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client& client,
+                                    const std::string& bucket, const VerifyOptions& options,
+                                    const std::function<void(const VerifyProblem&)>& on_problem);
+
+}  // namespace imgsync::app

@@ -1,0 +1,290 @@
+// sync, retry, status, verify: the journal-backed commands. Output: a summary on stdout, one line
+// per failure on stderr, progress on a terminal only; --json turns both into JSON lines.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "app/sync_service.h"
+#include "app/verify_service.h"
+#include "catalog/journal_store.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/sync_flags.h"
+#include "util/byte_size.h"
+
+namespace imgsync::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int exit_code_for(const Error& error) {
+  switch (error.category) {
+    case ErrorCategory::kAuth:
+    case ErrorCategory::kNotFound:
+      return kExitDestination;
+    case ErrorCategory::kInvalidInput:
+      return kExitUsage;
+    default:
+      return kExitSomeFailed;
+  }
+}
+
+int report_setup_error(const char* command, const Error& error) {
+  fmt::print(stderr, "imgsync {}: {}\n", command, error.message);
+  return exit_code_for(error);
+}
+
+const char* event_name(app::SyncEvent::Kind kind) {
+  switch (kind) {
+    case app::SyncEvent::Kind::kUploaded:
+      return "uploaded";
+    case app::SyncEvent::Kind::kFailed:
+      return "failed";
+    case app::SyncEvent::Kind::kPlanned:
+      return "planned";
+    case app::SyncEvent::Kind::kItemUploaded:
+      return "item_uploaded";
+    case app::SyncEvent::Kind::kItemFailed:
+      return "item_failed";
+  }
+  return "unknown";
+}
+
+// "\r 12/300 files  4.1 MiB/80 MiB  3.2 MiB/s  ETA 24s  1 failed", at most 5 times a second.
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool enabled) : enabled_(enabled) {}
+  void show(const app::SyncProgress& progress) {
+    if (!enabled_ || progress.files_total == 0) return;
+    const auto now = Clock::now();
+    if (now - last_ < std::chrono::milliseconds(200) &&
+        progress.files_done < progress.files_total) {
+      return;
+    }
+    last_ = now;
+    const double seconds = std::chrono::duration<double>(now - start_).count();
+    const double rate = seconds > 0 ? static_cast<double>(progress.bytes_done) / seconds : 0;
+    const double eta =
+        rate > 0 ? static_cast<double>(progress.bytes_total - progress.bytes_done) / rate : 0;
+    fmt::print(stderr, "\r{}/{} files  {}/{}  {}/s  ETA {:.0f}s  {} failed   ", progress.files_done,
+               progress.files_total, format_byte_size(progress.bytes_done),
+               format_byte_size(progress.bytes_total),
+               format_byte_size(static_cast<std::uint64_t>(rate)), eta, progress.files_failed);
+    shown_ = true;
+  }
+  void clear() {
+    if (shown_) fmt::print(stderr, "\r\033[K");
+    shown_ = false;
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  Clock::time_point start_ = Clock::now();
+  Clock::time_point last_{};
+};
+
+struct SyncCommandOptions {
+  SyncFlags flags;
+  bool dry_run = false;
+  bool all_failed = false;  // retry
+  bool deep = false;        // verify
+};
+
+int run_sync(const char* command, const SyncCommandOptions& options, bool retry) {
+  auto setup = resolve_sync_setup(options.flags);
+  if (!setup.ok()) return report_setup_error(command, setup.error());
+  auto journal = catalog::JournalStore::open(setup->config.state_dir);
+  if (!journal.ok()) return report_setup_error(command, journal.error());
+  if (retry) {
+    auto requeued = journal->requeue_failed(options.all_failed);
+    if (!requeued.ok()) return report_setup_error(command, requeued.error());
+    if (!options.flags.json) fmt::print("re-queued {} failed files\n", *requeued);
+  }
+  s3::S3Client client(setup->s3);
+  app::SyncService service(setup->config, *journal, client);
+  const bool json = options.flags.json;
+  ProgressLine progress(!json && isatty(STDERR_FILENO) != 0);
+  service.on_progress = [&progress](const app::SyncProgress& now) { progress.show(now); };
+  service.on_event = [&](const app::SyncEvent& event) {
+    if (json) {
+      nlohmann::json line{{"event", event_name(event.kind)},
+                          {"path", event.path},
+                          {"key", event.key},
+                          {"bytes", event.bytes}};
+      if (!event.error.empty()) {
+        line["error"] = event.error;
+        line["category"] = event.category;
+      }
+      fmt::print("{}\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    } else if (event.kind == app::SyncEvent::Kind::kFailed ||
+               event.kind == app::SyncEvent::Kind::kItemFailed) {
+      progress.clear();
+      fmt::print(stderr, "failed {}: {}\n", event.path.empty() ? event.key : event.path,
+                 event.error);
+    } else if (event.kind == app::SyncEvent::Kind::kPlanned) {
+      fmt::print("would upload {} -> s3://{}/{}\n", event.path, setup->config.destination->bucket,
+                 event.key);
+    }
+  };
+  app::SyncOptions sync_options;
+  sync_options.dry_run = options.dry_run;
+  auto report = service.run(sync_options);
+  progress.clear();
+  if (!report.ok()) return report_setup_error(command, report.error());
+  const auto& r = *report;
+  if (json) {
+    nlohmann::json summary{{"event", "summary"},
+                           {"scanned", r.scanned},
+                           {"unchanged", r.unchanged},
+                           {"uploaded", r.uploaded},
+                           {"already_there", r.already_there},
+                           {"failed", r.failed},
+                           {"failed_earlier", r.failed_earlier},
+                           {"planned", r.planned},
+                           {"items_uploaded", r.items_uploaded},
+                           {"items_failed", r.items_failed},
+                           {"parts_reused", r.parts_reused},
+                           {"parts_uploaded", r.parts_uploaded},
+                           {"bytes_uploaded", r.bytes_uploaded}};
+    if (r.destination_error) summary["destination_error"] = r.destination_error->message;
+    fmt::print("{}\n", summary.dump());
+  } else if (options.dry_run) {
+    fmt::print("dry run: {} files ({}) would be uploaded; {} unchanged; {} failed\n", r.planned,
+               format_byte_size(r.bytes_planned), r.unchanged, r.failed);
+  } else {
+    fmt::print("{} files uploaded ({}), {} Items; {} unchanged; {} failed",
+               r.uploaded + r.already_there, format_byte_size(r.bytes_uploaded), r.items_uploaded,
+               r.unchanged, r.failed + r.items_failed);
+    if (r.failed_earlier > 0) {
+      fmt::print(" (+{} damaged files unchanged since they failed: imgsync status)",
+                 r.failed_earlier);
+    }
+    fmt::print("\nthe objects are in s3://{}/{}\n", setup->config.destination->bucket,
+               setup->config.destination->key);
+  }
+  if (r.destination_error) {
+    fmt::print(stderr, "imgsync {}: stopped: {}\n", command, r.destination_error->describe());
+    return kExitDestination;
+  }
+  return r.all_done() ? kExitOk : kExitSomeFailed;
+}
+
+int run_status(const SyncCommandOptions& options) {
+  auto setup = resolve_sync_setup(options.flags);
+  if (!setup.ok()) return report_setup_error("status", setup.error());
+  auto journal = catalog::JournalStore::open(setup->config.state_dir);
+  if (!journal.ok()) return report_setup_error("status", journal.error());
+  auto counts = journal->counts();
+  if (!counts.ok()) return report_setup_error("status", counts.error());
+  auto failed = journal->all(catalog::FileState::kFailed);
+  if (!failed.ok()) return report_setup_error("status", failed.error());
+  if (options.flags.json) {
+    nlohmann::json out{{"journal", (setup->config.state_dir / "journal.sqlite").string()},
+                       {"total", counts->total},
+                       {"counts", counts->by_state},
+                       {"failed", nlohmann::json::array()}};
+    for (const auto& record : *failed) {
+      out["failed"].push_back({{"path", record.path},
+                               {"error", record.last_error},
+                               {"category", record.error_category},
+                               {"attempts", record.attempts}});
+    }
+    fmt::print("{}\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  } else {
+    fmt::print("journal {}\n", (setup->config.state_dir / "journal.sqlite").string());
+    fmt::print("{} files:", counts->total);
+    for (const char* state : {"uploaded", "uploading", "pending", "failed"}) {
+      auto found = counts->by_state.find(state);
+      fmt::print(" {} {}", found == counts->by_state.end() ? 0 : found->second, state);
+    }
+    fmt::print("\n");
+    int shown = 0;
+    for (const auto& record : *failed) {
+      if (++shown > 20) {
+        fmt::print("... and {} more (imgsync status --json lists all)\n", failed->size() - 20);
+        break;
+      }
+      fmt::print("failed {} ({}, {} attempts): {}\n", record.path, record.error_category,
+                 record.attempts, record.last_error);
+    }
+  }
+  return failed->empty() ? kExitOk : kExitSomeFailed;
+}
+
+int run_verify(const SyncCommandOptions& options) {
+  auto setup = resolve_sync_setup(options.flags);
+  if (!setup.ok()) return report_setup_error("verify", setup.error());
+  auto journal = catalog::JournalStore::open(setup->config.state_dir);
+  if (!journal.ok()) return report_setup_error("verify", journal.error());
+  s3::S3Client client(setup->s3);
+  app::VerifyOptions verify;
+  verify.deep = options.deep;
+  verify.jobs = setup->config.upload.jobs;
+  verify.scratch_dir = setup->config.state_dir / "verify";
+  auto report = app::verify_uploads(
+      *journal, client, setup->config.destination->bucket, verify,
+      [&](const app::VerifyProblem& problem) {
+        if (options.flags.json) {
+          fmt::print("{}\n", nlohmann::json{{"event", "mismatch"},
+                                            {"path", problem.path},
+                                            {"key", problem.key},
+                                            {"problem", problem.problem}}
+                                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        } else {
+          fmt::print("MISMATCH s3://{}/{}{}: {}\n", setup->config.destination->bucket, problem.key,
+                     problem.path.empty() ? "" : " (" + problem.path + ")", problem.problem);
+        }
+      });
+  if (!report.ok()) return report_setup_error("verify", report.error());
+  if (options.flags.json) {
+    fmt::print("{}\n", nlohmann::json{{"event", "summary"},
+                                      {"objects_checked", report->objects_checked},
+                                      {"items_checked", report->items_checked},
+                                      {"problems", report->problems},
+                                      {"deep", options.deep}}
+                           .dump());
+  } else {
+    fmt::print("verified {} objects and {} Items{}: {} problems\n", report->objects_checked,
+               report->items_checked, options.deep ? " (downloaded and hashed)" : "",
+               report->problems);
+  }
+  return report->problems == 0 ? kExitOk : kExitSomeFailed;
+}
+
+}  // namespace
+
+void add_sync_commands(CLI::App& app, int& exit_code) {
+  auto sync = std::make_shared<SyncCommandOptions>();
+  CLI::App* sync_command =
+      app.add_subcommand("sync", "upload every new or changed image with its STAC Item");
+  add_sync_flags(*sync_command, sync->flags, true);
+  sync_command->add_flag("-n,--dry-run", sync->dry_run,
+                         "say what would be uploaded; change nothing");
+  sync_command->callback([sync, &exit_code] { exit_code = run_sync("sync", *sync, false); });
+
+  auto retry = std::make_shared<SyncCommandOptions>();
+  CLI::App* retry_command =
+      app.add_subcommand("retry", "re-queue failed files (transient failures) and sync again");
+  add_sync_flags(*retry_command, retry->flags, true);
+  retry_command->add_flag("--all-failed", retry->all_failed,
+                          "also files that failed as damaged or unreadable images");
+  retry_command->callback([retry, &exit_code] { exit_code = run_sync("retry", *retry, true); });
+
+  auto status = std::make_shared<SyncCommandOptions>();
+  CLI::App* status_command =
+      app.add_subcommand("status", "files per state in the journal, and the last errors");
+  add_sync_flags(*status_command, status->flags, false);
+  status_command->callback([status, &exit_code] { exit_code = run_status(*status); });
+
+  auto verify = std::make_shared<SyncCommandOptions>();
+  CLI::App* verify_command = app.add_subcommand(
+      "verify", "check every uploaded object's size and SHA-256 against the journal");
+  add_sync_flags(*verify_command, verify->flags, false);
+  verify_command->add_flag("--deep", verify->deep, "download every object and hash it");
+  verify_command->callback([verify, &exit_code] { exit_code = run_verify(*verify); });
+}
+
+}  // namespace imgsync::cli

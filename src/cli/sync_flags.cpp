@@ -1,0 +1,135 @@
+#include "cli/sync_flags.h"
+
+#include <fmt/format.h>
+
+#include "config/environment.h"
+#include "util/byte_size.h"
+
+namespace imgsync::cli {
+namespace {
+
+// Without imgsync.toml the journal lives in the XDG state directory, one per destination, so
+// that runs from any working directory share it.
+std::filesystem::path default_state_dir(const config::S3Uri& destination) {
+  const config::Environment env = config::Environment::from_process();
+  std::filesystem::path base =
+      env.get_non_empty("XDG_STATE_HOME").value_or((env.home / ".local" / "state").string());
+  std::string prefix;
+  for (char c : destination.key) {
+    prefix += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ? c : '_';
+  }
+  while (!prefix.empty() && prefix.back() == '_') prefix.pop_back();
+  return base / "imgsync" /
+         (prefix.empty() ? destination.bucket : destination.bucket + "_" + prefix);
+}
+
+Status size_flag(const std::string& text, const char* flag, std::uint64_t& target) {
+  if (text.empty()) return {};
+  auto size = parse_byte_size(text);
+  if (!size.ok()) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      fmt::format("{} {}: {}", flag, text, size.error().message));
+  }
+  target = *size;
+  return {};
+}
+
+}  // namespace
+
+void add_sync_flags(CLI::App& command, SyncFlags& flags, bool with_sources) {
+  command.add_option("--config", flags.config_path,
+                     "imgsync.toml (default: ./imgsync.toml if present)");
+  command.add_option("--to", flags.to,
+                     "destination s3://BUCKET[/PREFIX] (overrides 'destination')");
+  command.add_option("--state-dir", flags.state_dir,
+                     "where the journal lives (default: .imgsync next to imgsync.toml, else "
+                     "$XDG_STATE_HOME/imgsync/BUCKET_PREFIX)");
+  command.add_flag("--json", flags.json, "machine-readable output, one JSON object per line");
+  if (with_sources) {
+    command.add_option(
+        "sources", flags.sources,
+        "folders of processed images (kind 'enhanced'); replaces the [[source]] list");
+    command.add_option("--raw", flags.raw_sources, "a folder of original captures (kind 'raw')");
+    command.add_option("--project", flags.project, "project name for {project}");
+    command.add_option("--name-template", flags.name_template,
+                       "e.g. \"{project}_{slug}_{date:%Y%m%d}\"");
+    command.add_option("-j,--jobs", flags.jobs, "concurrent requests (default 16)")
+        ->check(CLI::Range(1, 256));
+    command.add_option("--part-size", flags.part_size, "multipart part size, e.g. 16MiB");
+    command.add_option("--multipart-threshold", flags.multipart_threshold,
+                       "files from this size up go in parts (default 64MiB)");
+    command.add_option("--storage-class", flags.storage_class, "e.g. STANDARD_IA");
+    command.add_option("--sse", flags.sse, "server-side encryption: AES256 or aws:kms")
+        ->check(CLI::IsMember({"AES256", "aws:kms"}));
+    command.add_option("--sse-kms-key-id", flags.sse_kms_key_id, "KMS key for --sse aws:kms");
+  }
+  add_s3_flags(command, flags.s3);
+}
+
+Result<SyncSetup> resolve_sync_setup(const SyncFlags& flags) {
+  SyncSetup setup;
+  auto loaded = flags.config_path.empty()
+                    ? config::load_app_config_from_directory(std::filesystem::current_path())
+                    : config::load_app_config(flags.config_path);
+  if (!loaded.ok()) return loaded.take_error();
+  setup.config = std::move(*loaded);
+  config::AppConfig& config = setup.config;
+
+  if (!flags.to.empty()) {
+    auto destination = config::parse_s3_uri(flags.to);
+    if (!destination.ok()) return destination.take_error();
+    config.destination = *destination;
+  }
+  if (!config.destination) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      "no destination: pass --to s3://BUCKET/PREFIX, or run where an imgsync.toml "
+                      "sets destination (or pass --config FILE)");
+  }
+  if (!flags.sources.empty() || !flags.raw_sources.empty()) {
+    config.sources.clear();
+    for (const auto& [list, kind] : {std::pair{&flags.sources, config::SourceKind::kEnhanced},
+                                     std::pair{&flags.raw_sources, config::SourceKind::kRaw}}) {
+      for (const auto& path : *list) {
+        config::SourceFolder source;
+        source.path = std::filesystem::absolute(path);
+        source.kind = kind;
+        config.sources.push_back(std::move(source));
+      }
+    }
+  }
+  if (!flags.project.empty()) config.project = flags.project;
+  if (!flags.name_template.empty()) config.name_template = flags.name_template;
+  if (flags.jobs > 0) config.upload.jobs = flags.jobs;
+  std::uint64_t part_size = 0;
+  if (Status ok = size_flag(flags.part_size, "--part-size", part_size); !ok.ok()) return ok.error();
+  if (part_size > 0) {
+    if (part_size < (5ULL << 20) || part_size > (5ULL << 30)) {
+      return make_error(ErrorCategory::kInvalidInput,
+                        "--part-size must be between 5MiB and 5GiB, S3's limits for a part");
+    }
+    config.upload.part_size = part_size;
+  }
+  if (Status ok = size_flag(flags.multipart_threshold, "--multipart-threshold",
+                            config.upload.multipart_threshold);
+      !ok.ok()) {
+    return ok.error();
+  }
+  if (!flags.storage_class.empty()) config.upload.storage_class = flags.storage_class;
+  if (!flags.sse.empty()) config.upload.server_side_encryption = flags.sse;
+  if (!flags.sse_kms_key_id.empty()) config.upload.sse_kms_key_id = flags.sse_kms_key_id;
+  if (!config.upload.sse_kms_key_id.empty() && config.upload.server_side_encryption != "aws:kms") {
+    return make_error(ErrorCategory::kInvalidInput, "--sse-kms-key-id needs --sse aws:kms");
+  }
+  if (!flags.state_dir.empty()) {
+    config.state_dir = std::filesystem::absolute(flags.state_dir);
+  } else if (config.config_file.empty()) {
+    config.state_dir = default_state_dir(*config.destination);
+  }
+
+  auto s3 = resolve_s3_flags(flags.s3, config.s3);
+  if (!s3.ok()) return s3.take_error();
+  setup.s3 = std::move(*s3);
+  return setup;
+}
+
+}  // namespace imgsync::cli

@@ -1,0 +1,41 @@
+// The flags shared by sync, status, retry and verify, and how they combine with imgsync.toml:
+// a flag beats the file, the file beats the defaults. `imgsync sync SRC... --to s3://B/P` needs
+// no file at all.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "cli/s3_flags.h"
+#include "config/app_config.h"
+#include "config/aws_settings.h"
+#include "util/result.h"
+
+namespace imgsync::cli {
+
+struct SyncFlags {
+  std::string config_path;
+  std::vector<std::string> sources;      // positional: enhanced (processed) images
+  std::vector<std::string> raw_sources;  // --raw DIR
+  std::string to;
+  std::string project, name_template, state_dir;
+  int jobs = 0;
+  std::string part_size, multipart_threshold, storage_class, sse, sse_kms_key_id;
+  bool json = false;
+  S3Flags s3;
+};
+
+// with_sources: the command takes SRC... and the upload flags (sync, retry).
+void add_sync_flags(CLI::App& command, SyncFlags& flags, bool with_sources);
+
+struct SyncSetup {
+  config::AppConfig config;
+  config::S3Settings s3;
+};
+
+// kInvalidInput for usage and configuration mistakes (exit 2), kAuth when no credentials (exit 3).
+Result<SyncSetup> resolve_sync_setup(const SyncFlags& flags);
+
+}  // namespace imgsync::cli
