@@ -64,9 +64,23 @@ struct SyncService::Run {
     ++report.failed;
     ++progress.files_failed;
     if (!options.dry_run) {
-      journal_failed(journal().set_state(file.path.string(), FileState::kFailed, error.message,
-                                         std::string(to_string(error.category))));
-      journal_failed(journal().record_attempt(file.path.string()));
+      const std::string path = file.path.string();
+      const std::string category(to_string(error.category));
+      auto known_record = journal().find(path);
+      if (known_record.ok() && !*known_record) {
+        FileRecord record;  // failed before any intent was recorded: remember why
+        record.path = path;
+        record.source = file.source.string();
+        record.kind = config::to_string(file.kind);
+        record.stat = file.stat;
+        record.state = FileState::kFailed;
+        record.last_error = error.message;
+        record.error_category = category;
+        journal_failed(journal().upsert(record));
+      } else {
+        journal_failed(journal().set_state(path, FileState::kFailed, error.message, category));
+      }
+      journal_failed(journal().record_attempt(path));
     }
     emit({SyncEvent::Kind::kFailed, file.path.string(), "", 0, error.message,
           std::string(to_string(error.category))});
@@ -200,14 +214,14 @@ struct SyncService::Run {
     callbacks.upload_created = [this, path](const std::string& upload_id, std::uint64_t part_size) {
       journal_failed(journal().set_upload(path, upload_id, part_size));
     };
-    callbacks.part_done = [this, path, upload_id = std::make_shared<std::string>()](
-                              const s3::CompletedPart& part, std::uint64_t size) {
-      (void)size;
+    callbacks.part_done = [this, path, key = planned->object_key](const s3::CompletedPart& part,
+                                                                  std::uint64_t size) {
       auto record = journal().find(path);
       if (record.ok() && *record) {
         journal_failed(
             journal().add_part(path, (*record)->upload_id, {part.part_number, part.etag, size}));
       }
+      emit({SyncEvent::Kind::kPartUploaded, path, key, size, "", ""});
     };
     callbacks.done = [this, file, shared_metadata, stats, planned_file,
                       if_none_match = job.if_none_match](Result<s3::PutObjectResult> result) {

@@ -29,7 +29,7 @@ struct SyncOptions {
 
 // One thing that happened to one file, for the command's output.
 struct SyncEvent {
-  enum class Kind { kUploaded, kFailed, kPlanned, kItemUploaded, kItemFailed };
+  enum class Kind { kUploaded, kFailed, kPlanned, kItemUploaded, kItemFailed, kPartUploaded };
   Kind kind = Kind::kUploaded;
   std::string path;  // the local file (empty for Items)
   std::string key;   // where it went (or would go)

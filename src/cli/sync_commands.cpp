@@ -48,6 +48,8 @@ const char* event_name(app::SyncEvent::Kind kind) {
       return "item_uploaded";
     case app::SyncEvent::Kind::kItemFailed:
       return "item_failed";
+    case app::SyncEvent::Kind::kPartUploaded:
+      return "part_uploaded";
   }
   return "unknown";
 }
@@ -119,6 +121,7 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
         line["category"] = event.category;
       }
       fmt::print("{}\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      std::fflush(stdout);  // a reader acts on each line as it happens
     } else if (event.kind == app::SyncEvent::Kind::kFailed ||
                event.kind == app::SyncEvent::Kind::kItemFailed) {
       progress.clear();

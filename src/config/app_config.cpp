@@ -15,9 +15,12 @@ const char* to_string(SourceKind kind) {
 
 const std::vector<std::string>& default_image_globs() {
   static const std::vector<std::string> globs = {
-      "*.jpg", "*.jpeg", "*.png", "*.tif", "*.tiff", "*.webp", "*.heic", "*.heif",
-      "*.hif", "*.avif", "*.jxl", "*.dng", "*.cr2",  "*.cr3",  "*.nef",  "*.arw",
-      "*.orf", "*.rw2",  "*.raf", "*.pef", "*.srw",  "*.jp2",  "*.gif",  "*.bmp"};
+      "*.jpg", "*.jpeg", "*.png",  "*.tif", "*.tiff", "*.webp", "*.heic", "*.heif",
+      "*.hif", "*.avif", "*.jxl",  "*.dng", "*.cr2",  "*.cr3",  "*.nef",  "*.arw",
+      "*.orf", "*.rw2",  "*.raf",  "*.pef", "*.srw",  "*.jp2",  "*.gif",  "*.bmp",
+      "*.crw", "*.psd",  "*.mpo",  "*.jxr", "*.wdp",  "*.hdp",  "*.hej2", "*.j2k",
+      "*.jpf", "*.jpx",  "*.jfif", "*.nrw", "*.srf",  "*.sr2",  "*.x3f",  "*.kdc",
+      "*.mrw", "*.3fr",  "*.erf",  "*.mos", "*.iiq",  "*.rwl",  "*.dcr"};
   return globs;
 }
 

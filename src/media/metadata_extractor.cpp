@@ -35,7 +35,8 @@ Result<std::string> read_whole_file(const std::filesystem::path& file) {
   std::error_code error;
   const std::uintmax_t size = std::filesystem::file_size(file, error);
   if (error) {
-    return make_error(ErrorCategory::kLocalIo, "cannot read " + file.string() + ": " + error.message());
+    return make_error(ErrorCategory::kLocalIo,
+                      "cannot read " + file.string() + ": " + error.message());
   }
   if (size > kMaxWholeFileBytes) {
     return make_error(ErrorCategory::kInvalidInput, file.string() + ": too large to read whole");
@@ -102,9 +103,9 @@ Result<EmbeddedMetadata> read_embedded(Exiv2::BasicIo::AutoPtr io, std::string s
   try {
     image->readMetadata();
   } catch (const Exiv2::AnyError& error) {
-    return make_error(ErrorCategory::kInvalidInput,
-                      name + ": the metadata is damaged and cannot be read (" +
-                          std::string(error.what()) + ")");
+    return make_error(
+        ErrorCategory::kInvalidInput,
+        name + ": the metadata is damaged and cannot be read (" + std::string(error.what()) + ")");
   }
   embedded.read_by_exiv2 = true;
   embedded.layer = read_exif_layer(image->exifData(), image->iptcData());
@@ -125,8 +126,8 @@ std::optional<CaptureTime> modification_time(const std::filesystem::path& file) 
   const auto file_time = std::filesystem::last_write_time(file, error);
   if (error) return std::nullopt;
   const auto system_time = std::chrono::file_clock::to_sys(file_time);
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(
-      std::chrono::floor<std::chrono::seconds>(system_time));
+  const std::time_t seconds =
+      std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(system_time));
   std::tm local{};
   if (localtime_r(&seconds, &local) == nullptr) return std::nullopt;
   CaptureTime time;
@@ -148,9 +149,9 @@ Result<ImageMetadata> extract_from_file(const std::filesystem::path& file,
   std::error_code error;
   const auto status = std::filesystem::status(file, error);
   if (error || !std::filesystem::exists(status)) {
-    return make_error(ErrorCategory::kLocalIo,
-                      "cannot read " + name + ": " +
-                          (error ? error.message() : std::string("no such file")));
+    return make_error(
+        ErrorCategory::kLocalIo,
+        "cannot read " + name + ": " + (error ? error.message() : std::string("no such file")));
   }
   if (!std::filesystem::is_regular_file(status)) {
     return make_error(ErrorCategory::kLocalIo, "cannot read " + name + ": not a regular file");
@@ -199,9 +200,8 @@ Result<ImageMetadata> extract_from_file(const std::filesystem::path& file,
 Result<ImageMetadata> extract_from_memory(std::string_view bytes) {
   initialize_exiv2();
   std::string mime = sniff_mime(bytes.substr(0, kMimeSniffBytes));
-  Exiv2::BasicIo::AutoPtr io(
-      new Exiv2::MemIo(reinterpret_cast<const Exiv2::byte*>(bytes.data()),
-                       static_cast<long>(bytes.size())));
+  Exiv2::BasicIo::AutoPtr io(new Exiv2::MemIo(reinterpret_cast<const Exiv2::byte*>(bytes.data()),
+                                              static_cast<long>(bytes.size())));
   auto embedded = read_embedded(io, std::move(mime), "<memory>");
   if (!embedded.ok()) return embedded.take_error();
   if (Status status = read_without_exiv2(*embedded, bytes, "<memory>"); !status.ok()) {

@@ -73,13 +73,11 @@ void fill_missing(MetadataLayer& base, const MetadataLayer& fallback) {
   std::vector<CaptureTime> superseded = fallback.superseded_times;
   if (base.captured_at) {
     if (fallback.captured_at) superseded.push_back(*fallback.captured_at);
-    superseded.insert(superseded.end(), base.superseded_times.begin(),
-                      base.superseded_times.end());
+    superseded.insert(superseded.end(), base.superseded_times.begin(), base.superseded_times.end());
     adopt_offset(*base.captured_at, superseded);
   } else {
     base.captured_at = fallback.captured_at;
-    superseded.insert(superseded.end(), base.superseded_times.begin(),
-                      base.superseded_times.end());
+    superseded.insert(superseded.end(), base.superseded_times.begin(), base.superseded_times.end());
   }
   base.superseded_times = std::move(superseded);
   if (!base.gps_removed) fill(base.gps, fallback.gps);

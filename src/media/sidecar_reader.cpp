@@ -209,8 +209,7 @@ std::vector<Sidecar> find_sidecars(const std::filesystem::path& image) {
 
 bool is_sidecar_name(const std::filesystem::path& path) {
   const std::string extension = path.extension().string();
-  return extension == ".xmp" || extension == ".XMP" || extension == ".json" ||
-         extension == ".JSON";
+  return extension == ".xmp" || extension == ".XMP" || extension == ".json" || extension == ".JSON";
 }
 
 std::vector<std::filesystem::path> images_for_sidecar(const std::filesystem::path& sidecar) {
@@ -260,9 +259,8 @@ Result<MetadataLayer> parse_json_sidecar(std::string_view text) {
 Result<MetadataLayer> read_sidecar(const Sidecar& sidecar) {
   auto text = read_text_file(sidecar.path);
   if (!text.ok()) return text.take_error();
-  Result<MetadataLayer> layer = sidecar.format == SidecarFormat::kJson
-                                    ? parse_json_sidecar(*text)
-                                    : parse_xmp_sidecar(*text);
+  Result<MetadataLayer> layer =
+      sidecar.format == SidecarFormat::kJson ? parse_json_sidecar(*text) : parse_xmp_sidecar(*text);
   if (!layer.ok()) {
     Error error = layer.take_error();
     error.message = "sidecar " + sidecar.path.string() + ": " + error.message;

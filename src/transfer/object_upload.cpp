@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 
+#include "s3/s3_error.h"
 #include "s3/s3_object_headers.h"
 #include "s3/s3_xml.h"
 
@@ -244,10 +245,37 @@ class Upload : public std::enable_shared_from_this<Upload> {
           std::move(complete), [self, finished](Result<s3::HttpResponse> response) {
             finished();
             if (!response.ok()) return self->finish(response.take_error());
+            if (!s3::parse_error_body(response->body).code.empty()) {
+              // A 200 whose body reports a failure after a long assembly.
+              s3::HttpResponse failed = *response;
+              failed.status = 500;
+              return self->finish(s3::error_from_response(
+                  failed,
+                  {"CompleteMultipartUpload", "s3://" + self->job_.bucket + "/" + self->job_.key,
+                   self->client_.settings().credentials.access_key_id,
+                   self->client_.settings().region}));
+            }
             auto etag = s3::xml::parse_etag_result(response->body, "CompleteMultipartUploadResult");
             if (!etag.ok()) return self->finish(etag.take_error());
+            if (etag->empty()) return self->etag_from_head(response->header("x-amz-version-id"));
             if (!self->etag_matches(*etag, multipart_etag(self->part_md5s_))) return;
             self->finish(s3::PutObjectResult{*etag, response->header("x-amz-version-id")});
+          });
+    });
+  }
+
+  // Ceph RGW 16 completes with <ETag></ETag>: read the ETag off the object instead.
+  void etag_from_head(std::string version_id) {
+    auto self = shared_from_this();
+    queue_.push_urgent([self, version_id](TaskQueue::Finished finished) {
+      s3::S3Request head = self->request("HeadObject", "HEAD");
+      self->client_.send_async(
+          std::move(head), [self, finished, version_id](Result<s3::HttpResponse> response) {
+            finished();
+            if (!response.ok()) return self->finish(response.take_error());
+            const std::string etag = s3::xml::strip_quotes(response->header("ETag"));
+            if (!self->etag_matches(etag, multipart_etag(self->part_md5s_))) return;
+            self->finish(s3::PutObjectResult{etag, version_id});
           });
     });
   }

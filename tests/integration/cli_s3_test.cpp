@@ -5,35 +5,15 @@
 
 #include <sstream>
 
+#include "imgsync_cli_fixture.h"
 #include "s3/s3_client.h"
-#include "support/run_process.h"
-#include "support/s3_server.h"
 #include "support/test_paths.h"
 #include "util/hashing.h"
 
 namespace imgsync::testing {
 namespace {
 
-class CliS3Test : public S3IntegrationTest {
- protected:
-  std::map<std::string, std::string> env() const {
-    return {{"AWS_ACCESS_KEY_ID", server().access_key},
-            {"AWS_SECRET_ACCESS_KEY", server().secret_key},
-            {"AWS_ENDPOINT_URL", server().endpoint},
-            {"AWS_REGION", "us-east-1"},
-            {"HOME", home_.path().string()}};
-  }
-  const std::vector<std::string> unset_ = {"AWS_PROFILE", "AWS_SESSION_TOKEN",
-                                           "AWS_ENDPOINT_URL_S3", "AWS_CONFIG_FILE",
-                                           "AWS_SHARED_CREDENTIALS_FILE"};
-  ProcessResult imgsync(const std::vector<std::string>& arguments,
-                        std::map<std::string, std::string> extra = {}) {
-    auto environment = env();
-    for (auto& [name, value] : extra) environment[name] = value;
-    return run_process(imgsync_binary(), arguments, environment, unset_);
-  }
-  ScratchDir home_{"imgsync-cli-home"};
-};
+class CliS3Test : public ImgsyncCliTest {};
 
 TEST_F(CliS3Test, PutThenLsShowsTheObjectWithItsChecksum) {
   const auto sample = source_dir() / "samples";
@@ -105,9 +85,10 @@ TEST_F(CliS3Test, UserMistakesGiveClearErrorsAndExitCodes) {
   EXPECT_EQ(no_bucket.exit_code, 3);
   EXPECT_NE(no_bucket.err.find("no-such-bucket-here"), std::string::npos) << no_bucket.err;
 
+  auto unset = unset_env();
+  unset.insert(unset.end(), {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"});
   auto no_credentials = run_process(imgsync_binary(), {"ls", "s3://" + bucket() + "/"},
-                                    {{"HOME", home_.path().string()}},
-                                    {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"});
+                                    {{"HOME", home_.path().string()}}, unset);
   EXPECT_EQ(no_credentials.exit_code, 3);
   EXPECT_NE(no_credentials.err.find("no AWS credentials"), std::string::npos) << no_credentials.err;
 }

@@ -58,7 +58,9 @@ const std::map<std::string, std::string> kCameraDisagreements = {
 
 constexpr auto kPerFileLimit = std::chrono::seconds(10);
 
-std::filesystem::path images_dir() { return testing::corpus_dir() / "images"; }
+std::filesystem::path images_dir() {
+  return testing::corpus_dir() / "images";
+}
 
 // Extraction on a detached thread, so a hang is reported instead of blocking the test run.
 std::optional<Result<ImageMetadata>> extract_with_time_limit(const std::filesystem::path& file) {
@@ -121,7 +123,8 @@ TEST(MediaCorpusOracle, AgreesWithExiftool) {
     if (!has_time && !has_gps && !has_camera) continue;
     const std::string path = entry.at("path");
     const auto result = extract_with_time_limit(images_dir() / path);
-    ASSERT_TRUE(result) << path << ": extraction took longer than " << kPerFileLimit.count() << " s";
+    ASSERT_TRUE(result) << path << ": extraction took longer than " << kPerFileLimit.count()
+                        << " s";
     if (!result->ok()) {
       ADD_FAILURE() << path << ": " << result->error().message;
       continue;
@@ -138,9 +141,9 @@ TEST(MediaCorpusOracle, AgreesWithExiftool) {
           same_time(expected, *got)) {
         ++time.agreed;
       } else {
-        time.disagreements[path] = "exiftool " + expected + ", imgsync " +
-                                   (got ? got->to_rfc3339() + " from " + to_string(got->source)
-                                        : std::string("none"));
+        time.disagreements[path] =
+            "exiftool " + expected + ", imgsync " +
+            (got ? got->to_rfc3339() + " from " + to_string(got->source) : std::string("none"));
       }
     }
     if (has_gps) {
@@ -160,8 +163,8 @@ TEST(MediaCorpusOracle, AgreesWithExiftool) {
       }
     }
     if (has_camera) {
-      for (const auto& [key, value] : {std::pair{"Make", &metadata.make},
-                                       std::pair{"Model", &metadata.model}}) {
+      for (const auto& [key, value] :
+           {std::pair{"Make", &metadata.make}, std::pair{"Model", &metadata.model}}) {
         if (!exif.contains(key)) continue;
         ++camera.compared;
         const std::string expected =
@@ -169,8 +172,8 @@ TEST(MediaCorpusOracle, AgreesWithExiftool) {
         if (rtrim(expected) == rtrim(*value)) {
           ++camera.agreed;
         } else {
-          camera.disagreements[path] += std::string(key) + ": exiftool \"" + expected +
-                                        "\", imgsync \"" + *value + "\" ";
+          camera.disagreements[path] +=
+              std::string(key) + ": exiftool \"" + expected + "\", imgsync \"" + *value + "\" ";
         }
       }
     }
@@ -178,7 +181,8 @@ TEST(MediaCorpusOracle, AgreesWithExiftool) {
   check_against_list("time", time, kTimeDisagreements);
   check_against_list("GPS", gps, kGpsDisagreements);
   check_against_list("make/model", camera, kCameraDisagreements);
-  RecordProperty("time_agreement", std::to_string(time.agreed) + "/" + std::to_string(time.compared));
+  RecordProperty("time_agreement",
+                 std::to_string(time.agreed) + "/" + std::to_string(time.compared));
   RecordProperty("gps_agreement", std::to_string(gps.agreed) + "/" + std::to_string(gps.compared));
   RecordProperty("camera_agreement",
                  std::to_string(camera.agreed) + "/" + std::to_string(camera.compared));
@@ -196,8 +200,8 @@ TEST(MediaCorpusOracle, EveryFileIsReadSafely) {
     if (!item.is_regular_file()) continue;
     ++files;
     const auto result = extract_with_time_limit(item.path());
-    ASSERT_TRUE(result) << item.path() << ": extraction took longer than "
-                        << kPerFileLimit.count() << " s";
+    ASSERT_TRUE(result) << item.path() << ": extraction took longer than " << kPerFileLimit.count()
+                        << " s";
     if (result->ok()) {
       ++read;
       EXPECT_EQ((*result)->sha256.size(), 64u) << item.path();

@@ -30,8 +30,8 @@ std::string quoted(const std::string& text) {
 
 CommandRun run_imgsync(const std::string& arguments) {
   CommandRun run;
-  const std::string command = quoted((binary_dir() / "imgsync").string()) + " " + arguments +
-                              " 2>/dev/null";
+  const std::string command =
+      quoted((binary_dir() / "imgsync").string()) + " " + arguments + " 2>/dev/null";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return run;
   char buffer[4096];
@@ -55,9 +55,9 @@ TEST(MetaCommand, JsonLinePerFileAndExitOne) {
   const auto good = dir.path() / "g\xc3\xbct.jpg";
   imgsync::testing::write_file(good, testing::build_jpeg(std::nullopt, std::nullopt, 32, 16));
   const auto heic = corpus_dir() / "images/ianare-exif-samples/heic/IMG_5195.HEIC";
-  const CommandRun run = run_imgsync("meta --json " + quoted(good.string()) + " " +
-                              quoted((dir.path() / "missing.jpg").string()) + " " +
-                              quoted(heic.string()));
+  const CommandRun run =
+      run_imgsync("meta --json " + quoted(good.string()) + " " +
+                  quoted((dir.path() / "missing.jpg").string()) + " " + quoted(heic.string()));
   EXPECT_EQ(run.exit_code, 1);  // one file failed, the others were still reported
   const auto lines = json_lines(run.output);
   ASSERT_EQ(lines.size(), 3u) << run.output;
@@ -70,8 +70,7 @@ TEST(MetaCommand, JsonLinePerFileAndExitOne) {
   EXPECT_EQ(lines[2]["captured_at"], "2021-04-11T15:47:53.054-05:00");
   EXPECT_EQ(lines[2]["offset_known"], true);
   EXPECT_EQ(lines[2]["camera"]["model"], "iPhone 11 Pro Max");
-  EXPECT_EQ(lines[2]["sha256"],
-            "d9b9ebe21c4127080414f2b86f6ecb900dc2ca902be82b39be93b61ccb622680");
+  EXPECT_EQ(lines[2]["sha256"], "d9b9ebe21c4127080414f2b86f6ecb900dc2ca902be82b39be93b61ccb622680");
 }
 
 TEST(MetaCommand, TableByDefaultAndExitZero) {
@@ -90,15 +89,15 @@ TEST(MetaCommand, EveryJsonLineHasTheWholeShape) {
   const auto corrupt = dir.path() / "corrupt.jpg";
   imgsync::testing::write_file(corrupt, "not an image at all");
   const auto heic = corpus_dir() / "images/ianare-exif-samples/heic/IMG_5195.HEIC";
-  const CommandRun run = run_imgsync("meta --json " + quoted(heic.string()) + " " +
-                                     quoted(corrupt.string()));
+  const CommandRun run =
+      run_imgsync("meta --json " + quoted(heic.string()) + " " + quoted(corrupt.string()));
   EXPECT_EQ(run.exit_code, 1);
   const auto lines = json_lines(run.output);
   ASSERT_EQ(lines.size(), 2u) << run.output;
   for (const auto& line : lines) {
-    for (const char* key : {"path", "mime", "width", "height", "orientation", "captured_at",
-                            "captured_at_source", "offset_known", "gps", "camera", "tags",
-                            "sha256", "bytes", "error"}) {
+    for (const char* key :
+         {"path", "mime", "width", "height", "orientation", "captured_at", "captured_at_source",
+          "offset_known", "gps", "camera", "tags", "sha256", "bytes", "error"}) {
       EXPECT_TRUE(line.contains(key)) << key << " in " << line.dump();
     }
   }
@@ -116,15 +115,17 @@ TEST(MetaCommand, EveryJsonLineHasTheWholeShape) {
 TEST(MetaCommand, TableGoesOnPastAFailureAndExitsOne) {
   ScratchDir dir("imgsync-meta");
   const auto heic = corpus_dir() / "images/ianare-exif-samples/heic/IMG_5195.HEIC";
-  const CommandRun run = run_imgsync("meta " + quoted((dir.path() / "missing.jpg").string()) +
-                                     " " + quoted(heic.string()));
+  const CommandRun run = run_imgsync("meta " + quoted((dir.path() / "missing.jpg").string()) + " " +
+                                     quoted(heic.string()));
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.output.find("missing.jpg"), std::string::npos);
   EXPECT_NE(run.output.find("error"), std::string::npos);
   EXPECT_NE(run.output.find("Apple iPhone 11 Pro Max"), std::string::npos) << run.output;
 }
 
-TEST(MetaCommand, NoFilesIsAUsageError) { EXPECT_EQ(run_imgsync("meta").exit_code, 2); }
+TEST(MetaCommand, NoFilesIsAUsageError) {
+  EXPECT_EQ(run_imgsync("meta").exit_code, 2);
+}
 
 }  // namespace
 }  // namespace imgsync::media

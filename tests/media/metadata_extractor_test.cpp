@@ -72,9 +72,9 @@ TEST_F(MetadataExtractorTest, GpsExactlyZeroZeroIsAPosition) {
 
 TEST_F(MetadataExtractorTest, EmptyOrPartialGpsIfdIsNoPosition) {
   EXPECT_FALSE(extract_ok(jpeg_with_gps(std::vector<synth::TiffEntry>{})).gps);
-  EXPECT_FALSE(extract_ok(jpeg_with_gps(std::vector<synth::TiffEntry>{
-                              synth::byte_entry(0x0000, 2)}))
-                   .gps);  // GPSVersionID only
+  EXPECT_FALSE(
+      extract_ok(jpeg_with_gps(std::vector<synth::TiffEntry>{synth::byte_entry(0x0000, 2)}))
+          .gps);  // GPSVersionID only
   auto latitude_only = gps_at(47, "N", 8, "E");
   latitude_only.resize(2);
   EXPECT_FALSE(extract_ok(jpeg_with_gps(latitude_only)).gps);
@@ -108,7 +108,8 @@ TEST_F(MetadataExtractorTest, BlankOrZeroDateTimeOriginalIsAbsent) {
   ASSERT_TRUE(blank.captured_at);
   EXPECT_EQ(blank.captured_at->source, CaptureTimeSource::kFileModificationTime);
 
-  const ImageMetadata zero = extract_ok(jpeg_with_dates("0000:00:00 00:00:00", "2019:03:04 05:06:07"));
+  const ImageMetadata zero =
+      extract_ok(jpeg_with_dates("0000:00:00 00:00:00", "2019:03:04 05:06:07"));
   ASSERT_TRUE(zero.captured_at);
   EXPECT_EQ(zero.captured_at->source, CaptureTimeSource::kExifCreateDate);
   EXPECT_EQ(zero.captured_at->to_rfc3339(), "2019-03-04T05:06:07");
@@ -138,18 +139,18 @@ TEST_F(MetadataExtractorTest, WithoutOffsetTheTimeStaysLocal) {
 TEST_F(MetadataExtractorTest, XmpOffsetCompletesTheSameExifMoment) {
   synth::ExifSpec spec;
   spec.exif_ifd = {synth::ascii_entry(0x9003, "2008:03:15 09:52:01")};
-  const ImageMetadata metadata = extract_ok(synth::build_jpeg(
-      synth::build_exif_tiff(spec),
-      synth::xmp_packet("exif:DateTimeOriginal=\"2008-03-15T09:52:01-04:00\"")));
+  const ImageMetadata metadata = extract_ok(
+      synth::build_jpeg(synth::build_exif_tiff(spec),
+                        synth::xmp_packet("exif:DateTimeOriginal=\"2008-03-15T09:52:01-04:00\"")));
   EXPECT_EQ(metadata.captured_at->source, CaptureTimeSource::kExifDateTimeOriginal);
   EXPECT_EQ(metadata.captured_at->to_rfc3339(), "2008-03-15T09:52:01-04:00");
 
   // A different moment in XMP lends no offset.
   synth::ExifSpec other;
   other.exif_ifd = {synth::ascii_entry(0x9003, "2008:05:04 16:47:24")};
-  const ImageMetadata unrelated = extract_ok(synth::build_jpeg(
-      synth::build_exif_tiff(other),
-      synth::xmp_packet("xmp:CreateDate=\"2008-05-10T20:55:15+09:00\"")));
+  const ImageMetadata unrelated = extract_ok(
+      synth::build_jpeg(synth::build_exif_tiff(other),
+                        synth::xmp_packet("xmp:CreateDate=\"2008-05-10T20:55:15+09:00\"")));
   EXPECT_EQ(unrelated.captured_at->to_rfc3339(), "2008-05-04T16:47:24");
 }
 
@@ -161,7 +162,8 @@ TEST_F(MetadataExtractorTest, DateTimeOriginalOnlyInXmp) {
   EXPECT_EQ(metadata.captured_at->to_rfc3339(), "2013-07-05T03:18:27+00:00");
 
   // The corpus file with the same situation: its EXIF IFD pointer is broken.
-  const auto corpus = extract_metadata(corpus_image("ianare-exif-samples/jpg/tests/30-type_error.jpg"));
+  const auto corpus =
+      extract_metadata(corpus_image("ianare-exif-samples/jpg/tests/30-type_error.jpg"));
   ASSERT_TRUE(corpus.ok()) << corpus.error().message;
   EXPECT_EQ(corpus->captured_at->source, CaptureTimeSource::kXmpDateTimeOriginal);
   EXPECT_EQ(corpus->captured_at->to_rfc3339(), "2013-07-05T03:18:27+00:00");
@@ -171,7 +173,7 @@ TEST_F(MetadataExtractorTest, NoTimeAnywhereFallsBackToModificationTime) {
   const auto path = dir_.path() / "untimed.jpg";
   write_file(path, synth::build_jpeg(std::nullopt, std::nullopt));
   const std::chrono::sys_seconds when = std::chrono::sys_days{std::chrono::year{2022} / 7 / 14} +
-                    std::chrono::hours{9} + std::chrono::minutes{30};
+                                        std::chrono::hours{9} + std::chrono::minutes{30};
   std::filesystem::last_write_time(path, std::chrono::file_clock::from_sys(when));
   const auto metadata = extract_metadata(path);
   ASSERT_TRUE(metadata.ok()) << metadata.error().message;
@@ -229,7 +231,8 @@ TEST_F(MetadataExtractorTest, NonAsciiFileNames) {
   EXPECT_EQ(extract_ok(jpeg_with_dates("2020:02:02 02:02:02", ""), name).tags,
             std::vector<std::string>{"sidecar found"});
 
-  const auto corpus = extract_metadata(corpus_image("ianare-exif-samples/tiff/Cr\xc3\xa9mieux11.tiff"));
+  const auto corpus =
+      extract_metadata(corpus_image("ianare-exif-samples/tiff/Cr\xc3\xa9mieux11.tiff"));
   ASSERT_TRUE(corpus.ok()) << corpus.error().message;
   EXPECT_EQ(corpus->mime, "image/tiff");
 }
@@ -269,7 +272,8 @@ TEST(MetadataExtractor, HeifSizeIsThePrimaryItemsNotExiv2s) {
 
 std::uint32_t little_endian(const std::string& bytes, std::size_t at, std::size_t size) {
   std::uint32_t value = 0;
-  for (std::size_t i = size; i-- > 0;) value = value << 8 | static_cast<unsigned char>(bytes.at(at + i));
+  for (std::size_t i = size; i-- > 0;)
+    value = value << 8 | static_cast<unsigned char>(bytes.at(at + i));
   return value;
 }
 
@@ -346,8 +350,11 @@ TEST(MetadataExtractor, JpegXrIsReadThroughItsTiffStructure) {
 // Found by fuzz/metadata_extractor_fuzzer: an 'ftyp' box with a 4 GB size sends Exiv2 0.27's
 // QuickTime reader (which claims files its BMFF reader rejects) into a loop of minutes; the exiv2
 // CLI hangs on it too. imgsync does not hand video containers to Exiv2.
-TEST_F(MetadataExtractorTest, ExivVideoReadersAreNotUsed) {
-  std::string bytes("\xef\xbb\xbf\x1c" "ftypheix", 12);
+TEST_F(MetadataExtractorTest, Exiv2VideoReadersAreNotUsed) {
+  std::string bytes(
+      "\xef\xbb\xbf\x1c"
+      "ftypheix",
+      12);
   bytes.append(256, '\0');
   write_file(dir_.path() / "hang.heic", bytes);
   auto task = std::make_shared<std::packaged_task<Result<ImageMetadata>()>>(

@@ -23,7 +23,8 @@ std::string camera_jpeg() {
       testing::ascii_entry(0x0003, "E"), testing::dms_entry(0x0004, 20, 0, 0)};
   return testing::build_jpeg(
       testing::build_exif_tiff(spec),
-      testing::xmp_packet("", "<dc:subject><rdf:Bag><rdf:li>camera</rdf:li></rdf:Bag></dc:subject>"));
+      testing::xmp_packet("",
+                          "<dc:subject><rdf:Bag><rdf:li>camera</rdf:li></rdf:Bag></dc:subject>"));
 }
 
 TEST(SidecarReader, JsonFormat) {
@@ -86,7 +87,7 @@ TEST(SidecarReader, ASidecarNamesTheImagesItCompletes) {
   EXPECT_TRUE(images_for_sidecar(dir.path() / "IMG_0001.xmp").empty());
   write_file(jpeg, camera_jpeg());
   write_file(raw, "raw");
-  write_file(dir.path() / "IMG_0002.JPG", camera_jpeg());  // another capture
+  write_file(dir.path() / "IMG_0002.JPG", camera_jpeg());   // another capture
   write_file(dir.path() / "IMG_00010.JPG", camera_jpeg());  // a longer stem, not a match
   for (const char* name : {"IMG_0001.xmp", "IMG_0001.json", "IMG_0001.JPG.xmp"}) {
     write_file(dir.path() / name, "{}");
@@ -120,12 +121,12 @@ TEST(SidecarReader, SidecarsOverrideAndExtendTheImage) {
   EXPECT_EQ(plain->tags, std::vector<std::string>{"camera"});
 
   // IMG.xmp: shared by the capture; sets the model and a keyword.
-  write_file(dir.path() / "photo.xmp",
-             testing::xmp_packet("tiff:Model=\"EOS R5\" xmp:CreateDate=\"2020-01-01T11:00:00\"",
-                                 "<dc:subject><rdf:Bag><rdf:li>shared</rdf:li></rdf:Bag></dc:subject>"));
+  write_file(
+      dir.path() / "photo.xmp",
+      testing::xmp_packet("tiff:Model=\"EOS R5\" xmp:CreateDate=\"2020-01-01T11:00:00\"",
+                          "<dc:subject><rdf:Bag><rdf:li>shared</rdf:li></rdf:Bag></dc:subject>"));
   // IMG.ext.xmp: this file's own; wins over IMG.xmp.
-  write_file(dir.path() / "photo.jpg.xmp",
-             testing::xmp_packet("tiff:Model=\"EOS R3\""));
+  write_file(dir.path() / "photo.jpg.xmp", testing::xmp_packet("tiff:Model=\"EOS R3\""));
   auto with_xmp = extract_metadata(image);
   ASSERT_TRUE(with_xmp.ok()) << with_xmp.error().message;
   EXPECT_EQ(with_xmp->model, "EOS R3");

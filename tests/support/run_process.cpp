@@ -1,6 +1,7 @@
 #include "support/run_process.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -71,6 +72,82 @@ ProcessResult run_process(const std::filesystem::path& program,
 
 std::filesystem::path imgsync_binary() {
   return binary_dir() / "imgsync";
+}
+
+}  // namespace imgsync::testing
+
+namespace imgsync::testing {
+
+ChildProcess::ChildProcess(const std::filesystem::path& program,
+                           const std::vector<std::string>& arguments,
+                           const std::map<std::string, std::string>& environment,
+                           const std::vector<std::string>& unset) {
+  int out_pipe[2];
+  if (pipe(out_pipe) != 0) throw std::runtime_error("pipe failed");
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    dup2(out_pipe[1], STDOUT_FILENO);
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    for (const auto& name : unset) unsetenv(name.c_str());
+    for (const auto& [name, value] : environment) setenv(name.c_str(), value.c_str(), 1);
+    std::vector<std::string> copies = arguments;
+    std::string program_text = program.string();
+    std::vector<char*> argv{program_text.data()};
+    for (auto& argument : copies) argv.push_back(argument.data());
+    argv.push_back(nullptr);
+    execv(program_text.c_str(), argv.data());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  out_fd_ = out_pipe[0];
+}
+
+ChildProcess::~ChildProcess() {
+  if (!waited_) {
+    kill_hard();
+    wait();
+  }
+  if (out_fd_ >= 0) close(out_fd_);
+}
+
+std::optional<std::string> ChildProcess::read_line() {
+  for (;;) {
+    const auto newline = buffer_.find('\n');
+    if (newline != std::string::npos) {
+      std::string line = buffer_.substr(0, newline);
+      buffer_.erase(0, newline + 1);
+      return line;
+    }
+    char chunk[4096];
+    const ssize_t got = read(out_fd_, chunk, sizeof chunk);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      if (buffer_.empty()) return std::nullopt;
+      std::string rest = std::move(buffer_);
+      buffer_.clear();
+      return rest;
+    }
+    buffer_.append(chunk, static_cast<size_t>(got));
+  }
+}
+
+void ChildProcess::kill_hard() {
+  if (!waited_ && pid_ > 0) ::kill(pid_, SIGKILL);
+}
+
+int ChildProcess::wait() {
+  if (waited_) return exit_code_;
+  // Drain stdout so a child blocked on a full pipe can finish.
+  while (read_line()) {
+  }
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  waited_ = true;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return exit_code_;
 }
 
 }  // namespace imgsync::testing

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,33 @@ ProcessResult run_process(const std::filesystem::path& program,
 
 // build/imgsync
 std::filesystem::path imgsync_binary();
+
+}  // namespace imgsync::testing
+
+namespace imgsync::testing {
+
+// A running child whose stdout is read line by line (to act on what it says it did) and which can
+// be killed hard. stderr goes to a file in the child's scratch space, not the test's output.
+class ChildProcess {
+ public:
+  ChildProcess(const std::filesystem::path& program, const std::vector<std::string>& arguments,
+               const std::map<std::string, std::string>& environment,
+               const std::vector<std::string>& unset = {});
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  // The next line of stdout without its newline; nullopt at end of output.
+  std::optional<std::string> read_line();
+  void kill_hard();  // SIGKILL
+  int wait();        // exit code, -1 when killed by a signal
+
+ private:
+  int pid_ = -1;
+  int out_fd_ = -1;
+  std::string buffer_;
+  bool waited_ = false;
+  int exit_code_ = -1;
+};
 
 }  // namespace imgsync::testing

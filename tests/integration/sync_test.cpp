@@ -1,0 +1,380 @@
+// `imgsync sync`, `status`, `verify` and `retry` end to end: the built binary against the real
+// server, killed and restarted, fed damaged, edited, vanishing and oddly named files.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "app/source_scanner.h"
+#include "catalog/journal_store.h"
+#include "imgsync_cli_fixture.h"
+#include "util/hashing.h"
+
+namespace imgsync::testing {
+namespace {
+
+class SyncTest : public ImgsyncCliTest {
+ protected:
+  std::filesystem::path source() const { return scratch_.path() / "photos"; }
+  std::filesystem::path state() const { return scratch_.path() / "state"; }
+  std::string destination() const { return "s3://" + bucket() + "/field"; }
+
+  std::vector<std::string> sync_args(const std::filesystem::path& folder,
+                                     std::vector<std::string> extra = {}) const {
+    std::vector<std::string> args{"sync",        folder.string(),  "--to",  destination(),
+                                  "--state-dir", state().string(), "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+  ProcessResult sync(std::vector<std::string> extra = {}) {
+    return imgsync(sync_args(source(), std::move(extra)));
+  }
+  ProcessResult verify(bool deep) {
+    std::vector<std::string> args{"verify",      "--to",           destination(),
+                                  "--state-dir", state().string(), "--json"};
+    if (deep) args.push_back("--deep");
+    return imgsync(args);
+  }
+
+  // `count` distinct valid JPEGs: the samples with a different tail after their end marker.
+  std::vector<std::filesystem::path> make_photos(int count, const std::string& subfolder = "") {
+    std::vector<std::string> samples;
+    for (const auto& entry : std::filesystem::directory_iterator(source_dir() / "samples")) {
+      if (entry.path().extension() == ".jpg") samples.push_back(read_file(entry.path()));
+    }
+    std::sort(samples.begin(), samples.end());
+    std::vector<std::filesystem::path> made;
+    for (int i = 0; i < count; ++i) {
+      const auto path = source() / subfolder / ("img_" + std::to_string(i) + ".jpg");
+      write_file(path, samples[i % samples.size()] + "tail-" + std::to_string(i));
+      made.push_back(path);
+    }
+    return made;
+  }
+
+  // Every object in the bucket, by key.
+  std::map<std::string, s3::ObjectSummary> objects() {
+    std::map<std::string, s3::ObjectSummary> by_key;
+    auto listed = client().list_all_objects(bucket(), "");
+    EXPECT_TRUE(listed.ok());
+    if (listed.ok()) {
+      for (auto& object : *listed) by_key[object.key] = object;
+    }
+    return by_key;
+  }
+
+  catalog::JournalStore journal() {
+    auto opened = catalog::JournalStore::open(state());
+    EXPECT_TRUE(opened.ok());
+    return std::move(*opened);
+  }
+
+  ScratchDir scratch_{"imgsync-sync"};
+};
+
+TEST_F(SyncTest, UploadsAssetsAndItemsThenAnUnchangedTreeSendsNoRequest) {
+  const auto photos = make_photos(12, "day1");
+  auto first = sync();
+  ASSERT_EQ(first.exit_code, 0) << first.err << first.out;
+  auto summary = summary_of(first.out);
+  EXPECT_EQ(summary["uploaded"], 12);
+  EXPECT_EQ(summary["items_uploaded"], 12);
+
+  // Every asset carries its hash and the key of its Item, and that Item links it back.
+  auto records = journal().all();
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 12u);
+  for (const auto& record : *records) {
+    EXPECT_EQ(record.state, catalog::FileState::kUploaded);
+    auto head = client().head_object(bucket(), record.object_key);
+    ASSERT_TRUE(head.ok()) << record.object_key;
+    EXPECT_EQ(head->metadata["imgsync-sha256"], to_hex(sha256(read_file(record.path))));
+    EXPECT_EQ(head->metadata["imgsync-item"], record.item_key);
+    EXPECT_EQ(head->content_type, "image/jpeg");
+    auto item = client().get_object({bucket(), record.item_key, {}, {}});
+    ASSERT_TRUE(item.ok()) << record.item_key;
+    auto json = nlohmann::json::parse(item->body);
+    EXPECT_EQ(json["type"], "Feature");
+    EXPECT_EQ(json["id"], record.name);
+    const std::string href = json["assets"]["enhanced"]["href"];
+    EXPECT_EQ(href.substr(href.rfind('/') + 1),
+              record.object_key.substr(record.object_key.rfind('/') + 1));
+  }
+  EXPECT_EQ(objects().size(), 24u);
+
+  // Nothing changed: the same run against a dead endpoint succeeds, so it made no request.
+  auto again = run_process(imgsync_binary(), sync_args(source()), imgsync_env("http://127.0.0.1:9"),
+                           unset_env());
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  summary = summary_of(again.out);
+  EXPECT_EQ(summary["unchanged"], 12);
+  EXPECT_EQ(summary["uploaded"], 0);
+
+  // Touched but not changed: re-hashed, still no request.
+  std::filesystem::last_write_time(photos[0], std::filesystem::file_time_type::clock::now());
+  auto touched = run_process(imgsync_binary(), sync_args(source()),
+                             imgsync_env("http://127.0.0.1:9"), unset_env());
+  EXPECT_EQ(touched.exit_code, 0) << touched.err;
+  EXPECT_EQ(summary_of(touched.out)["unchanged"], 12);
+
+  auto verified = verify(true);
+  EXPECT_EQ(verified.exit_code, 0) << verified.out;
+  EXPECT_EQ(summary_of(verified.out)["problems"], 0);
+}
+
+TEST_F(SyncTest, SameSizeEditIsUploadedAgainUnderTheSameKey) {
+  const auto photos = make_photos(3);
+  ASSERT_EQ(sync().exit_code, 0);
+  auto before = journal().find(photos[1].string());
+  ASSERT_TRUE(before.ok() && before->has_value());
+
+  std::string bytes = read_file(photos[1]);
+  bytes.back() ^= 0x5a;  // same size, different content
+  write_file(photos[1], bytes);
+  auto edited = sync();
+  ASSERT_EQ(edited.exit_code, 0) << edited.err;
+  auto summary = summary_of(edited.out);
+  EXPECT_EQ(summary["uploaded"], 1);
+  EXPECT_EQ(summary["unchanged"], 2);
+  EXPECT_EQ(summary["items_uploaded"], 1);
+
+  auto after = journal().find(photos[1].string());
+  ASSERT_TRUE(after.ok() && after->has_value());
+  EXPECT_EQ((*after)->object_key, (*before)->object_key);
+  auto head = client().head_object(bucket(), (*after)->object_key);
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->metadata["imgsync-sha256"], to_hex(sha256(bytes)));
+  auto item = client().get_object({bucket(), (*after)->item_key, {}, {}});
+  ASSERT_TRUE(item.ok());
+  EXPECT_NE(item->body.find(to_hex(sha256(bytes))), std::string::npos);
+  EXPECT_EQ(verify(true).exit_code, 0);
+}
+
+TEST_F(SyncTest, DamagedFilesFailWithAReasonAndTheRestArrives) {
+  make_photos(2);
+  // A fuzzer's crash reproducer from the corpus: its metadata cannot be read.
+  write_file(source() / "damaged.crw",
+             read_file(corpus_dir() / "images/exiv2-test-data/issue_841_poc.crw"));
+  write_file(source() / "not-an-image.png", "this is text, not a PNG");
+  auto run = sync();
+  EXPECT_EQ(run.exit_code, 1);
+  auto summary = summary_of(run.out);
+  EXPECT_EQ(summary["uploaded"], 2);
+  EXPECT_EQ(summary["failed"], 2);
+
+  auto status =
+      imgsync({"status", "--to", destination(), "--state-dir", state().string(), "--json"});
+  EXPECT_EQ(status.exit_code, 1);
+  auto report = nlohmann::json::parse(status.out);
+  EXPECT_EQ(report["counts"]["uploaded"], 2);
+  ASSERT_EQ(report["failed"].size(), 2u);
+  for (const auto& failed : report["failed"]) {
+    EXPECT_FALSE(failed["error"].get<std::string>().empty());
+    EXPECT_EQ(failed["category"], "invalid-input");
+  }
+  // Unchanged damaged files are not retried by sync, only by `retry --all-failed`.
+  auto again = sync();
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_EQ(summary_of(again.out)["failed_earlier"], 2);
+  EXPECT_EQ(summary_of(again.out)["failed"], 0);
+  auto retried = imgsync({"retry", "--all-failed", source().string(), "--to", destination(),
+                          "--state-dir", state().string(), "--json"});
+  EXPECT_EQ(retried.exit_code, 1);
+  EXPECT_EQ(summary_of(retried.out)["failed"], 2);
+}
+
+TEST_F(SyncTest, UnicodeAndAwkwardFileNames) {
+  const std::string jpeg = read_file(source_dir() / "samples" / "DSCN0010.jpg");
+  const std::vector<std::string> names = {"Ünïcødé 東京 #1.jpg", "a b&c=d+e.jpg",  "quote'\"x.JPG",
+                                          "--dash.jpeg",         "percent%20.jpg", "émoji 📷.jpg"};
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    write_file(source() / "wéird dir" / names[i], jpeg + std::to_string(i));
+  }
+  auto run = sync();
+  ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+  EXPECT_EQ(summary_of(run.out)["uploaded"], static_cast<int>(names.size()));
+  std::set<std::string> keys;
+  for (const auto& [key, object] : objects()) {
+    keys.insert(key);
+    for (unsigned char c : key) {
+      EXPECT_TRUE(std::isalnum(c) || c == '/' || c == '_' || c == '-' || c == '.') << key;
+    }
+  }
+  EXPECT_EQ(keys.size(), names.size() * 2);
+  EXPECT_EQ(verify(true).exit_code, 0);
+}
+
+TEST_F(SyncTest, KilledAtManyPointsEveryFileEndsUploadedExactlyOnce) {
+  const auto photos = make_photos(240, "batch");
+  // Kill after the child reports its n-th event (0: before it says anything).
+  for (int kill_after : {0, 1, 7, 30, 80, 150}) {
+    ChildProcess child(imgsync_binary(), sync_args(source(), {"--jobs", "8"}), imgsync_env(),
+                       unset_env());
+    for (int seen = 0; seen < kill_after; ++seen) {
+      if (!child.read_line()) break;
+    }
+    child.kill_hard();
+    child.wait();
+  }
+  auto final_run = sync();
+  ASSERT_EQ(final_run.exit_code, 0) << final_run.err;
+  auto records = journal().all(catalog::FileState::kUploaded);
+  ASSERT_TRUE(records.ok());
+  EXPECT_EQ(records->size(), photos.size());
+
+  // Exactly once: one object per file and one Item per capture, nothing else.
+  const auto listed = objects();
+  std::set<std::string> expected;
+  for (const auto& record : *records) {
+    expected.insert(record.object_key);
+    expected.insert(record.item_key);
+  }
+  EXPECT_EQ(listed.size(), expected.size());
+  for (const auto& key : expected) EXPECT_TRUE(listed.count(key)) << key;
+  auto uploads = client().list_multipart_uploads(bucket());
+  ASSERT_TRUE(uploads.ok());
+  EXPECT_TRUE(uploads->empty());
+  auto verified = verify(true);
+  EXPECT_EQ(verified.exit_code, 0) << verified.out;
+}
+
+// A big valid JPEG: a sample with `megabytes` of pseudo-random bytes after its end marker.
+std::string big_jpeg(int megabytes, unsigned seed) {
+  std::string bytes = read_file(source_dir() / "samples" / "DSCN0025.jpg");
+  std::uint64_t state = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+  const std::size_t target = bytes.size() + static_cast<std::size_t>(megabytes) * 1024 * 1024;
+  bytes.reserve(target);
+  while (bytes.size() < target) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    for (int shift = 0; shift < 64; shift += 8) bytes.push_back(static_cast<char>(state >> shift));
+  }
+  bytes.resize(target);
+  return bytes;
+}
+
+TEST_F(SyncTest, KilledMultipartUploadResumesFromItsParts) {
+  write_file(source() / "big.jpg", big_jpeg(120, 1));
+  const std::vector<std::string> multipart{
+      "--jobs", "1", "--part-size", "5MiB", "--multipart-threshold", "5MiB"};
+  {
+    ChildProcess child(imgsync_binary(), sync_args(source(), multipart), imgsync_env(),
+                       unset_env());
+    int parts = 0;
+    while (auto line = child.read_line()) {
+      if (nlohmann::json::parse(*line).value("event", "") == "part_uploaded" && ++parts == 4) break;
+    }
+    child.kill_hard();
+    child.wait();
+    ASSERT_EQ(parts, 4);
+  }
+  auto uploads = client().list_multipart_uploads(bucket());
+  ASSERT_TRUE(uploads.ok());
+  ASSERT_EQ(uploads->size(), 1u);  // the interrupted upload is still there
+
+  auto resumed = sync(multipart);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err << resumed.out;
+  auto summary = summary_of(resumed.out);
+  EXPECT_GE(summary["parts_reused"].get<int>(), 4);
+  EXPECT_EQ(summary["parts_reused"].get<int>() + summary["parts_uploaded"].get<int>(), 25);
+  uploads = client().list_multipart_uploads(bucket());
+  ASSERT_TRUE(uploads.ok());
+  EXPECT_TRUE(uploads->empty());
+  auto verified = verify(true);
+  EXPECT_EQ(verified.exit_code, 0) << verified.out;
+}
+
+TEST_F(SyncTest, FileRewrittenOrDeletedMidUploadIsNeverPublishedTorn) {
+  write_file(source() / "rewritten.jpg", big_jpeg(60, 2));
+  const std::vector<std::string> multipart{
+      "--jobs", "1", "--part-size", "5MiB", "--multipart-threshold", "5MiB"};
+  const std::string new_content = big_jpeg(60, 3);
+  {
+    ChildProcess child(imgsync_binary(), sync_args(source(), multipart), imgsync_env(),
+                       unset_env());
+    int parts = 0;
+    while (auto line = child.read_line()) {
+      if (nlohmann::json::parse(*line).value("event", "") == "part_uploaded" && ++parts == 2) {
+        write_file(source() / "rewritten.jpg", new_content);  // same size, new content
+        break;
+      }
+    }
+    EXPECT_EQ(child.wait(), 1);
+  }
+  auto record = journal().find((source() / "rewritten.jpg").string());
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_NE((*record)->state, catalog::FileState::kUploaded);
+  EXPECT_FALSE(client().head_object(bucket(), (*record)->object_key).ok());
+
+  auto again = sync(multipart);
+  ASSERT_EQ(again.exit_code, 0) << again.err << again.out;
+  auto head = client().head_object(bucket(), (*record)->object_key);
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->metadata["imgsync-sha256"], to_hex(sha256(new_content)));
+  EXPECT_EQ(verify(true).exit_code, 0);
+
+  // Deleted mid-upload: fails for this run, nothing is published.
+  write_file(source() / "vanishing.jpg", big_jpeg(60, 4));
+  {
+    ChildProcess child(imgsync_binary(), sync_args(source(), multipart), imgsync_env(),
+                       unset_env());
+    int parts = 0;
+    while (auto line = child.read_line()) {
+      if (nlohmann::json::parse(*line).value("event", "") == "part_uploaded" && ++parts == 2) {
+        std::filesystem::remove(source() / "vanishing.jpg");
+        break;
+      }
+    }
+    EXPECT_EQ(child.wait(), 1);
+  }
+  auto vanished = journal().find((source() / "vanishing.jpg").string());
+  ASSERT_TRUE(vanished.ok() && vanished->has_value());
+  EXPECT_EQ((*vanished)->state, catalog::FileState::kFailed);
+  EXPECT_FALSE(client().head_object(bucket(), (*vanished)->object_key).ok());
+}
+
+TEST_F(SyncTest, CorpusSyncUploadsEveryReadableImageWithItsItem) {
+  const auto corpus = corpus_dir() / "images";
+  auto run = imgsync(sync_args(corpus, {"--jobs", "16"}));
+  EXPECT_EQ(run.exit_code, 1) << run.err;  // the corpus holds damaged files
+  auto oracle = nlohmann::json::parse(read_file(corpus / "expected.json"));
+  auto store = journal();
+  int readable = 0, arrived = 0;
+  std::vector<std::string> missing;
+  config::SourceFolder images;  // the default globs: what sync considers an image
+  for (const auto& entry : oracle) {
+    const auto path = corpus / entry["path"].get<std::string>();
+    if (!app::matches_globs(path.filename().string(), images)) continue;  // .xmp sidecars, .exv
+    auto record = store.find(path.string());
+    ASSERT_TRUE(record.ok());
+    if (entry.value("corrupt", false)) {
+      // Damaged: uploaded if it reads cleanly, else failed with a reason; never left half-done.
+      ASSERT_TRUE(record->has_value()) << path;
+      EXPECT_TRUE(
+          (*record)->state == catalog::FileState::kUploaded ||
+          ((*record)->state == catalog::FileState::kFailed && !(*record)->last_error.empty()))
+          << path;
+      continue;
+    }
+    ++readable;
+    if (!record->has_value() || (*record)->state != catalog::FileState::kUploaded) {
+      missing.push_back(entry["path"].get<std::string>() + ": " +
+                        (record->has_value() ? (*record)->last_error : "not scanned"));
+      continue;
+    }
+    auto head = client().head_object(bucket(), (*record)->object_key);
+    ASSERT_TRUE(head.ok()) << (*record)->object_key;
+    EXPECT_EQ(head->metadata["imgsync-sha256"], entry["sha256"]);
+    EXPECT_TRUE(client().head_object(bucket(), (*record)->item_key).ok()) << (*record)->item_key;
+    ++arrived;
+  }
+  EXPECT_EQ(arrived, readable) << ::testing::PrintToString(missing);
+  // Every failure is recorded with a reason.
+  auto failed = store.all(catalog::FileState::kFailed);
+  ASSERT_TRUE(failed.ok());
+  EXPECT_GT(failed->size(), 0u);
+  for (const auto& record : *failed) EXPECT_FALSE(record.last_error.empty()) << record.path;
+  EXPECT_EQ(verify(false).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace imgsync::testing
