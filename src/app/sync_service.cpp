@@ -119,6 +119,30 @@ struct SyncService::Run {
     return {};
   }
 
+  // Multipart uploads of our own keys that the journal does not continue: left by a run that died
+  // between CreateMultipartUpload and recording the upload id, or by content that changed since.
+  // Uploads of keys the journal does not know are someone else's and are left alone. Only when
+  // there is work: an unchanged tree costs no request.
+  void abort_abandoned_uploads() {
+    const std::string bucket = config().destination->bucket;
+    auto prefix = media::normalize_prefix(config().destination->key);
+    auto uploads = service.client_.list_multipart_uploads(bucket, prefix.ok() ? *prefix : "");
+    if (!uploads.ok() || uploads->empty()) return;  // a listing failure surfaces on upload
+    auto records = journal().all();
+    if (!records.ok()) return journal_failed(records.error());
+    std::map<std::string, std::set<std::string>> live;  // key -> upload ids the journal continues
+    for (const auto& record : *records) {
+      if (!record.object_key.empty()) live[record.object_key].insert(record.upload_id);
+    }
+    for (const auto& upload : *uploads) {
+      auto owner = live.find(upload.key);
+      if (owner == live.end() || owner->second.count(upload.upload_id) > 0) continue;
+      if (service.client_.abort_multipart_upload(bucket, upload.key, upload.upload_id).ok()) {
+        ++report.aborted_uploads;
+      }
+    }
+  }
+
   // Takes files off the work list until one upload is started (or none is left).
   bool refill(transfer::TaskQueue& queue) {
     while (!stop && !work.empty()) {
@@ -380,6 +404,8 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
                                                  config_.project);
   if (Status selected = run.select(); !selected.ok()) return selected.error();
   run.tick();
+
+  if (!options.dry_run && !run.work.empty()) run.abort_abandoned_uploads();
 
   transfer::TaskQueue queue(client_.engine(), std::max(1, config_.upload.jobs));
   queue.set_refill([&run, &queue] { return run.refill(queue); });

@@ -151,6 +151,7 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
                            {"items_failed", r.items_failed},
                            {"parts_reused", r.parts_reused},
                            {"parts_uploaded", r.parts_uploaded},
+                           {"aborted_uploads", r.aborted_uploads},
                            {"bytes_uploaded", r.bytes_uploaded}};
     if (r.destination_error) summary["destination_error"] = r.destination_error->message;
     fmt::print("{}\n", summary.dump());

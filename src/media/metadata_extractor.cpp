@@ -1,10 +1,13 @@
 #include "media/metadata_extractor.h"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <new>
 #include <utility>
+#include <vector>
 
 #include <exiv2/exiv2.hpp>
 
@@ -121,6 +124,26 @@ Result<EmbeddedMetadata> read_embedded(Exiv2::BasicIo::AutoPtr io, std::string s
   return embedded;
 }
 
+// digest_file() without the MD5: the SHA-256 and size only (`md5` stays zero).
+Result<FileDigests> sha256_of_file(const std::string& name) {
+  std::ifstream stream(name, std::ios::binary);
+  if (!stream) {
+    return make_error(ErrorCategory::kLocalIo, "cannot open " + name + ": " + std::strerror(errno));
+  }
+  Sha256 sha;
+  FileDigests digests;
+  thread_local std::vector<char> buffer(1 << 20);  // once per thread, not zeroed per file
+  while (stream) {
+    stream.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const auto got = static_cast<std::size_t>(stream.gcount());
+    sha.update(buffer.data(), got);
+    digests.bytes += got;
+  }
+  if (stream.bad()) return make_error(ErrorCategory::kLocalIo, "cannot read " + name);
+  digests.sha256 = sha.finish();
+  return digests;
+}
+
 std::optional<CaptureTime> modification_time(const std::filesystem::path& file) {
   std::error_code error;
   const auto file_time = std::filesystem::last_write_time(file, error);
@@ -184,7 +207,9 @@ Result<ImageMetadata> extract_from_file(const std::filesystem::path& file,
   }
   if (!layer.captured_at) layer.captured_at = modification_time(file);
 
-  auto digests = digest_file(name);
+  // MD5 (for S3) only when the caller wants it: it costs more than the SHA-256 and the metadata
+  // reading together (`imgsync meta` ran at half speed with it).
+  auto digests = digests_out != nullptr ? digest_file(name) : sha256_of_file(name);
   if (!digests.ok()) return digests.take_error();
 
   ImageMetadata metadata;

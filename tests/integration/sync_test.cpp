@@ -271,14 +271,24 @@ TEST_F(SyncTest, KilledMultipartUploadResumesFromItsParts) {
   ASSERT_TRUE(uploads.ok());
   ASSERT_EQ(uploads->size(), 1u);  // the interrupted upload is still there
 
+  // A stray upload of the same key (a run that died before recording its upload id) is aborted;
+  // an upload of a key the journal does not know is someone else's and stays.
+  auto record = journal().find((source() / "big.jpg").string());
+  ASSERT_TRUE(record.ok() && record->has_value());
+  ASSERT_TRUE(client().create_multipart_upload(bucket(), (*record)->object_key, {}).ok());
+  auto foreign = client().create_multipart_upload(bucket(), "field/elsewhere/other.bin", {});
+  ASSERT_TRUE(foreign.ok());
+
   auto resumed = sync(multipart);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err << resumed.out;
   auto summary = summary_of(resumed.out);
+  EXPECT_EQ(summary["aborted_uploads"], 1);
   EXPECT_GE(summary["parts_reused"].get<int>(), 4);
   EXPECT_EQ(summary["parts_reused"].get<int>() + summary["parts_uploaded"].get<int>(), 25);
   uploads = client().list_multipart_uploads(bucket());
   ASSERT_TRUE(uploads.ok());
-  EXPECT_TRUE(uploads->empty());
+  ASSERT_EQ(uploads->size(), 1u);
+  EXPECT_EQ((*uploads)[0].upload_id, *foreign);
   auto verified = verify(true);
   EXPECT_EQ(verified.exit_code, 0) << verified.out;
 }
