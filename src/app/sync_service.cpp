@@ -247,7 +247,7 @@ struct SyncService::Run {
       }
       emit({SyncEvent::Kind::kPartUploaded, path, key, size, "", ""});
     };
-    callbacks.done = [this, file, shared_metadata, stats, planned_file,
+    callbacks.done = [this, file, shared_metadata, stats, planned_file, queue_ptr = &queue,
                       if_none_match = job.if_none_match](Result<s3::PutObjectResult> result) {
       report.parts_reused += stats->parts_reused;
       report.parts_uploaded += stats->parts_uploaded;
@@ -255,8 +255,11 @@ struct SyncService::Run {
         result = accept_existing(*planned_file, *shared_metadata, result.take_error());
         if (result.ok()) ++report.already_there;
       }
+      --files_in_flight[planned_file->name];
       finished(file, *planned_file, *shared_metadata, std::move(result));
+      if (!stop) upload_item_soon(*queue_ptr, planned_file->name);
     };
+    ++files_in_flight[planned->name];
     transfer::start_upload(queue, service.client_, std::move(job), std::move(callbacks),
                            stats.get());
     return true;
@@ -329,8 +332,70 @@ struct SyncService::Run {
     return media::build_stac_item(record);
   }
 
-  // The Items of captures that gained or changed an asset, after those assets.
-  void upload_items(transfer::TaskQueue& queue) {
+  // Items go up as soon as their capture has no other file in flight, after its assets; one
+  // upload per Item at a time, so a later version never lands before an earlier one.
+  struct ItemUpload {
+    bool in_flight = false;
+    bool again = false;
+  };
+  std::map<std::string, int> files_in_flight;  // per capture
+  std::map<std::string, ItemUpload> item_uploads;
+
+  void upload_item_soon(transfer::TaskQueue& queue, const std::string& name) {
+    if (files_in_flight[name] > 0) return;  // the last file of the capture uploads it
+    ItemUpload& state = item_uploads[name];
+    if (state.in_flight) {
+      state.again = true;
+      return;
+    }
+    auto capture = journal().capture_by_name(name);
+    if (!capture.ok()) return journal_failed(capture.error());
+    if (!*capture || (*capture)->item_json.empty() || !(*capture)->item_sha256.empty()) return;
+    state.in_flight = true;
+    queue.push_urgent([this, &queue, capture = **capture](transfer::TaskQueue::Finished finished) {
+      send_item(capture, [this, &queue, name = capture.name, finished] {
+        finished();
+        ItemUpload& done = item_uploads[name];
+        done.in_flight = false;
+        if (std::exchange(done.again, false)) upload_item_soon(queue, name);
+      });
+    });
+  }
+
+  void send_item(const catalog::CaptureRecordRow& capture, std::function<void()> then) {
+    const std::string sha = to_hex(sha256(capture.item_json));
+    s3::S3Request put;
+    put.operation = "PutObject";
+    put.method = "PUT";
+    put.bucket = config().destination->bucket;
+    put.key = capture.item_key;
+    s3::ObjectAttributes attributes;
+    attributes.content_type = "application/geo+json";
+    attributes.metadata["imgsync-sha256"] = sha;
+    attributes.storage_class = config().upload.storage_class;
+    attributes.server_side_encryption = config().upload.server_side_encryption;
+    attributes.sse_kms_key_id = config().upload.sse_kms_key_id;
+    put.headers = s3::object_attribute_headers(attributes);
+    put.body = s3::Body::from_string(capture.item_json);
+    service.client_.send_async(
+        std::move(put), [this, capture, sha, then](Result<s3::HttpResponse> response) {
+          if (!response.ok()) {
+            ++report.items_failed;
+            if (destination_unusable(response.error())) stop = true;
+            emit({SyncEvent::Kind::kItemFailed, "", capture.item_key, 0, response.error().message,
+                  std::string(to_string(response.error().category))});
+          } else {
+            journal_failed(journal().set_item_uploaded(capture.name, capture.item_json, sha));
+            ++report.items_uploaded;
+            emit({SyncEvent::Kind::kItemUploaded, "", capture.item_key, capture.item_json.size(),
+                  "", ""});
+          }
+          then();
+        });
+  }
+
+  // Items still dirty at the end: earlier runs' failures, or ones whose upload failed just now.
+  void upload_remaining_items(transfer::TaskQueue& queue) {
     auto dirty = journal().dirty_captures();
     if (!dirty.ok()) return journal_failed(dirty.error());
     auto pending =
@@ -340,36 +405,7 @@ struct SyncService::Run {
       catalog::CaptureRecordRow capture = std::move(pending->front());
       pending->pop_front();
       queue.push([this, capture](transfer::TaskQueue::Finished finished) {
-        const std::string body = capture.item_json;
-        const std::string sha = to_hex(sha256(body));
-        s3::S3Request put;
-        put.operation = "PutObject";
-        put.method = "PUT";
-        put.bucket = config().destination->bucket;
-        put.key = capture.item_key;
-        s3::ObjectAttributes attributes;
-        attributes.content_type = "application/geo+json";
-        attributes.metadata["imgsync-sha256"] = sha;
-        attributes.storage_class = config().upload.storage_class;
-        attributes.server_side_encryption = config().upload.server_side_encryption;
-        attributes.sse_kms_key_id = config().upload.sse_kms_key_id;
-        put.headers = s3::object_attribute_headers(attributes);
-        put.body = s3::Body::from_string(body);
-        service.client_.send_async(
-            std::move(put), [this, capture, sha, finished](Result<s3::HttpResponse> response) {
-              finished();
-              if (!response.ok()) {
-                ++report.items_failed;
-                if (destination_unusable(response.error())) stop = true;
-                emit({SyncEvent::Kind::kItemFailed, "", capture.item_key, 0,
-                      response.error().message, std::string(to_string(response.error().category))});
-                return;
-              }
-              journal_failed(journal().set_item_uploaded(capture.name, sha));
-              ++report.items_uploaded;
-              emit({SyncEvent::Kind::kItemUploaded, "", capture.item_key, capture.item_json.size(),
-                    "", ""});
-            });
+        send_item(capture, finished);
       });
       return true;
     });
@@ -410,7 +446,7 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
   transfer::TaskQueue queue(client_.engine(), std::max(1, config_.upload.jobs));
   queue.set_refill([&run, &queue] { return run.refill(queue); });
   queue.run();
-  if (!options.dry_run && !run.stop) run.upload_items(queue);
+  if (!options.dry_run && !run.stop) run.upload_remaining_items(queue);
   if (run.fatal) return *run.fatal;
   return run.report;
 }

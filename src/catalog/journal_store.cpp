@@ -377,10 +377,12 @@ Result<std::vector<CaptureRecordRow>> JournalStore::dirty_captures() {
   return collect_rows<CaptureRecordRow>(*query, read_capture);
 }
 
-Status JournalStore::set_item_uploaded(const std::string& name, const std::string& item_sha256) {
-  auto statement = database_.prepare("UPDATE captures SET item_sha256 = ? WHERE name = ?");
+Status JournalStore::set_item_uploaded(const std::string& name, const std::string& item_json,
+                                       const std::string& item_sha256) {
+  auto statement =
+      database_.prepare("UPDATE captures SET item_sha256 = ? WHERE name = ? AND item_json = ?");
   if (!statement.ok()) return statement.take_error();
-  statement->bind(1, item_sha256).bind(2, name);
+  statement->bind(1, item_sha256).bind(2, name).bind(3, item_json);
   return statement->run();
 }
 

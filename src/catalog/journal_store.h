@@ -100,7 +100,9 @@ class JournalStore {
   Status upsert_capture(const CaptureRecordRow& capture);
   // Captures whose Item must be (re)uploaded.
   Result<std::vector<CaptureRecordRow>> dirty_captures();
-  Status set_item_uploaded(const std::string& name, const std::string& item_sha256);
+  // Marks the Item uploaded, unless it changed since `item_json` was sent (then it stays dirty).
+  Status set_item_uploaded(const std::string& name, const std::string& item_json,
+                           const std::string& item_sha256);
   // In one transaction: the file is uploaded, its multipart state cleared, its capture's Item
   // replaced and marked for upload.
   Status complete_file(const std::string& path, const std::string& capture_name,

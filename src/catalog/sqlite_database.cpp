@@ -25,19 +25,34 @@ Error sqlite_error(sqlite3* database, int code, std::string_view what) {
   return make_error(category, fmt::format("{}: {}{}", what, detail, advice));
 }
 
+void Statement::release() {
+  if (statement_ == nullptr) return;
+  if (in_use_ != nullptr) {
+    sqlite3_reset(statement_);
+    sqlite3_clear_bindings(statement_);
+    *in_use_ = false;
+  } else {
+    sqlite3_finalize(statement_);
+  }
+  statement_ = nullptr;
+  in_use_ = nullptr;
+}
+
 Statement::~Statement() {
-  if (statement_ != nullptr) sqlite3_finalize(statement_);
+  release();
 }
 
 Statement::Statement(Statement&& other) noexcept
     : database_(std::exchange(other.database_, nullptr)),
-      statement_(std::exchange(other.statement_, nullptr)) {}
+      statement_(std::exchange(other.statement_, nullptr)),
+      in_use_(std::exchange(other.in_use_, nullptr)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    if (statement_ != nullptr) sqlite3_finalize(statement_);
+    release();
     database_ = std::exchange(other.database_, nullptr);
     statement_ = std::exchange(other.statement_, nullptr);
+    in_use_ = std::exchange(other.in_use_, nullptr);
   }
   return *this;
 }
@@ -116,18 +131,29 @@ Result<Database> Database::open(const std::filesystem::path& file) {
 }
 
 Database::Database(Database&& other) noexcept
-    : database_(std::exchange(other.database_, nullptr)), file_(std::move(other.file_)) {}
+    : database_(std::exchange(other.database_, nullptr)),
+      file_(std::move(other.file_)),
+      cache_(std::exchange(other.cache_, nullptr)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
+    finalize_cache();
     if (database_ != nullptr) sqlite3_close_v2(database_);
     database_ = std::exchange(other.database_, nullptr);
     file_ = std::move(other.file_);
+    cache_ = std::exchange(other.cache_, nullptr);
   }
   return *this;
 }
 
+void Database::finalize_cache() {
+  if (!cache_) return;
+  for (auto& [sql, cached] : *cache_) sqlite3_finalize(cached.statement);
+  cache_->clear();
+}
+
 Database::~Database() {
+  finalize_cache();
   if (database_ != nullptr) sqlite3_close_v2(database_);
 }
 
@@ -143,6 +169,23 @@ Status Database::execute(const std::string& sql) {
 }
 
 Result<Statement> Database::prepare(std::string_view sql) {
+  if (cache_) {
+    auto found = cache_->find(sql);
+    if (found != cache_->end() && !found->second.in_use) {
+      found->second.in_use = true;
+      return Statement(database_, found->second.statement, &found->second.in_use);
+    }
+    if (found == cache_->end()) {
+      sqlite3_stmt* statement = nullptr;
+      const int code = sqlite3_prepare_v3(database_, sql.data(), static_cast<int>(sql.size()),
+                                          SQLITE_PREPARE_PERSISTENT, &statement, nullptr);
+      if (code != SQLITE_OK) return sqlite_error(database_, code, "journal statement is invalid");
+      auto& cached = (*cache_)[std::string(sql)];
+      cached.statement = statement;
+      cached.in_use = true;
+      return Statement(database_, statement, &cached.in_use);
+    }
+  }
   sqlite3_stmt* statement = nullptr;
   const int code = sqlite3_prepare_v3(database_, sql.data(), static_cast<int>(sql.size()),
                                       SQLITE_PREPARE_PERSISTENT, &statement, nullptr);

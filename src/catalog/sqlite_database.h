@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,8 +18,10 @@ namespace imgsync::catalog {
 class Statement {
  public:
   Statement() = default;
-  Statement(sqlite3* database, sqlite3_stmt* statement)
-      : database_(database), statement_(statement) {}
+  // `in_use`, when given, marks a statement borrowed from the connection's cache: it is reset
+  // and handed back instead of finalized.
+  Statement(sqlite3* database, sqlite3_stmt* statement, bool* in_use = nullptr)
+      : database_(database), statement_(statement), in_use_(in_use) {}
   ~Statement();
   Statement(Statement&& other) noexcept;
   Statement& operator=(Statement&& other) noexcept;
@@ -44,8 +47,11 @@ class Statement {
   bool is_null(int column) const;
 
  private:
+  void release();
+
   sqlite3* database_ = nullptr;
   sqlite3_stmt* statement_ = nullptr;
+  bool* in_use_ = nullptr;
 };
 
 class Database {
@@ -59,6 +65,8 @@ class Database {
   ~Database();
 
   Status execute(const std::string& sql);
+  // Statements are compiled once per connection and reused (a borrowed one is reset when its
+  // Statement goes); the same SQL in use twice at once gets a second, uncached statement.
   Result<Statement> prepare(std::string_view sql);
   std::int64_t last_insert_rowid() const;
   int changes() const;
@@ -79,8 +87,16 @@ class Database {
   };
 
  private:
+  struct CachedStatement {
+    sqlite3_stmt* statement = nullptr;
+    bool in_use = false;
+  };
+  void finalize_cache();
+
   sqlite3* database_ = nullptr;
   std::filesystem::path file_;
+  std::unique_ptr<std::map<std::string, CachedStatement, std::less<>>> cache_ =
+      std::make_unique<std::map<std::string, CachedStatement, std::less<>>>();
 };
 
 Error sqlite_error(sqlite3* database, int code, std::string_view what);

@@ -120,7 +120,9 @@ Result<std::string> base64_decode(std::string_view text) {
   return bytes;
 }
 
-std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
+std::string sha256_hex(std::string_view data) {
+  return to_hex(sha256(data));
+}
 
 Result<FileDigests> digest_file(const std::string& path, std::uint64_t offset,
                                 std::int64_t length) {
@@ -132,7 +134,7 @@ Result<FileDigests> digest_file(const std::string& path, std::uint64_t offset,
   Sha256 sha;
   Md5 md;
   FileDigests result;
-  std::vector<char> buffer(1 << 20);
+  thread_local std::vector<char> buffer(1 << 20);  // allocated (and zeroed) once per thread
   std::uint64_t position = offset;
   std::uint64_t remaining = length < 0 ? UINT64_MAX : static_cast<std::uint64_t>(length);
   while (remaining > 0) {

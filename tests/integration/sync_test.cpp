@@ -183,6 +183,33 @@ TEST_F(SyncTest, DamagedFilesFailWithAReasonAndTheRestArrives) {
   EXPECT_EQ(summary_of(retried.out)["failed"], 2);
 }
 
+TEST_F(SyncTest, RawAndEnhancedFilesOfOneCaptureShareOneItem) {
+  const std::string jpeg = read_file(source_dir() / "samples" / "DSCN0010.jpg");
+  write_file(scratch_.path() / "raw" / "2026" / "IMG_0042.jpg", jpeg);
+  write_file(scratch_.path() / "enhanced" / "2026" / "img_0042_enhanced.jpg", jpeg + "edited");
+  write_file(scratch_.path() / "enhanced" / "2026" / "IMG_0043.jpg", jpeg + "alone");
+  auto run = imgsync({"sync", (scratch_.path() / "enhanced").string(), "--raw",
+                      (scratch_.path() / "raw").string(), "--to", destination(), "--state-dir",
+                      state().string(), "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+  auto raw = journal().find((scratch_.path() / "raw" / "2026" / "IMG_0042.jpg").string());
+  auto enhanced =
+      journal().find((scratch_.path() / "enhanced" / "2026" / "img_0042_enhanced.jpg").string());
+  ASSERT_TRUE(raw.ok() && raw->has_value() && enhanced.ok() && enhanced->has_value());
+  EXPECT_EQ((*raw)->name, (*enhanced)->name);
+  EXPECT_EQ((*raw)->item_key, (*enhanced)->item_key);
+  EXPECT_NE((*raw)->object_key.find("/raw/"), std::string::npos);
+  EXPECT_NE((*enhanced)->object_key.find("/enhanced/"), std::string::npos);
+  auto item = client().get_object({bucket(), (*raw)->item_key, {}, {}});
+  ASSERT_TRUE(item.ok());
+  auto json = nlohmann::json::parse(item->body);
+  EXPECT_TRUE(json["assets"].contains("raw"));
+  EXPECT_TRUE(json["assets"].contains("enhanced"));
+  // Two captures, two Items, three assets.
+  EXPECT_EQ(objects().size(), 5u);
+  EXPECT_EQ(verify(true).exit_code, 0);
+}
+
 TEST_F(SyncTest, UnicodeAndAwkwardFileNames) {
   const std::string jpeg = read_file(source_dir() / "samples" / "DSCN0010.jpg");
   const std::vector<std::string> names = {"Ünïcødé 東京 #1.jpg", "a b&c=d+e.jpg",  "quote'\"x.JPG",
