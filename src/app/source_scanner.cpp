@@ -77,8 +77,8 @@ Result<std::vector<ScannedFile>> scan_sources(
       } else if (!is_temporary_name(name) && matches_globs(name, source)) {
         auto stat = stat_file(entry.path());
         if (stat.ok()) {
-          files.push_back(
-              {entry.path(), root, entry.path().lexically_relative(root), source.kind, *stat});
+          files.push_back({entry.path(), root, entry.path().lexically_relative(root), source.kind,
+                           *stat, source.ready_marker});
         } else if (skipped) {
           skipped(entry.path(), stat.error().message);
         }
@@ -93,6 +93,62 @@ Result<std::vector<ScannedFile>> scan_sources(
   std::sort(files.begin(), files.end(),
             [](const ScannedFile& a, const ScannedFile& b) { return a.path < b.path; });
   return files;
+}
+
+std::optional<ScannedFile> classify_path(const std::filesystem::path& path,
+                                         const std::vector<config::SourceFolder>& sources) {
+  std::error_code error;
+  const auto absolute = std::filesystem::absolute(path, error).lexically_normal();
+  const config::SourceFolder* best = nullptr;
+  std::filesystem::path best_root;
+  for (const auto& source : sources) {
+    const auto root = std::filesystem::absolute(source.path, error).lexically_normal();
+    const auto relative = absolute.lexically_relative(root);
+    if (relative.empty() || *relative.begin() == "..") continue;
+    if (best == nullptr || root.string().size() > best_root.string().size()) {
+      best = &source;
+      best_root = root;
+    }
+  }
+  if (best == nullptr) return std::nullopt;
+  const std::string name = absolute.filename().string();
+  if (is_temporary_name(name) || !matches_globs(name, *best)) return std::nullopt;
+  for (const auto& part : absolute.lexically_relative(best_root).parent_path()) {
+    if (!part.empty() && part.string().front() == '.') return std::nullopt;  // hidden folders
+  }
+  auto stat = stat_file(absolute);
+  if (!stat.ok()) return std::nullopt;
+  return ScannedFile{absolute,   best_root, absolute.lexically_relative(best_root),
+                     best->kind, *stat,     best->ready_marker};
+}
+
+bool marker_present(const ScannedFile& file) {
+  if (file.ready_marker.empty()) return true;
+  std::error_code error;
+  const auto folder = file.path.parent_path();
+  const std::string stem = file.path.stem().string();
+  const std::string name = file.path.filename().string();
+  if (file.ready_marker == "sidecar") {
+    for (const std::string& candidate : {stem + ".xmp", name + ".xmp", stem + ".json"}) {
+      if (std::filesystem::exists(folder / candidate, error)) return true;
+    }
+    return false;
+  }
+  return std::filesystem::exists(folder / (stem + file.ready_marker), error) ||
+         std::filesystem::exists(folder / (name + file.ready_marker), error);
+}
+
+std::optional<ScannedFile> scanned_from_record(const catalog::FileRecord& record) {
+  auto stat = stat_file(record.path);
+  if (!stat.ok()) return std::nullopt;
+  ScannedFile file;
+  file.path = record.path;
+  file.source =
+      record.source.empty() ? file.path.parent_path() : std::filesystem::path(record.source);
+  file.relative = file.path.lexically_relative(file.source);
+  file.kind = record.kind == "raw" ? config::SourceKind::kRaw : config::SourceKind::kEnhanced;
+  file.stat = *stat;
+  return file;
 }
 
 }  // namespace imgsync::app

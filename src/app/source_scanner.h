@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,12 +21,25 @@ struct ScannedFile {
   std::filesystem::path relative;  // path relative to source
   config::SourceKind kind = config::SourceKind::kEnhanced;
   catalog::FileStat stat;
+  std::string ready_marker;  // the source's (config/app_config.h)
 };
+
+// Whether the file's completion marker (if its source wants one) is there: IMG.done or
+// IMG.jpg.done for a suffix, IMG.xmp, IMG.jpg.xmp or IMG.json for "sidecar".
+bool marker_present(const ScannedFile& file);
+
+// A file the journal knows (enqueued, or left half-done) as a ScannedFile, if it still exists.
+std::optional<ScannedFile> scanned_from_record(const catalog::FileRecord& record);
 
 // Names that are never images to upload: dot-files, partial downloads, editor backups, temp files.
 bool is_temporary_name(const std::string& file_name);
 bool matches_globs(const std::string& file_name, const config::SourceFolder& source);
 Result<catalog::FileStat> stat_file(const std::filesystem::path& path);
+
+// The ScannedFile for one path if it belongs to a source (the deepest one holding it), passes its
+// globs and is not a temporary name; nullopt otherwise (or when it cannot be stat'ed).
+std::optional<ScannedFile> classify_path(const std::filesystem::path& path,
+                                         const std::vector<config::SourceFolder>& sources);
 
 // Scans every source. A missing or unreadable source folder is an error naming it; unreadable
 // entries inside are reported to `skipped` and the scan goes on.

@@ -9,6 +9,7 @@
 
 #include "app/capture_planner.h"
 #include "app/source_scanner.h"
+#include "catalog/search_index.h"
 #include "media/metadata_extractor.h"
 #include "media/metadata_json.h"
 #include "media/stac_item.h"
@@ -22,10 +23,14 @@ namespace {
 using catalog::FileRecord;
 using catalog::FileState;
 
-// The destination as a whole refuses: stop instead of failing every file.
+// The destination as a whole refuses, or cannot be reached even after the retries: stop instead
+// of failing every file.
 bool destination_unusable(const Error& error) {
   return error.category == ErrorCategory::kAuth ||
-         (error.category == ErrorCategory::kNotFound && error.s3_code == "NoSuchBucket");
+         (error.category == ErrorCategory::kNotFound && error.s3_code == "NoSuchBucket") ||
+         ((error.category == ErrorCategory::kRetryable ||
+           error.category == ErrorCategory::kThrottled) &&
+          error.http_status == 0);
 }
 
 }  // namespace
@@ -39,13 +44,16 @@ struct SyncService::Run {
   std::deque<ScannedFile> work;
   std::map<std::string, std::pair<catalog::FileStat, FileState>> known;
   std::unique_ptr<CapturePlanner> planner;
-  std::optional<Error> fatal;  // journal failure: stop
+  std::unique_ptr<catalog::SearchIndex> index;  // kept current beside the journal
+  std::optional<Error> fatal;                   // journal failure: stop
   bool stop = false;
 
   Run(SyncService& owner, SyncOptions run_options) : service(owner), options(run_options) {}
 
   catalog::JournalStore& journal() { return service.journal_; }
   const config::AppConfig& config() { return service.config_; }
+
+  bool cancelled() const { return options.cancel != nullptr && options.cancel->load(); }
 
   void emit(SyncEvent event) {
     if (service.on_event) service.on_event(event);
@@ -87,17 +95,39 @@ struct SyncService::Run {
     tick();
   }
 
-  // Scan, then keep only what may need work.
+  // Scan (or take the files given), then keep only what may need work.
   Status select() {
-    auto scanned = scan_sources(config().sources, [this](const auto& path, const std::string& why) {
-      emit({SyncEvent::Kind::kFailed, path.string(), "", 0, why, "local-io"});
-    });
-    if (!scanned.ok()) return scanned.take_error();
+    std::vector<ScannedFile> scanned;
+    if (options.files) {
+      scanned = *options.files;
+    } else {
+      auto found = scan_sources(config().sources, [this](const auto& path, const std::string& why) {
+        emit({SyncEvent::Kind::kFailed, path.string(), "", 0, why, "local-io"});
+      });
+      if (!found.ok()) return found.take_error();
+      scanned = std::move(*found);
+    }
     auto stats = journal().stats();
     if (!stats.ok()) return stats.take_error();
     known = std::move(*stats);
-    report.scanned = static_cast<int>(scanned->size());
-    for (auto& file : *scanned) {
+    report.scanned = static_cast<int>(scanned.size());
+    std::set<std::string> seen;
+    const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    const auto min_age_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(options.min_age).count();
+    for (auto& file : scanned) {
+      seen.insert(file.path.string());
+      if (!marker_present(file)) {
+        ++report.not_ready;
+        report.deferred.push_back(std::move(file));
+        continue;
+      }
+      if (min_age_ns > 0 && now_ns - file.stat.mtime_ns < min_age_ns) {
+        report.deferred.push_back(std::move(file));
+        continue;
+      }
       auto found = known.find(file.path.string());
       if (found != known.end() && found->second.first == file.stat) {
         if (found->second.second == FileState::kUploaded) {
@@ -112,11 +142,30 @@ struct SyncService::Run {
           }
         }
       }
-      progress.files_total += 1;
-      progress.bytes_total += file.stat.size;
-      work.push_back(std::move(file));
+      add_work(std::move(file));
+    }
+    if (!options.files) {
+      // Files handed over with `imgsync enqueue`, or left half-done, that no scan covers.
+      for (const auto& [path, stat_and_state] : known) {
+        const FileState state = stat_and_state.second;
+        if (seen.count(path) || (state != FileState::kPending && state != FileState::kUploading)) {
+          continue;
+        }
+        auto record = journal().find(path);
+        if (!record.ok() || !*record) continue;
+        auto file = scanned_from_record(**record);
+        if (!file) continue;
+        ++report.scanned;
+        add_work(std::move(*file));
+      }
     }
     return {};
+  }
+
+  void add_work(ScannedFile file) {
+    progress.files_total += 1;
+    progress.bytes_total += file.stat.size;
+    work.push_back(std::move(file));
   }
 
   // Multipart uploads of our own keys that the journal does not continue: left by a run that died
@@ -145,7 +194,7 @@ struct SyncService::Run {
 
   // Takes files off the work list until one upload is started (or none is left).
   bool refill(transfer::TaskQueue& queue) {
-    while (!stop && !work.empty()) {
+    while (!stop && !cancelled() && !work.empty()) {
       ScannedFile file = std::move(work.front());
       work.pop_front();
       if (start(queue, file)) return true;
@@ -299,6 +348,8 @@ struct SyncService::Run {
     auto item = item_with_asset(file, planned, metadata);
     if (!item.ok()) return fail(file, item.error());
     journal_failed(journal().complete_file(path, planned.name, item->dump()));
+    // Search follows the journal; a failure costs only search ('imgsync index rebuild' mends it).
+    if (index && !fatal && !index->upsert_item(*item, planned.item_key).ok()) index.reset();
     ++report.uploaded;
     report.bytes_uploaded += file.stat.size;
     emit({SyncEvent::Kind::kUploaded, path, planned.object_key, file.stat.size, "", ""});
@@ -438,6 +489,10 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
   Run run(*this, options);
   run.planner = std::make_unique<CapturePlanner>(journal_, *prefix, std::move(*name_template),
                                                  config_.project);
+  if (!options.dry_run && !config_.state_dir.empty()) {
+    auto index = catalog::SearchIndex::open(config_.state_dir);
+    if (index.ok()) run.index = std::make_unique<catalog::SearchIndex>(std::move(*index));
+  }
   if (Status selected = run.select(); !selected.ok()) return selected.error();
   run.tick();
 
@@ -445,8 +500,10 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
 
   transfer::TaskQueue queue(client_.engine(), std::max(1, config_.upload.jobs));
   queue.set_refill([&run, &queue] { return run.refill(queue); });
+  queue.set_cancel([&run] { return run.cancelled(); }, options.cancel_grace);
   queue.run();
-  if (!options.dry_run && !run.stop) run.upload_remaining_items(queue);
+  if (!options.dry_run && !run.stop && !run.cancelled()) run.upload_remaining_items(queue);
+  run.report.cancelled = run.cancelled();
   if (run.fatal) return *run.fatal;
   return run.report;
 }

@@ -12,10 +12,15 @@
 //   the end, the Items of every capture that gained an asset, after their assets.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "app/source_scanner.h"
 #include "catalog/journal_store.h"
 #include "config/app_config.h"
 #include "s3/s3_client.h"
@@ -25,6 +30,15 @@ namespace imgsync::app {
 
 struct SyncOptions {
   bool dry_run = false;  // scan, read and name files, say where they would go; no upload, no writes
+  // Only these files (watch: the ones that just became ready) instead of a scan of every source.
+  std::optional<std::vector<ScannedFile>> files;
+  // Set (from a signal handler) to stop: no new file is started, uploads in flight get
+  // `cancel_grace` to finish, the rest stays recorded for the next run.
+  const std::atomic<bool>* cancel = nullptr;
+  // Files modified less than this long ago are not taken but handed back in the report
+  // (`deferred`): watch lets them settle first.
+  std::chrono::milliseconds min_age{0};
+  std::chrono::milliseconds cancel_grace{10000};
 };
 
 // One thing that happened to one file, for the command's output.
@@ -53,9 +67,12 @@ struct SyncReport {
   int aborted_uploads = 0;  // stale multipart uploads of our keys, aborted
   std::uint64_t bytes_uploaded = 0;
   std::uint64_t bytes_planned = 0;
-  // Set when the destination itself refused (credentials, missing bucket): the run stopped and the
-  // files it was working on stay pending.
+  // Set when the destination itself refused or cannot be reached (credentials, missing bucket,
+  // endpoint down after retries): the run stopped and the files it was working on stay pending.
   std::optional<Error> destination_error;
+  bool cancelled = false;
+  int not_ready = 0;                  // waiting for their completion marker
+  std::vector<ScannedFile> deferred;  // too fresh (min_age) or waiting for a marker
 
   bool all_done() const {
     return failed == 0 && failed_earlier == 0 && items_failed == 0 && !destination_error;

@@ -1,5 +1,8 @@
 #include "catalog/sqlite_database.h"
 
+#include <chrono>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include <utility>
@@ -125,7 +128,18 @@ Result<Database> Database::open(const std::filesystem::path& file) {
   sqlite3_busy_timeout(database.database_, 10000);
   for (const char* pragma :
        {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
-    if (Status ok = database.execute(pragma); !ok.ok()) return ok.error();
+    // Switching to WAL takes an exclusive lock and SQLite does not wait on the busy handler for
+    // it: two processes opening a new journal together (a daemon and `enqueue`) retry instead.
+    Status ok = database.execute(pragma);
+    for (int attempt = 0; !ok.ok() && attempt < 200; ++attempt) {
+      if (sqlite3_errcode(database.database_) != SQLITE_BUSY &&
+          sqlite3_errcode(database.database_) != SQLITE_LOCKED) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      ok = database.execute(pragma);
+    }
+    if (!ok.ok()) return ok.error();
   }
   return database;
 }

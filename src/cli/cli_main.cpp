@@ -32,6 +32,8 @@ int run(int argc, char** argv) {
   add_mb_command(app, exit_code);
   add_meta_command(app, exit_code);
   add_sync_commands(app, exit_code);
+  add_watch_commands(app, exit_code);
+  add_search_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

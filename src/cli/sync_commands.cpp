@@ -11,7 +11,9 @@
 #include "catalog/journal_store.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/signals.h"
 #include "cli/sync_flags.h"
+#include "cli/sync_output.h"
 #include "util/byte_size.h"
 
 namespace imgsync::cli {
@@ -34,24 +36,6 @@ int exit_code_for(const Error& error) {
 int report_setup_error(const char* command, const Error& error) {
   fmt::print(stderr, "imgsync {}: {}\n", command, error.message);
   return exit_code_for(error);
-}
-
-const char* event_name(app::SyncEvent::Kind kind) {
-  switch (kind) {
-    case app::SyncEvent::Kind::kUploaded:
-      return "uploaded";
-    case app::SyncEvent::Kind::kFailed:
-      return "failed";
-    case app::SyncEvent::Kind::kPlanned:
-      return "planned";
-    case app::SyncEvent::Kind::kItemUploaded:
-      return "item_uploaded";
-    case app::SyncEvent::Kind::kItemFailed:
-      return "item_failed";
-    case app::SyncEvent::Kind::kPartUploaded:
-      return "part_uploaded";
-  }
-  return "unknown";
 }
 
 // "\r 12/300 files  4.1 MiB/80 MiB  3.2 MiB/s  ETA 24s  1 failed", at most 5 times a second.
@@ -112,16 +96,7 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
   service.on_progress = [&progress](const app::SyncProgress& now) { progress.show(now); };
   service.on_event = [&](const app::SyncEvent& event) {
     if (json) {
-      nlohmann::json line{{"event", event_name(event.kind)},
-                          {"path", event.path},
-                          {"key", event.key},
-                          {"bytes", event.bytes}};
-      if (!event.error.empty()) {
-        line["error"] = event.error;
-        line["category"] = event.category;
-      }
-      fmt::print("{}\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-      std::fflush(stdout);  // a reader acts on each line as it happens
+      print_event_json(event);
     } else if (event.kind == app::SyncEvent::Kind::kFailed ||
                event.kind == app::SyncEvent::Kind::kItemFailed) {
       progress.clear();
@@ -134,6 +109,7 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
   };
   app::SyncOptions sync_options;
   sync_options.dry_run = options.dry_run;
+  sync_options.cancel = &install_signal_handlers().stop;  // Ctrl-C: finish in flight, keep the rest
   auto report = service.run(sync_options);
   progress.clear();
   if (!report.ok()) return report_setup_error(command, report.error());
@@ -169,6 +145,13 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
     fmt::print("\nthe objects are in s3://{}/{}\n", setup->config.destination->bucket,
                setup->config.destination->key);
   }
+  if (r.cancelled) {
+    fmt::print(stderr,
+               "imgsync {}: interrupted; what was not finished is recorded and the next run "
+               "continues it\n",
+               command);
+    return kExitSomeFailed;
+  }
   if (r.destination_error) {
     fmt::print(stderr, "imgsync {}: stopped: {}\n", command, r.destination_error->describe());
     return kExitDestination;
@@ -177,7 +160,7 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
 }
 
 int run_status(const SyncCommandOptions& options) {
-  auto setup = resolve_sync_setup(options.flags);
+  auto setup = resolve_sync_setup(options.flags, false);
   if (!setup.ok()) return report_setup_error("status", setup.error());
   auto journal = catalog::JournalStore::open(setup->config.state_dir);
   if (!journal.ok()) return report_setup_error("status", journal.error());

@@ -66,7 +66,7 @@ void add_sync_flags(CLI::App& command, SyncFlags& flags, bool with_sources) {
   add_s3_flags(command, flags.s3);
 }
 
-Result<SyncSetup> resolve_sync_setup(const SyncFlags& flags) {
+Result<SyncSetup> resolve_sync_setup(const SyncFlags& flags, bool need_credentials) {
   SyncSetup setup;
   auto loaded = flags.config_path.empty()
                     ? config::load_app_config_from_directory(std::filesystem::current_path())
@@ -127,6 +127,7 @@ Result<SyncSetup> resolve_sync_setup(const SyncFlags& flags) {
   }
 
   auto s3 = resolve_s3_flags(flags.s3, config.s3);
+  if (!s3.ok() && !need_credentials && s3.error().category == ErrorCategory::kAuth) return setup;
   if (!s3.ok()) return s3.take_error();
   setup.s3 = std::move(*s3);
   return setup;

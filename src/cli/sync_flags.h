@@ -36,6 +36,8 @@ struct SyncSetup {
 };
 
 // kInvalidInput for usage and configuration mistakes (exit 2), kAuth when no credentials (exit 3).
-Result<SyncSetup> resolve_sync_setup(const SyncFlags& flags);
+// Without need_credentials (a command that only reads local state), missing credentials are
+// not an error and `s3` is left at its defaults.
+Result<SyncSetup> resolve_sync_setup(const SyncFlags& flags, bool need_credentials = true);
 
 }  // namespace imgsync::cli

@@ -188,7 +188,8 @@ Status read_s3(const Reader& reader, const toml::table& table, S3Overrides& s3) 
 
 Result<SourceFolder> read_source(const Reader& reader, const toml::table& table) {
   const std::string section = "source.";
-  if (Status ok = reader.check_keys(table, section, {"path", "kind", "include", "exclude"});
+  if (Status ok =
+          reader.check_keys(table, section, {"path", "kind", "include", "exclude", "ready_marker"});
       !ok.ok()) {
     return ok.error();
   }
@@ -213,6 +214,14 @@ Result<SourceFolder> read_source(const Reader& reader, const toml::table& table)
   auto exclude = reader.strings_at(table, "exclude", section);
   if (!exclude.ok()) return exclude.take_error();
   source.exclude = *exclude;
+  auto marker = reader.string_at(table, "ready_marker", section);
+  if (!marker.ok()) return marker.take_error();
+  if (!marker->empty() && *marker != "sidecar" &&
+      ((*marker)[0] != '.' || marker->find('/') != std::string::npos || marker->size() < 2)) {
+    return reader.error_at(*table.get("ready_marker"), section + "ready_marker",
+                           R"(must be "sidecar" or a suffix starting with '.', e.g. ".done")");
+  }
+  source.ready_marker = *marker;
   return source;
 }
 
@@ -236,9 +245,9 @@ Result<AppConfig> load_app_config(const std::filesystem::path& file) {
   AppConfig config;
   config.config_file = file;
   config.state_dir = file.parent_path() / ".imgsync";
-  if (Status ok = reader.check_keys(
-          root, "",
-          {"destination", "project", "name_template", "state_dir", "source", "upload", "s3"});
+  if (Status ok = reader.check_keys(root, "",
+                                    {"destination", "project", "name_template", "state_dir",
+                                     "source", "upload", "s3", "watch"});
       !ok.ok()) {
     return ok.error();
   }
@@ -275,6 +284,19 @@ Result<AppConfig> load_app_config(const std::filesystem::path& file) {
     if (!upload->is_table()) return reader.error_at(*upload, "upload", "must be an [upload] table");
     if (Status ok = read_upload(reader, *upload->as_table(), config.upload); !ok.ok())
       return ok.error();
+  }
+  if (const toml::node* watch = root.get("watch")) {
+    if (!watch->is_table()) return reader.error_at(*watch, "watch", "must be a [watch] table");
+    const toml::table& table = *watch->as_table();
+    if (Status ok = reader.check_keys(table, "watch.", {"settle"}); !ok.ok()) return ok.error();
+    if (const toml::node* settle = table.get("settle")) {
+      const auto seconds = settle->value<double>();
+      if (!seconds || *seconds < 0 || *seconds > 3600) {
+        return reader.error_at(*settle, "watch.settle",
+                               "must be a number of seconds from 0 to 3600");
+      }
+      config.settle_seconds = *seconds;
+    }
   }
   if (const toml::node* s3 = root.get("s3")) {
     if (!s3->is_table()) return reader.error_at(*s3, "s3", "must be an [s3] table");

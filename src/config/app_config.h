@@ -15,6 +15,9 @@
 //   multipart_threshold = "64MiB"
 //   storage_class = "STANDARD_IA"
 //   sse = "AES256"                         # or "aws:kms" with sse_kms_key_id
+//   ready_marker = ".done"                 # watch: wait for IMG.done (or "sidecar")
+//   [watch]
+//   settle = 2.0                           # seconds a closed file must stay unchanged
 //   [s3]
 //   profile, region, endpoint_url, addressing_style, ca_bundle, verify_tls
 #pragma once
@@ -40,6 +43,10 @@ struct SourceFolder {
   std::vector<std::string>
       include;  // glob patterns on the file name; empty = default_image_globs()
   std::vector<std::string> exclude;
+  // When `imgsync watch` counts a file as ready, beyond "closed and unchanged for the settle time":
+  // "" (nothing more), a suffix such as ".done" (IMG.done or IMG.jpg.done must exist), or
+  // "sidecar" (IMG.xmp, IMG.jpg.xmp or IMG.json must exist).
+  std::string ready_marker;
 };
 
 const std::vector<std::string>& default_image_globs();
@@ -62,6 +69,7 @@ struct AppConfig {
   std::vector<SourceFolder> sources;
   UploadSettings upload;
   S3Overrides s3;
+  double settle_seconds = 2.0;  // [watch] settle: how long a closed file must stay unchanged
 };
 
 // Reads and validates a file. Unknown keys, wrong types and bad values are kInvalidInput errors

@@ -1,6 +1,7 @@
 #include "transfer/task_queue.h"
 
 #include <memory>
+#include <optional>
 
 namespace imgsync::transfer {
 
@@ -39,16 +40,31 @@ void TaskQueue::start_ready() {
 
 void TaskQueue::run() {
   exhausted_ = false;
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  auto cancelled = [this] { return cancelled_ && cancelled_(); };
   while (true) {
-    start_ready();
+    if (!deadline && cancelled()) {
+      queue_.clear();
+      exhausted_ = true;
+      refill_ = nullptr;
+      deadline = std::chrono::steady_clock::now() + grace_;
+    }
+    if (deadline && std::chrono::steady_clock::now() >= *deadline) return;
+    if (!deadline) start_ready();
     if (running_ == 0 && queue_.empty()) {
       if (exhausted_ || !refill_) return;
       continue;
     }
+    if (deadline) queue_.clear();  // work queued by finishing callbacks is dropped too
     // Run the engine until a task finishes (a slot frees) or new work was queued by a callback.
     const int running_before = running_;
     const std::size_t queued_before = queue_.size();
-    engine_.run_until([&] { return running_ < running_before || queue_.size() != queued_before; });
+    const bool was_cancelled = deadline.has_value();
+    engine_.run_until([&] {
+      return running_ < running_before || queue_.size() != queued_before ||
+             (!was_cancelled && cancelled()) ||
+             (was_cancelled && std::chrono::steady_clock::now() >= *deadline);
+    });
     if (running_ == running_before && queue_.size() == queued_before && engine_.in_flight() == 0) {
       // The engine went idle without any task finishing: a task lost its callback. Do not spin.
       return;

@@ -4,6 +4,7 @@
 // the completion of an upload already under way) jump the queue so started work finishes first.
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <functional>
 
@@ -30,6 +31,14 @@ class TaskQueue {
   // Drive the engine until no task is queued or running and refill has nothing more.
   void run();
 
+  // Once `cancelled` says so, queued tasks are dropped and no more are started or refilled;
+  // requests in flight get `grace` to finish, then run() returns regardless (their work is
+  // recorded as far as it got: multipart parts stay in the journal for the next run).
+  void set_cancel(std::function<bool()> cancelled, std::chrono::milliseconds grace) {
+    cancelled_ = std::move(cancelled);
+    grace_ = grace;
+  }
+
   int running() const { return running_; }
   std::size_t queued() const { return queue_.size(); }
 
@@ -42,6 +51,8 @@ class TaskQueue {
   bool exhausted_ = false;
   std::deque<Task> queue_;
   Refill refill_;
+  std::function<bool()> cancelled_;
+  std::chrono::milliseconds grace_{0};
 };
 
 }  // namespace imgsync::transfer

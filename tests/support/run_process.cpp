@@ -112,13 +112,23 @@ ChildProcess::~ChildProcess() {
   if (out_fd_ >= 0) close(out_fd_);
 }
 
-std::optional<std::string> ChildProcess::read_line() {
+std::optional<std::string> ChildProcess::read_line(
+    std::optional<std::chrono::milliseconds> timeout) {
+  const auto deadline = timeout ? std::chrono::steady_clock::now() + *timeout
+                                : std::chrono::steady_clock::time_point::max();
   for (;;) {
     const auto newline = buffer_.find('\n');
     if (newline != std::string::npos) {
       std::string line = buffer_.substr(0, newline);
       buffer_.erase(0, newline + 1);
       return line;
+    }
+    if (timeout) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            deadline - std::chrono::steady_clock::now())
+                            .count();
+      pollfd fd{out_fd_, POLLIN, 0};
+      if (left <= 0 || poll(&fd, 1, static_cast<int>(left)) == 0) return std::nullopt;
     }
     char chunk[4096];
     const ssize_t got = read(out_fd_, chunk, sizeof chunk);
@@ -131,6 +141,10 @@ std::optional<std::string> ChildProcess::read_line() {
     }
     buffer_.append(chunk, static_cast<size_t>(got));
   }
+}
+
+void ChildProcess::send_signal(int number) {
+  if (!waited_ && pid_ > 0) ::kill(pid_, number);
 }
 
 void ChildProcess::kill_hard() {

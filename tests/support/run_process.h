@@ -2,6 +2,7 @@
 // collects its exit code, stdout and stderr. No shell is involved.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -39,10 +40,13 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
-  // The next line of stdout without its newline; nullopt at end of output.
-  std::optional<std::string> read_line();
+  // The next line of stdout without its newline; nullopt at end of output, or when `timeout`
+  // (if given) passes first.
+  std::optional<std::string> read_line(
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
   void kill_hard();  // SIGKILL
-  int wait();        // exit code, -1 when killed by a signal
+  void send_signal(int number);
+  int wait();  // exit code, -1 when killed by a signal
 
  private:
   int pid_ = -1;

@@ -1,0 +1,314 @@
+#include "app/search_service.h"
+
+#include <fmt/format.h>
+
+#include <deque>
+#include <fstream>
+#include <memory>
+
+#include "media/object_keys.h"
+#include "media/stac_item.h"
+#include "transfer/object_upload.h"
+#include "transfer/task_queue.h"
+#include "util/hashing.h"
+
+namespace imgsync::app {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+std::string under_prefix(const BucketLocation& location, const std::string& path) {
+  return location.prefix.empty() ? path : location.prefix + "/" + path;
+}
+
+// The key without the prefix: where a download lands under its directory.
+std::string without_prefix(const BucketLocation& location, const std::string& key) {
+  const std::string head = location.prefix.empty() ? "" : location.prefix + "/";
+  return key.starts_with(head) ? key.substr(head.size()) : key;
+}
+
+bool ends_with(const std::string& text, const std::string& tail) {
+  return text.size() >= tail.size() &&
+         text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// The sha256 hex an Item records for the asset at `key` (file:checksum "1220" + hex).
+std::string recorded_sha256(const json& item, const std::string& item_key, const std::string& key) {
+  if (!item.contains("assets") || !item["assets"].is_object()) return {};
+  for (const auto& [slot, asset] : item["assets"].items()) {
+    if (!asset.is_object() || catalog::resolve_href(item_key, asset.value("href", "")) != key) {
+      continue;
+    }
+    const std::string checksum = asset.value("file:checksum", "");
+    if (checksum.size() == 68 && checksum.starts_with("1220")) return checksum.substr(4);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<std::string> asset_keys(const catalog::SearchHit& hit, catalog::KindFilter kind) {
+  std::vector<std::string> keys;
+  if (!hit.raw_key.empty() && kind != catalog::KindFilter::kEnhanced) keys.push_back(hit.raw_key);
+  if (!hit.enhanced_key.empty() && kind != catalog::KindFilter::kRaw) {
+    keys.push_back(hit.enhanced_key);
+  }
+  return keys;
+}
+
+Result<RebuildReport> rebuild_index(
+    catalog::SearchIndex& index, s3::S3Client& client, const BucketLocation& location, int jobs,
+    const std::function<void(const RebuildProgress&)>& on_progress,
+    const std::function<void(const std::string& key, const Error& error)>& on_failure) {
+  const auto started = Clock::now();
+  auto listed = client.list_all_objects(location.bucket, under_prefix(location, "metadata/"));
+  if (!listed.ok()) return listed.take_error();
+  std::deque<std::string> keys;
+  for (const auto& object : *listed) {
+    if (ends_with(object.key, ".json")) keys.push_back(object.key);
+  }
+  RebuildProgress progress;
+  progress.listed = static_cast<std::int64_t>(keys.size());
+  if (on_progress) on_progress(progress);
+
+  catalog::SearchIndex::Batch batch(index);
+  if (!batch.begun().ok()) return batch.begun().error();
+  if (Status cleared = index.clear(); !cleared.ok()) return cleared.error();
+  RebuildReport report;
+  std::optional<Error> fatal;
+  auto failed = [&](const std::string& key, const Error& error) {
+    ++report.failed;
+    ++progress.failed;
+    if (on_failure) on_failure(key, error);
+  };
+  transfer::TaskQueue queue(client.engine(), std::max(1, jobs));
+  queue.set_refill([&] {
+    if (keys.empty() || fatal) return false;
+    std::string key = std::move(keys.front());
+    keys.pop_front();
+    queue.push([&, key](transfer::TaskQueue::Finished finished) {
+      s3::S3Request request;
+      request.operation = "GetObject";
+      request.bucket = location.bucket;
+      request.key = key;
+      client.send_async(std::move(request), [&, key, finished](Result<s3::HttpResponse> response) {
+        finished();
+        ++progress.done;
+        if (!response.ok()) {
+          failed(key, response.error());
+        } else {
+          auto item = json::parse(response->body, nullptr, false);
+          if (item.is_discarded()) {
+            failed(key, make_error(ErrorCategory::kInvalidInput, "not JSON"));
+          } else if (Status ok = index.upsert_item(item, key); !ok.ok()) {
+            if (ok.error().category == ErrorCategory::kInvalidInput) {
+              failed(key, ok.error());
+            } else if (!fatal) {
+              fatal = ok.error();  // the index itself failed: stop
+            }
+          } else {
+            ++report.indexed;
+          }
+        }
+        if (on_progress) on_progress(progress);
+      });
+    });
+    return true;
+  });
+  queue.run();
+  if (fatal) return *fatal;
+  if (Status committed = batch.commit(); !committed.ok()) return committed.error();
+  report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return report;
+}
+
+Result<json> build_catalog(catalog::SearchIndex& index, const BucketLocation& location,
+                           const PublishOptions& options, PublishReport& report) {
+  report.catalog_key = under_prefix(location, "catalog/catalog.json");
+  report.ndjson_key = under_prefix(location, "catalog/items.ndjson");
+  auto count = index.count();
+  if (!count.ok()) return count.take_error();
+  report.items = *count;
+  report.items_linked = *count <= options.max_item_links;
+  json links = json::array();
+  links.push_back({{"rel", "root"},
+                   {"href", "./catalog.json"},
+                   {"type", "application/json"},
+                   {"title", "imgsync catalog"}});
+  links.push_back({{"rel", "alternate"},
+                   {"href", "./items.ndjson"},
+                   {"type", "application/x-ndjson"},
+                   {"title", "Every Item, one per line (STAC tools, Athena, DuckDB)"}});
+  if (report.items_linked) {
+    Status visited = index.for_each_item(
+        [&](const std::string& id, const std::string& item_key, const std::string&) -> Status {
+          links.push_back({{"rel", "item"},
+                           {"href", media::relative_href(report.catalog_key, item_key)},
+                           {"type", "application/geo+json"},
+                           {"title", id}});
+          return {};
+        });
+    if (!visited.ok()) return visited.error();
+  }
+  std::string id = "imgsync-" + location.bucket;
+  for (char c : location.prefix) id += c == '/' ? '-' : c;
+  return json{{"type", "Catalog"},
+              {"stac_version", media::kStacVersion},
+              {"id", id},
+              {"title", "Images in s3://" + location.bucket + "/" + location.prefix},
+              {"description",
+               fmt::format("{} STAC Items of captures uploaded by imgsync, with their raw and "
+                           "enhanced images.{}",
+                           report.items,
+                           report.items_linked ? ""
+                                               : " Too many to link one by one: every Item is in "
+                                                 "items.ndjson, one per line.")},
+              {"links", std::move(links)}};
+}
+
+Result<PublishReport> publish_catalog(catalog::SearchIndex& index, s3::S3Client& client,
+                                      const BucketLocation& location,
+                                      const PublishOptions& options) {
+  PublishReport report;
+  auto catalog = build_catalog(index, location, options, report);
+  if (!catalog.ok()) return catalog.take_error();
+
+  // items.ndjson through a file: it can be far larger than memory should hold.
+  std::error_code error;
+  std::filesystem::create_directories(options.scratch_dir, error);
+  const auto ndjson_path = options.scratch_dir / "items.ndjson";
+  {
+    std::ofstream out(ndjson_path, std::ios::binary | std::ios::trunc);
+    Status written = index.for_each_item(
+        [&](const std::string&, const std::string&, const std::string& item_json) -> Status {
+          out << item_json << '\n';
+          return {};
+        });
+    if (!written.ok()) return written.error();
+    out.close();
+    if (!out) {
+      return make_error(ErrorCategory::kLocalIo,
+                        "cannot write " + ndjson_path.string() + ": is the disk full?");
+    }
+  }
+  auto digests = digest_file(ndjson_path.string());
+  if (!digests.ok()) return digests.take_error();
+  report.ndjson_bytes = digests->bytes;
+
+  transfer::TaskQueue queue(client.engine(), 8);
+  transfer::UploadJob job;
+  job.path = ndjson_path;
+  job.size = digests->bytes;
+  job.mtime_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                     std::filesystem::last_write_time(ndjson_path).time_since_epoch())
+                     .count();
+  job.digests = *digests;
+  job.bucket = location.bucket;
+  job.key = report.ndjson_key;
+  job.attributes.content_type = "application/x-ndjson";
+  job.attributes.metadata["imgsync-sha256"] = to_hex(digests->sha256);
+  std::optional<Error> failed;
+  transfer::UploadCallbacks callbacks;
+  callbacks.done = [&](Result<s3::PutObjectResult> result) {
+    if (!result.ok()) failed = result.take_error();
+  };
+  transfer::start_upload(queue, client, std::move(job), std::move(callbacks));
+  queue.run();
+  std::filesystem::remove(ndjson_path, error);
+  if (failed) return *failed;
+
+  // The catalog last: it announces an items.ndjson that is already there.
+  s3::PutObjectRequest put;
+  put.bucket = location.bucket;
+  put.key = report.catalog_key;
+  put.body = s3::Body::from_string(catalog->dump(2));
+  put.attributes.content_type = "application/json";
+  put.attributes.metadata["imgsync-sha256"] = to_hex(sha256(put.body.bytes));
+  auto sent = client.put_object(std::move(put));
+  if (!sent.ok()) return sent.take_error();
+  return report;
+}
+
+Result<DownloadReport> download_hits(
+    const std::vector<catalog::SearchHit>& hits, catalog::KindFilter kind, s3::S3Client& client,
+    const BucketLocation& location, const std::filesystem::path& directory, int jobs,
+    const std::function<void(const std::string& key, const Error& error)>& on_failure) {
+  struct Download {
+    std::string key, sha256;
+    std::filesystem::path target;
+  };
+  DownloadReport report;
+  std::deque<Download> downloads;
+  for (const auto& hit : hits) {
+    const auto item = json::parse(hit.item_json, nullptr, false);
+    for (const auto& key : asset_keys(hit, kind)) {
+      const auto target = directory / without_prefix(location, key);
+      const std::string sha = item.is_discarded() ? "" : recorded_sha256(item, hit.item_key, key);
+      if (!sha.empty() && std::filesystem::exists(target)) {
+        auto digests = digest_file(target.string());
+        if (digests.ok() && to_hex(digests->sha256) == sha) {
+          ++report.skipped;
+          continue;
+        }
+      }
+      downloads.push_back({key, sha, target});
+    }
+    const auto item_path = directory / without_prefix(location, hit.item_key);
+    std::error_code error;
+    std::filesystem::create_directories(item_path.parent_path(), error);
+    std::ofstream out(item_path, std::ios::binary | std::ios::trunc);
+    out << (item.is_discarded() ? hit.item_json : item.dump(2)) << '\n';
+    if (!out) {
+      return make_error(ErrorCategory::kLocalIo, "cannot write " + item_path.string());
+    }
+    ++report.items;
+  }
+
+  transfer::TaskQueue queue(client.engine(), std::max(1, jobs));
+  queue.set_refill([&] {
+    if (downloads.empty()) return false;
+    Download download = std::move(downloads.front());
+    downloads.pop_front();
+    queue.push([&, download](transfer::TaskQueue::Finished finished) {
+      std::error_code error;
+      std::filesystem::create_directories(download.target.parent_path(), error);
+      const auto part = std::filesystem::path(download.target.string() + ".part");
+      s3::S3Request request;
+      request.operation = "GetObject";
+      request.bucket = location.bucket;
+      request.key = download.key;
+      request.download_to = part;
+      client.send_async(std::move(request), [&, download, part,
+                                             finished](Result<s3::HttpResponse> response) {
+        finished();
+        std::error_code ignored;
+        auto fail = [&](Error why) {
+          ++report.failed;
+          std::filesystem::remove(part, ignored);
+          if (on_failure) on_failure(download.key, why);
+        };
+        if (!response.ok()) return fail(response.take_error());
+        auto digests = digest_file(part.string());
+        if (!digests.ok()) return fail(digests.take_error());
+        if (!download.sha256.empty() && to_hex(digests->sha256) != download.sha256) {
+          return fail(make_error(ErrorCategory::kIntegrity,
+                                 fmt::format("downloaded content hashes to {}, the Item says {}",
+                                             to_hex(digests->sha256), download.sha256)));
+        }
+        std::filesystem::rename(part, download.target, ignored);
+        if (ignored) {
+          return fail(make_error(ErrorCategory::kLocalIo,
+                                 "cannot move the download to " + download.target.string()));
+        }
+        ++report.assets;
+        report.bytes += digests->bytes;
+      });
+    });
+    return true;
+  });
+  queue.run();
+  return report;
+}
+
+}  // namespace imgsync::app

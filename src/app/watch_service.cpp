@@ -1,0 +1,264 @@
+#include "app/watch_service.h"
+
+#include <fmt/format.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <map>
+
+#include "app/source_scanner.h"
+#include "watch/inotify_watcher.h"
+
+namespace imgsync::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Candidate {
+  ScannedFile file;
+  Clock::time_point changed_at;
+};
+
+}  // namespace
+
+struct WatchService::Loop {
+  Loop(WatchService& owner, const WatchOptions& watch_options, watch::InotifyWatcher inotify)
+      : service(owner), options(watch_options), watcher(std::move(inotify)) {}
+
+  WatchService& service;
+  const WatchOptions& options;
+  watch::InotifyWatcher watcher;
+  std::map<std::string, Candidate> candidates;  // closed files settling or awaiting a marker
+  bool need_rescan = true;                      // start-up: reconcile with the journal
+  bool need_enqueued = true;
+  std::optional<Clock::time_point> paused_until;  // endpoint unreachable: back off
+  std::chrono::milliseconds backoff{0};
+
+  std::chrono::milliseconds settle() const {
+    return std::chrono::milliseconds(
+        static_cast<long long>(service.config_.settle_seconds * 1000.0));
+  }
+  bool stopping() const { return options.stop != nullptr && options.stop->load(); }
+  bool reloading() const { return options.reload != nullptr && options.reload->load(); }
+  void notice(const std::string& text) {
+    if (service.on_notice) service.on_notice(text);
+  }
+
+  // One sync pass; false when the journal failed.
+  Result<bool> sync(SyncOptions sync_options) {
+    SyncService sync(service.config_, service.journal_, service.client_);
+    sync.on_event = service.on_event;
+    sync_options.cancel = options.stop;
+    auto report = sync.run(sync_options);
+    if (!report.ok()) return report.take_error();
+    accumulate(*report);
+    for (auto& file : report->deferred) {
+      const std::string path = file.path.string();
+      if (!candidates.count(path)) candidates[path] = {std::move(file), Clock::now()};
+    }
+    if (report->destination_error) {
+      backoff =
+          std::min(options.max_backoff, std::max(std::chrono::milliseconds(1000), backoff * 2));
+      paused_until = Clock::now() + backoff;
+      need_rescan = true;  // whatever was not done is found again by the rescan
+      notice(fmt::format("destination unusable ({}); pausing, retrying in {} s",
+                         report->destination_error->message, backoff.count() / 1000.0));
+    } else if (backoff.count() > 0) {
+      backoff = std::chrono::milliseconds(0);
+      notice("destination reachable again; resuming");
+    }
+    return true;
+  }
+
+  void accumulate(const SyncReport& report) {
+    SyncReport& totals = service.totals_;
+    totals.scanned += report.scanned;
+    totals.uploaded += report.uploaded;
+    totals.already_there += report.already_there;
+    totals.failed += report.failed;
+    totals.items_uploaded += report.items_uploaded;
+    totals.items_failed += report.items_failed;
+    totals.parts_reused += report.parts_reused;
+    totals.bytes_uploaded += report.bytes_uploaded;
+    totals.unchanged = report.unchanged;
+    totals.failed_earlier = report.failed_earlier;
+  }
+
+  void on_file_event(const std::filesystem::path& path) {
+    if (path.parent_path() == service.config_.state_dir) {
+      if (path.filename() == kEnqueueNotice) need_enqueued = true;
+      return;
+    }
+    if (auto file = classify_path(path, service.config_.sources)) {
+      const std::string key = file->path.string();  // before *file is moved from
+      candidates[key] = {std::move(*file), Clock::now()};
+      return;
+    }
+    // Not an image: perhaps the marker or sidecar some candidate waits for. Check those in the
+    // same folder now rather than at their next deadline.
+    for (auto& [candidate_path, candidate] : candidates) {
+      if (candidate.file.path.parent_path() == path.parent_path()) {
+        candidate.changed_at = std::min(candidate.changed_at, Clock::now() - settle());
+      }
+    }
+  }
+
+  // Candidates that settled (unchanged for the settle time) and have their marker.
+  std::vector<ScannedFile> take_ready() {
+    std::vector<ScannedFile> ready;
+    const auto now = Clock::now();
+    for (auto it = candidates.begin(); it != candidates.end();) {
+      Candidate& candidate = it->second;
+      if (now - candidate.changed_at < settle()) {
+        ++it;
+        continue;
+      }
+      auto stat = stat_file(candidate.file.path);
+      if (!stat.ok()) {  // gone (moved away, deleted): nothing to upload
+        it = candidates.erase(it);
+        continue;
+      }
+      if (!(*stat == candidate.file.stat)) {  // still being written
+        candidate.file.stat = *stat;
+        candidate.changed_at = now;
+        ++it;
+        continue;
+      }
+      if (!marker_present(candidate.file)) {
+        candidate.changed_at = now + std::chrono::hours(24 * 365);  // woken by the marker's event
+        ++it;
+        continue;
+      }
+      ready.push_back(std::move(candidate.file));
+      it = candidates.erase(it);
+    }
+    return ready;
+  }
+
+  std::vector<ScannedFile> enqueued() {
+    std::vector<ScannedFile> files;
+    auto pending = service.journal_.all(catalog::FileState::kPending);
+    if (!pending.ok()) return files;
+    for (const auto& record : *pending) {
+      if (auto file = scanned_from_record(record)) files.push_back(std::move(*file));
+    }
+    return files;
+  }
+
+  int poll_timeout_ms() const {
+    std::optional<Clock::time_point> next;
+    for (const auto& [path, candidate] : candidates) {
+      const auto due = candidate.changed_at + settle();
+      if (!next || due < *next) next = due;
+    }
+    if (paused_until && (!next || *paused_until < *next)) next = paused_until;
+    if (!next) return -1;
+    const auto wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*next - Clock::now()).count();
+    return static_cast<int>(std::clamp<long long>(wait + 1, 0, 60000));
+  }
+
+  Result<WatchExit> run() {
+    for (const auto& source : service.config_.sources) {
+      if (Status ok = watcher.add_tree(std::filesystem::absolute(source.path)); !ok.ok()) {
+        return ok.error();
+      }
+    }
+    std::filesystem::create_directories(service.config_.state_dir);
+    if (Status ok = watcher.add_folder(service.config_.state_dir); !ok.ok()) return ok.error();
+    notice(fmt::format("watching {} folders under {} sources (settle {} s)",
+                       watcher.watch_count() - 1, service.config_.sources.size(),
+                       service.config_.settle_seconds));
+    std::vector<watch::WatchEvent> events;
+    for (;;) {
+      if (stopping()) return WatchExit::kStopped;
+      if (reloading()) return WatchExit::kReload;
+      const bool paused = paused_until && Clock::now() < *paused_until;
+      if (!paused) {
+        paused_until.reset();
+        if (need_rescan) {
+          need_rescan = false;
+          need_enqueued = false;  // a rescan takes the journal's pending files too
+          SyncOptions full;
+          full.min_age = settle();
+          if (auto ok = sync(full); !ok.ok()) return ok.take_error();
+          continue;
+        }
+        if (need_enqueued) {
+          need_enqueued = false;
+          auto files = enqueued();
+          if (!files.empty()) {
+            SyncOptions given;
+            given.files = std::move(files);
+            if (auto ok = sync(given); !ok.ok()) return ok.take_error();
+          }
+          continue;
+        }
+        auto ready = take_ready();
+        if (!ready.empty()) {
+          SyncOptions given;
+          given.files = std::move(ready);
+          if (auto ok = sync(given); !ok.ok()) return ok.take_error();
+          continue;
+        }
+        if (options.once) {
+          bool waiting = false;
+          for (const auto& [path, candidate] : candidates) {
+            waiting = waiting || candidate.changed_at < Clock::now() + std::chrono::hours(24);
+          }
+          if (!waiting) return WatchExit::kIdle;  // only marker-less files left, or nothing
+        }
+      }
+      pollfd fds[2] = {{watcher.fd(), POLLIN, 0}, {options.wake_fd, POLLIN, 0}};
+      const int count = options.wake_fd >= 0 ? 2 : 1;
+      if (poll(fds, count, poll_timeout_ms()) < 0 && errno != EINTR) {
+        return make_error(ErrorCategory::kLocalIo, "poll on inotify failed");
+      }
+      if (count == 2 && (fds[1].revents & POLLIN)) {
+        char drain[64];
+        while (read(options.wake_fd, drain, sizeof drain) > 0) {
+        }
+      }
+      events.clear();
+      if (Status ok = watcher.read_events(events); !ok.ok()) return ok.error();
+      for (const auto& event : events) {
+        switch (event.kind) {
+          case watch::WatchEvent::Kind::kFileReady:
+            on_file_event(event.path);
+            break;
+          case watch::WatchEvent::Kind::kOverflow:
+            notice("inotify queue overflowed; rescanning every folder");
+            need_rescan = true;
+            break;
+          case watch::WatchEvent::Kind::kRootGone:
+            notice(fmt::format("{} was moved or deleted; rescanning", event.path.string()));
+            need_rescan = true;
+            break;
+        }
+      }
+    }
+  }
+};
+
+WatchService::WatchService(const config::AppConfig& config, catalog::JournalStore& journal,
+                           s3::S3Client& client)
+    : config_(config), journal_(journal), client_(client) {}
+
+Result<WatchExit> WatchService::run(const WatchOptions& options) {
+  if (!config_.destination) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      "no destination: pass --to s3://BUCKET/PREFIX or set destination in "
+                      "imgsync.toml");
+  }
+  if (config_.sources.empty()) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      "no source folders to watch: name them on the command line or as [[source]] "
+                      "in imgsync.toml");
+  }
+  auto watcher = watch::InotifyWatcher::create();
+  if (!watcher.ok()) return watcher.take_error();
+  Loop loop(*this, options, std::move(*watcher));
+  return loop.run();
+}
+
+}  // namespace imgsync::app

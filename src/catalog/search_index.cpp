@@ -1,0 +1,384 @@
+#include "catalog/search_index.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "util/time_format.h"
+
+namespace imgsync::catalog {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kSchemaVersion = 1;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS cameras (
+  id INTEGER PRIMARY KEY,
+  make TEXT NOT NULL,
+  model TEXT NOT NULL,
+  UNIQUE (make, model)
+);
+CREATE TABLE IF NOT EXISTS items (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  item_key TEXT NOT NULL,
+  raw_key TEXT NOT NULL DEFAULT '',
+  enhanced_key TEXT NOT NULL DEFAULT '',
+  thumbnail_key TEXT NOT NULL DEFAULT '',
+  utc_start_ms INTEGER NOT NULL,
+  utc_end_ms INTEGER NOT NULL,
+  local_ms INTEGER NOT NULL,
+  sort_ms INTEGER NOT NULL,
+  utc_offset_minutes INTEGER,
+  latitude REAL,
+  longitude REAL,
+  altitude REAL,
+  camera INTEGER NOT NULL REFERENCES cameras(id),
+  lens TEXT NOT NULL DEFAULT '',
+  width INTEGER,
+  height INTEGER,
+  orientation INTEGER NOT NULL DEFAULT 1,
+  bytes INTEGER NOT NULL DEFAULT 0,
+  created TEXT NOT NULL DEFAULT '',
+  item_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS items_by_utc ON items(utc_start_ms);
+CREATE INDEX IF NOT EXISTS items_by_local ON items(local_ms);
+CREATE INDEX IF NOT EXISTS items_by_sort ON items(sort_ms);
+CREATE INDEX IF NOT EXISTS items_by_camera ON items(camera);
+CREATE TABLE IF NOT EXISTS tags (
+  tag TEXT NOT NULL COLLATE NOCASE,
+  item INTEGER NOT NULL,
+  PRIMARY KEY (tag, item)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tags_by_item ON tags(item);
+CREATE VIRTUAL TABLE IF NOT EXISTS positions USING rtree(
+  id, min_latitude, max_latitude, min_longitude, max_longitude, min_time, max_time
+);
+)sql";
+
+std::optional<std::int64_t> parse_instant_ms(const std::string& text) {
+  auto parsed = parse_iso8601(text);
+  if (!parsed.ok()) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(parsed->time_since_epoch()).count();
+}
+
+std::optional<int> parse_offset(const std::string& text) {
+  int hours = 0, minutes = 0;
+  char sign = 0;
+  if (std::sscanf(text.c_str(), "%c%2d:%2d", &sign, &hours, &minutes) != 3) return std::nullopt;
+  if (sign != '+' && sign != '-') return std::nullopt;
+  return (sign == '-' ? -1 : 1) * (hours * 60 + minutes);
+}
+
+std::string string_field(const json& object, const char* key) {
+  auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+std::optional<double> number_at(const json& array, std::size_t index) {
+  if (!array.is_array() || index >= array.size() || !array[index].is_number()) return std::nullopt;
+  const double value = array[index].get<double>();
+  return std::isfinite(value) ? std::optional(value) : std::nullopt;
+}
+
+constexpr std::int64_t kSecondMs = 1000;
+
+}  // namespace
+
+double haversine_metres(double latitude1, double longitude1, double latitude2, double longitude2) {
+  constexpr double kRadians = M_PI / 180.0;
+  const double phi1 = latitude1 * kRadians, phi2 = latitude2 * kRadians;
+  const double dphi = (latitude2 - latitude1) * kRadians;
+  const double dlambda = (longitude2 - longitude1) * kRadians;
+  const double a = std::sin(dphi / 2) * std::sin(dphi / 2) +
+                   std::cos(phi1) * std::cos(phi2) * std::sin(dlambda / 2) * std::sin(dlambda / 2);
+  return 2 * kEarthRadiusMetres * std::asin(std::min(1.0, std::sqrt(a)));
+}
+
+std::string resolve_href(const std::string& item_key, const std::string& href) {
+  if (href.empty() || href.find("://") != std::string::npos || href.front() == '/') return {};
+  std::vector<std::string> segments;
+  std::size_t start = 0;
+  const std::string folder = item_key.substr(0, item_key.rfind('/') + 1);
+  const std::string joined = folder + href;
+  while (start <= joined.size()) {
+    std::size_t end = joined.find('/', start);
+    if (end == std::string::npos) end = joined.size();
+    const std::string segment = joined.substr(start, end - start);
+    if (segment == "..") {
+      if (segments.empty()) return {};
+      segments.pop_back();
+    } else if (!segment.empty() && segment != ".") {
+      segments.push_back(segment);
+    }
+    start = end + 1;
+  }
+  std::string key;
+  for (const auto& segment : segments) key += (key.empty() ? "" : "/") + segment;
+  return key;
+}
+
+Result<IndexRecord> index_record_from_item(const json& item, const std::string& item_key) {
+  auto invalid = [&](const std::string& what) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      fmt::format("Item {}: {}; it cannot be indexed", item_key, what));
+  };
+  if (!item.is_object() || !item.contains("id") || !item["id"].is_string()) {
+    return invalid("no string \"id\"");
+  }
+  const json empty = json::object();
+  const json& properties =
+      item.contains("properties") && item["properties"].is_object() ? item["properties"] : empty;
+  IndexRecord record;
+  record.id = item["id"].get<std::string>();
+  record.item_key = item_key;
+
+  const std::string datetime = string_field(properties, "datetime");
+  if (!datetime.empty()) {
+    auto instant = parse_instant_ms(datetime);
+    if (!instant) return invalid("unreadable datetime \"" + datetime + "\"");
+    record.utc_start_ms = record.utc_end_ms = *instant;
+  } else {
+    auto start = parse_instant_ms(string_field(properties, "start_datetime"));
+    auto end = parse_instant_ms(string_field(properties, "end_datetime"));
+    if (!start || !end) return invalid("neither datetime nor start_datetime/end_datetime");
+    record.utc_start_ms = *start;
+    record.utc_end_ms = *end;
+  }
+  const std::string local = string_field(properties, "imgsync:local_datetime");
+  auto local_ms = local.empty() ? std::nullopt : parse_instant_ms(local + "Z");
+  record.utc_offset_minutes = parse_offset(string_field(properties, "imgsync:utc_offset"));
+  if (local_ms) {
+    record.local_ms = *local_ms;
+  } else if (record.utc_offset_minutes && record.utc_start_ms == record.utc_end_ms) {
+    record.local_ms = record.utc_start_ms + *record.utc_offset_minutes * 60 * kSecondMs;
+  } else {  // a foreign Item: its local time is unknown; the middle of its interval
+    record.local_ms = record.utc_start_ms + (record.utc_end_ms - record.utc_start_ms) / 2;
+  }
+
+  if (item.contains("geometry") && item["geometry"].is_object() &&
+      string_field(item["geometry"], "type") == "Point") {
+    const json& coordinates = item["geometry"]["coordinates"];
+    auto longitude = number_at(coordinates, 0), latitude = number_at(coordinates, 1);
+    if (longitude && latitude && std::abs(*latitude) <= 90 && std::abs(*longitude) <= 180) {
+      record.latitude = latitude;
+      record.longitude = longitude;
+      record.altitude = number_at(coordinates, 2);
+    }
+  }
+  record.make = string_field(properties, "imgsync:make");
+  if (record.make.empty()) record.make = string_field(properties, "platform");
+  record.model = string_field(properties, "imgsync:model");
+  if (record.model.empty() && properties.contains("instruments") &&
+      properties["instruments"].is_array() && !properties["instruments"].empty() &&
+      properties["instruments"][0].is_string()) {
+    record.model = properties["instruments"][0].get<std::string>();
+  }
+  record.lens = string_field(properties, "imgsync:lens");
+  record.created = string_field(properties, "created");
+  for (const char* key : {"imgsync:width", "imgsync:height"}) {
+    auto found = properties.find(key);
+    if (found != properties.end() && found->is_number_integer()) {
+      (key[8] == 'w' ? record.width : record.height) = found->get<std::int64_t>();
+    }
+  }
+  if (properties.contains("imgsync:orientation") &&
+      properties["imgsync:orientation"].is_number_integer()) {
+    record.orientation = properties["imgsync:orientation"].get<int>();
+  }
+  for (const char* key : {"imgsync:tags", "keywords"}) {
+    auto found = properties.find(key);
+    if (found == properties.end() || !found->is_array()) continue;
+    for (const auto& tag : *found) {
+      if (tag.is_string() &&
+          std::find(record.tags.begin(), record.tags.end(), tag) == record.tags.end()) {
+        record.tags.push_back(tag.get<std::string>());
+      }
+    }
+  }
+  if (item.contains("assets") && item["assets"].is_object()) {
+    for (const auto& [slot, asset] : item["assets"].items()) {
+      if (!asset.is_object()) continue;
+      const std::string key = resolve_href(item_key, string_field(asset, "href"));
+      if (slot == "raw") record.raw_key = key;
+      if (slot == "enhanced") record.enhanced_key = key;
+      if (slot == "thumbnail") record.thumbnail_key = key;
+      auto size = asset.find("file:size");
+      if (size != asset.end() && size->is_number_unsigned()) {
+        record.bytes += size->get<std::uint64_t>();
+      }
+    }
+  }
+  return record;
+}
+
+Result<SearchIndex> SearchIndex::open(const std::filesystem::path& state_dir) {
+  std::error_code error;
+  std::filesystem::create_directories(state_dir, error);
+  if (error) {
+    return make_error(ErrorCategory::kLocalIo,
+                      fmt::format("cannot create the state directory {}: {}", state_dir.string(),
+                                  error.message()));
+  }
+  auto database = Database::open(state_dir / kFileName);
+  if (!database.ok()) return database.take_error();
+  SearchIndex index(std::move(*database));
+  if (Status migrated = index.migrate(); !migrated.ok()) return migrated.error();
+  sqlite3_create_function(
+      index.database_.handle(), "imgsync_distance", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+      [](sqlite3_context* context, int, sqlite3_value** values) {
+        for (int i = 0; i < 4; ++i) {
+          if (sqlite3_value_type(values[i]) == SQLITE_NULL) return sqlite3_result_null(context);
+        }
+        sqlite3_result_double(
+            context,
+            haversine_metres(sqlite3_value_double(values[0]), sqlite3_value_double(values[1]),
+                             sqlite3_value_double(values[2]), sqlite3_value_double(values[3])));
+      },
+      nullptr, nullptr);
+  return index;
+}
+
+Status SearchIndex::migrate() {
+  auto version = database_.prepare("PRAGMA user_version");
+  if (!version.ok()) return version.error();
+  auto row = version->step();
+  if (!row.ok()) return row.error();
+  const std::int64_t current = *row ? version->integer(0) : 0;
+  version = Statement();
+  if (current > kSchemaVersion) {
+    return make_error(ErrorCategory::kFatal,
+                      "the search index was written by a newer imgsync; upgrade imgsync, or "
+                      "delete index.sqlite and run 'imgsync index rebuild'");
+  }
+  if (Status made = database_.execute(kSchema); !made.ok()) return made;
+  return database_.execute(fmt::format("PRAGMA user_version = {}", kSchemaVersion));
+}
+
+Result<std::int64_t> SearchIndex::camera_id(const std::string& make, const std::string& model) {
+  auto find = database_.prepare("SELECT id FROM cameras WHERE make = ?1 AND model = ?2");
+  if (!find.ok()) return find.take_error();
+  find->bind(1, make).bind(2, model);
+  auto row = find->step();
+  if (!row.ok()) return row.take_error();
+  if (*row) return find->integer(0);
+  auto add = database_.prepare("INSERT INTO cameras (make, model) VALUES (?1, ?2)");
+  if (!add.ok()) return add.take_error();
+  if (Status ok = add->bind(1, make).bind(2, model).run(); !ok.ok()) return ok.error();
+  return database_.last_insert_rowid();
+}
+
+Status SearchIndex::insert(const IndexRecord& record, const std::string& item_json) {
+  if (Status removed = remove(record.id); !removed.ok()) return removed;
+  auto camera = camera_id(record.make, record.model);
+  if (!camera.ok()) return camera.error();
+  auto add = database_.prepare(
+      "INSERT INTO items (id, item_key, raw_key, enhanced_key, thumbnail_key, utc_start_ms, "
+      "utc_end_ms, local_ms, sort_ms, utc_offset_minutes, latitude, longitude, altitude, camera, "
+      "lens, width, height, orientation, bytes, created, item_json) VALUES (?1, ?2, ?3, ?4, ?5, "
+      "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)");
+  if (!add.ok()) return add.error();
+  add->bind(1, record.id).bind(2, record.item_key).bind(3, record.raw_key);
+  add->bind(4, record.enhanced_key).bind(5, record.thumbnail_key);
+  add->bind(6, record.utc_start_ms).bind(7, record.utc_end_ms).bind(8, record.local_ms);
+  // Time order: the instant when known, else the wall clock (the best guess of it).
+  add->bind(9, record.utc_start_ms == record.utc_end_ms ? record.utc_start_ms : record.local_ms);
+  auto optional_number = [&](int index, std::optional<double> value) {
+    value ? add->bind(index, *value) : add->bind_null(index);
+  };
+  record.utc_offset_minutes ? add->bind(10, static_cast<std::int64_t>(*record.utc_offset_minutes))
+                            : add->bind_null(10);
+  optional_number(11, record.latitude);
+  optional_number(12, record.longitude);
+  optional_number(13, record.altitude);
+  add->bind(14, *camera).bind(15, record.lens);
+  record.width ? add->bind(16, *record.width) : add->bind_null(16);
+  record.height ? add->bind(17, *record.height) : add->bind_null(17);
+  add->bind(18, static_cast<std::int64_t>(record.orientation));
+  add->bind(19, static_cast<std::int64_t>(record.bytes)).bind(20, record.created);
+  add->bind(21, item_json);
+  if (Status ok = add->run(); !ok.ok()) return ok;
+  const std::int64_t rowid = database_.last_insert_rowid();
+  add = Statement();
+
+  for (const auto& tag : record.tags) {
+    auto tag_row = database_.prepare("INSERT OR IGNORE INTO tags (tag, item) VALUES (?1, ?2)");
+    if (!tag_row.ok()) return tag_row.error();
+    if (Status ok = tag_row->bind(1, tag).bind(2, rowid).run(); !ok.ok()) return ok;
+  }
+  if (record.latitude && record.longitude) {
+    auto position = database_.prepare("INSERT INTO positions VALUES (?1, ?2, ?2, ?3, ?3, ?4, ?5)");
+    if (!position.ok()) return position.error();
+    const double seconds_from =
+        static_cast<double>(std::min(record.utc_start_ms, record.local_ms) / kSecondMs - 1);
+    const double seconds_to =
+        static_cast<double>(std::max(record.utc_end_ms, record.local_ms) / kSecondMs + 1);
+    position->bind(1, rowid).bind(2, *record.latitude).bind(3, *record.longitude);
+    if (Status ok = position->bind(4, seconds_from).bind(5, seconds_to).run(); !ok.ok()) return ok;
+  }
+  return {};
+}
+
+Status SearchIndex::upsert_item(const json& item, const std::string& item_key) {
+  auto record = index_record_from_item(item, item_key);
+  if (!record.ok()) return record.error();
+  const std::string item_json = item.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (Status begun = database_.execute("SAVEPOINT upsert_item"); !begun.ok()) return begun;
+  Status inserted = insert(*record, item_json);
+  if (!inserted.ok()) {
+    (void)database_.execute("ROLLBACK TO upsert_item");
+    (void)database_.execute("RELEASE upsert_item");
+    return inserted;
+  }
+  return database_.execute("RELEASE upsert_item");
+}
+
+Status SearchIndex::remove(const std::string& id) {
+  auto find = database_.prepare("SELECT rowid FROM items WHERE id = ?1");
+  if (!find.ok()) return find.error();
+  find->bind(1, id);
+  auto row = find->step();
+  if (!row.ok()) return row.error();
+  if (!*row) return {};
+  const std::int64_t rowid = find->integer(0);
+  find = Statement();
+  for (const char* sql : {"DELETE FROM tags WHERE item = ?1", "DELETE FROM positions WHERE id = ?1",
+                          "DELETE FROM items WHERE rowid = ?1"}) {
+    auto statement = database_.prepare(sql);
+    if (!statement.ok()) return statement.error();
+    if (Status ok = statement->bind(1, rowid).run(); !ok.ok()) return ok;
+  }
+  return {};
+}
+
+Status SearchIndex::clear() {
+  return database_.execute(
+      "DELETE FROM tags; DELETE FROM positions; DELETE FROM items; DELETE FROM cameras;");
+}
+
+Result<std::int64_t> SearchIndex::count() {
+  auto query = database_.prepare("SELECT count(*) FROM items");
+  if (!query.ok()) return query.take_error();
+  auto row = query->step();
+  if (!row.ok()) return row.take_error();
+  return query->integer(0);
+}
+
+Status SearchIndex::for_each_item(const std::function<Status(const std::string&, const std::string&,
+                                                             const std::string&)>& visit) {
+  auto query = database_.prepare("SELECT id, item_key, item_json FROM items ORDER BY id");
+  if (!query.ok()) return query.error();
+  while (true) {
+    auto row = query->step();
+    if (!row.ok()) return row.error();
+    if (!*row) return {};
+    if (Status ok = visit(query->text(0), query->text(1), query->text(2)); !ok.ok()) return ok;
+  }
+}
+
+}  // namespace imgsync::catalog

@@ -1,0 +1,216 @@
+// `imgsync watch` with real inotify and the real server: slow writers, atomic moves, completion
+// markers, a thousand files at once, restarts, kill -9, an endpoint outage, SIGHUP and SIGTERM.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+
+#include "catalog/journal_store.h"
+#include "imgsync_cli_fixture.h"
+#include "util/hashing.h"
+
+namespace imgsync::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class WatchTest : public ImgsyncCliTest {
+ protected:
+  std::filesystem::path source() const { return scratch_.path() / "incoming"; }
+  std::filesystem::path state() const { return scratch_.path() / "state"; }
+  std::string destination() const { return "s3://" + bucket() + "/live"; }
+
+  std::vector<std::string> watch_args(std::vector<std::string> extra = {}) const {
+    std::vector<std::string> args{"watch",       source().string(), "--to",
+                                  destination(), "--state-dir",     state().string(),
+                                  "--json",      "--settle",        "0.3"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+  std::unique_ptr<ChildProcess> start_daemon(std::vector<std::string> args) {
+    std::filesystem::create_directories(source());
+    auto child = std::make_unique<ChildProcess>(imgsync_binary(), args, imgsync_env(), unset_env());
+    return child;
+  }
+  // Reads the daemon's events until `count` files were uploaded; the paths, in order. Gives up
+  // (and the assertions fail) if the daemon says nothing for `quiet`.
+  std::vector<std::string> await_uploads(ChildProcess& daemon, int count,
+                                         std::chrono::milliseconds quiet = 60s) {
+    std::vector<std::string> paths;
+    while (static_cast<int>(paths.size()) < count) {
+      auto line = daemon.read_line(quiet);
+      if (!line) break;
+      auto event = nlohmann::json::parse(*line);
+      if (event.value("event", "") == "uploaded") paths.push_back(event["path"]);
+    }
+    return paths;
+  }
+  std::string sample(int salt) const {
+    return read_file(source_dir() / "samples" / "DSCN0042.jpg") + "salt-" + std::to_string(salt);
+  }
+  std::string uploaded_sha(const std::filesystem::path& path) {
+    auto journal = catalog::JournalStore::open(state());
+    if (!journal.ok()) return "no journal";
+    auto record = journal->find(path.string());
+    if (!record.ok() || !*record) return "not in the journal";
+    auto head = client().head_object(bucket(), (*record)->object_key);
+    return head.ok() ? head->metadata["imgsync-sha256"] : "no object";
+  }
+  int uploaded_count() {
+    auto journal = catalog::JournalStore::open(state());
+    if (!journal.ok()) return -1;
+    auto records = journal->all(catalog::FileState::kUploaded);
+    return records.ok() ? static_cast<int>(records->size()) : -1;
+  }
+
+  ScratchDir scratch_{"imgsync-watch"};
+};
+
+TEST_F(WatchTest, SlowlyWrittenFileIsUploadedOnceAndCompleteThenSigtermStopsCleanly) {
+  auto daemon = start_daemon(watch_args());
+  const auto path = source() / "slow.jpg";
+  std::string content;
+  for (int chunk = 0; chunk < 4; ++chunk) {
+    // Each chunk is written, closed (an IN_CLOSE_WRITE every time) and followed by a pause
+    // shorter than the settle time: the writer is still at work.
+    const std::string piece =
+        chunk == 0 ? sample(1) : std::string(50000, static_cast<char>('a' + chunk));
+    std::ofstream(path, std::ios::binary | std::ios::app) << piece;
+    content += piece;
+    std::this_thread::sleep_for(100ms);
+  }
+  auto uploads = await_uploads(*daemon, 1);
+  ASSERT_EQ(uploads.size(), 1u);
+  EXPECT_EQ(uploaded_sha(path), to_hex(sha256(content)));
+
+  daemon->send_signal(SIGTERM);
+  std::vector<nlohmann::json> rest;
+  while (auto line = daemon->read_line(30s)) rest.push_back(nlohmann::json::parse(*line));
+  EXPECT_EQ(daemon->wait(), 0);
+  ASSERT_FALSE(rest.empty());
+  EXPECT_EQ(rest.back()["event"], "summary");
+  EXPECT_EQ(rest.back()["stopped"], true);
+  EXPECT_EQ(rest.back()["uploaded"], 1);  // once: the partial versions never went up
+}
+
+TEST_F(WatchTest, FilesMovedInAtomicallyAndNewSubfoldersAreUploaded) {
+  auto daemon = start_daemon(watch_args());
+  write_file(scratch_.path() / "outside" / "moved.jpg", sample(2));
+  std::filesystem::rename(scratch_.path() / "outside" / "moved.jpg", source() / "moved.jpg");
+  // A whole folder moved in, with files inside that no watch has seen being written.
+  write_file(scratch_.path() / "batch" / "day1" / "x.jpg", sample(3));
+  write_file(scratch_.path() / "batch" / "day1" / "y.jpg", sample(4));
+  std::filesystem::rename(scratch_.path() / "batch", source() / "batch");
+  auto uploads = await_uploads(*daemon, 3);
+  std::sort(uploads.begin(), uploads.end());
+  EXPECT_EQ(uploads, (std::vector<std::string>{(source() / "batch/day1/x.jpg").string(),
+                                               (source() / "batch/day1/y.jpg").string(),
+                                               (source() / "moved.jpg").string()}));
+}
+
+TEST_F(WatchTest, MarkerModeWaitsForTheMarker) {
+  std::filesystem::create_directories(source() / "marked");
+  std::filesystem::create_directories(source() / "plain");
+  write_file(scratch_.path() / "imgsync.toml",
+             "destination = \"" + destination() +
+                 "\"\nstate_dir = \"state\"\n"
+                 "[[source]]\npath = \"incoming/marked\"\nready_marker = \".done\"\n"
+                 "[[source]]\npath = \"incoming/plain\"\n[watch]\nsettle = 0.3\n");
+  auto daemon =
+      start_daemon({"watch", "--config", (scratch_.path() / "imgsync.toml").string(), "--json"});
+  write_file(source() / "marked" / "IMG_1.jpg", sample(5));
+  write_file(source() / "plain" / "control.jpg", sample(6));
+  // The control settles after the marked image was written, so by the time it is uploaded the
+  // marked one has been looked at and held back.
+  auto first = await_uploads(*daemon, 1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0], (source() / "plain" / "control.jpg").string());
+  write_file(source() / "marked" / "IMG_1.done", "");
+  auto second = await_uploads(*daemon, 1);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0], (source() / "marked" / "IMG_1.jpg").string());
+}
+
+TEST_F(WatchTest, AThousandFilesDroppedAtOnceAreAllUploaded) {
+  auto daemon = start_daemon(watch_args({"--jobs", "16"}));
+  for (int i = 0; i < 1000; ++i) {
+    write_file(source() / ("drop_" + std::to_string(i) + ".jpg"), sample(1000 + i));
+  }
+  auto uploads = await_uploads(*daemon, 1000);
+  EXPECT_EQ(uploads.size(), 1000u);
+  EXPECT_EQ(std::set<std::string>(uploads.begin(), uploads.end()).size(), 1000u);
+}
+
+TEST_F(WatchTest, KilledDaemonLosesNothingAndFilesWrittenWhileStoppedGoUpOnStart) {
+  {
+    auto daemon = start_daemon(watch_args({"--jobs", "4"}));
+    for (int i = 0; i < 150; ++i)
+      write_file(source() / ("k_" + std::to_string(i) + ".jpg"), sample(i));
+    auto some = await_uploads(*daemon, 40);
+    EXPECT_EQ(some.size(), 40u);
+    daemon->kill_hard();
+    daemon->wait();
+  }
+  for (int i = 150; i < 180; ++i)
+    write_file(source() / ("k_" + std::to_string(i) + ".jpg"), sample(i));
+  auto once = imgsync(watch_args({"--once"}));
+  EXPECT_EQ(once.exit_code, 0) << once.err;
+  EXPECT_EQ(uploaded_count(), 180);
+  auto verified =
+      imgsync({"verify", "--deep", "--to", destination(), "--state-dir", state().string()});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out;
+  auto listed = client().list_all_objects(bucket(), "live/");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 360u);  // every file once, with its Item
+}
+
+TEST_F(WatchTest, EndpointOutagePausesAndEverythingArrivesAfterwards) {
+  auto daemon = start_daemon(watch_args());
+  write_file(source() / "before.jpg", sample(7));
+  ASSERT_EQ(await_uploads(*daemon, 1).size(), 1u);
+  ASSERT_EQ(std::system(("'" + (source_dir() / "scripts/s3-server").string() + "' gateway-stop '" +
+                         server().directory.string() + "'")
+                            .c_str()),
+            0);
+  for (int i = 0; i < 10; ++i)
+    write_file(source() / ("during_" + std::to_string(i) + ".jpg"), sample(100 + i));
+  // Give the daemon time to meet the outage (its retries and pause), then bring the gateway back.
+  std::this_thread::sleep_for(3s);
+  ASSERT_EQ(std::system(("'" + (source_dir() / "scripts/s3-server").string() + "' gateway-start '" +
+                         server().directory.string() + "'")
+                            .c_str()),
+            0);
+  auto after = await_uploads(*daemon, 10, 120s);
+  EXPECT_EQ(after.size(), 10u);
+}
+
+TEST_F(WatchTest, EnqueueHandsFilesToTheRunningDaemonAndSighupReloads) {
+  std::filesystem::create_directories(source());
+  write_file(scratch_.path() / "imgsync.toml", "destination = \"" + destination() +
+                                                   "\"\nstate_dir = \"state\"\n[[source]]\npath = "
+                                                   "\"incoming\"\n[watch]\nsettle = 0.3\n");
+  auto daemon =
+      start_daemon({"watch", "--config", (scratch_.path() / "imgsync.toml").string(), "--json"});
+  // Enqueue a file outside every watched folder: the daemon takes it through the journal.
+  write_file(scratch_.path() / "elsewhere" / "handed.jpg", sample(8));
+  auto queued = imgsync({"enqueue", (scratch_.path() / "elsewhere" / "handed.jpg").string(),
+                         "--config", (scratch_.path() / "imgsync.toml").string()});
+  ASSERT_EQ(queued.exit_code, 0) << queued.err;
+  auto handed = await_uploads(*daemon, 1);
+  ASSERT_EQ(handed.size(), 1u);
+  EXPECT_EQ(handed[0], (scratch_.path() / "elsewhere" / "handed.jpg").string());
+
+  // A new source folder in the configuration, picked up on SIGHUP.
+  std::filesystem::create_directories(scratch_.path() / "second");
+  std::ofstream(scratch_.path() / "imgsync.toml", std::ios::app)
+      << "[[source]]\npath = \"second\"\n";
+  daemon->send_signal(SIGHUP);
+  // The reload rescans: a file already in the new folder goes up, as does one written after.
+  write_file(scratch_.path() / "second" / "new.jpg", sample(9));
+  auto reloaded = await_uploads(*daemon, 1);
+  ASSERT_EQ(reloaded.size(), 1u);
+  EXPECT_EQ(reloaded[0], (scratch_.path() / "second" / "new.jpg").string());
+}
+
+}  // namespace
+}  // namespace imgsync::testing
