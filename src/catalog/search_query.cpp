@@ -82,18 +82,21 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
   if (query.sort == SortOrder::kDistance && !query.near) {
     return make_error(ErrorCategory::kInvalidInput, "sorting by distance needs --near");
   }
+  // Two steps: the inner query filters, orders and limits small rows (rowid, order keys); only
+  // the rows it keeps are then read whole (Item JSON included), so sorting never moves JSON.
   SqlBuilder sql;
   sql.add(
       "SELECT i.id, i.item_key, i.raw_key, i.enhanced_key, i.thumbnail_key, i.latitude, "
       "i.longitude, i.altitude, i.utc_start_ms, i.utc_end_ms, i.local_ms, i.utc_offset_minutes, "
-      "c.make, c.model, i.bytes, i.item_json, ");
+      "c.make, c.model, i.bytes, i.item_json, top.distance FROM (SELECT i.rowid AS row, "
+      "i.sort_ms AS sort_ms, i.id AS id, ");
   if (query.near) {
     sql.add("imgsync_distance(i.latitude, i.longitude, ?, ?)", query.near->latitude,
             query.near->longitude);
   } else {
     sql.add("NULL");
   }
-  sql.add(" AS distance FROM items i JOIN cameras c ON c.id = i.camera WHERE 1");
+  sql.add(" AS distance FROM items i WHERE 1");
 
   // The place prefilter, with the time window as the tree's third dimension.
   std::vector<GeoBox> boxes;
@@ -147,32 +150,40 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
     sql.add(" AND imgsync_distance(i.latitude, i.longitude, ?, ?) <= ?", query.near->latitude,
             query.near->longitude, query.near->radius_metres);
   }
+  // Without statistics the planner would let a common tag or camera drive the query; the place
+  // and the time are the selective parts, so those drive when given, then the first tag.
+  const bool time_drives = !spatial && (query.from || query.until);
+  for (std::size_t i = 0; i < query.tags.size(); ++i) {
+    if (i == 0 && !spatial && !time_drives) {
+      sql.add(" AND i.rowid IN (SELECT item FROM tags WHERE tag = ?)", query.tags[i]);
+    } else {
+      sql.add(" AND EXISTS (SELECT 1 FROM tags t WHERE t.tag = ? AND t.item = i.rowid)",
+              query.tags[i]);
+    }
+  }
   if (!query.camera.empty()) {
     const std::string pattern = like_pattern(query.camera);
+    sql.add(spatial || time_drives || !query.tags.empty() ? " AND +i.camera IN "
+                                                          : " AND i.camera IN ");
     sql.add(
-        " AND i.camera IN (SELECT id FROM cameras WHERE make LIKE ? ESCAPE '\\' OR model LIKE ? "
-        "ESCAPE '\\' OR (make || ' ' || model) LIKE ? ESCAPE '\\')",
+        "(SELECT id FROM cameras WHERE make LIKE ? ESCAPE '\\' OR model LIKE ? ESCAPE '\\' OR "
+        "(make || ' ' || model) LIKE ? ESCAPE '\\')",
         pattern, pattern, pattern);
-  }
-  for (const auto& tag : query.tags) {
-    sql.add(" AND i.rowid IN (SELECT item FROM tags WHERE tag = ?)", tag);
   }
   if (query.kind == KindFilter::kRaw) sql.add(" AND i.raw_key != ''");
   if (query.kind == KindFilter::kEnhanced) sql.add(" AND i.enhanced_key != ''");
   if (query.has_gps)
     sql.add(*query.has_gps ? " AND i.latitude IS NOT NULL" : " AND i.latitude IS NULL");
-  switch (query.sort) {
-    case SortOrder::kTime:
-      sql.add(" ORDER BY i.sort_ms, i.id");
-      break;
-    case SortOrder::kTimeDescending:
-      sql.add(" ORDER BY i.sort_ms DESC, i.id DESC");
-      break;
-    case SortOrder::kDistance:
-      sql.add(" ORDER BY distance, i.id");
-      break;
-  }
+  const char* order = query.sort == SortOrder::kTime             ? "sort_ms, id"
+                      : query.sort == SortOrder::kTimeDescending ? "sort_ms DESC, id DESC"
+                                                                 : "distance, id";
+  sql.add(std::string(" ORDER BY ") + order);
   if (query.limit) sql.add(" LIMIT ?", *query.limit);
+  sql.add(std::string(") top JOIN items i ON i.rowid = top.row JOIN cameras c ON c.id = i.camera "
+                      "ORDER BY top.") +
+          (query.sort == SortOrder::kDistance ? "distance, top.id"
+           : query.sort == SortOrder::kTime   ? "sort_ms, top.id"
+                                              : "sort_ms DESC, top.id DESC"));
 
   auto statement = database_.prepare(sql.text());
   if (!statement.ok()) return statement.take_error();

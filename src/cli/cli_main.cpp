@@ -33,6 +33,7 @@ int run(int argc, char** argv) {
   add_meta_command(app, exit_code);
   add_sync_commands(app, exit_code);
   add_watch_commands(app, exit_code);
+  add_bucket_commands(app, exit_code);
   add_search_commands(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -41,6 +41,13 @@ Status S3Client::head_bucket(const std::string& bucket) {
   return {};
 }
 
+Status S3Client::delete_public_access_block(const std::string& bucket) {
+  auto response =
+      send(bucket_request("DeletePublicAccessBlock", "DELETE", bucket, "publicAccessBlock"));
+  if (!response.ok()) return response.take_error();
+  return {};
+}
+
 Status S3Client::delete_bucket(const std::string& bucket) {
   auto response = send(bucket_request("DeleteBucket", "DELETE", bucket, ""));
   if (!response.ok()) return response.take_error();

@@ -96,6 +96,7 @@ class S3Client {
   Status delete_bucket_policy(const std::string& bucket);
   Status put_public_access_block(const std::string& bucket, const PublicAccessBlock& block);
   Result<PublicAccessBlock> get_public_access_block(const std::string& bucket);
+  Status delete_public_access_block(const std::string& bucket);
   Status put_bucket_lifecycle(const std::string& bucket, const std::vector<LifecycleRule>& rules);
   Result<std::vector<LifecycleRule>> get_bucket_lifecycle(const std::string& bucket);
   Status put_bucket_cors(const std::string& bucket, const std::vector<CorsRule>& rules);

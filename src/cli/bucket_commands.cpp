@@ -1,0 +1,178 @@
+// `imgsync init` (make the bucket ready) and `imgsync share` (presigned links).
+#include <fmt/format.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "app/bucket_setup.h"
+#include "app/search_arguments.h"
+#include "catalog/journal_store.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/sync_flags.h"
+
+namespace imgsync::cli {
+namespace {
+
+int fail(const char* command, const Error& error) {
+  fmt::print(stderr, "imgsync {}: {}\n", command, error.message);
+  switch (error.category) {
+    case ErrorCategory::kInvalidInput:
+      return kExitUsage;
+    case ErrorCategory::kAuth:
+    case ErrorCategory::kNotFound:
+    case ErrorCategory::kRetryable:
+    case ErrorCategory::kConflict:
+      return kExitDestination;
+    default:
+      return kExitSomeFailed;
+  }
+}
+
+struct InitOptions {
+  SyncFlags flags;
+  int abort_days = 7;
+  bool versioning = false;
+  std::string public_prefix;
+  std::vector<std::string> cors_origins{"*"};
+  bool dry_run = false;
+};
+
+int run_init(const InitOptions& options) {
+  auto setup = resolve_sync_setup(options.flags);
+  if (!setup.ok()) return fail("init", setup.error());
+  s3::S3Client client(setup->s3);
+  app::BucketSetupOptions bucket;
+  bucket.destination = *setup->config.destination;
+  bucket.abort_incomplete_days = options.abort_days;
+  bucket.versioning = options.versioning;
+  bucket.public_prefix = options.public_prefix;
+  bucket.cors_origins = options.cors_origins;
+  bucket.dry_run = options.dry_run;
+  auto steps = app::set_up_bucket(client, bucket);
+  if (!steps.ok()) return fail("init", steps.error());
+  for (const auto& step : *steps) {
+    if (options.flags.json) {
+      fmt::print("{}\n", nlohmann::json{{"step", step.name},
+                                        {"detail", step.detail},
+                                        {"changed", step.changed},
+                                        {"warning", step.warning},
+                                        {"dry_run", options.dry_run}}
+                             .dump());
+    } else {
+      fmt::print("{}{:<20} {}\n", options.dry_run ? "would set " : "", step.name, step.detail);
+      if (!step.warning.empty()) fmt::print(stderr, "imgsync init: warning: {}\n", step.warning);
+    }
+  }
+  return kExitOk;
+}
+
+struct ShareOptions {
+  SyncFlags flags;
+  std::vector<std::string> targets;
+  std::string expires = "24h";
+};
+
+int run_share(const ShareOptions& options) {
+  auto expiry = app::parse_expiry(options.expires);
+  if (!expiry.ok()) return fail("share", expiry.error());
+  auto setup = resolve_sync_setup(options.flags);
+  if (!setup.ok()) return fail("share", setup.error());
+  auto lifetime = *expiry;
+  const auto& credentials = setup->s3.credentials;
+  if (!credentials.session_token.empty()) {
+    std::string until = "when the session ends";
+    if (credentials.expiration) {
+      const auto left = std::chrono::duration_cast<std::chrono::seconds>(
+          *credentials.expiration - std::chrono::system_clock::now());
+      if (left < lifetime) lifetime = std::max(std::chrono::seconds(1), left);
+      until = fmt::format("in {} s", left.count());
+    }
+    fmt::print(stderr,
+               "imgsync share: warning: these are temporary credentials; the links stop working "
+               "{} even if --expires is longer\n",
+               until);
+  }
+  s3::S3Client client(setup->s3);
+  std::optional<catalog::JournalStore> journal;
+  std::vector<std::pair<std::string, std::string>> objects;  // bucket, key
+  for (const auto& target : options.targets) {
+    if (target.rfind("s3://", 0) == 0) {
+      auto uri = config::parse_s3_uri(target);
+      if (!uri.ok()) return fail("share", uri.error());
+      objects.emplace_back(uri->bucket, uri->key);
+      continue;
+    }
+    if (target.find('/') != std::string::npos) {
+      objects.emplace_back(setup->config.destination->bucket, target);
+      continue;
+    }
+    // An Item id: its assets and the Item itself, from the journal.
+    if (!journal) {
+      auto opened = catalog::JournalStore::open(setup->config.state_dir);
+      if (!opened.ok()) return fail("share", opened.error());
+      journal.emplace(std::move(*opened));
+    }
+    auto capture = journal->capture_by_name(target);
+    if (!capture.ok()) return fail("share", capture.error());
+    if (!*capture) {
+      return fail("share", make_error(ErrorCategory::kInvalidInput,
+                                      fmt::format("\"{}\" is neither a key nor an Item id this "
+                                                  "journal knows; give the object key, or find it "
+                                                  "with 'imgsync search --format urls'",
+                                                  target)));
+    }
+    auto files = journal->files_of_capture(target);
+    if (!files.ok()) return fail("share", files.error());
+    for (const auto& file : *files) {
+      if (file.state == catalog::FileState::kUploaded) {
+        objects.emplace_back(setup->config.destination->bucket, file.object_key);
+      }
+    }
+    objects.emplace_back(setup->config.destination->bucket, (*capture)->item_key);
+  }
+  for (const auto& [bucket, key] : objects) {
+    auto url = client.presign_get(bucket, key, lifetime);
+    if (!url.ok()) return fail("share", url.error());
+    if (options.flags.json) {
+      fmt::print(
+          "{}\n",
+          nlohmann::json{{"key", key}, {"url", *url}, {"expires_in_seconds", lifetime.count()}}
+              .dump());
+    } else {
+      fmt::print("{}\n", *url);
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_bucket_commands(CLI::App& app, int& exit_code) {
+  auto init = std::make_shared<InitOptions>();
+  CLI::App* init_command = app.add_subcommand(
+      "init", "create and configure the bucket: layout README, access, lifecycle, CORS");
+  add_sync_flags(*init_command, init->flags, false);
+  init_command
+      ->add_option("--abort-incomplete-days", init->abort_days,
+                   "abort unfinished multipart uploads after N days (default 7)")
+      ->check(CLI::Range(1, 3650));
+  init_command->add_flag("--versioning", init->versioning, "turn on bucket versioning");
+  init_command->add_option("--public-prefix", init->public_prefix,
+                           "allow anonymous GET on DESTINATION/PREFIX* only, e.g. gallery/");
+  init_command->add_option("--cors-origin", init->cors_origins,
+                           "origins the gallery may be read from (default *)");
+  init_command->add_flag("-n,--dry-run", init->dry_run, "print the configuration; change nothing");
+  init_command->callback([init, &exit_code] { exit_code = run_init(*init); });
+
+  auto share = std::make_shared<ShareOptions>();
+  CLI::App* share_command = app.add_subcommand(
+      "share", "print presigned links for Item ids (their assets and Item) or object keys");
+  share_command->add_option("targets", share->targets, "Item id, object key, or s3://bucket/key")
+      ->required();
+  share_command->add_option("--expires", share->expires, "link lifetime, e.g. 90m, 24h, 7d (max)");
+  add_sync_flags(*share_command, share->flags, false);
+  share_command->callback([share, &exit_code] { exit_code = run_share(*share); });
+}
+
+}  // namespace imgsync::cli
