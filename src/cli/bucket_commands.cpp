@@ -16,17 +16,7 @@ namespace {
 
 int fail(const char* command, const Error& error) {
   fmt::print(stderr, "imgsync {}: {}\n", command, error.message);
-  switch (error.category) {
-    case ErrorCategory::kInvalidInput:
-      return kExitUsage;
-    case ErrorCategory::kAuth:
-    case ErrorCategory::kNotFound:
-    case ErrorCategory::kRetryable:
-    case ErrorCategory::kConflict:
-      return kExitDestination;
-    default:
-      return kExitSomeFailed;
-  }
+  return exit_code_for(error);
 }
 
 struct InitOptions {

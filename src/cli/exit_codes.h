@@ -1,11 +1,31 @@
 // Process exit codes, as promised in DESIGN.md section 1.
 #pragma once
 
+#include "util/result.h"
+
 namespace imgsync::cli {
 
-inline constexpr int kExitOk = 0;            // all done
-inline constexpr int kExitSomeFailed = 1;    // some items failed; the rest done, failures recorded
-inline constexpr int kExitUsage = 2;         // usage or configuration error
-inline constexpr int kExitDestination = 3;   // destination unusable: credentials, bucket, endpoint
+inline constexpr int kExitOk = 0;           // all done
+inline constexpr int kExitSomeFailed = 1;   // some items failed; the rest done, failures recorded
+inline constexpr int kExitUsage = 2;        // usage or configuration error
+inline constexpr int kExitDestination = 3;  // destination unusable: credentials, bucket, endpoint
+
+// The exit code for an error that ends a command: the destination (credentials, bucket, an
+// endpoint that cannot be reached even after retries) is 3, a usage or configuration mistake 2,
+// anything else 1.
+inline int exit_code_for(const Error& error) {
+  switch (error.category) {
+    case ErrorCategory::kAuth:
+    case ErrorCategory::kNotFound:
+      return kExitDestination;
+    case ErrorCategory::kInvalidInput:
+      return kExitUsage;
+    case ErrorCategory::kRetryable:
+    case ErrorCategory::kThrottled:
+      return error.http_status == 0 ? kExitDestination : kExitSomeFailed;
+    default:
+      return kExitSomeFailed;
+  }
+}
 
 }  // namespace imgsync::cli

@@ -18,18 +18,6 @@ struct LocationOptions {
   S3Flags s3;
 };
 
-int exit_code_for(const Error& error) {
-  switch (error.category) {
-    case ErrorCategory::kAuth:
-    case ErrorCategory::kNotFound:
-      return kExitDestination;
-    case ErrorCategory::kInvalidInput:
-      return kExitUsage;
-    default:
-      return kExitSomeFailed;
-  }
-}
-
 // Parses the location and connects; prints the problem and returns nullopt on failure.
 std::optional<std::pair<config::S3Uri, std::unique_ptr<s3::S3Client>>> connect(
     const char* command, const LocationOptions& options, int& exit_code) {

@@ -87,10 +87,7 @@ int run_put(const PutOptions& options) {
   }
   if (!result.ok()) {
     fmt::print(stderr, "imgsync put: {}\n", result.error().describe());
-    const auto category = result.error().category;
-    return category == ErrorCategory::kAuth || category == ErrorCategory::kNotFound
-               ? kExitDestination
-               : kExitSomeFailed;
+    return exit_code_for(result.error());
   }
   fmt::print("uploaded {} to s3://{}/{} ({} bytes, sha256 {})\n", file.string(),
              destination->bucket, key, digests->bytes, to_hex(digests->sha256));

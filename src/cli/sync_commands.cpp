@@ -21,18 +21,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int exit_code_for(const Error& error) {
-  switch (error.category) {
-    case ErrorCategory::kAuth:
-    case ErrorCategory::kNotFound:
-      return kExitDestination;
-    case ErrorCategory::kInvalidInput:
-      return kExitUsage;
-    default:
-      return kExitSomeFailed;
-  }
-}
-
 int report_setup_error(const char* command, const Error& error) {
   fmt::print(stderr, "imgsync {}: {}\n", command, error.message);
   return exit_code_for(error);
