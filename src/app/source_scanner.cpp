@@ -2,6 +2,7 @@
 
 #include <fnmatch.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -50,11 +51,11 @@ Result<catalog::FileStat> stat_file(const std::filesystem::path& path) {
   return stat;
 }
 
-Result<std::vector<ScannedFile>> scan_sources(
-    const std::vector<config::SourceFolder>& sources,
-    const std::function<void(const std::filesystem::path&, const std::string&)>& skipped) {
-  std::vector<ScannedFile> files;
-  for (const auto& source : sources) {
+SourceWalker::SourceWalker(std::vector<config::SourceFolder> sources, Skipped skipped)
+    : sources_(std::move(sources)), skipped_(std::move(skipped)) {}
+
+Status SourceWalker::start() {
+  for (const auto& source : sources_) {
     std::error_code error;
     const auto root = std::filesystem::absolute(source.path, error).lexically_normal();
     if (!std::filesystem::is_directory(root, error)) {
@@ -63,33 +64,72 @@ Result<std::vector<ScannedFile>> scan_sources(
                                     "the path (in imgsync.toml [[source]] or on the command line)",
                                     source.path.string()));
     }
-    std::filesystem::recursive_directory_iterator walker(
-        root, std::filesystem::directory_options::skip_permission_denied, error);
-    if (error) {
-      return make_error(ErrorCategory::kLocalIo, fmt::format("cannot read source folder {}: {}",
-                                                             root.string(), error.message()));
-    }
-    for (auto it = walker; it != std::filesystem::recursive_directory_iterator();) {
-      const auto& entry = *it;
-      const std::string name = entry.path().filename().string();
-      if (entry.is_directory(error)) {
-        if (name.front() == '.') it.disable_recursion_pending();  // .imgsync, .git, .thumbnails
-      } else if (!is_temporary_name(name) && matches_globs(name, source)) {
-        auto stat = stat_file(entry.path());
-        if (stat.ok()) {
-          files.push_back({entry.path(), root, entry.path().lexically_relative(root), source.kind,
-                           *stat, source.ready_marker});
-        } else if (skipped) {
-          skipped(entry.path(), stat.error().message);
-        }
-      }
-      it.increment(error);
-      if (error) {
-        if (skipped) skipped(entry.path(), error.message());
-        error.clear();
-      }
+    if (::access(root.c_str(), R_OK | X_OK) != 0) {
+      return make_error(ErrorCategory::kLocalIo,
+                        fmt::format("cannot read source folder {}: {}", root.string(),
+                                    std::strerror(errno)));
     }
   }
+  index_ = 0;
+  walker_.reset();
+  return {};
+}
+
+bool SourceWalker::open_source() {
+  while (index_ < sources_.size()) {
+    std::error_code error;
+    root_ = std::filesystem::absolute(sources_[index_].path, error).lexically_normal();
+    walker_.emplace(root_, std::filesystem::directory_options::skip_permission_denied, error);
+    if (!error) return true;
+    if (skipped_) skipped_(root_, error.message());
+    walker_.reset();
+    ++index_;
+  }
+  return false;
+}
+
+std::optional<ScannedFile> SourceWalker::next() {
+  for (;;) {
+    if (!walker_ && !open_source()) return std::nullopt;
+    auto& it = *walker_;
+    if (it == std::filesystem::recursive_directory_iterator()) {
+      walker_.reset();
+      ++index_;
+      continue;
+    }
+    const config::SourceFolder& source = sources_[index_];
+    std::error_code error;
+    const std::filesystem::path path = it->path();
+    const std::string name = path.filename().string();
+    std::optional<ScannedFile> found;
+    if (it->is_directory(error)) {
+      if (!name.empty() && name.front() == '.') it.disable_recursion_pending();  // .imgsync, .git
+    } else if (!is_temporary_name(name) && matches_globs(name, source)) {
+      auto stat = stat_file(path);
+      if (stat.ok()) {
+        found = ScannedFile{path,        root_, path.lexically_relative(root_),
+                            source.kind, *stat, source.ready_marker};
+      } else if (skipped_) {
+        skipped_(path, stat.error().message);
+      }
+    }
+    it.increment(error);
+    if (error) {
+      if (skipped_) skipped_(path, error.message());
+      walker_.reset();  // an unreadable folder ends this source's walk; the rest is reported
+      ++index_;
+    }
+    if (found) return found;
+  }
+}
+
+Result<std::vector<ScannedFile>> scan_sources(
+    const std::vector<config::SourceFolder>& sources,
+    const std::function<void(const std::filesystem::path&, const std::string&)>& skipped) {
+  SourceWalker walker(sources, skipped);
+  if (Status ok = walker.start(); !ok.ok()) return ok.error();
+  std::vector<ScannedFile> files;
+  while (auto file = walker.next()) files.push_back(std::move(*file));
   std::sort(files.begin(), files.end(),
             [](const ScannedFile& a, const ScannedFile& b) { return a.path < b.path; });
   return files;

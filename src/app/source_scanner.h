@@ -41,6 +41,26 @@ Result<catalog::FileStat> stat_file(const std::filesystem::path& path);
 std::optional<ScannedFile> classify_path(const std::filesystem::path& path,
                                          const std::vector<config::SourceFolder>& sources);
 
+// Walks the sources one file at a time, so memory stays flat however many files there are.
+class SourceWalker {
+ public:
+  using Skipped = std::function<void(const std::filesystem::path&, const std::string&)>;
+  SourceWalker(std::vector<config::SourceFolder> sources, Skipped skipped = {});
+  // Checks that every source folder exists and can be read; the error names the folder.
+  Status start();
+  // The next image file (globs, not temporary, not in a hidden folder); nullopt at the end.
+  std::optional<ScannedFile> next();
+
+ private:
+  bool open_source();
+
+  std::vector<config::SourceFolder> sources_;
+  Skipped skipped_;
+  std::size_t index_ = 0;
+  std::filesystem::path root_;
+  std::optional<std::filesystem::recursive_directory_iterator> walker_;
+};
+
 // Scans every source. A missing or unreadable source folder is an error naming it; unreadable
 // entries inside are reported to `skipped` and the scan goes on.
 Result<std::vector<ScannedFile>> scan_sources(

@@ -6,6 +6,7 @@
 #include <deque>
 #include <memory>
 #include <set>
+#include <unordered_set>
 
 #include "app/capture_planner.h"
 #include "app/source_scanner.h"
@@ -41,8 +42,15 @@ struct SyncService::Run {
   SyncOptions options;
   SyncReport report;
   SyncProgress progress;
-  std::deque<ScannedFile> work;
-  std::map<std::string, std::pair<catalog::FileStat, FileState>> known;
+  // Where files come from, one at a time: the files given (watch), else a walk of the sources
+  // followed by the journal's pending files that no walk covers (enqueued elsewhere). Memory
+  // stays flat: nothing holds the whole tree.
+  std::deque<ScannedFile> given;
+  std::optional<SourceWalker> walker;
+  bool walk_done = false;
+  std::deque<ScannedFile> leftovers;
+  std::unordered_set<std::string> taken;  // files started in this run (not the unchanged ones)
+  bool aborted_checked = false;
   std::unique_ptr<CapturePlanner> planner;
   std::unique_ptr<catalog::SearchIndex> index;  // kept current beside the journal
   std::optional<Error> fatal;                   // journal failure: stop
@@ -95,77 +103,75 @@ struct SyncService::Run {
     tick();
   }
 
-  // Scan (or take the files given), then keep only what may need work.
-  Status select() {
-    std::vector<ScannedFile> scanned;
+  Status begin() {
     if (options.files) {
-      scanned = *options.files;
-    } else {
-      auto found = scan_sources(config().sources, [this](const auto& path, const std::string& why) {
-        emit({SyncEvent::Kind::kFailed, path.string(), "", 0, why, "local-io"});
-      });
-      if (!found.ok()) return found.take_error();
-      scanned = std::move(*found);
+      given.assign(options.files->begin(), options.files->end());
+      return {};
     }
-    auto stats = journal().stats();
-    if (!stats.ok()) return stats.take_error();
-    known = std::move(*stats);
-    report.scanned = static_cast<int>(scanned.size());
-    std::set<std::string> seen;
-    const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-    const auto min_age_ns =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(options.min_age).count();
-    for (auto& file : scanned) {
-      seen.insert(file.path.string());
-      if (!marker_present(file)) {
-        ++report.not_ready;
-        report.deferred.push_back(std::move(file));
-        continue;
-      }
-      if (min_age_ns > 0 && now_ns - file.stat.mtime_ns < min_age_ns) {
-        report.deferred.push_back(std::move(file));
-        continue;
-      }
-      auto found = known.find(file.path.string());
-      if (found != known.end() && found->second.first == file.stat) {
-        if (found->second.second == FileState::kUploaded) {
-          ++report.unchanged;
-          continue;
-        }
-        if (found->second.second == FileState::kFailed) {
-          auto record = journal().find(file.path.string());
-          if (record.ok() && *record && (*record)->error_category == "invalid-input") {
-            ++report.failed_earlier;  // damaged and unchanged: `imgsync retry --all-failed`
-            continue;
-          }
-        }
-      }
-      add_work(std::move(file));
-    }
-    if (!options.files) {
-      // Files handed over with `imgsync enqueue`, or left half-done, that no scan covers.
-      for (const auto& [path, stat_and_state] : known) {
-        const FileState state = stat_and_state.second;
-        if (seen.count(path) || (state != FileState::kPending && state != FileState::kUploading)) {
-          continue;
-        }
-        auto record = journal().find(path);
-        if (!record.ok() || !*record) continue;
-        auto file = scanned_from_record(**record);
-        if (!file) continue;
-        ++report.scanned;
-        add_work(std::move(*file));
-      }
-    }
-    return {};
+    walker.emplace(config().sources, [this](const auto& path, const std::string& why) {
+      emit({SyncEvent::Kind::kFailed, path.string(), "", 0, why, "local-io"});
+    });
+    return walker->start();
   }
 
-  void add_work(ScannedFile file) {
-    progress.files_total += 1;
-    progress.bytes_total += file.stat.size;
-    work.push_back(std::move(file));
+  std::optional<ScannedFile> next_candidate() {
+    if (options.files) {
+      if (given.empty()) return std::nullopt;
+      ScannedFile file = std::move(given.front());
+      given.pop_front();
+      return file;
+    }
+    if (!walk_done) {
+      if (auto file = walker->next()) return file;
+      walk_done = true;
+      // Files handed over with `imgsync enqueue`, or left half-done, that the walk did not reach.
+      for (FileState state : {FileState::kPending, FileState::kUploading}) {
+        auto records = journal().all(state);
+        if (!records.ok()) {
+          journal_failed(records.error());
+          return std::nullopt;
+        }
+        for (const auto& record : *records) {
+          if (taken.count(record.path)) continue;
+          if (auto file = scanned_from_record(record)) leftovers.push_back(std::move(*file));
+        }
+      }
+    }
+    if (leftovers.empty()) return std::nullopt;
+    ScannedFile file = std::move(leftovers.front());
+    leftovers.pop_front();
+    return file;
+  }
+
+  // Whether a file needs work; counts the ones that do not.
+  bool needs_work(ScannedFile& file, const std::optional<FileRecord>& record) {
+    ++report.scanned;
+    if (!marker_present(file)) {
+      ++report.not_ready;
+      report.deferred.push_back(std::move(file));
+      return false;
+    }
+    if (options.min_age.count() > 0) {
+      const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+      if (now_ns - file.stat.mtime_ns <
+          std::chrono::duration_cast<std::chrono::nanoseconds>(options.min_age).count()) {
+        report.deferred.push_back(std::move(file));
+        return false;
+      }
+    }
+    if (record && record->stat == file.stat) {
+      if (record->state == FileState::kUploaded) {
+        ++report.unchanged;
+        return false;
+      }
+      if (record->state == FileState::kFailed && record->error_category == "invalid-input") {
+        ++report.failed_earlier;  // damaged and unchanged: `imgsync retry --all-failed`
+        return false;
+      }
+    }
+    return true;
   }
 
   // Multipart uploads of our own keys that the journal does not continue: left by a run that died
@@ -192,12 +198,22 @@ struct SyncService::Run {
     }
   }
 
-  // Takes files off the work list until one upload is started (or none is left).
+  // Walks on until one upload is started (or nothing is left).
   bool refill(transfer::TaskQueue& queue) {
-    while (!stop && !cancelled() && !work.empty()) {
-      ScannedFile file = std::move(work.front());
-      work.pop_front();
-      if (start(queue, file)) return true;
+    while (!stop && !cancelled()) {
+      auto file = next_candidate();
+      if (!file) return false;
+      auto record = journal().find(file->path.string());
+      if (!record.ok()) return journal_failed(record.error()), false;
+      if (!needs_work(*file, *record)) continue;
+      if (!taken.insert(file->path.string()).second) continue;  // given twice
+      progress.files_total += 1;
+      progress.bytes_total += file->stat.size;
+      if (!options.dry_run && !aborted_checked) {
+        aborted_checked = true;  // only when there is work: an unchanged tree costs no request
+        abort_abandoned_uploads();
+      }
+      if (start(queue, *file)) return true;
     }
     return false;
   }
@@ -493,10 +509,7 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
     auto index = catalog::SearchIndex::open(config_.state_dir);
     if (index.ok()) run.index = std::make_unique<catalog::SearchIndex>(std::move(*index));
   }
-  if (Status selected = run.select(); !selected.ok()) return selected.error();
-  run.tick();
-
-  if (!options.dry_run && !run.work.empty()) run.abort_abandoned_uploads();
+  if (Status begun = run.begin(); !begun.ok()) return begun.error();
 
   transfer::TaskQueue queue(client_.engine(), std::max(1, config_.upload.jobs));
   queue.set_refill([&run, &queue] { return run.refill(queue); });
