@@ -320,7 +320,7 @@ struct SyncService::Run {
         result = accept_existing(*planned_file, *shared_metadata, result.take_error());
         if (result.ok()) ++report.already_there;
       }
-      --files_in_flight[planned_file->name];
+      if (--files_in_flight[planned_file->name] <= 0) files_in_flight.erase(planned_file->name);
       finished(file, *planned_file, *shared_metadata, std::move(result));
       if (!stop) upload_item_soon(*queue_ptr, planned_file->name);
     };
@@ -409,7 +409,7 @@ struct SyncService::Run {
   std::map<std::string, ItemUpload> item_uploads;
 
   void upload_item_soon(transfer::TaskQueue& queue, const std::string& name) {
-    if (files_in_flight[name] > 0) return;  // the last file of the capture uploads it
+    if (files_in_flight.count(name) > 0) return;  // the last file of the capture uploads it
     ItemUpload& state = item_uploads[name];
     if (state.in_flight) {
       state.again = true;
@@ -417,14 +417,18 @@ struct SyncService::Run {
     }
     auto capture = journal().capture_by_name(name);
     if (!capture.ok()) return journal_failed(capture.error());
-    if (!*capture || (*capture)->item_json.empty() || !(*capture)->item_sha256.empty()) return;
+    if (!*capture || (*capture)->item_json.empty() || !(*capture)->item_sha256.empty()) {
+      item_uploads.erase(name);
+      return;
+    }
     state.in_flight = true;
     queue.push_urgent([this, &queue, capture = **capture](transfer::TaskQueue::Finished finished) {
       send_item(capture, [this, &queue, name = capture.name, finished] {
         finished();
         ItemUpload& done = item_uploads[name];
-        done.in_flight = false;
-        if (std::exchange(done.again, false)) upload_item_soon(queue, name);
+        const bool again = done.again;
+        item_uploads.erase(name);  // only captures with an Item upload in flight are kept
+        if (again) upload_item_soon(queue, name);
       });
     });
   }

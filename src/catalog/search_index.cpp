@@ -322,7 +322,11 @@ Status SearchIndex::insert(const IndexRecord& record, const std::string& item_js
     const double seconds_to =
         static_cast<double>(std::max(record.utc_end_ms, record.local_ms) / kSecondMs + 1);
     position->bind(1, rowid).bind(2, *record.latitude).bind(3, *record.longitude);
-    if (Status ok = position->bind(4, seconds_from).bind(5, seconds_to).run(); !ok.ok()) return ok;
+    if (Status ok = position->bind(4, seconds_from * kRtreeTimeScale)
+                        .bind(5, seconds_to * kRtreeTimeScale)
+                        .run();
+        !ok.ok())
+      return ok;
   }
   return {};
 }

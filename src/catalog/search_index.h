@@ -57,6 +57,13 @@ struct GeoCircle {
 std::vector<GeoBox> split_at_antimeridian(const GeoBox& box);
 std::vector<GeoBox> covering_boxes(const GeoCircle& circle);
 
+// The R*Tree's time axis is in thousands of years: the tree splits nodes along the axis whose
+// extent is largest, and in seconds (or days) time would dwarf degrees, so every place query
+// would visit every time slice of a busy site. At this scale places organise the tree down to
+// about 500 m cells, where time starts to count. Float32 keeps ~100 s of precision there; the
+// tree only prefilters.
+inline constexpr double kRtreeTimeScale = 1.0 / (1000 * 365.25 * 86400);
+
 enum class KindFilter { kAny, kRaw, kEnhanced };
 enum class SortOrder { kTime, kTimeDescending, kDistance };
 

@@ -115,8 +115,15 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
           "SELECT id FROM positions WHERE max_latitude >= ? AND min_latitude <= ? AND "
           "max_longitude >= ? AND min_longitude <= ?",
           box.south, box.north, box.west, box.east);
-      if (query.from) sql.add(" AND max_time >= ?", floor_seconds(query.from->milliseconds) - 1);
-      if (query.until) sql.add(" AND min_time <= ?", floor_seconds(query.until->milliseconds) + 1);
+      if (query.from) {
+        sql.add(" AND max_time >= ?",
+                static_cast<double>(floor_seconds(query.from->milliseconds) - 1) * kRtreeTimeScale);
+      }
+      if (query.until) {
+        sql.add(
+            " AND min_time <= ?",
+            static_cast<double>(floor_seconds(query.until->milliseconds) + 1) * kRtreeTimeScale);
+      }
     }
     sql.add(")");
   }
