@@ -510,7 +510,7 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
   run.planner = std::make_unique<CapturePlanner>(journal_, *prefix, std::move(*name_template),
                                                  config_.project);
   if (!options.dry_run && !config_.state_dir.empty()) {
-    auto index = catalog::SearchIndex::open(config_.state_dir);
+    auto index = catalog::SearchIndex::open(config_.state_dir, /*for_queries=*/false);
     if (index.ok()) run.index = std::make_unique<catalog::SearchIndex>(std::move(*index));
   }
   if (Status begun = run.begin(); !begun.ok()) return begun.error();

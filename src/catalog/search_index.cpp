@@ -217,7 +217,7 @@ Result<IndexRecord> index_record_from_item(const json& item, const std::string& 
   return record;
 }
 
-Result<SearchIndex> SearchIndex::open(const std::filesystem::path& state_dir) {
+Result<SearchIndex> SearchIndex::open(const std::filesystem::path& state_dir, bool for_queries) {
   std::error_code error;
   std::filesystem::create_directories(state_dir, error);
   if (error) {
@@ -231,7 +231,9 @@ Result<SearchIndex> SearchIndex::open(const std::filesystem::path& state_dir) {
   if (Status migrated = index.migrate(); !migrated.ok()) return migrated.error();
   // Reads through a memory map and a larger page cache: a query touches pages all over the file
   // (tree nodes, rows, Item JSON), and a system call per page would dominate its latency.
-  (void)index.database_.execute("PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32768");
+  if (for_queries) {
+    (void)index.database_.execute("PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32768");
+  }
   sqlite3_create_function(
       index.database_.handle(), "imgsync_distance", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
       [](sqlite3_context* context, int, sqlite3_value** values) {

@@ -118,7 +118,9 @@ class SearchIndex {
  public:
   static constexpr const char* kFileName = "index.sqlite";
   // Opens or creates <state_dir>/index.sqlite (creating state_dir).
-  static Result<SearchIndex> open(const std::filesystem::path& state_dir);
+  // for_queries: a memory map and a 32 MiB page cache for fast searches; writers (sync, watch)
+  // keep SQLite's small default so their memory stays flat however large the index grows.
+  static Result<SearchIndex> open(const std::filesystem::path& state_dir, bool for_queries = true);
 
   // Inserts or replaces the Item with the same id. Atomic on its own; inside a Batch, part of it.
   Status upsert_item(const nlohmann::json& item, const std::string& item_key);
