@@ -210,6 +210,33 @@ TEST_F(SyncTest, RawAndEnhancedFilesOfOneCaptureShareOneItem) {
   EXPECT_EQ(verify(true).exit_code, 0);
 }
 
+TEST_F(SyncTest, NoSecretAppearsInAnyOutput) {
+  make_photos(5);
+  write_file(source() / "damaged.png", "not a png");
+  std::string all;
+  auto collect = [&all](const ProcessResult& run) { all += run.out + run.err; };
+  collect(sync());
+  collect(sync());
+  collect(imgsync({"status", "--to", destination(), "--state-dir", state().string()}));
+  collect(imgsync({"status", "--to", destination(), "--state-dir", state().string(), "--json"}));
+  collect(verify(true));
+  collect(imgsync({"retry", "--all-failed", source().string(), "--to", destination(), "--state-dir",
+                   state().string()}));
+  collect(imgsync({"sync", source().string(), "--to", destination(), "--state-dir",
+                   state().string(), "--dry-run"}));
+  // Failing runs print the most: a wrong secret, an unreachable endpoint.
+  write_file(source() / "new.jpg", read_file(source() / "img_0.jpg") + "new");
+  collect(imgsync(sync_args(source()), {{"AWS_SECRET_ACCESS_KEY", "wrong-secret-0123456789"}}));
+  collect(run_process(imgsync_binary(), sync_args(source()), imgsync_env("http://127.0.0.1:9"),
+                      unset_env()));
+  ASSERT_FALSE(all.empty());
+  EXPECT_EQ(all.find(server().secret_key), std::string::npos);
+  EXPECT_EQ(all.find("wrong-secret-0123456789"), std::string::npos);
+  EXPECT_EQ(all.find("X-Amz-Signature"), std::string::npos);
+  EXPECT_EQ(all.find("Signature="), std::string::npos);
+  EXPECT_NE(all.find(server().access_key), std::string::npos);  // the key id is named, on purpose
+}
+
 TEST_F(SyncTest, UnicodeAndAwkwardFileNames) {
   const std::string jpeg = read_file(source_dir() / "samples" / "DSCN0010.jpg");
   const std::vector<std::string> names = {"Ünïcødé 東京 #1.jpg", "a b&c=d+e.jpg",  "quote'\"x.JPG",
