@@ -99,7 +99,7 @@ struct SyncService::Run {
       journal_failed(journal().record_attempt(path));
     }
     emit({SyncEvent::Kind::kFailed, file.path.string(), "", 0, error.message,
-          std::string(to_string(error.category))});
+          std::string(to_string(error.category)), error.s3_code, error.request_id});
     tick();
   }
 

@@ -48,8 +48,10 @@ struct SyncEvent {
   std::string path;  // the local file (empty for Items)
   std::string key;   // where it went (or would go)
   std::uint64_t bytes = 0;
-  std::string error;     // for kFailed
-  std::string category;  // for kFailed
+  std::string error;            // for kFailed
+  std::string category;         // for kFailed
+  std::string s3_code = {};     // for kFailed, when the server answered
+  std::string request_id = {};  // for kFailed, when the server answered
 };
 
 struct SyncReport {

@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "notify/event_log.h"
 
 namespace imgsync::cli {
 
@@ -26,7 +27,31 @@ int run(int argc, char** argv) {
   app.footer(kExamples);
   app.set_version_flag("--version", fmt::format("imgsync {}", IMGSYNC_VERSION));
   app.require_subcommand(0, 1);
+  app.fallthrough();  // the logging flags work before or after the subcommand
   int exit_code = kExitOk;
+  notify::LogSettings logging;
+  std::string log_format = "text";
+  const char* group = "Logging";
+  app.add_option("--log-format", log_format, "text (default) or json: one object per line")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->group(group);
+  app.add_option("--log-file", logging.file, "also log to FILE (rotated at 10 MiB, 5 kept)")
+      ->group(group);
+  app.add_flag(
+         "-q,--quiet", [&logging](std::int64_t) { logging.verbosity = -1; },
+         "errors only on stderr")
+      ->group(group);
+  app.add_flag(
+         "-v,--verbose",
+         [&logging](std::int64_t count) { logging.verbosity = static_cast<int>(count); },
+         "-v: every upload; -vv: parts and Items too")
+      ->group(group);
+  Status logging_ok;
+  app.parse_complete_callback([&] {
+    logging.json = log_format == "json";
+    logging_ok = notify::configure_logging(logging);
+    if (!logging_ok.ok()) throw CLI::ValidationError("--log-file", logging_ok.error().message);
+  });
   add_put_command(app, exit_code);
   add_ls_command(app, exit_code);
   add_mb_command(app, exit_code);

@@ -14,6 +14,7 @@
 #include "cli/signals.h"
 #include "cli/sync_flags.h"
 #include "cli/sync_output.h"
+#include "notify/event_log.h"
 #include "util/byte_size.h"
 
 namespace imgsync::cli {
@@ -82,14 +83,11 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
   const bool json = options.flags.json;
   ProgressLine progress(!json && isatty(STDERR_FILENO) != 0);
   service.on_progress = [&progress](const app::SyncProgress& now) { progress.show(now); };
+  notify::set_before_stderr([&progress] { progress.clear(); });
   service.on_event = [&](const app::SyncEvent& event) {
+    log_event(event);  // stderr (failures by default, uploads with -v) and --log-file
     if (json) {
       print_event_json(event);
-    } else if (event.kind == app::SyncEvent::Kind::kFailed ||
-               event.kind == app::SyncEvent::Kind::kItemFailed) {
-      progress.clear();
-      fmt::print(stderr, "failed {}: {}\n", event.path.empty() ? event.key : event.path,
-                 event.error);
     } else if (event.kind == app::SyncEvent::Kind::kPlanned) {
       fmt::print("would upload {} -> s3://{}/{}\n", event.path, setup->config.destination->bucket,
                  event.key);
@@ -100,6 +98,7 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
   sync_options.cancel = &install_signal_handlers().stop;  // Ctrl-C: finish in flight, keep the rest
   auto report = service.run(sync_options);
   progress.clear();
+  notify::set_before_stderr({});
   if (!report.ok()) return report_setup_error(command, report.error());
   const auto& r = *report;
   if (json) {

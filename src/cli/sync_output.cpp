@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "notify/event_log.h"
+
 namespace imgsync::cli {
 
 const char* event_name(app::SyncEvent::Kind kind) {
@@ -36,6 +38,33 @@ void print_event_json(const app::SyncEvent& event) {
   }
   fmt::print("{}\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   std::fflush(stdout);
+}
+
+void log_event(const app::SyncEvent& event) {
+  notify::LogRecord record;
+  record.event = event_name(event.kind);
+  record.file = event.path;
+  record.key = event.key;
+  record.bytes = event.bytes;
+  record.category = event.category;
+  record.s3_code = event.s3_code;
+  record.request_id = event.request_id;
+  record.message = event.error;
+  switch (event.kind) {
+    case app::SyncEvent::Kind::kFailed:
+    case app::SyncEvent::Kind::kItemFailed:
+      record.level = notify::LogLevel::kError;
+      break;
+    case app::SyncEvent::Kind::kUploaded:
+    case app::SyncEvent::Kind::kPlanned:
+      record.level = notify::LogLevel::kInfo;
+      break;
+    case app::SyncEvent::Kind::kItemUploaded:
+    case app::SyncEvent::Kind::kPartUploaded:
+      record.level = notify::LogLevel::kDebug;
+      break;
+  }
+  notify::log(record);
 }
 
 }  // namespace imgsync::cli

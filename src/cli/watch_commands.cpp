@@ -13,6 +13,7 @@
 #include "cli/signals.h"
 #include "cli/sync_flags.h"
 #include "cli/sync_output.h"
+#include "notify/event_log.h"
 
 namespace imgsync::cli {
 namespace {
@@ -39,19 +40,13 @@ int run_watch(const WatchCommandOptions& options) {
     s3::S3Client client(setup->s3);
     app::WatchService service(setup->config, *journal, client);
     const bool json = options.flags.json;
+    notify::set_default_stderr_level(notify::LogLevel::kInfo);  // a daemon says what it does
     service.on_event = [json](const app::SyncEvent& event) {
-      if (json) return print_event_json(event);
-      if (event.kind == app::SyncEvent::Kind::kUploaded) {
-        fmt::print("uploaded {} -> {}\n", event.path, event.key);
-      } else if (event.kind == app::SyncEvent::Kind::kFailed ||
-                 event.kind == app::SyncEvent::Kind::kItemFailed) {
-        fmt::print(stderr, "failed {}: {}\n", event.path.empty() ? event.key : event.path,
-                   event.error);
-      }
-      std::fflush(stdout);
+      log_event(event);
+      if (json) print_event_json(event);
     };
     service.on_notice = [](const std::string& text) {
-      fmt::print(stderr, "imgsync watch: {}\n", text);
+      notify::log({notify::LogLevel::kWarn, "watch", "", "", 0, std::nullopt, 0, "", "", "", text});
     };
     app::WatchOptions watch_options;
     watch_options.once = options.once;

@@ -215,8 +215,9 @@ TEST_F(SyncTest, NoSecretAppearsInAnyOutput) {
   write_file(source() / "damaged.png", "not a png");
   std::string all;
   auto collect = [&all](const ProcessResult& run) { all += run.out + run.err; };
-  collect(sync());
-  collect(sync());
+  const auto log_file = scratch_.path() / "logs" / "imgsync.log";
+  collect(sync({"-vv", "--log-file", log_file.string()}));
+  collect(sync({"--log-format", "json", "-vv", "--log-file", log_file.string()}));
   collect(imgsync({"status", "--to", destination(), "--state-dir", state().string()}));
   collect(imgsync({"status", "--to", destination(), "--state-dir", state().string(), "--json"}));
   collect(verify(true));
@@ -229,6 +230,10 @@ TEST_F(SyncTest, NoSecretAppearsInAnyOutput) {
   collect(imgsync(sync_args(source()), {{"AWS_SECRET_ACCESS_KEY", "wrong-secret-0123456789"}}));
   collect(run_process(imgsync_binary(), sync_args(source()), imgsync_env("http://127.0.0.1:9"),
                       unset_env()));
+  const std::string logged = read_file(log_file);
+  EXPECT_NE(logged.find("uploaded"), std::string::npos);       // one line per upload...
+  EXPECT_NE(logged.find("error failed "), std::string::npos);  // ...and per failure
+  all += logged;
   ASSERT_FALSE(all.empty());
   EXPECT_EQ(all.find(server().secret_key), std::string::npos);
   EXPECT_EQ(all.find("wrong-secret-0123456789"), std::string::npos);
