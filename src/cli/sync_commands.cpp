@@ -15,6 +15,7 @@
 #include "cli/sync_flags.h"
 #include "cli/sync_output.h"
 #include "notify/event_log.h"
+#include "notify/notifier.h"
 #include "util/byte_size.h"
 
 namespace imgsync::cli {
@@ -84,8 +85,14 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
   ProgressLine progress(!json && isatty(STDERR_FILENO) != 0);
   service.on_progress = [&progress](const app::SyncProgress& now) { progress.show(now); };
   notify::set_before_stderr([&progress] { progress.clear(); });
+  std::vector<std::string> first_errors;  // for the notifiers
   service.on_event = [&](const app::SyncEvent& event) {
     log_event(event);  // stderr (failures by default, uploads with -v) and --log-file
+    if ((event.kind == app::SyncEvent::Kind::kFailed ||
+         event.kind == app::SyncEvent::Kind::kItemFailed) &&
+        first_errors.size() < 5) {
+      first_errors.push_back((event.path.empty() ? event.key : event.path) + ": " + event.error);
+    }
     if (json) {
       print_event_json(event);
     } else if (event.kind == app::SyncEvent::Kind::kPlanned) {
@@ -101,6 +108,18 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
   notify::set_before_stderr({});
   if (!report.ok()) return report_setup_error(command, report.error());
   const auto& r = *report;
+  if (!options.dry_run) {
+    notify::RunSummary summary;
+    summary.event = r.destination_error ? "destination_unusable" : "sync_finished";
+    summary.destination = setup->config.destination->to_string();
+    summary.uploaded = r.uploaded + r.already_there;
+    summary.failed = r.failed + r.items_failed;
+    summary.first_errors = first_errors;
+    if (r.destination_error && summary.first_errors.size() < 5) {
+      summary.first_errors.push_back(r.destination_error->message);
+    }
+    notify::notify_run(setup->config.notifiers, summary);
+  }
   if (json) {
     nlohmann::json summary{{"event", "summary"},
                            {"scanned", r.scanned},

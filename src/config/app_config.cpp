@@ -247,7 +247,7 @@ Result<AppConfig> load_app_config(const std::filesystem::path& file) {
   config.state_dir = file.parent_path() / ".imgsync";
   if (Status ok = reader.check_keys(root, "",
                                     {"destination", "project", "name_template", "state_dir",
-                                     "source", "upload", "s3", "watch"});
+                                     "source", "upload", "s3", "watch", "notify"});
       !ok.ok()) {
     return ok.error();
   }
@@ -278,6 +278,49 @@ Result<AppConfig> load_app_config(const std::filesystem::path& file) {
       auto source = read_source(reader, *element.as_table());
       if (!source.ok()) return source.take_error();
       config.sources.push_back(std::move(*source));
+    }
+  }
+  if (const toml::node* notifiers = root.get("notify")) {
+    const toml::array* array = notifiers->as_array();
+    if (array == nullptr || !array->is_array_of_tables()) {
+      return reader.error_at(*notifiers, "notify", "write each notifier as a [[notify]] table");
+    }
+    for (const auto& element : *array) {
+      const toml::table& table = *element.as_table();
+      if (Status ok = reader.check_keys(table, "notify.", {"type", "url", "command", "when"});
+          !ok.ok()) {
+        return ok.error();
+      }
+      NotifierConfig notifier;
+      auto type = reader.string_at(table, "type", "notify.");
+      if (!type.ok()) return type.take_error();
+      notifier.type = *type;
+      auto url = reader.string_at(table, "url", "notify.");
+      if (!url.ok()) return url.take_error();
+      notifier.url = *url;
+      auto command = reader.strings_at(table, "command", "notify.");
+      if (!command.ok()) return command.take_error();
+      notifier.command = *command;
+      auto when = reader.string_at(table, "when", "notify.");
+      if (!when.ok()) return when.take_error();
+      if (!when->empty() && *when != "failure" && *when != "always") {
+        return reader.error_at(*table.get("when"), "notify.when",
+                               R"(must be "failure" or "always")");
+      }
+      notifier.always = *when == "always";
+      if (notifier.type == "webhook" || notifier.type == "slack") {
+        if (notifier.url.rfind("http://", 0) != 0 && notifier.url.rfind("https://", 0) != 0) {
+          return reader.error_at(table, "notify.url", "a webhook needs url = \"https://...\"");
+        }
+      } else if (notifier.type == "exec") {
+        if (notifier.command.empty()) {
+          return reader.error_at(table, "notify.command",
+                                 R"(an exec notifier needs command = ["/path/to/program", "arg"])");
+        }
+      } else {
+        return reader.error_at(table, "notify.type", R"(must be "webhook", "slack" or "exec")");
+      }
+      config.notifiers.push_back(std::move(notifier));
     }
   }
   if (const toml::node* upload = root.get("upload")) {

@@ -60,6 +60,16 @@ struct UploadSettings {
   std::string sse_kms_key_id;
 };
 
+// [[notify]]: who hears about a run. type "webhook" (POST of a JSON summary), "slack" (POST of
+// {"text": ...}) or "exec" (command run directly, no shell, details in IMGSYNC_* variables).
+// when = "failure" (default: only runs with failures) or "always".
+struct NotifierConfig {
+  std::string type;
+  std::string url;                   // webhook, slack
+  std::vector<std::string> command;  // exec: program and arguments
+  bool always = false;
+};
+
 struct AppConfig {
   std::filesystem::path config_file;  // empty: no file was read
   std::optional<S3Uri> destination;
@@ -70,6 +80,7 @@ struct AppConfig {
   UploadSettings upload;
   S3Overrides s3;
   double settle_seconds = 2.0;  // [watch] settle: how long a closed file must stay unchanged
+  std::vector<NotifierConfig> notifiers;
 };
 
 // Reads and validates a file. Unknown keys, wrong types and bad values are kInvalidInput errors

@@ -1,0 +1,27 @@
+// Telling a person about a run: one message per run (sync) with counts and the first errors, to
+// every [[notify]] of imgsync.toml that wants it. A notifier that fails is logged and never
+// changes the run's outcome or blocks uploads.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/app_config.h"
+
+namespace imgsync::notify {
+
+struct RunSummary {
+  std::string event = "sync_finished";  // or "destination_unusable"
+  std::string destination;              // s3://bucket/prefix
+  int uploaded = 0;
+  int failed = 0;
+  std::vector<std::string> first_errors;  // at most 5, "path: message"
+};
+
+void notify_run(const std::vector<config::NotifierConfig>& notifiers, const RunSummary& summary);
+
+// The JSON body a webhook receives, and the one-line text Slack gets.
+std::string summary_json(const RunSummary& summary);
+std::string summary_text(const RunSummary& summary);
+
+}  // namespace imgsync::notify
