@@ -77,22 +77,30 @@ TEST_P(AppConfigErrors, NameTheFileLineAndKey) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, AppConfigErrors,
-    ::testing::Values(BadConfig{"projcet = \"x\"\n", "projcet"},
-                      BadConfig{"\n\ndestination = \"http://b\"\n", ":3: destination"},
-                      BadConfig{"[upload]\njobs = 0\n", "upload.jobs"},
-                      BadConfig{"[upload]\njobs = \"many\"\n", "upload.jobs"},
-                      BadConfig{"[upload]\npart_size = \"1MiB\"\n", "5MiB"},
-                      BadConfig{"[upload]\npart_size = \"lots\"\n", "upload.part_size"},
-                      BadConfig{"[upload]\nsse = \"rot13\"\n", "upload.sse"},
-                      BadConfig{"[upload]\nsse_kms_key_id = \"k\"\n", "aws:kms"},
-                      BadConfig{"[s3]\naddressing_style = \"sideways\"\n", "s3.addressing_style"},
-                      BadConfig{"[s3]\nverify_tls = \"yes\"\n", "s3.verify_tls"},
-                      BadConfig{"[s3]\nendpont_url = \"x\"\n", "endpont_url"},
-                      BadConfig{"[[source]]\nkind = \"raw\"\n", "needs a path"},
-                      BadConfig{"[[source]]\npath = \"a\"\nkind = \"cooked\"\n", "source.kind"},
-                      BadConfig{"[[source]]\npath = \"a\"\ninclude = \"*.jpg\"\n",
-                                "source.include"},
-                      BadConfig{"destination = \n", "not valid TOML"}));
+    ::testing::Values(
+        BadConfig{"projcet = \"x\"\n", "projcet"},
+        BadConfig{"\n\ndestination = \"http://b\"\n", ":3: destination"},
+        BadConfig{"[upload]\njobs = 0\n", "upload.jobs"},
+        BadConfig{"[upload]\njobs = \"many\"\n", "upload.jobs"},
+        BadConfig{"[upload]\npart_size = \"1MiB\"\n", "5MiB"},
+        BadConfig{"[upload]\npart_size = \"lots\"\n", "upload.part_size"},
+        BadConfig{"[upload]\nsse = \"rot13\"\n", "upload.sse"},
+        BadConfig{"[upload]\nsse_kms_key_id = \"k\"\n", "aws:kms"},
+        BadConfig{"[s3]\naddressing_style = \"sideways\"\n", "s3.addressing_style"},
+        BadConfig{"[s3]\nverify_tls = \"yes\"\n", "s3.verify_tls"},
+        BadConfig{"[s3]\nendpont_url = \"x\"\n", "endpont_url"},
+        BadConfig{"[[source]]\nkind = \"raw\"\n", "needs a path"},
+        BadConfig{"[[source]]\npath = \"a\"\nkind = \"cooked\"\n", "source.kind"},
+        BadConfig{"[[source]]\npath = \"a\"\ninclude = \"*.jpg\"\n", "source.include"},
+        BadConfig{"[[source]]\npath = \"a\"\nready_marker = \"done\"\n", "source.ready_marker"},
+        BadConfig{"[watch]\nsettle = -1\n", "watch.settle"},
+        BadConfig{"[[notify]]\ntype = \"pager\"\n", "notify.type"},
+        BadConfig{"[[notify]]\ntype = \"exec\"\n", "notify.command"},
+        BadConfig{"[[notify]]\ntype = \"webhook\"\nurl = \"ftp://x\"\n", "notify.url"},
+        BadConfig{"[[notify]]\ntype = \"slack\"\nurl = \"https://h\"\nwhen = "
+                  "\"sometimes\"\n",
+                  "notify.when"},
+        BadConfig{"destination = \n", "not valid TOML"}));
 
 TEST(AppConfig, MissingFileAndDirectoryDefaults) {
   testing::ScratchDir dir;
