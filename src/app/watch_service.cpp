@@ -57,6 +57,9 @@ struct WatchService::Loop {
       if (!candidates.count(path)) candidates[path] = {std::move(file), Clock::now()};
     }
     if (report->destination_error) {
+      if (backoff.count() == 0 && service.on_pause) {
+        service.on_pause(true, report->destination_error->message);
+      }
       backoff =
           std::min(options.max_backoff, std::max(std::chrono::milliseconds(1000), backoff * 2));
       paused_until = Clock::now() + backoff;
@@ -66,6 +69,7 @@ struct WatchService::Loop {
     } else if (backoff.count() > 0) {
       backoff = std::chrono::milliseconds(0);
       notice("destination reachable again; resuming");
+      if (service.on_pause) service.on_pause(false, "");
     }
     return true;
   }

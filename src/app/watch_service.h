@@ -38,6 +38,8 @@ class WatchService {
   std::function<void(const SyncEvent&)> on_event;
   // One line for the operator: "watching 3 folders", "endpoint unreachable, retrying in 4 s".
   std::function<void(const std::string&)> on_notice;
+  // The queue paused (destination unusable: why) or resumed (paused = false).
+  std::function<void(bool paused, const std::string& why)> on_pause;
 
   // Errors: the folders cannot be watched, or the journal failed.
   Result<WatchExit> run(const WatchOptions& options);

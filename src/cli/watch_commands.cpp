@@ -14,6 +14,7 @@
 #include "cli/sync_flags.h"
 #include "cli/sync_output.h"
 #include "notify/event_log.h"
+#include "notify/notifier.h"
 
 namespace imgsync::cli {
 namespace {
@@ -41,9 +42,46 @@ int run_watch(const WatchCommandOptions& options) {
     app::WatchService service(setup->config, *journal, client);
     const bool json = options.flags.json;
     notify::set_default_stderr_level(notify::LogLevel::kInfo);  // a daemon says what it does
-    service.on_event = [json](const app::SyncEvent& event) {
+    // Failures go out batched: at most one message a minute with the count and the first
+    // errors, plus one when the queue pauses and one when it resumes.
+    struct Batch {
+      notify::RunSummary summary;
+      std::chrono::steady_clock::time_point last_sent{};
+    };
+    auto batch = std::make_shared<Batch>();
+    const std::string destination = setup->config.destination->to_string();
+    const auto& notifiers = setup->config.notifiers;
+    auto flush = [batch, destination, &notifiers](bool force) {
+      auto& summary = batch->summary;
+      if (summary.failed == 0 && summary.uploaded == 0) return;
+      const auto now = std::chrono::steady_clock::now();
+      if (!force && now - batch->last_sent < std::chrono::minutes(1)) return;
+      summary.event = "watch_report";
+      summary.destination = destination;
+      if (summary.failed > 0 || force) notify::notify_run(notifiers, summary);
+      batch->summary = {};
+      batch->last_sent = now;
+    };
+    service.on_event = [json, batch, flush](const app::SyncEvent& event) {
       log_event(event);
       if (json) print_event_json(event);
+      if (event.kind == app::SyncEvent::Kind::kUploaded) ++batch->summary.uploaded;
+      if (event.kind == app::SyncEvent::Kind::kFailed ||
+          event.kind == app::SyncEvent::Kind::kItemFailed) {
+        ++batch->summary.failed;
+        if (batch->summary.first_errors.size() < 5) {
+          batch->summary.first_errors.push_back((event.path.empty() ? event.key : event.path) +
+                                                ": " + event.error);
+        }
+        flush(false);
+      }
+    };
+    service.on_pause = [destination, &notifiers](bool paused, const std::string& why) {
+      notify::RunSummary summary;
+      summary.event = paused ? "destination_unusable" : "resumed";
+      summary.destination = destination;
+      if (!why.empty()) summary.first_errors.push_back(why);
+      notify::notify_run(notifiers, summary);
     };
     service.on_notice = [](const std::string& text) {
       notify::log({notify::LogLevel::kWarn, "watch", "", "", 0, std::nullopt, 0, "", "", "", text});
@@ -54,6 +92,7 @@ int run_watch(const WatchCommandOptions& options) {
     watch_options.reload = &signals.reload;
     watch_options.wake_fd = signals.wake_fd;
     auto exit = service.run(watch_options);
+    if (batch->summary.failed > 0) flush(true);
     if (!exit.ok()) return setup_error("watch", exit.error());
     const auto& totals = service.totals();
     if (*exit == app::WatchExit::kReload) {

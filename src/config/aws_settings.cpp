@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -375,6 +376,19 @@ Result<S3Settings> resolve_s3_settings(const Environment& env, const S3Overrides
                                     "auto, path or virtual",
                                     settings.profile, config_path.string(), style));
     }
+  }
+  std::string attempts = env.get_non_empty("AWS_MAX_ATTEMPTS").value_or("");
+  if (attempts.empty()) attempts = lookup(config_section, "max_attempts");
+  if (!attempts.empty()) {
+    char* end = nullptr;
+    const long value = std::strtol(attempts.c_str(), &end, 10);
+    if (end == attempts.c_str() || *end != '\0' || value < 1 || value > 50) {
+      return make_error(ErrorCategory::kInvalidInput,
+                        fmt::format("max_attempts \"{}\" (AWS_MAX_ATTEMPTS or the profile) must be "
+                                    "a whole number from 1 to 50",
+                                    attempts));
+    }
+    settings.max_attempts = static_cast<int>(value);
   }
   settings.verify_tls = overrides.verify_tls.value_or(true);
   if (!overrides.ca_bundle.empty()) {

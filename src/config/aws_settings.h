@@ -16,6 +16,7 @@
 // localhost
 //              and single-label hosts, for buckets that are not DNS-safe, and for dotted buckets
 //              over HTTPS (their names break the wildcard certificate); virtual-hosted otherwise.
+// Retries:     AWS_MAX_ATTEMPTS > profile `max_attempts` > imgsync's default (8 attempts).
 // TLS:         verification on; --ca-bundle > AWS_CA_BUNDLE > profile `ca_bundle`; --no-verify-ssl.
 #pragma once
 
@@ -51,6 +52,7 @@ struct S3Settings {
   bool verify_tls = true;
   std::string ca_bundle;
   std::string profile = "default";
+  int max_attempts = 0;  // AWS_MAX_ATTEMPTS or profile max_attempts; 0: the RetryPolicy default
 
   bool use_path_style(const std::string& bucket) const;
   std::string endpoint_url() const {

@@ -106,7 +106,8 @@ std::string summary_text(const RunSummary& summary) {
 }
 
 void notify_run(const std::vector<config::NotifierConfig>& notifiers, const RunSummary& summary) {
-  const bool trouble = summary.failed > 0 || summary.event != "sync_finished";
+  const bool trouble =
+      summary.failed > 0 || summary.event == "destination_unusable" || summary.event == "resumed";
   for (const auto& notifier : notifiers) {
     if (!trouble && !notifier.always) continue;
     if (notifier.type == "webhook") {

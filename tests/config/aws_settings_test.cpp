@@ -162,6 +162,14 @@ TEST_F(AwsSettingsTest, MistakesAreNamedWithTheirFix) {
     EXPECT_EQ(settings.error().category, ErrorCategory::kInvalidInput) << bad;
     EXPECT_EQ(settings.error().message.find("do-not-print-me"), std::string::npos);
   }
+  set("AWS_MAX_ATTEMPTS", "many");
+  auto attempts = resolve();
+  ASSERT_FALSE(attempts.ok());
+  EXPECT_NE(attempts.error().message.find("AWS_MAX_ATTEMPTS"), std::string::npos);
+  set("AWS_MAX_ATTEMPTS", "3");
+  auto three = resolve();
+  ASSERT_TRUE(three.ok());
+  EXPECT_EQ(three->max_attempts, 3);
   S3Overrides bundle;
   bundle.ca_bundle = (home_.path() / "missing.pem").string();
   auto missing_bundle = resolve(bundle);

@@ -2,6 +2,7 @@
 // markers, a thousand files at once, restarts, kill -9, an endpoint outage, SIGHUP and SIGTERM.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <fstream>
 
@@ -164,8 +165,25 @@ TEST_F(WatchTest, KilledDaemonLosesNothingAndFilesWrittenWhileStoppedGoUpOnStart
   EXPECT_EQ(listed->size(), 360u);  // every file once, with its Item
 }
 
-TEST_F(WatchTest, EndpointOutagePausesAndEverythingArrivesAfterwards) {
-  auto daemon = start_daemon(watch_args());
+TEST_F(WatchTest, EndpointOutagePausesNotifiesAndEverythingArrivesAfterwards) {
+  std::filesystem::create_directories(source());
+  const auto hook = scratch_.path() / "hook.sh";
+  const auto heard = scratch_.path() / "heard.txt";
+  write_file(hook, "#!/bin/sh\necho \"$IMGSYNC_EVENT\" >> \"$1\"\n");
+  chmod(hook.c_str(), 0755);
+  write_file(scratch_.path() / "imgsync.toml",
+             "destination = \"" + destination() +
+                 "\"\nstate_dir = \"state\"\n[[source]]\npath = "
+                 "\"incoming\"\n[watch]\nsettle = 0.3\n[[notify]]\ntype = \"exec\"\ncommand = [\"" +
+                 hook.string() + "\", \"" + heard.string() + "\"]\n");
+  // Two attempts per request: the outage outlasts the retries, so the queue must pause.
+  auto environment = imgsync_env();
+  environment["AWS_MAX_ATTEMPTS"] = "2";
+  auto daemon = std::make_unique<ChildProcess>(
+      imgsync_binary(),
+      std::vector<std::string>{"watch", "--config", (scratch_.path() / "imgsync.toml").string(),
+                               "--json"},
+      environment, unset_env());
   write_file(source() / "before.jpg", sample(7));
   ASSERT_EQ(await_uploads(*daemon, 1).size(), 1u);
   ASSERT_EQ(std::system(("'" + (source_dir() / "scripts/s3-server").string() + "' gateway-stop '" +
@@ -182,6 +200,10 @@ TEST_F(WatchTest, EndpointOutagePausesAndEverythingArrivesAfterwards) {
             0);
   auto after = await_uploads(*daemon, 10, 120s);
   EXPECT_EQ(after.size(), 10u);
+  daemon->send_signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(), 0);
+  // One message when the queue paused, one when it resumed; none per failed file.
+  EXPECT_EQ(read_file(heard), "destination_unusable\nresumed\n");
 }
 
 TEST_F(WatchTest, EnqueueHandsFilesToTheRunningDaemonAndSighupReloads) {
