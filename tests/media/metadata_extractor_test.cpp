@@ -360,8 +360,12 @@ TEST_F(MetadataExtractorTest, Exiv2VideoReadersAreNotUsed) {
   auto task = std::make_shared<std::packaged_task<Result<ImageMetadata>()>>(
       [path = dir_.path() / "hang.heic"] { return extract_metadata(path); });
   auto future = task->get_future();
-  std::thread([task] { (*task)(); }).detach();
-  ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  std::thread worker([task] { (*task)(); });
+  if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    worker.detach();  // hung: leave it, fail
+    FAIL() << "extract_metadata did not return within 10 s";
+  }
+  worker.join();  // joined, so its thread-local state (OpenSSL's) is gone before the leak check
   const auto metadata = future.get();
   ASSERT_TRUE(metadata.ok()) << metadata.error().message;
   EXPECT_EQ(metadata->mime, "image/heif");  // by its brand; no embedded metadata
