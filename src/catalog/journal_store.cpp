@@ -144,31 +144,11 @@ Result<JournalStore> JournalStore::open(const std::filesystem::path& state_dir) 
 }
 
 Status JournalStore::migrate() {
-  // One write transaction that waits its turn (BEGIN IMMEDIATE uses the busy timeout): two
-  // processes opening a new journal together (a daemon and `enqueue`) must not race. The version
-  // is read inside it, so no read snapshot is held while upgrading to a writer.
-  Database::Transaction transaction(database_);
-  if (!transaction.begun().ok()) return transaction.begun();
-  std::int64_t current = 0;
-  {
-    auto version = database_.prepare("PRAGMA user_version");
-    if (!version.ok()) return version.take_error();
-    auto row = version->step();
-    if (!row.ok()) return row.take_error();
-    current = version->integer(0);
-  }
-  if (current > kSchemaVersion) {
-    return make_error(ErrorCategory::kFatal,
-                      fmt::format("the journal was written by a newer imgsync (schema {}, this one "
-                                  "knows {}); upgrade imgsync",
-                                  current, kSchemaVersion));
-  }
-  if (Status ok = database_.execute(kSchema); !ok.ok()) return ok;
-  if (Status ok = database_.execute(fmt::format("PRAGMA user_version={}", kSchemaVersion));
-      !ok.ok()) {
-    return ok;
-  }
-  return transaction.commit();
+  return database_.apply_schema(
+      kSchemaVersion, kSchema,
+      fmt::format("the journal was written by a newer imgsync (this one knows schema {}); "
+                  "upgrade imgsync",
+                  kSchemaVersion));
 }
 
 Result<std::optional<FileRecord>> JournalStore::find(const std::string& path) {

@@ -250,19 +250,9 @@ Result<SearchIndex> SearchIndex::open(const std::filesystem::path& state_dir, bo
 }
 
 Status SearchIndex::migrate() {
-  auto version = database_.prepare("PRAGMA user_version");
-  if (!version.ok()) return version.error();
-  auto row = version->step();
-  if (!row.ok()) return row.error();
-  const std::int64_t current = *row ? version->integer(0) : 0;
-  version = Statement();
-  if (current > kSchemaVersion) {
-    return make_error(ErrorCategory::kFatal,
-                      "the search index was written by a newer imgsync; upgrade imgsync, or "
-                      "delete index.sqlite and run 'imgsync index rebuild'");
-  }
-  if (Status made = database_.execute(kSchema); !made.ok()) return made;
-  return database_.execute(fmt::format("PRAGMA user_version = {}", kSchemaVersion));
+  return database_.apply_schema(kSchemaVersion, kSchema,
+                                "the search index was written by a newer imgsync; upgrade "
+                                "imgsync, or delete index.sqlite and run 'imgsync index rebuild'");
 }
 
 Result<std::int64_t> SearchIndex::camera_id(const std::string& make, const std::string& model) {

@@ -207,6 +207,24 @@ Result<Statement> Database::prepare(std::string_view sql) {
   return Statement(database_, statement);
 }
 
+Status Database::apply_schema(std::int64_t version, const char* schema,
+                              const std::string& newer_advice) {
+  Transaction transaction(*this);
+  if (!transaction.begun().ok()) return transaction.begun();
+  std::int64_t current = 0;
+  {  // read inside the write transaction: no read snapshot is held while it writes
+    auto query = prepare("PRAGMA user_version");
+    if (!query.ok()) return query.take_error();
+    auto row = query->step();
+    if (!row.ok()) return row.take_error();
+    current = *row ? query->integer(0) : 0;
+  }
+  if (current > version) return make_error(ErrorCategory::kFatal, newer_advice);
+  if (Status ok = execute(schema); !ok.ok()) return ok;
+  if (Status ok = execute(fmt::format("PRAGMA user_version={}", version)); !ok.ok()) return ok;
+  return transaction.commit();
+}
+
 std::int64_t Database::last_insert_rowid() const {
   return sqlite3_last_insert_rowid(database_);
 }

@@ -65,6 +65,10 @@ class Database {
   ~Database();
 
   Status execute(const std::string& sql);
+  // Creates or upgrades the schema to `version` in one BEGIN IMMEDIATE transaction (so two
+  // processes opening a new file together wait for each other). A file written by a newer
+  // schema is kFatal with `newer_advice` as the message.
+  Status apply_schema(std::int64_t version, const char* schema, const std::string& newer_advice);
   // Statements are compiled once per connection and reused (a borrowed one is reset when its
   // Statement goes); the same SQL in use twice at once gets a second, uncached statement.
   Result<Statement> prepare(std::string_view sql);
