@@ -484,21 +484,28 @@ struct SyncService::Run {
   }
 };
 
+Status require_destination_and_sources(const config::AppConfig& config,
+                                       const std::string& sources_for) {
+  if (!config.destination) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      "no destination: pass --to s3://BUCKET/PREFIX or set destination in "
+                      "imgsync.toml");
+  }
+  if (config.sources.empty()) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      fmt::format("no source folders{}: name them on the command line or as "
+                                  "[[source]] in imgsync.toml",
+                                  sources_for));
+  }
+  return {};
+}
+
 SyncService::SyncService(const config::AppConfig& config, catalog::JournalStore& journal,
                          s3::S3Client& client)
     : config_(config), journal_(journal), client_(client) {}
 
 Result<SyncReport> SyncService::run(const SyncOptions& options) {
-  if (!config_.destination) {
-    return make_error(ErrorCategory::kInvalidInput,
-                      "no destination: pass --to s3://BUCKET/PREFIX or set destination in "
-                      "imgsync.toml");
-  }
-  if (config_.sources.empty()) {
-    return make_error(ErrorCategory::kInvalidInput,
-                      "no source folders: name them on the command line or as [[source]] in "
-                      "imgsync.toml");
-  }
+  if (Status ok = require_destination_and_sources(config_); !ok.ok()) return ok.error();
   auto prefix = media::normalize_prefix(config_.destination->key);
   if (!prefix.ok()) return prefix.take_error();
   auto name_template = config_.name_template.empty()

@@ -89,6 +89,11 @@ struct SyncProgress {
   std::uint64_t bytes_done = 0;
 };
 
+// kInvalidInput unless the configuration names a destination and at least one source folder;
+// `sources_for` completes "no source folders..." (e.g. " to watch").
+Status require_destination_and_sources(const config::AppConfig& config,
+                                       const std::string& sources_for = "");
+
 class SyncService {
  public:
   SyncService(const config::AppConfig& config, catalog::JournalStore& journal,

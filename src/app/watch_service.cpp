@@ -249,15 +249,8 @@ WatchService::WatchService(const config::AppConfig& config, catalog::JournalStor
     : config_(config), journal_(journal), client_(client) {}
 
 Result<WatchExit> WatchService::run(const WatchOptions& options) {
-  if (!config_.destination) {
-    return make_error(ErrorCategory::kInvalidInput,
-                      "no destination: pass --to s3://BUCKET/PREFIX or set destination in "
-                      "imgsync.toml");
-  }
-  if (config_.sources.empty()) {
-    return make_error(ErrorCategory::kInvalidInput,
-                      "no source folders to watch: name them on the command line or as [[source]] "
-                      "in imgsync.toml");
+  if (Status ok = require_destination_and_sources(config_, " to watch"); !ok.ok()) {
+    return ok.error();
   }
   auto watcher = watch::InotifyWatcher::create();
   if (!watcher.ok()) return watcher.take_error();
