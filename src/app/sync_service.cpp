@@ -213,15 +213,15 @@ struct SyncService::Run {
         aborted_checked = true;  // only when there is work: an unchanged tree costs no request
         abort_abandoned_uploads();
       }
-      if (start(queue, *file)) return true;
+      if (start(queue, *file, *record)) return true;
     }
     return false;
   }
 
-  bool start(transfer::TaskQueue& queue, const ScannedFile& file) {
+  // `previous`: the journal's record of the file, as looked up by refill().
+  bool start(transfer::TaskQueue& queue, const ScannedFile& file,
+             const std::optional<FileRecord>& previous) {
     const std::string path = file.path.string();
-    auto previous = journal().find(path);
-    if (!previous.ok()) return journal_failed(previous.error()), false;
     FileDigests digests;
     auto metadata = media::extract_metadata(file.path, &digests);
     if (!metadata.ok()) return fail(file, metadata.error()), false;
@@ -233,8 +233,8 @@ struct SyncService::Run {
                                    path + " changed while it was read; it is retried next time")),
              false;
     }
-    if (*previous && (*previous)->state == FileState::kUploaded &&
-        (*previous)->sha256 == metadata->sha256) {
+    if (previous && previous->state == FileState::kUploaded &&
+        previous->sha256 == metadata->sha256) {
       // Touched, not changed: remember the new stat, upload nothing.
       ++report.unchanged;
       --progress.files_total;
@@ -242,7 +242,7 @@ struct SyncService::Run {
       if (!options.dry_run) journal_failed(journal().update_stat(path, file.stat));
       return false;
     }
-    auto planned = planner->plan(file, *metadata, *previous, options.dry_run);
+    auto planned = planner->plan(file, *metadata, previous, options.dry_run);
     if (!planned.ok()) return fail(file, planned.error()), false;
     if (options.dry_run) {
       ++report.planned;
@@ -251,11 +251,11 @@ struct SyncService::Run {
       return false;
     }
 
-    FileRecord record = previous->value_or(FileRecord{});
-    const bool same_content = *previous && (*previous)->sha256 == metadata->sha256;
-    const bool was_uploaded = *previous && !(*previous)->object_key.empty() &&
-                              (*previous)->object_key == planned->object_key &&
-                              (*previous)->state == FileState::kUploaded;
+    FileRecord record = previous.value_or(FileRecord{});
+    const bool same_content = previous && previous->sha256 == metadata->sha256;
+    const bool was_uploaded = previous && !previous->object_key.empty() &&
+                              previous->object_key == planned->object_key &&
+                              previous->state == FileState::kUploaded;
     if (!same_content && !record.upload_id.empty()) {
       // The file changed under a half-done multipart upload: that upload can never complete.
       (void)service.client_.abort_multipart_upload(config().destination->bucket, record.object_key,
