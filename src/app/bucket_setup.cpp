@@ -44,7 +44,7 @@ std::string readme_text(const std::string& prefix) {
 }  // namespace
 
 std::string merge_public_read_policy(const std::string& existing, const std::string& bucket,
-                                     const std::string& key_prefix) {
+                                     const std::vector<std::string>& key_prefixes) {
   nlohmann::json policy = nlohmann::json::parse(existing.empty() ? "{}" : existing, nullptr, false);
   if (policy.is_discarded() || !policy.is_object()) policy = nlohmann::json::object();
   policy["Version"] = "2012-10-17";
@@ -54,11 +54,15 @@ std::string merge_public_read_policy(const std::string& existing, const std::str
       if (statement.value("Sid", "") != kPolicySid) statements.push_back(statement);
     }
   }
+  nlohmann::json resources = nlohmann::json::array();
+  for (const auto& key_prefix : key_prefixes) {
+    resources.push_back(fmt::format("arn:aws:s3:::{}/{}*", bucket, key_prefix));
+  }
   statements.push_back({{"Sid", kPolicySid},
                         {"Effect", "Allow"},
                         {"Principal", "*"},
                         {"Action", "s3:GetObject"},
-                        {"Resource", fmt::format("arn:aws:s3:::{}/{}*", bucket, key_prefix)}});
+                        {"Resource", resources}});
   policy["Statement"] = statements;
   return policy.dump();
 }
@@ -69,13 +73,24 @@ Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
   const std::string bucket = options.destination.bucket;
   auto prefix = media::normalize_prefix(options.destination.key);
   if (!prefix.ok()) return prefix.take_error();
-  std::string public_prefix = options.public_prefix;
-  while (!public_prefix.empty() && public_prefix.front() == '/') public_prefix.erase(0, 1);
-  if (public_prefix.find("..") != std::string::npos) {
-    return make_error(ErrorCategory::kInvalidInput, "--public-prefix must not contain \"..\"");
+  std::vector<std::string> public_key_prefixes;
+  for (std::string public_prefix : options.public_prefixes) {
+    while (!public_prefix.empty() && public_prefix.front() == '/') public_prefix.erase(0, 1);
+    if (public_prefix.find("..") != std::string::npos) {
+      return make_error(ErrorCategory::kInvalidInput, "--public-prefix must not contain \"..\"");
+    }
+    if (public_prefix.empty()) {
+      return make_error(ErrorCategory::kInvalidInput,
+                        "--public-prefix is empty: name the folders to make public, e.g. "
+                        "--public-prefix gallery/ --public-prefix thumbnails/");
+    }
+    public_key_prefixes.push_back(join_prefix(*prefix, public_prefix));
   }
-  const std::string public_key_prefix =
-      public_prefix.empty() ? "" : join_prefix(*prefix, public_prefix);
+  const bool any_public = !public_key_prefixes.empty();
+  std::string public_list;
+  for (const auto& key_prefix : public_key_prefixes) {
+    public_list += (public_list.empty() ? "" : ", ") + key_prefix + "*";
+  }
   const bool dry = options.dry_run;
 
   // 1. The bucket.
@@ -174,15 +189,14 @@ Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
 
   // 6. Block Public Access: everything blocked, except policies when a public prefix is wanted.
   s3::PublicAccessBlock block;  // all four true by default
-  if (!public_key_prefix.empty()) {
+  if (any_public) {
     block.block_public_policy = false;
     block.restrict_public_buckets = false;
   }
-  BucketSetupStep block_step{"public access block",
-                             public_key_prefix.empty()
-                                 ? "block all public access"
-                                 : "block public ACLs; allow the public-read policy",
-                             !dry, ""};
+  BucketSetupStep block_step{
+      "public access block",
+      !any_public ? "block all public access" : "block public ACLs; allow the public-read policy",
+      !dry, ""};
   if (!dry) {
     if (Status ok = client.put_public_access_block(bucket, block); !ok.ok()) {
       return explain("setting Block Public Access", ok.error(), "");
@@ -208,13 +222,13 @@ Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
   steps.push_back(block_step);
 
   // 7. The public-read policy on exactly the public prefix.
-  if (!public_key_prefix.empty()) {
+  if (any_public) {
     std::string existing;
     if (exists.ok()) {
       auto current = client.get_bucket_policy(bucket);
       if (current.ok()) existing = *current;
     }
-    const std::string policy = merge_public_read_policy(existing, bucket, public_key_prefix);
+    const std::string policy = merge_public_read_policy(existing, bucket, public_key_prefixes);
     if (!dry) {
       if (Status ok = client.put_bucket_policy(bucket, policy); !ok.ok()) {
         return explain("setting the public-read policy", ok.error(),
@@ -225,7 +239,7 @@ Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
                            : "");
       }
     }
-    steps.push_back({"policy", "anonymous s3:GetObject on " + public_key_prefix + "*", !dry, ""});
+    steps.push_back({"policy", "anonymous s3:GetObject on " + public_list, !dry, ""});
   }
   return steps;
 }

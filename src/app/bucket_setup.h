@@ -20,7 +20,8 @@ struct BucketSetupOptions {
   config::S3Uri destination;
   int abort_incomplete_days = 7;
   bool versioning = false;
-  std::string public_prefix;  // relative to the destination prefix; "" = nothing public
+  // Relative to the destination prefix ("gallery/", "thumbnails/"); none: nothing public.
+  std::vector<std::string> public_prefixes;
   std::vector<std::string> cors_origins = {"*"};
   bool dry_run = false;
 };
@@ -40,6 +41,6 @@ Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
 // The statement imgsync adds for a public prefix, and a whole policy with it merged into
 // `existing` (an empty string: no policy yet). Statements with other Sids are kept.
 std::string merge_public_read_policy(const std::string& existing, const std::string& bucket,
-                                     const std::string& key_prefix);
+                                     const std::vector<std::string>& key_prefixes);
 
 }  // namespace imgsync::app

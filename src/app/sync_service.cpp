@@ -13,7 +13,9 @@
 #include "catalog/search_index.h"
 #include "media/metadata_extractor.h"
 #include "media/metadata_json.h"
+#include "media/object_keys.h"
 #include "media/stac_item.h"
+#include "media/thumbnail.h"
 #include "s3/s3_object_headers.h"
 #include "transfer/object_upload.h"
 #include "transfer/task_queue.h"
@@ -363,6 +365,7 @@ struct SyncService::Run {
     }
     auto item = item_with_asset(file, planned, metadata);
     if (!item.ok()) return fail(file, item.error());
+    attach_thumbnail(*item, file, planned.name, planned.item_key, metadata);
     journal_failed(journal().complete_file(path, planned.name, item->dump()));
     // Search follows the journal; a failure costs only search ('imgsync index rebuild' mends it).
     if (index && !fatal && !index->upsert_item(*item, planned.item_key).ok()) index.reset();
@@ -399,6 +402,67 @@ struct SyncService::Run {
     return media::build_stac_item(record);
   }
 
+  // Thumbnails made in this run, waiting to go up just before their capture's Item.
+  std::map<std::string, std::string> thumbnails;  // capture name -> WebP bytes
+
+  // The capture's thumbnail comes from its enhanced file, else from its raw one. A thumbnail that
+  // cannot be made is a warning: the image is safe, its Item then names no thumbnail.
+  void attach_thumbnail(nlohmann::json& item, const ScannedFile& file, const std::string& name,
+                        const std::string& item_key, const media::ImageMetadata& metadata) {
+    if (!config().thumbnails.enabled) return;
+    const auto& assets = item["assets"];
+    if (file.kind == config::SourceKind::kRaw && assets.contains("enhanced")) return;
+    const std::string key = media::thumbnail_key_for_item(item_key);
+    if (key.empty()) return;
+    media::ThumbnailOptions options;
+    options.long_edge = config().thumbnails.long_edge;
+    options.quality = config().thumbnails.quality;
+    auto thumbnail = media::make_thumbnail(file.path, metadata.mime, metadata.orientation, options);
+    if (!thumbnail.ok()) {
+      item["assets"].erase("thumbnail");  // one made from the other file would be stale now
+      thumbnails.erase(name);
+      ++report.thumbnails_failed;
+      emit({SyncEvent::Kind::kThumbnailFailed, file.path.string(), key, 0,
+            thumbnail.error().message, std::string(to_string(thumbnail.error().category))});
+      return;
+    }
+    media::AssetInfo asset{key, "image/webp", thumbnail->webp.size(),
+                           to_hex(sha256(thumbnail->webp))};
+    if (!media::add_stac_asset(item, item_key, "thumbnail", asset).ok()) return;
+    thumbnails[name] = std::move(thumbnail->webp);
+  }
+
+  // The thumbnail an Item names, when this run did not make it (an earlier run's Item upload
+  // failed): made again from the capture's file. Empty when that file is gone; the Item then
+  // loses its thumbnail asset.
+  std::string remake_thumbnail(nlohmann::json& item, const catalog::CaptureRecordRow& capture) {
+    auto files = journal().files_of_capture(capture.name);
+    if (!files.ok()) return {};
+    const catalog::FileRecord* source = nullptr;
+    for (const auto& record : *files) {
+      if (source == nullptr || record.kind == "enhanced") source = &record;
+    }
+    if (source != nullptr) {
+      auto metadata = nlohmann::json::parse(source->metadata_json, nullptr, false);
+      const std::string mime = metadata.is_object() ? metadata.value("mime", "") : "";
+      const int orientation = metadata.is_object() ? metadata.value("orientation", 1) : 1;
+      media::ThumbnailOptions options;
+      options.long_edge = config().thumbnails.long_edge;
+      options.quality = config().thumbnails.quality;
+      auto thumbnail = media::make_thumbnail(source->path, mime, orientation, options);
+      const std::string key = media::thumbnail_key_for_item(capture.item_key);
+      if (thumbnail.ok() && !key.empty()) {
+        media::AssetInfo asset{key, "image/webp", thumbnail->webp.size(),
+                               to_hex(sha256(thumbnail->webp))};
+        if (media::add_stac_asset(item, capture.item_key, "thumbnail", asset).ok()) {
+          return std::move(thumbnail->webp);
+        }
+      }
+    }
+    item["assets"].erase("thumbnail");
+    return {};
+  }
+
   // Items go up as soon as their capture has no other file in flight, after its assets; one
   // upload per Item at a time, so a later version never lands before an earlier one.
   struct ItemUpload {
@@ -433,7 +497,58 @@ struct SyncService::Run {
     });
   }
 
-  void send_item(const catalog::CaptureRecordRow& capture, std::function<void()> then) {
+  // The capture's thumbnail (when its Item names one), then the Item: a reader of the Item never
+  // finds a thumbnail missing.
+  void send_item(catalog::CaptureRecordRow capture, std::function<void()> then) {
+    auto item = nlohmann::json::parse(capture.item_json, nullptr, false);
+    const bool names_thumbnail = item.is_object() && item.contains("assets") &&
+                                 item["assets"].is_object() && item["assets"].contains("thumbnail");
+    if (!names_thumbnail) return send_item_document(capture, std::move(then));
+    std::string webp;
+    if (auto made = thumbnails.find(capture.name); made != thumbnails.end()) {
+      webp = std::move(made->second);
+      thumbnails.erase(made);
+    } else {
+      webp = remake_thumbnail(item, capture);
+      capture.item_json = item.dump();
+      if (webp.empty()) return send_item_document(capture, std::move(then));
+    }
+    const std::string key = media::thumbnail_key_for_item(capture.item_key);
+    s3::S3Request put;
+    put.operation = "PutObject";
+    put.method = "PUT";
+    put.bucket = config().destination->bucket;
+    put.key = key;
+    s3::ObjectAttributes attributes;
+    attributes.content_type = "image/webp";
+    attributes.metadata["imgsync-sha256"] = to_hex(sha256(webp));
+    attributes.metadata["imgsync-item"] = capture.item_key;
+    attributes.storage_class = config().upload.storage_class;
+    attributes.server_side_encryption = config().upload.server_side_encryption;
+    attributes.sse_kms_key_id = config().upload.sse_kms_key_id;
+    put.headers = s3::object_attribute_headers(attributes);
+    const std::uint64_t size = webp.size();
+    put.body = s3::Body::from_string(std::move(webp));
+    service.client_.send_async(
+        std::move(put), [this, capture, key, size, then](Result<s3::HttpResponse> response) {
+          if (!response.ok()) {
+            // The Item waits (it would name a missing thumbnail); the next run makes it again.
+            ++report.items_failed;
+            ++report.thumbnails_failed;
+            if (destination_unusable(response.error())) stop = true;
+            emit({SyncEvent::Kind::kItemFailed, "", capture.item_key, 0,
+                  "its thumbnail " + key + " was not uploaded: " + response.error().message,
+                  std::string(to_string(response.error().category)), response.error().s3_code,
+                  response.error().request_id});
+            return then();
+          }
+          ++report.thumbnails_uploaded;
+          emit({SyncEvent::Kind::kThumbnailUploaded, "", key, size, "", ""});
+          send_item_document(capture, then);
+        });
+  }
+
+  void send_item_document(const catalog::CaptureRecordRow& capture, std::function<void()> then) {
     const std::string sha = to_hex(sha256(capture.item_json));
     s3::S3Request put;
     put.operation = "PutObject";

@@ -43,7 +43,16 @@ struct SyncOptions {
 
 // One thing that happened to one file, for the command's output.
 struct SyncEvent {
-  enum class Kind { kUploaded, kFailed, kPlanned, kItemUploaded, kItemFailed, kPartUploaded };
+  enum class Kind {
+    kUploaded,
+    kFailed,
+    kPlanned,
+    kItemUploaded,
+    kItemFailed,
+    kPartUploaded,
+    kThumbnailUploaded,
+    kThumbnailFailed,  // no thumbnail for the capture (a warning: the image itself is safe)
+  };
   Kind kind = Kind::kUploaded;
   std::string path;  // the local file (empty for Items)
   std::string key;   // where it went (or would go)
@@ -64,7 +73,9 @@ struct SyncReport {
   int planned = 0;         // dry run: would upload
   int items_uploaded = 0;
   int items_failed = 0;
-  int parts_reused = 0;  // multipart parts found on the server after an interruption
+  int thumbnails_uploaded = 0;
+  int thumbnails_failed = 0;  // not made or not uploaded; the Item then names none
+  int parts_reused = 0;       // multipart parts found on the server after an interruption
   int parts_uploaded = 0;
   int aborted_uploads = 0;  // stale multipart uploads of our keys, aborted
   std::uint64_t bytes_uploaded = 0;

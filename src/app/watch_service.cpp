@@ -82,6 +82,8 @@ struct WatchService::Loop {
     totals.failed += report.failed;
     totals.items_uploaded += report.items_uploaded;
     totals.items_failed += report.items_failed;
+    totals.thumbnails_uploaded += report.thumbnails_uploaded;
+    totals.thumbnails_failed += report.thumbnails_failed;
     totals.parts_reused += report.parts_reused;
     totals.bytes_uploaded += report.bytes_uploaded;
     totals.unchanged = report.unchanged;

@@ -23,7 +23,7 @@ struct InitOptions {
   SyncFlags flags;
   int abort_days = 7;
   bool versioning = false;
-  std::string public_prefix;
+  std::vector<std::string> public_prefixes;
   std::vector<std::string> cors_origins{"*"};
   bool dry_run = false;
 };
@@ -36,7 +36,7 @@ int run_init(const InitOptions& options) {
   bucket.destination = *setup->config.destination;
   bucket.abort_incomplete_days = options.abort_days;
   bucket.versioning = options.versioning;
-  bucket.public_prefix = options.public_prefix;
+  bucket.public_prefixes = options.public_prefixes;
   bucket.cors_origins = options.cors_origins;
   bucket.dry_run = options.dry_run;
   auto steps = app::set_up_bucket(client, bucket);
@@ -68,21 +68,7 @@ int run_share(const ShareOptions& options) {
   if (!expiry.ok()) return fail("share", expiry.error());
   auto setup = resolve_sync_setup(options.flags);
   if (!setup.ok()) return fail("share", setup.error());
-  auto lifetime = *expiry;
-  const auto& credentials = setup->s3.credentials;
-  if (!credentials.session_token.empty()) {
-    std::string until = "when the session ends";
-    if (credentials.expiration) {
-      const auto left = std::chrono::duration_cast<std::chrono::seconds>(
-          *credentials.expiration - std::chrono::system_clock::now());
-      if (left < lifetime) lifetime = std::max(std::chrono::seconds(1), left);
-      until = fmt::format("in {} s", left.count());
-    }
-    fmt::print(stderr,
-               "imgsync share: warning: these are temporary credentials; the links stop working "
-               "{} even if --expires is longer\n",
-               until);
-  }
+  const auto lifetime = link_lifetime(*expiry, setup->s3.credentials, "share");
   s3::S3Client client(setup->s3);
   std::optional<catalog::JournalStore> journal;
   std::vector<std::pair<std::string, std::string>> objects;  // bucket, key
@@ -148,8 +134,9 @@ void add_bucket_commands(CLI::App& app, int& exit_code) {
                    "abort unfinished multipart uploads after N days (default 7)")
       ->check(CLI::Range(1, 3650));
   init_command->add_flag("--versioning", init->versioning, "turn on bucket versioning");
-  init_command->add_option("--public-prefix", init->public_prefix,
-                           "allow anonymous GET on DESTINATION/PREFIX* only, e.g. gallery/");
+  init_command->add_option("--public-prefix", init->public_prefixes,
+                           "allow anonymous GET on DESTINATION/PREFIX* only (repeatable), e.g. "
+                           "gallery/ and thumbnails/ for a public gallery");
   init_command->add_option("--cors-origin", init->cors_origins,
                            "origins the gallery may be read from (default *)");
   init_command->add_flag("-n,--dry-run", init->dry_run, "print the configuration; change nothing");

@@ -41,4 +41,21 @@ Result<config::S3Settings> resolve_s3_flags(const S3Flags& flags,
   return config::resolve_s3_settings(config::Environment::from_process(), overrides);
 }
 
+std::chrono::seconds link_lifetime(std::chrono::seconds wanted, const s3::Credentials& credentials,
+                                   const char* command) {
+  if (credentials.session_token.empty()) return wanted;
+  std::string until = "when the session ends";
+  if (credentials.expiration) {
+    const auto left = std::chrono::duration_cast<std::chrono::seconds>(
+        *credentials.expiration - std::chrono::system_clock::now());
+    if (left < wanted) wanted = std::max(std::chrono::seconds(1), left);
+    until = fmt::format("in {} s", left.count());
+  }
+  fmt::print(stderr,
+             "imgsync {}: warning: these are temporary credentials; the links stop working {} "
+             "even if --expires is longer\n",
+             command, until);
+  return wanted;
+}
+
 }  // namespace imgsync::cli

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <string>
 
 #include "config/aws_settings.h"
@@ -21,5 +22,10 @@ void add_s3_flags(CLI::App& command, S3Flags& flags);
 // The flags over imgsync.toml's [s3] over the AWS environment and profiles.
 Result<config::S3Settings> resolve_s3_flags(const S3Flags& flags,
                                             const config::S3Overrides& from_config = {});
+
+// The lifetime presigned links really get: `wanted`, shortened to what temporary credentials
+// have left, with a warning on stderr naming `command` when they are temporary.
+std::chrono::seconds link_lifetime(std::chrono::seconds wanted, const s3::Credentials& credentials,
+                                   const char* command);
 
 }  // namespace imgsync::cli

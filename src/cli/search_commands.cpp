@@ -11,6 +11,7 @@
 #include "catalog/search_index.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/search_flags.h"
 #include "cli/sync_flags.h"
 #include "media/object_keys.h"
 #include "util/byte_size.h"
@@ -36,21 +37,6 @@ int fail(const char* command, const Error& error) {
 
 std::string dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-struct Destination {
-  SyncSetup setup;
-  app::BucketLocation location;
-};
-
-Result<Destination> resolve_destination(const SyncFlags& flags, bool need_credentials) {
-  auto setup = resolve_sync_setup(flags, need_credentials);
-  if (!setup.ok()) return setup.take_error();
-  auto prefix = media::normalize_prefix(setup->config.destination->key);
-  if (!prefix.ok()) return prefix.take_error();
-  Destination destination{std::move(*setup), {}};
-  destination.location = {destination.setup.config.destination->bucket, *prefix};
-  return destination;
 }
 
 std::string format_local(std::int64_t milliseconds) {
@@ -276,6 +262,18 @@ int run_publish(const SyncFlags& flags) {
   return kExitOk;
 }
 
+}  // namespace
+
+Result<Destination> resolve_destination(const SyncFlags& flags, bool need_credentials) {
+  auto setup = resolve_sync_setup(flags, need_credentials);
+  if (!setup.ok()) return setup.take_error();
+  auto prefix = media::normalize_prefix(setup->config.destination->key);
+  if (!prefix.ok()) return prefix.take_error();
+  Destination destination{std::move(*setup), {}};
+  destination.location = {destination.setup.config.destination->bucket, *prefix};
+  return destination;
+}
+
 void add_destination_flags(CLI::App& command, SyncFlags& flags) {
   command.add_option("--config", flags.config_path,
                      "imgsync.toml (default: ./imgsync.toml if present)");
@@ -283,33 +281,35 @@ void add_destination_flags(CLI::App& command, SyncFlags& flags) {
                      "the archive s3://BUCKET[/PREFIX] (what sync calls --to; default: "
                      "imgsync.toml's destination)");
   command.add_option("--state-dir", flags.state_dir, "where the journal and the index live");
-  command.add_flag("--json", flags.json, "one Item per line (same as --format ndjson)");
+  command.add_flag("--json", flags.json,
+                   "machine-readable output (search: one Item per line, as --format ndjson)");
   add_s3_flags(command, flags.s3);
 }
 
-}  // namespace
+void add_search_filter_flags(CLI::App& command, app::SearchArguments& a) {
+  command.add_option("--from", a.from,
+                     "captured at or after: YYYY-MM-DD[THH:MM[:SS]] local time, or with Z / "
+                     "+HH:MM for UTC");
+  command.add_option("--to", a.to, "captured up to (inclusive: --to 2026-05-31 is all of May 31)");
+  command.add_flag("--utc", a.utc, "--from/--to without a zone are UTC, not local time");
+  command.add_option("--bbox", a.bbox, "W,S,E,N in degrees; W > E crosses the antimeridian");
+  command.add_option("--near", a.near, "LAT,LON in degrees, with --radius");
+  command.add_option("--radius", a.radius, "great-circle distance from --near: 500m, 5km, 3mi");
+  command.add_option("--camera", a.camera, "make or model contains TEXT (case-insensitive)");
+  command.add_option("--tag", a.tags, "has this tag (repeatable: all must match)");
+  command.add_option("--kind", a.kind, "raw or enhanced: only captures with that asset");
+  command.add_flag("--has-gps", a.has_gps, "only Items with a position");
+  command.add_flag("--no-gps", a.no_gps, "only Items without a position");
+  command.add_option("--sort", a.sort, "time (default), -time (newest first) or distance");
+  command.add_option("--limit", a.limit, "at most N results");
+}
 
 void add_search_commands(CLI::App& app, int& exit_code) {
   auto search = std::make_shared<SearchOptions>();
   CLI::App* command = app.add_subcommand(
       "search", "find uploaded images by time, place, camera and tags (in the local index)");
   add_destination_flags(*command, search->flags);
-  auto& a = search->arguments;
-  command->add_option("--from", a.from,
-                      "captured at or after: YYYY-MM-DD[THH:MM[:SS]] local time, or with Z / "
-                      "+HH:MM for UTC");
-  command->add_option("--to", a.to, "captured up to (inclusive: --to 2026-05-31 is all of May 31)");
-  command->add_flag("--utc", a.utc, "--from/--to without a zone are UTC, not local time");
-  command->add_option("--bbox", a.bbox, "W,S,E,N in degrees; W > E crosses the antimeridian");
-  command->add_option("--near", a.near, "LAT,LON in degrees, with --radius");
-  command->add_option("--radius", a.radius, "great-circle distance from --near: 500m, 5km, 3mi");
-  command->add_option("--camera", a.camera, "make or model contains TEXT (case-insensitive)");
-  command->add_option("--tag", a.tags, "has this tag (repeatable: all must match)");
-  command->add_option("--kind", a.kind, "raw or enhanced: only captures with that asset");
-  command->add_flag("--has-gps", a.has_gps, "only Items with a position");
-  command->add_flag("--no-gps", a.no_gps, "only Items without a position");
-  command->add_option("--sort", a.sort, "time (default), -time (newest first) or distance");
-  command->add_option("--limit", a.limit, "at most N results");
+  add_search_filter_flags(*command, search->arguments);
   command->add_option("--format", search->format, "table (default), json, ndjson, urls or keys")
       ->check(CLI::IsMember({"table", "json", "ndjson", "urls", "keys"}));
   command->add_option("--expires", search->expires,

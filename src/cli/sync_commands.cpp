@@ -131,6 +131,8 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
                            {"planned", r.planned},
                            {"items_uploaded", r.items_uploaded},
                            {"items_failed", r.items_failed},
+                           {"thumbnails_uploaded", r.thumbnails_uploaded},
+                           {"thumbnails_failed", r.thumbnails_failed},
                            {"parts_reused", r.parts_reused},
                            {"parts_uploaded", r.parts_uploaded},
                            {"aborted_uploads", r.aborted_uploads},
@@ -141,9 +143,9 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
     fmt::print("dry run: {} files ({}) would be uploaded; {} unchanged; {} failed\n", r.planned,
                format_byte_size(r.bytes_planned), r.unchanged, r.failed);
   } else {
-    fmt::print("{} files uploaded ({}), {} Items; {} unchanged; {} failed",
+    fmt::print("{} files uploaded ({}), {} Items, {} thumbnails; {} unchanged; {} failed",
                r.uploaded + r.already_there, format_byte_size(r.bytes_uploaded), r.items_uploaded,
-               r.unchanged, r.failed + r.items_failed);
+               r.thumbnails_uploaded, r.unchanged, r.failed + r.items_failed);
     if (r.failed_earlier > 0) {
       fmt::print(" (+{} damaged files unchanged since they failed: imgsync status)",
                  r.failed_earlier);

@@ -62,6 +62,12 @@ void add_sync_flags(CLI::App& command, SyncFlags& flags, bool with_sources) {
     command.add_option("--sse", flags.sse, "server-side encryption: AES256 or aws:kms")
         ->check(CLI::IsMember({"AES256", "aws:kms"}));
     command.add_option("--sse-kms-key-id", flags.sse_kms_key_id, "KMS key for --sse aws:kms");
+    command.add_flag("--no-thumbnails", flags.no_thumbnails,
+                     "make no WebP thumbnails (overrides [thumbnails] enabled)");
+    command
+        .add_option("--thumbnail-size", flags.thumbnail_size,
+                    "long edge of thumbnails in pixels (default 512)")
+        ->check(CLI::Range(16, 4096));
   }
   add_s3_flags(command, flags.s3);
 }
@@ -114,6 +120,8 @@ Result<SyncSetup> resolve_sync_setup(const SyncFlags& flags, bool need_credentia
       !ok.ok()) {
     return ok.error();
   }
+  if (flags.no_thumbnails) config.thumbnails.enabled = false;
+  if (flags.thumbnail_size > 0) config.thumbnails.long_edge = flags.thumbnail_size;
   if (!flags.storage_class.empty()) config.upload.storage_class = flags.storage_class;
   if (!flags.sse.empty()) config.upload.server_side_encryption = flags.sse;
   if (!flags.sse_kms_key_id.empty()) config.upload.sse_kms_key_id = flags.sse_kms_key_id;

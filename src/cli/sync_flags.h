@@ -24,6 +24,8 @@ struct SyncFlags {
   int jobs = 0;
   std::string part_size, multipart_threshold, storage_class, sse, sse_kms_key_id;
   bool json = false;
+  bool no_thumbnails = false;
+  int thumbnail_size = 0;
   S3Flags s3;
 };
 

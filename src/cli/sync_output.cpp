@@ -23,6 +23,10 @@ const char* event_name(app::SyncEvent::Kind kind) {
       return "item_failed";
     case app::SyncEvent::Kind::kPartUploaded:
       return "part_uploaded";
+    case app::SyncEvent::Kind::kThumbnailUploaded:
+      return "thumbnail_uploaded";
+    case app::SyncEvent::Kind::kThumbnailFailed:
+      return "thumbnail_failed";
   }
   return "unknown";
 }
@@ -59,8 +63,12 @@ void log_event(const app::SyncEvent& event) {
     case app::SyncEvent::Kind::kPlanned:
       record.level = notify::LogLevel::kInfo;
       break;
+    case app::SyncEvent::Kind::kThumbnailFailed:
+      record.level = notify::LogLevel::kWarn;
+      break;
     case app::SyncEvent::Kind::kItemUploaded:
     case app::SyncEvent::Kind::kPartUploaded:
+    case app::SyncEvent::Kind::kThumbnailUploaded:
       record.level = notify::LogLevel::kDebug;
       break;
   }

@@ -105,6 +105,7 @@ int run_watch(const WatchCommandOptions& options) {
                                         {"uploaded", totals.uploaded},
                                         {"failed", totals.failed},
                                         {"items_uploaded", totals.items_uploaded},
+                                        {"thumbnails_uploaded", totals.thumbnails_uploaded},
                                         {"stopped", *exit == app::WatchExit::kStopped}}
                              .dump());
     } else {

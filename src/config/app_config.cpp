@@ -4,6 +4,7 @@
 
 #include <toml++/toml.h>
 #include <set>
+#include <tuple>
 
 #include "util/byte_size.h"
 
@@ -150,6 +151,33 @@ Status read_upload(const Reader& reader, const toml::table& table, UploadSetting
   return {};
 }
 
+Status read_thumbnails(const Reader& reader, const toml::table& table,
+                       ThumbnailSettings& thumbnails) {
+  const std::string section = "thumbnails.";
+  if (Status ok = reader.check_keys(table, section, {"enabled", "long_edge", "quality"});
+      !ok.ok()) {
+    return ok;
+  }
+  if (const toml::node* enabled = table.get("enabled")) {
+    if (!enabled->is_boolean()) {
+      return reader.error_at(*enabled, section + "enabled", "must be true or false");
+    }
+    thumbnails.enabled = enabled->as_boolean()->get();
+  }
+  for (auto [key, field, low, high] : {std::tuple{"long_edge", &thumbnails.long_edge, 16, 4096},
+                                       std::tuple{"quality", &thumbnails.quality, 1, 100}}) {
+    if (const toml::node* node = table.get(key)) {
+      if (!node->is_integer() || node->as_integer()->get() < low ||
+          node->as_integer()->get() > high) {
+        return reader.error_at(*node, section + key,
+                               fmt::format("must be a whole number from {} to {}", low, high));
+      }
+      *field = static_cast<int>(node->as_integer()->get());
+    }
+  }
+  return {};
+}
+
 Status read_s3(const Reader& reader, const toml::table& table, S3Overrides& s3) {
   const std::string section = "s3.";
   if (Status ok = reader.check_keys(
@@ -247,7 +275,7 @@ Result<AppConfig> load_app_config(const std::filesystem::path& file) {
   config.state_dir = file.parent_path() / ".imgsync";
   if (Status ok = reader.check_keys(root, "",
                                     {"destination", "project", "name_template", "state_dir",
-                                     "source", "upload", "s3", "watch", "notify"});
+                                     "source", "upload", "thumbnails", "s3", "watch", "notify"});
       !ok.ok()) {
     return ok.error();
   }
@@ -326,6 +354,13 @@ Result<AppConfig> load_app_config(const std::filesystem::path& file) {
   if (const toml::node* upload = root.get("upload")) {
     if (!upload->is_table()) return reader.error_at(*upload, "upload", "must be an [upload] table");
     if (Status ok = read_upload(reader, *upload->as_table(), config.upload); !ok.ok())
+      return ok.error();
+  }
+  if (const toml::node* thumbnails = root.get("thumbnails")) {
+    if (!thumbnails->is_table()) {
+      return reader.error_at(*thumbnails, "thumbnails", "must be a [thumbnails] table");
+    }
+    if (Status ok = read_thumbnails(reader, *thumbnails->as_table(), config.thumbnails); !ok.ok())
       return ok.error();
   }
   if (const toml::node* watch = root.get("watch")) {

@@ -16,6 +16,10 @@
 //   storage_class = "STANDARD_IA"
 //   sse = "AES256"                         # or "aws:kms" with sse_kms_key_id
 //   ready_marker = ".done"                 # watch: wait for IMG.done (or "sidecar")
+//   [thumbnails]
+//   enabled = true                         # WebP previews under thumbnails/ (media/thumbnail.h)
+//   long_edge = 512                        # pixels
+//   quality = 80                           # WebP quality 1..100
 //   [watch]
 //   settle = 2.0                           # seconds a closed file must stay unchanged
 //   [s3]
@@ -60,6 +64,13 @@ struct UploadSettings {
   std::string sse_kms_key_id;
 };
 
+// [thumbnails]: one WebP preview per capture, from its enhanced file (else its raw one).
+struct ThumbnailSettings {
+  bool enabled = true;
+  int long_edge = 512;
+  int quality = 80;
+};
+
 // [[notify]]: who hears about a run. type "webhook" (POST of a JSON summary), "slack" (POST of
 // {"text": ...}) or "exec" (command run directly, no shell, details in IMGSYNC_* variables).
 // when = "failure" (default: only runs with failures) or "always".
@@ -78,6 +89,7 @@ struct AppConfig {
   std::filesystem::path state_dir;
   std::vector<SourceFolder> sources;
   UploadSettings upload;
+  ThumbnailSettings thumbnails;
   S3Overrides s3;
   double settle_seconds = 2.0;  // [watch] settle: how long a closed file must stay unchanged
   std::vector<NotifierConfig> notifiers;

@@ -239,4 +239,25 @@ std::optional<std::string> NameRegistry::owner(std::string_view name) const {
   return found->second;
 }
 
+std::string thumbnail_key_for_item(std::string_view item_key) {
+  constexpr std::string_view kJson = ".json", kMetadata = "metadata/";
+  if (!item_key.ends_with(kJson)) return {};
+  // The fourth '/' from the end closes the "metadata" segment (then YYYY, MM, DD, the name).
+  std::size_t at = item_key.size();
+  for (int slashes = 0; slashes < 4; ++slashes) {
+    if (at == 0) return {};
+    at = item_key.rfind('/', at - 1);
+    if (at == std::string_view::npos) return {};
+  }
+  if (at + 1 < kMetadata.size()) return {};
+  const std::size_t segment = at + 1 - kMetadata.size();
+  if (item_key.substr(segment, kMetadata.size()) != kMetadata) return {};
+  if (segment > 0 && item_key[segment - 1] != '/') return {};
+  std::string key(item_key.substr(0, segment));
+  key += "thumbnails/";
+  key += item_key.substr(at + 1, item_key.size() - kJson.size() - at - 1);
+  key += ".webp";
+  return key;
+}
+
 }  // namespace imgsync::media

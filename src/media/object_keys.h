@@ -50,6 +50,10 @@ Result<ObjectKeys> make_object_keys(std::string_view prefix,
                                     std::optional<std::string_view> raw_extension,
                                     std::optional<std::string_view> enhanced_extension);
 
+// The thumbnail key beside an Item key: "[P/]metadata/Y/M/D/<name>.json" gives
+// "[P/]thumbnails/Y/M/D/<name>.webp"; empty for a key not of that shape.
+std::string thumbnail_key_for_item(std::string_view item_key);
+
 // The invariants every key upholds: 1..kMaxKeyBytes bytes, no leading '/', no empty segment,
 // no "..", no backslash, no control character.
 bool is_safe_key(std::string_view key);

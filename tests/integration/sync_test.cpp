@@ -8,6 +8,8 @@
 #include "app/source_scanner.h"
 #include "catalog/journal_store.h"
 #include "imgsync_cli_fixture.h"
+#include "media/metadata_extractor.h"
+#include "media/object_keys.h"
 #include "util/hashing.h"
 
 namespace imgsync::testing {
@@ -100,7 +102,7 @@ TEST_F(SyncTest, UploadsAssetsAndItemsThenAnUnchangedTreeSendsNoRequest) {
     EXPECT_EQ(href.substr(href.rfind('/') + 1),
               record.object_key.substr(record.object_key.rfind('/') + 1));
   }
-  EXPECT_EQ(objects().size(), 24u);
+  EXPECT_EQ(objects().size(), 36u);  // 12 images, 12 Items, 12 thumbnails
 
   // Nothing changed: the same run against a dead endpoint succeeds, so it made no request.
   auto again = run_process(imgsync_binary(), sync_args(source()), imgsync_env("http://127.0.0.1:9"),
@@ -205,8 +207,10 @@ TEST_F(SyncTest, RawAndEnhancedFilesOfOneCaptureShareOneItem) {
   auto json = nlohmann::json::parse(item->body);
   EXPECT_TRUE(json["assets"].contains("raw"));
   EXPECT_TRUE(json["assets"].contains("enhanced"));
-  // Two captures, two Items, three assets.
-  EXPECT_EQ(objects().size(), 5u);
+  // The thumbnail is made from the enhanced file (its checksum is the enhanced file's picture).
+  ASSERT_TRUE(json["assets"].contains("thumbnail"));
+  // Two captures, two Items, two thumbnails, three assets.
+  EXPECT_EQ(objects().size(), 7u);
   EXPECT_EQ(verify(true).exit_code, 0);
 }
 
@@ -259,7 +263,7 @@ TEST_F(SyncTest, UnicodeAndAwkwardFileNames) {
       EXPECT_TRUE(std::isalnum(c) || c == '/' || c == '_' || c == '-' || c == '.') << key;
     }
   }
-  EXPECT_EQ(keys.size(), names.size() * 2);
+  EXPECT_EQ(keys.size(), names.size() * 3);  // image, Item, thumbnail
   EXPECT_EQ(verify(true).exit_code, 0);
 }
 
@@ -281,12 +285,13 @@ TEST_F(SyncTest, KilledAtManyPointsEveryFileEndsUploadedExactlyOnce) {
   ASSERT_TRUE(records.ok());
   EXPECT_EQ(records->size(), photos.size());
 
-  // Exactly once: one object per file and one Item per capture, nothing else.
+  // Exactly once: one object per file, one Item and one thumbnail per capture, nothing else.
   const auto listed = objects();
   std::set<std::string> expected;
   for (const auto& record : *records) {
     expected.insert(record.object_key);
     expected.insert(record.item_key);
+    expected.insert(media::thumbnail_key_for_item(record.item_key));
   }
   EXPECT_EQ(listed.size(), expected.size());
   for (const auto& key : expected) EXPECT_TRUE(listed.count(key)) << key;
@@ -399,6 +404,61 @@ TEST_F(SyncTest, FileRewrittenOrDeletedMidUploadIsNeverPublishedTorn) {
   ASSERT_TRUE(vanished.ok() && vanished->has_value());
   EXPECT_EQ((*vanished)->state, catalog::FileState::kFailed);
   EXPECT_FALSE(client().head_object(bucket(), (*vanished)->object_key).ok());
+}
+
+TEST_F(SyncTest, ThumbnailsGoUpWithTheirItemsUprightAndWithoutMetadata) {
+  // DSCN0010 carries a GPS position; Landscape_6 is stored turned (EXIF orientation 6).
+  write_file(source() / "a" / "DSCN0010.jpg", read_file(source_dir() / "samples" / "DSCN0010.jpg"));
+  write_file(source() / "a" / "Landscape_6.jpg",
+             read_file(source_dir() / "samples" / "Landscape_6.jpg"));
+  auto run = sync();
+  ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+  EXPECT_EQ(summary_of(run.out)["thumbnails_uploaded"], 2);
+  auto store = journal();
+  for (const std::string name : {"DSCN0010.jpg", "Landscape_6.jpg"}) {
+    auto record = store.find((source() / "a" / name).string());
+    ASSERT_TRUE(record.ok() && record->has_value()) << name;
+    auto item = client().get_object({bucket(), (*record)->item_key, {}, {}});
+    ASSERT_TRUE(item.ok()) << name;
+    auto json = nlohmann::json::parse(item->body);
+    ASSERT_TRUE(json["assets"].contains("thumbnail")) << item->body;
+    const auto& asset = json["assets"]["thumbnail"];
+    EXPECT_EQ(asset["type"], "image/webp");
+    EXPECT_EQ(asset["roles"], nlohmann::json::array({"thumbnail"}));
+    const std::string key = media::thumbnail_key_for_item((*record)->item_key);
+    EXPECT_EQ(key.rfind("field/thumbnails/", 0), 0u) << key;
+    auto thumbnail = client().get_object({bucket(), key, {}, {}});
+    ASSERT_TRUE(thumbnail.ok()) << key;
+    EXPECT_EQ(asset["file:size"], thumbnail->body.size());
+    EXPECT_EQ(asset["file:checksum"], "1220" + to_hex(sha256(thumbnail->body)));
+    EXPECT_EQ(thumbnail->info.content_type, "image/webp");
+    EXPECT_EQ(thumbnail->body.substr(8, 4), "WEBP");
+    EXPECT_EQ(thumbnail->body.find("Exif"), std::string::npos) << "thumbnails carry no EXIF";
+    // What a reader of the thumbnail sees: WebP header dimensions, long edge 512.
+    auto decoded = media::extract_embedded_metadata(thumbnail->body);
+    ASSERT_TRUE(decoded.ok());
+    ASSERT_TRUE(decoded->width && decoded->height);
+    EXPECT_EQ(std::max(*decoded->width, *decoded->height), 512);
+    EXPECT_FALSE(decoded->gps.has_value());
+    if (name == "Landscape_6.jpg") {
+      EXPECT_GT(*decoded->width, *decoded->height) << "turned upright";
+    }
+  }
+  EXPECT_EQ(verify(true).exit_code, 0);
+  // Nothing changed: nothing is made or sent again.
+  auto again = sync();
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(summary_of(again.out)["thumbnails_uploaded"], 0);
+  // --no-thumbnails: the Item names none.
+  write_file(source() / "b" / "DSCN0025.jpg", read_file(source_dir() / "samples" / "DSCN0025.jpg"));
+  auto without = sync({"--no-thumbnails"});
+  ASSERT_EQ(without.exit_code, 0) << without.err;
+  EXPECT_EQ(summary_of(without.out)["thumbnails_uploaded"], 0);
+  auto record = store.find((source() / "b" / "DSCN0025.jpg").string());
+  ASSERT_TRUE(record.ok() && record->has_value());
+  auto item = client().get_object({bucket(), (*record)->item_key, {}, {}});
+  ASSERT_TRUE(item.ok());
+  EXPECT_FALSE(nlohmann::json::parse(item->body)["assets"].contains("thumbnail"));
 }
 
 TEST_F(SyncTest, CorpusSyncUploadsEveryReadableImageWithItsItem) {

@@ -162,7 +162,7 @@ TEST_F(WatchTest, KilledDaemonLosesNothingAndFilesWrittenWhileStoppedGoUpOnStart
   EXPECT_EQ(verified.exit_code, 0) << verified.out;
   auto listed = client().list_all_objects(bucket(), "live/");
   ASSERT_TRUE(listed.ok());
-  EXPECT_EQ(listed->size(), 360u);  // every file once, with its Item
+  EXPECT_EQ(listed->size(), 540u);  // every file once, with its Item and its thumbnail
 }
 
 TEST_F(WatchTest, EndpointOutagePausesNotifiesAndEverythingArrivesAfterwards) {

@@ -276,3 +276,21 @@ TEST(KeysPropertyTest, UnsafeKeysAreRecognised) {
 
 }  // namespace
 }  // namespace imgsync::media
+
+namespace imgsync::media {
+namespace {
+
+TEST(ThumbnailKeyForItem, FollowsTheItemIntoThumbnails) {
+  EXPECT_EQ(thumbnail_key_for_item("metadata/2026/05/03/alps_x_20260503.json"),
+            "thumbnails/2026/05/03/alps_x_20260503.webp");
+  EXPECT_EQ(thumbnail_key_for_item("survey/b/metadata/2026/05/03/x.json"),
+            "survey/b/thumbnails/2026/05/03/x.webp");
+  EXPECT_EQ(thumbnail_key_for_item("premetadata/2026/05/03/x.json"), "");
+  EXPECT_EQ(thumbnail_key_for_item("raw/2026/05/03/x.json"), "");
+  EXPECT_EQ(thumbnail_key_for_item("metadata/2026/05/x.json"), "");
+  EXPECT_EQ(thumbnail_key_for_item("metadata/2026/05/03/x.jpg"), "");
+  EXPECT_EQ(thumbnail_key_for_item(""), "");
+}
+
+}  // namespace
+}  // namespace imgsync::media

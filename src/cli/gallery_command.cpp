@@ -1,0 +1,156 @@
+// imgsync publish: the static web gallery (app/gallery_service.h) of the archive, or of the Items
+// a --filter selects, from the local search index.
+#include <fmt/format.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "app/gallery_service.h"
+#include "catalog/search_index.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/search_flags.h"
+
+namespace imgsync::cli {
+namespace {
+
+struct PublishOptions {
+  SyncFlags flags;
+  bool is_public = false, is_private = false;
+  bool strip_gps = false, no_strip_gps = false;
+  std::string filter;
+  std::string expires = "7d";
+  std::string title = "imgsync gallery";
+};
+
+int fail(const Error& error) {
+  fmt::print(stderr, "imgsync publish: {}\n", error.message);
+  return exit_code_for(error);
+}
+
+// The search flags inside --filter, read as `imgsync search` reads them.
+Result<app::SearchArguments> parse_filter(const std::string& filter) {
+  app::SearchArguments arguments;
+  if (filter.empty()) return arguments;
+  CLI::App parser("--filter", "publish --filter");
+  parser.allow_extras(false);
+  add_search_filter_flags(parser, arguments);
+  try {
+    parser.parse(filter, false);
+  } catch (const CLI::ParseError& error) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      fmt::format("--filter \"{}\": {} (it takes the flags of 'imgsync search', "
+                                  "e.g. --filter \"--from 2026-05-01 --camera nikon\")",
+                                  filter, error.what()));
+  }
+  return arguments;
+}
+
+int run_publish_gallery(const PublishOptions& options) {
+  if (options.is_public && options.is_private) {
+    return fail(make_error(ErrorCategory::kInvalidInput,
+                           "--public and --private exclude each other: choose one"));
+  }
+  if (options.strip_gps && options.no_strip_gps) {
+    return fail(make_error(ErrorCategory::kInvalidInput,
+                           "--strip-gps and --no-strip-gps exclude each other: choose one"));
+  }
+  auto arguments = parse_filter(options.filter);
+  if (!arguments.ok()) return fail(arguments.error());
+  auto query = app::make_search_query(*arguments);
+  if (!query.ok()) return fail(query.error());
+  app::GalleryOptions gallery;
+  gallery.is_public = options.is_public;
+  gallery.strip_gps = options.is_public ? !options.no_strip_gps : options.strip_gps;
+  gallery.title = options.title;
+  auto expiry = app::parse_expiry(options.expires);
+  if (!expiry.ok()) return fail(expiry.error());
+  auto destination = resolve_destination(options.flags, true);
+  if (!destination.ok()) return fail(destination.error());
+  if (!gallery.is_public) {
+    gallery.expires = link_lifetime(*expiry, destination->setup.s3.credentials, "publish");
+  }
+  auto index = catalog::SearchIndex::open(destination->setup.config.state_dir);
+  if (!index.ok()) return fail(index.error());
+  auto hits = index->search(*query);
+  if (!hits.ok()) return fail(hits.error());
+  if (hits->empty()) {
+    auto count = index->count();
+    return fail(make_error(
+        ErrorCategory::kInvalidInput,
+        count.ok() && *count == 0
+            ? "the search index is empty: 'imgsync sync' fills it as it uploads, 'imgsync index "
+              "rebuild' from the bucket's Items"
+            : "no Item matches --filter; nothing was published (try it with 'imgsync search')"));
+  }
+  s3::S3Client client(destination->setup.s3);
+  auto report = app::publish_gallery(*hits, client, destination->location, gallery);
+  if (!report.ok()) return fail(report.error());
+  const auto& bucket = destination->location.bucket;
+  if (options.flags.json) {
+    fmt::print("{}\n", nlohmann::json{{"event", "published"},
+                                      {"key", report->key},
+                                      {"url", report->url},
+                                      {"images", report->images},
+                                      {"withheld", report->withheld},
+                                      {"public", gallery.is_public},
+                                      {"strip_gps", gallery.strip_gps},
+                                      {"publicly_readable", report->publicly_readable}}
+                           .dump());
+  } else {
+    fmt::print("published a {} gallery of {} images to s3://{}/{}\n",
+               gallery.is_public ? "public" : "private", report->images, bucket, report->key);
+    if (!gallery.is_public) {
+      fmt::print("open it (the link and the images' links work for {} s):\n",
+                 gallery.expires.count());
+    }
+    fmt::print("{}\n", report->url);
+  }
+  if (report->withheld > 0) {
+    fmt::print(stderr,
+               "imgsync publish: {} full images carry a GPS position in their EXIF and are not "
+               "linked (--strip-gps); the page shows their thumbnails, which carry none\n",
+               report->withheld);
+  }
+  if (gallery.is_public && !report->publicly_readable) {
+    const std::string prefix =
+        destination->location.prefix.empty() ? "" : destination->location.prefix + "/";
+    fmt::print(stderr,
+               "imgsync publish: warning: the gallery is uploaded but anonymous readers get {} "
+               "for it; allow them with: imgsync init --to s3://{}/{} --public-prefix gallery/ "
+               "--public-prefix thumbnails/ --public-prefix enhanced/ (or publish --private)\n",
+               report->anonymous_status == 0 ? std::string("no answer")
+                                             : "HTTP " + std::to_string(report->anonymous_status),
+               bucket, prefix);
+    return kExitSomeFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_gallery_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<PublishOptions>();
+  CLI::App* command = app.add_subcommand(
+      "publish", "publish a web gallery of the archive to [PREFIX/]gallery/index.html");
+  add_destination_flags(*command, options->flags);
+  command->add_flag("--public", options->is_public,
+                    "link images by plain URLs (the bucket policy must allow anonymous reads: "
+                    "imgsync init --public-prefix); strips GPS unless --no-strip-gps");
+  command->add_flag("--private", options->is_private,
+                    "link images by presigned URLs that expire (the default)");
+  command->add_flag("--strip-gps", options->strip_gps,
+                    "leave positions out of the page, the map and the links (default with "
+                    "--public)");
+  command->add_flag("--no-strip-gps", options->no_strip_gps,
+                    "show positions and a map even in a public gallery");
+  command->add_option("--filter", options->filter,
+                      "only the Items these search flags select, in one string, e.g. "
+                      "\"--from 2026-05-01 --camera nikon --tag survey\"");
+  command->add_option("--expires", options->expires,
+                      "lifetime of a private gallery's links: 90m, 24h, 7d (default and max)");
+  command->add_option("--title", options->title, "the page's title");
+  command->callback([options, &exit_code] { exit_code = run_publish_gallery(*options); });
+}
+
+}  // namespace imgsync::cli

@@ -1,0 +1,26 @@
+// Flags shared by the commands that read the archive through the local index (search, index,
+// publish): which archive (--destination, --config, --state-dir, S3 flags), and which Items
+// (--from, --to, --bbox, --near, --camera, --tag, ...: `search` takes them directly,
+// `publish --filter "..."` inside one string).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "app/search_arguments.h"
+#include "app/search_service.h"
+#include "cli/sync_flags.h"
+#include "util/result.h"
+
+namespace imgsync::cli {
+
+void add_search_filter_flags(CLI::App& command, app::SearchArguments& arguments);
+
+void add_destination_flags(CLI::App& command, SyncFlags& flags);
+
+struct Destination {
+  SyncSetup setup;
+  app::BucketLocation location;
+};
+Result<Destination> resolve_destination(const SyncFlags& flags, bool need_credentials);
+
+}  // namespace imgsync::cli
