@@ -461,6 +461,36 @@ TEST_F(SyncTest, ThumbnailsGoUpWithTheirItemsUprightAndWithoutMetadata) {
   EXPECT_FALSE(nlohmann::json::parse(item->body)["assets"].contains("thumbnail"));
 }
 
+TEST_F(SyncTest, ItemLeftUnsentMakesItsThumbnailAgainBeforeItGoesUp) {
+  // A run that died after the asset but before its Item (and thumbnail) went up: the next run
+  // has no thumbnail in memory and makes it again from the file, byte for byte.
+  write_file(source() / "DSCN0038.jpg", read_file(source_dir() / "samples" / "DSCN0038.jpg"));
+  auto first = sync();
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto record = journal().find((source() / "DSCN0038.jpg").string());
+  ASSERT_TRUE(record.ok() && record->has_value());
+  const std::string thumbnail_key = media::thumbnail_key_for_item((*record)->item_key);
+  auto original = client().get_object({bucket(), thumbnail_key, {}, {}});
+  ASSERT_TRUE(original.ok());
+  ASSERT_TRUE(client().delete_object(bucket(), thumbnail_key).ok());
+  ASSERT_TRUE(client().delete_object(bucket(), (*record)->item_key).ok());
+  {
+    auto store = journal();
+    ASSERT_TRUE(store.database().execute("UPDATE captures SET item_sha256 = ''").ok());
+  }
+  auto again = sync();
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  auto summary = summary_of(again.out);
+  EXPECT_EQ(summary["uploaded"], 0);
+  EXPECT_EQ(summary["items_uploaded"], 1);
+  EXPECT_EQ(summary["thumbnails_uploaded"], 1);
+  auto remade = client().get_object({bucket(), thumbnail_key, {}, {}});
+  ASSERT_TRUE(remade.ok());
+  EXPECT_EQ(remade->body, original->body);
+  EXPECT_TRUE(client().head_object(bucket(), (*record)->item_key).ok());
+  EXPECT_EQ(verify(true).exit_code, 0);
+}
+
 TEST_F(SyncTest, CorpusSyncUploadsEveryReadableImageWithItsItem) {
   const auto corpus = corpus_dir() / "images";
   auto run = imgsync(sync_args(corpus, {"--jobs", "16"}));
