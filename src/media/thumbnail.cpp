@@ -155,6 +155,7 @@ Result<ImagePtr> apply_orientation(ImagePtr image, int orientation) {
 Result<Thumbnail> make_thumbnail_from_buffer(const std::string& bytes, int orientation,
                                              const ThumbnailOptions& options) {
   if (Status ok = initialize_vips(); !ok.ok()) return ok.error();
+  vips_error_clear();  // an earlier file's warnings must not be reported as this one's
   VipsImage* out = nullptr;
   // Embedded previews rarely carry an orientation: libvips leaves them as they are and the
   // caller's orientation turns them.
@@ -171,6 +172,7 @@ Result<Thumbnail> make_thumbnail_from_buffer(const std::string& bytes, int orien
 Result<Thumbnail> make_thumbnail(const std::filesystem::path& file, const std::string& mime,
                                  int orientation, const ThumbnailOptions& options) {
   if (Status ok = initialize_vips(); !ok.ok()) return ok.error();
+  vips_error_clear();  // an earlier file's warnings must not be reported as this one's
   if (decoded_by_vips(mime)) {
     VipsImage* out = nullptr;
     // The file's own EXIF orientation turns it (libvips' auto-rotate).
