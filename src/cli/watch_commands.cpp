@@ -17,6 +17,7 @@
 #include "notify/event_log.h"
 #include "notify/metrics_server.h"
 #include "notify/notifier.h"
+#include "notify/notify_worker.h"
 
 namespace imgsync::cli {
 namespace {
@@ -85,15 +86,16 @@ int run_watch(const WatchCommandOptions& options) {
     };
     auto batch = std::make_shared<Batch>();
     const std::string destination = setup->config.destination->to_string();
-    const auto& notifiers = setup->config.notifiers;
-    auto flush = [batch, destination, &notifiers](bool force) {
+    // Reports go out from a thread of their own: a slow notifier never holds the uploads.
+    notify::NotifyWorker notifier(setup->config.notifiers);
+    auto flush = [batch, destination, &notifier](bool force) {
       auto& summary = batch->summary;
       if (summary.failed == 0 && summary.uploaded == 0) return;
       const auto now = std::chrono::steady_clock::now();
       if (!force && now - batch->last_sent < std::chrono::minutes(1)) return;
       summary.event = "watch_report";
       summary.destination = destination;
-      if (summary.failed > 0 || force) notify::notify_run(notifiers, summary);
+      if (summary.failed > 0 || force) notifier.post(summary);
       batch->summary = {};
       batch->last_sent = now;
     };
@@ -115,13 +117,13 @@ int run_watch(const WatchCommandOptions& options) {
         flush(false);
       }
     };
-    service.on_pause = [destination, &notifiers, &metrics](bool paused, const std::string& why) {
+    service.on_pause = [destination, &notifier, &metrics](bool paused, const std::string& why) {
       metrics.set_paused(paused, why);
       notify::RunSummary summary;
       summary.event = paused ? "destination_unusable" : "resumed";
       summary.destination = destination;
       if (!why.empty()) summary.first_errors.push_back(why);
-      notify::notify_run(notifiers, summary);
+      notifier.post(std::move(summary));
     };
     service.on_notice = [](const std::string& text) {
       notify::log({notify::LogLevel::kWarn, "watch", "", "", 0, std::nullopt, 0, "", "", "", text});
