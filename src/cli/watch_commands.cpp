@@ -78,44 +78,24 @@ int run_watch(const WatchCommandOptions& options) {
     service.on_queue_depth = [&metrics](int files) { metrics.set_queue_depth(files); };
     const bool json = options.flags.json;
     notify::set_default_stderr_level(notify::LogLevel::kInfo);  // a daemon says what it does
-    // Failures go out batched: at most one message a minute with the count and the first
-    // errors, plus one when the queue pauses and one when it resumes.
-    struct Batch {
-      notify::RunSummary summary;
-      std::chrono::steady_clock::time_point last_sent{};
-    };
-    auto batch = std::make_shared<Batch>();
+    // Reports go out from a thread of their own, failures batched (one message a minute at
+    // most), pauses and resumes as they happen: a slow notifier never holds the uploads.
     const std::string destination = setup->config.destination->to_string();
-    // Reports go out from a thread of their own: a slow notifier never holds the uploads.
-    notify::NotifyWorker notifier(setup->config.notifiers);
-    auto flush = [batch, destination, &notifier](bool force) {
-      auto& summary = batch->summary;
-      if (summary.failed == 0 && summary.uploaded == 0) return;
-      const auto now = std::chrono::steady_clock::now();
-      if (!force && now - batch->last_sent < std::chrono::minutes(1)) return;
-      summary.event = "watch_report";
-      summary.destination = destination;
-      if (summary.failed > 0 || force) notifier.post(summary);
-      batch->summary = {};
-      batch->last_sent = now;
-    };
-    service.on_event = [json, batch, flush, &metrics](const app::SyncEvent& event) {
-      log_event(event);
-      if (json) print_event_json(event);
+    notify::NotifyWorker notifier(setup->config.notifiers, destination);
+    service.on_event = [json, &notifier, &metrics](const app::SyncEvent& event) {
+      // Counted before it is announced: whoever reads the event line and then scrapes /metrics
+      // finds it there.
       if (event.kind == app::SyncEvent::Kind::kUploaded) {
-        ++batch->summary.uploaded;
+        notifier.record_upload();
         metrics.record_upload(event.bytes, event.seconds);
       }
       if (event.kind == app::SyncEvent::Kind::kFailed ||
           event.kind == app::SyncEvent::Kind::kItemFailed) {
         metrics.record_failure(event.category);
-        ++batch->summary.failed;
-        if (batch->summary.first_errors.size() < 5) {
-          batch->summary.first_errors.push_back((event.path.empty() ? event.key : event.path) +
-                                                ": " + event.error);
-        }
-        flush(false);
+        notifier.record_failure((event.path.empty() ? event.key : event.path) + ": " + event.error);
       }
+      log_event(event);
+      if (json) print_event_json(event);
     };
     service.on_pause = [destination, &notifier, &metrics](bool paused, const std::string& why) {
       metrics.set_paused(paused, why);
@@ -134,7 +114,6 @@ int run_watch(const WatchCommandOptions& options) {
     watch_options.reload = &signals.reload;
     watch_options.wake_fd = signals.wake_fd;
     auto exit = service.run(watch_options);
-    if (batch->summary.failed > 0) flush(true);
     if (!exit.ok()) return setup_error("watch", exit.error());
     const auto& totals = service.totals();
     if (*exit == app::WatchExit::kReload) {

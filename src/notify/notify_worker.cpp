@@ -4,8 +4,12 @@
 
 namespace imgsync::notify {
 
-NotifyWorker::NotifyWorker(std::vector<config::NotifierConfig> notifiers)
-    : notifiers_(std::move(notifiers)), thread_([this] { run(); }) {}
+NotifyWorker::NotifyWorker(std::vector<config::NotifierConfig> notifiers, std::string destination,
+                           std::chrono::milliseconds interval)
+    : notifiers_(std::move(notifiers)),
+      destination_(std::move(destination)),
+      interval_(interval),
+      thread_([this] { run(); }) {}
 
 NotifyWorker::~NotifyWorker() {
   {
@@ -16,8 +20,21 @@ NotifyWorker::~NotifyWorker() {
   thread_.join();
 }
 
+void NotifyWorker::record_upload() {
+  std::lock_guard lock(mutex_);
+  ++batch_.uploaded;
+}
+
+void NotifyWorker::record_failure(const std::string& what) {
+  {
+    std::lock_guard lock(mutex_);
+    ++batch_.failed;
+    if (batch_.first_errors.size() < 5) batch_.first_errors.push_back(what);
+  }
+  wake_.notify_one();
+}
+
 void NotifyWorker::post(RunSummary summary) {
-  if (notifiers_.empty()) return;
   bool dropped = false;
   {
     std::lock_guard lock(mutex_);
@@ -34,17 +51,33 @@ void NotifyWorker::post(RunSummary summary) {
   }
 }
 
+void NotifyWorker::queue_batch_locked(Clock::time_point now) {
+  batch_.event = "watch_report";
+  batch_.destination = destination_;
+  queue_.push_back(std::move(batch_));
+  batch_ = {};
+  last_batch_sent_ = now;
+}
+
 void NotifyWorker::run() {
+  std::unique_lock lock(mutex_);
   for (;;) {
-    RunSummary summary;
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything was sent
-      summary = std::move(queue_.front());
+    const auto due = last_batch_sent_ + interval_;
+    if (batch_.failed > 0 && (stopping_ || Clock::now() >= due)) queue_batch_locked(Clock::now());
+    if (!queue_.empty()) {
+      RunSummary summary = std::move(queue_.front());
       queue_.pop_front();
+      lock.unlock();
+      notify_run(notifiers_, summary);  // bounded; no lock held meanwhile
+      lock.lock();
+      continue;
     }
-    notify_run(notifiers_, summary);
+    if (stopping_) return;  // everything sent
+    if (batch_.failed > 0) {
+      wake_.wait_until(lock, due);
+    } else {
+      wake_.wait(lock);
+    }
   }
 }
 
