@@ -34,6 +34,7 @@ struct WatchService::Loop {
   std::optional<Clock::time_point> paused_until;  // endpoint unreachable: back off
   std::chrono::milliseconds backoff{0};
   int reported_depth = -1;
+  int held_while_paused = 0;  // pending in the journal when the last pass met a dead destination
 
   std::chrono::milliseconds settle() const {
     return std::chrono::milliseconds(
@@ -44,9 +45,10 @@ struct WatchService::Loop {
   void notice(const std::string& text) {
     if (service.on_notice) service.on_notice(text);
   }
-  // Candidates plus the files of the pass under way (`in_pass`).
+  // Candidates, plus the files of the pass under way (`in_pass`), plus while paused the files the
+  // journal holds for the rescan that follows the pause.
   void report_queue(int in_pass) {
-    const int depth = static_cast<int>(candidates.size()) + in_pass;
+    const int depth = static_cast<int>(candidates.size()) + in_pass + held_while_paused;
     if (service.on_queue_depth && depth != reported_depth) service.on_queue_depth(depth);
     reported_depth = depth;
   }
@@ -65,6 +67,14 @@ struct WatchService::Loop {
     for (auto& file : report->deferred) {
       const std::string path = file.path.string();
       if (!candidates.count(path)) candidates[path] = {std::move(file), Clock::now()};
+    }
+    held_while_paused = 0;
+    if (report->destination_error) {
+      auto counts = service.journal_.counts();
+      if (counts.ok()) {
+        held_while_paused =
+            static_cast<int>(counts->by_state["pending"] + counts->by_state["uploading"]);
+      }
     }
     report_queue(0);
     if (report->destination_error) {

@@ -107,6 +107,7 @@ TEST_F(WatchMetricsTest, ScrapeMatchesUploadsAndHealthFollowsThePausedQueue) {
   EXPECT_EQ(paused.body.rfind("paused: ", 0), 0u) << paused.body;
   auto paused_scrape = http_get(base + "/metrics");
   EXPECT_EQ(sample(paused_scrape.body, "imgsync_paused"), 1);
+  EXPECT_GE(sample(paused_scrape.body, "imgsync_queue_depth"), 1);    // during.jpg waits
   EXPECT_GE(sample(paused_scrape.body, "imgsync_retries_total"), 1);  // the failed attempts
   ASSERT_EQ(
       std::system(("'" + script + "' gateway-start '" + server().directory.string() + "'").c_str()),
@@ -119,6 +120,12 @@ TEST_F(WatchMetricsTest, ScrapeMatchesUploadsAndHealthFollowsThePausedQueue) {
     std::this_thread::sleep_for(100ms);
   }
   EXPECT_EQ(files, 4);
+  double depth = -1;
+  while ((depth = sample(http_get(base + "/metrics").body, "imgsync_queue_depth")) != 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(depth, 0);
   daemon.send_signal(SIGTERM);
   EXPECT_EQ(daemon.wait(), 0);
   EXPECT_EQ(http_get(base + "/healthz").status, 0);  // the server stopped with the daemon
@@ -133,6 +140,16 @@ TEST_F(WatchMetricsTest, TakenPortIsAUsageErrorNamingTheFlagAndPort) {
   EXPECT_EQ(run.exit_code, 2) << run.err;
   EXPECT_NE(run.err.find("--metrics"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("port " + port + " is already in use"), std::string::npos) << run.err;
+
+  // The same from imgsync.toml names the key instead of the flag.
+  write_file(scratch_.path() / "imgsync.toml",
+             "destination = \"s3://" + bucket() + "/m\"\n[[source]]\npath = \"incoming\"\n" +
+                 "[watch]\nmetrics = \"127.0.0.1:" + port + "\"\n");
+  auto from_file = imgsync({"watch", "--config", (scratch_.path() / "imgsync.toml").string()});
+  EXPECT_EQ(from_file.exit_code, 2) << from_file.err;
+  EXPECT_NE(from_file.err.find("[watch] metrics: cannot serve metrics on 127.0.0.1:" + port),
+            std::string::npos)
+      << from_file.err;
 
   auto bad = imgsync(watch_args("9184"));
   EXPECT_EQ(bad.exit_code, 2);
