@@ -67,17 +67,17 @@ int run_watch(const WatchCommandOptions& options) {
     if (!journal.ok()) return setup_error("watch", journal.error());
     auto metrics_server = start_metrics(options, setup->config, metrics);
     if (!metrics_server.ok()) return setup_error("watch", metrics_server.error());
-    if (*metrics_server) {
-      notify::log(
-          {notify::LogLevel::kInfo, "metrics", "", "", 0, std::nullopt, 0, "", "", "",
-           fmt::format("serving /metrics and /healthz on port {}", (*metrics_server)->port())});
-    }
     s3::S3Client client(setup->s3);
     client.on_retry = [&metrics](const std::string&, const Error&) { metrics.record_retry(); };
     app::WatchService service(setup->config, *journal, client);
     service.on_queue_depth = [&metrics](int files) { metrics.set_queue_depth(files); };
     const bool json = options.flags.json;
     notify::set_default_stderr_level(notify::LogLevel::kInfo);  // a daemon says what it does
+    if (*metrics_server) {
+      notify::log(
+          {notify::LogLevel::kInfo, "metrics", "", "", 0, std::nullopt, 0, "", "", "",
+           fmt::format("serving /metrics and /healthz on port {}", (*metrics_server)->port())});
+    }
     // Reports go out from a thread of their own, failures batched (one message a minute at
     // most), pauses and resumes as they happen: a slow notifier never holds the uploads.
     const std::string destination = setup->config.destination->to_string();
