@@ -315,7 +315,9 @@ struct SyncService::Run {
       emit({SyncEvent::Kind::kPartUploaded, path, key, size, "", ""});
     };
     callbacks.done = [this, file, shared_metadata, stats, planned_file, queue_ptr = &queue,
-                      if_none_match = job.if_none_match](Result<s3::PutObjectResult> result) {
+                      if_none_match = job.if_none_match,
+                      started =
+                          std::chrono::steady_clock::now()](Result<s3::PutObjectResult> result) {
       report.parts_reused += stats->parts_reused;
       report.parts_uploaded += stats->parts_uploaded;
       if (!result.ok() && if_none_match && result.error().category == ErrorCategory::kConflict) {
@@ -323,7 +325,8 @@ struct SyncService::Run {
         if (result.ok()) ++report.already_there;
       }
       if (--files_in_flight[planned_file->name] <= 0) files_in_flight.erase(planned_file->name);
-      finished(file, *planned_file, *shared_metadata, std::move(result));
+      finished(file, *planned_file, *shared_metadata, std::move(result),
+               std::chrono::steady_clock::now() - started);
       if (!stop) upload_item_soon(*queue_ptr, planned_file->name);
     };
     ++files_in_flight[planned->name];
@@ -348,7 +351,8 @@ struct SyncService::Run {
   }
 
   void finished(const ScannedFile& file, const PlannedFile& planned,
-                const media::ImageMetadata& metadata, Result<s3::PutObjectResult> result) {
+                const media::ImageMetadata& metadata, Result<s3::PutObjectResult> result,
+                std::chrono::steady_clock::duration took) {
     const std::string path = file.path.string();
     progress.files_done += 1;
     progress.bytes_done += file.stat.size;
@@ -371,7 +375,8 @@ struct SyncService::Run {
     if (index && !fatal && !index->upsert_item(*item, planned.item_key).ok()) index.reset();
     ++report.uploaded;
     report.bytes_uploaded += file.stat.size;
-    emit({SyncEvent::Kind::kUploaded, path, planned.object_key, file.stat.size, "", ""});
+    emit({SyncEvent::Kind::kUploaded, path, planned.object_key, file.stat.size, "", "", "", "",
+          std::chrono::duration<double>(took).count()});
     tick();
   }
 

@@ -61,6 +61,7 @@ struct SyncEvent {
   std::string category;         // for kFailed
   std::string s3_code = {};     // for kFailed, when the server answered
   std::string request_id = {};  // for kFailed, when the server answered
+  double seconds = {};          // for kUploaded: from the upload's start to the server's answer
 };
 
 struct SyncReport {

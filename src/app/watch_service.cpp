@@ -33,6 +33,8 @@ struct WatchService::Loop {
   bool need_enqueued = true;
   std::optional<Clock::time_point> paused_until;  // endpoint unreachable: back off
   std::chrono::milliseconds backoff{0};
+  int reported_depth = -1;
+  int held_while_paused = 0;  // pending in the journal when the last pass met a dead destination
 
   std::chrono::milliseconds settle() const {
     return std::chrono::milliseconds(
@@ -43,11 +45,21 @@ struct WatchService::Loop {
   void notice(const std::string& text) {
     if (service.on_notice) service.on_notice(text);
   }
+  // Candidates, plus the files of the pass under way (`in_pass`), plus while paused the files the
+  // journal holds for the rescan that follows the pause.
+  void report_queue(int in_pass) {
+    const int depth = static_cast<int>(candidates.size()) + in_pass + held_while_paused;
+    if (service.on_queue_depth && depth != reported_depth) service.on_queue_depth(depth);
+    reported_depth = depth;
+  }
 
   // One sync pass; false when the journal failed.
   Result<bool> sync(SyncOptions sync_options) {
     SyncService sync(service.config_, service.journal_, service.client_);
     sync.on_event = service.on_event;
+    sync.on_progress = [this](const SyncProgress& progress) {
+      report_queue(std::max(0, progress.files_total - progress.files_done));
+    };
     sync_options.cancel = options.stop;
     auto report = sync.run(sync_options);
     if (!report.ok()) return report.take_error();
@@ -56,6 +68,15 @@ struct WatchService::Loop {
       const std::string path = file.path.string();
       if (!candidates.count(path)) candidates[path] = {std::move(file), Clock::now()};
     }
+    held_while_paused = 0;
+    if (report->destination_error) {
+      auto counts = service.journal_.counts();
+      if (counts.ok()) {
+        held_while_paused =
+            static_cast<int>(counts->by_state["pending"] + counts->by_state["uploading"]);
+      }
+    }
+    report_queue(0);
     if (report->destination_error) {
       if (backoff.count() == 0 && service.on_pause) {
         service.on_pause(true, report->destination_error->message);
@@ -242,6 +263,7 @@ struct WatchService::Loop {
             break;
         }
       }
+      report_queue(0);
     }
   }
 };

@@ -40,6 +40,9 @@ class WatchService {
   std::function<void(const std::string&)> on_notice;
   // The queue paused (destination unusable: why) or resumed (paused = false).
   std::function<void(bool paused, const std::string& why)> on_pause;
+  // How many files the daemon holds: settling or waiting for a marker, those of the current
+  // upload pass not finished yet, and while paused the journal's pending ones. Called on change.
+  std::function<void(int files)> on_queue_depth;
 
   // Errors: the folders cannot be watched, or the journal failed.
   Result<WatchExit> run(const WatchOptions& options);

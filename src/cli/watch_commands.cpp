@@ -13,8 +13,11 @@
 #include "cli/signals.h"
 #include "cli/sync_flags.h"
 #include "cli/sync_output.h"
+#include "config/listen_address.h"
 #include "notify/event_log.h"
+#include "notify/metrics_server.h"
 #include "notify/notifier.h"
+#include "notify/notify_worker.h"
 
 namespace imgsync::cli {
 namespace {
@@ -22,7 +25,8 @@ namespace {
 struct WatchCommandOptions {
   SyncFlags flags;
   bool once = false;
-  double settle = -1;  // < 0: from imgsync.toml ([watch] settle) or 2 s
+  double settle = -1;   // < 0: from imgsync.toml ([watch] settle) or 2 s
+  std::string metrics;  // --metrics HOST:PORT; "" = [watch] metrics, else off
 };
 
 int setup_error(const char* command, const Error& error) {
@@ -30,58 +34,76 @@ int setup_error(const char* command, const Error& error) {
   return error.category == ErrorCategory::kAuth ? kExitDestination : kExitUsage;
 }
 
+// --metrics beats [watch] metrics; nullptr when neither asks for the endpoint.
+Result<std::unique_ptr<notify::MetricsServer>> start_metrics(
+    const WatchCommandOptions& options, const config::AppConfig& config,
+    const notify::MetricsRegistry& registry) {
+  const bool from_flag = !options.metrics.empty();
+  const std::string& text = from_flag ? options.metrics : config.metrics_address;
+  if (text.empty()) return std::unique_ptr<notify::MetricsServer>();
+  const std::string origin = from_flag ? "--metrics" : "[watch] metrics";
+  auto address = config::parse_listen_address(text);
+  if (!address.ok()) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      fmt::format("{} {}", origin, address.error().message));
+  }
+  auto server = notify::MetricsServer::start(*address, registry);
+  if (!server.ok()) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      fmt::format("{}: {}", origin, server.error().message));
+  }
+  return server;
+}
+
 int run_watch(const WatchCommandOptions& options) {
   SignalState& signals = install_signal_handlers();
+  // Outlives configuration reloads: counters only ever grow.
+  notify::MetricsRegistry metrics;
   for (;;) {
     auto setup = resolve_sync_setup(options.flags);
     if (!setup.ok()) return setup_error("watch", setup.error());
     if (options.settle >= 0) setup->config.settle_seconds = options.settle;
     auto journal = catalog::JournalStore::open(setup->config.state_dir);
     if (!journal.ok()) return setup_error("watch", journal.error());
+    auto metrics_server = start_metrics(options, setup->config, metrics);
+    if (!metrics_server.ok()) return setup_error("watch", metrics_server.error());
     s3::S3Client client(setup->s3);
+    client.on_retry = [&metrics](const std::string&, const Error&) { metrics.record_retry(); };
     app::WatchService service(setup->config, *journal, client);
+    service.on_queue_depth = [&metrics](int files) { metrics.set_queue_depth(files); };
     const bool json = options.flags.json;
     notify::set_default_stderr_level(notify::LogLevel::kInfo);  // a daemon says what it does
-    // Failures go out batched: at most one message a minute with the count and the first
-    // errors, plus one when the queue pauses and one when it resumes.
-    struct Batch {
-      notify::RunSummary summary;
-      std::chrono::steady_clock::time_point last_sent{};
-    };
-    auto batch = std::make_shared<Batch>();
+    if (*metrics_server) {
+      notify::log(
+          {notify::LogLevel::kInfo, "metrics", "", "", 0, std::nullopt, 0, "", "", "",
+           fmt::format("serving /metrics and /healthz on port {}", (*metrics_server)->port())});
+    }
+    // Reports go out from a thread of their own, failures batched (one message a minute at
+    // most), pauses and resumes as they happen: a slow notifier never holds the uploads.
     const std::string destination = setup->config.destination->to_string();
-    const auto& notifiers = setup->config.notifiers;
-    auto flush = [batch, destination, &notifiers](bool force) {
-      auto& summary = batch->summary;
-      if (summary.failed == 0 && summary.uploaded == 0) return;
-      const auto now = std::chrono::steady_clock::now();
-      if (!force && now - batch->last_sent < std::chrono::minutes(1)) return;
-      summary.event = "watch_report";
-      summary.destination = destination;
-      if (summary.failed > 0 || force) notify::notify_run(notifiers, summary);
-      batch->summary = {};
-      batch->last_sent = now;
-    };
-    service.on_event = [json, batch, flush](const app::SyncEvent& event) {
-      log_event(event);
-      if (json) print_event_json(event);
-      if (event.kind == app::SyncEvent::Kind::kUploaded) ++batch->summary.uploaded;
+    notify::NotifyWorker notifier(setup->config.notifiers, destination);
+    service.on_event = [json, &notifier, &metrics](const app::SyncEvent& event) {
+      // Counted before it is announced: whoever reads the event line and then scrapes /metrics
+      // finds it there.
+      if (event.kind == app::SyncEvent::Kind::kUploaded) {
+        notifier.record_upload();
+        metrics.record_upload(event.bytes, event.seconds);
+      }
       if (event.kind == app::SyncEvent::Kind::kFailed ||
           event.kind == app::SyncEvent::Kind::kItemFailed) {
-        ++batch->summary.failed;
-        if (batch->summary.first_errors.size() < 5) {
-          batch->summary.first_errors.push_back((event.path.empty() ? event.key : event.path) +
-                                                ": " + event.error);
-        }
-        flush(false);
+        metrics.record_failure(event.category);
+        notifier.record_failure((event.path.empty() ? event.key : event.path) + ": " + event.error);
       }
+      log_event(event);
+      if (json) print_event_json(event);
     };
-    service.on_pause = [destination, &notifiers](bool paused, const std::string& why) {
+    service.on_pause = [destination, &notifier, &metrics](bool paused, const std::string& why) {
+      metrics.set_paused(paused, why);
       notify::RunSummary summary;
       summary.event = paused ? "destination_unusable" : "resumed";
       summary.destination = destination;
       if (!why.empty()) summary.first_errors.push_back(why);
-      notify::notify_run(notifiers, summary);
+      notifier.post(std::move(summary));
     };
     service.on_notice = [](const std::string& text) {
       notify::log({notify::LogLevel::kWarn, "watch", "", "", 0, std::nullopt, 0, "", "", "", text});
@@ -92,7 +114,6 @@ int run_watch(const WatchCommandOptions& options) {
     watch_options.reload = &signals.reload;
     watch_options.wake_fd = signals.wake_fd;
     auto exit = service.run(watch_options);
-    if (batch->summary.failed > 0) flush(true);
     if (!exit.ok()) return setup_error("watch", exit.error());
     const auto& totals = service.totals();
     if (*exit == app::WatchExit::kReload) {
@@ -176,6 +197,11 @@ void add_watch_commands(CLI::App& app, int& exit_code) {
                    "seconds a closed file must stay unchanged before upload (default 2, or "
                    "[watch] settle)")
       ->check(CLI::Range(0.0, 3600.0));
+  watch_command->add_option(
+      "--metrics", watch->metrics,
+      "serve Prometheus metrics (GET /metrics) and GET /healthz on HOST:PORT, e.g. "
+      "127.0.0.1:9184 (or [watch] metrics); no authentication, so keep it on loopback unless "
+      "the network may read it");
   watch_command->callback([watch, &exit_code] { exit_code = run_watch(*watch); });
 
   auto enqueue = std::make_shared<EnqueueOptions>();

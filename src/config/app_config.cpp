@@ -6,6 +6,8 @@
 #include <set>
 #include <tuple>
 
+#include "config/listen_address.h"
+#include "config/toml_reader.h"
 #include "util/byte_size.h"
 
 namespace imgsync::config {
@@ -27,79 +29,7 @@ const std::vector<std::string>& default_image_globs() {
 
 namespace {
 
-// Collects the first problem with its location.
-class Reader {
- public:
-  explicit Reader(std::filesystem::path file) : file_(std::move(file)) {}
-
-  Error error_at(const toml::node& node, const std::string& key, const std::string& problem) const {
-    return make_error(
-        ErrorCategory::kInvalidInput,
-        fmt::format("{}:{}: {}: {}", file_.string(), node.source().begin.line, key, problem));
-  }
-
-  Status check_keys(const toml::table& table, const std::string& section,
-                    const std::set<std::string>& allowed) const {
-    for (const auto& [key, node] : table) {
-      if (!allowed.contains(std::string(key.str()))) {
-        std::string known;
-        for (const auto& name : allowed) known += (known.empty() ? "" : ", ") + name;
-        return error_at(node, section + std::string(key.str()),
-                        fmt::format("unknown key; the keys here are: {}", known));
-      }
-    }
-    return {};
-  }
-
-  Result<std::string> string_at(const toml::table& table, const char* key,
-                                const std::string& section) const {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return std::string();
-    if (!node->is_string()) return error_at(*node, section + key, "must be a string in quotes");
-    return std::string(node->as_string()->get());
-  }
-
-  Result<std::vector<std::string>> strings_at(const toml::table& table, const char* key,
-                                              const std::string& section) const {
-    std::vector<std::string> values;
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return values;
-    const toml::array* array = node->as_array();
-    if (array == nullptr)
-      return error_at(*node, section + key, R"(must be a list, e.g. ["*.jpg"])");
-    for (const auto& element : *array) {
-      if (!element.is_string())
-        return error_at(element, section + key, "list items must be strings");
-      values.emplace_back(element.as_string()->get());
-    }
-    return values;
-  }
-
-  Result<std::optional<std::uint64_t>> size_at(const toml::table& table, const char* key,
-                                               const std::string& section) const {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return std::optional<std::uint64_t>();
-    if (node->is_integer() && node->as_integer()->get() > 0) {
-      return std::optional<std::uint64_t>(static_cast<std::uint64_t>(node->as_integer()->get()));
-    }
-    if (node->is_string()) {
-      auto size = parse_byte_size(node->as_string()->get());
-      if (!size.ok()) return error_at(*node, section + key, size.error().message);
-      return std::optional<std::uint64_t>(*size);
-    }
-    return error_at(*node, section + key, R"(must be a size such as "16MiB" or a number of bytes)");
-  }
-
-  std::filesystem::path resolve(const std::string& path) const {
-    std::filesystem::path value(path);
-    return value.is_absolute() ? value : file_.parent_path() / value;
-  }
-
- private:
-  std::filesystem::path file_;
-};
-
-Status read_upload(const Reader& reader, const toml::table& table, UploadSettings& upload) {
+Status read_upload(const TomlReader& reader, const toml::table& table, UploadSettings& upload) {
   const std::string section = "upload.";
   if (Status ok = reader.check_keys(
           table, section,
@@ -151,7 +81,7 @@ Status read_upload(const Reader& reader, const toml::table& table, UploadSetting
   return {};
 }
 
-Status read_thumbnails(const Reader& reader, const toml::table& table,
+Status read_thumbnails(const TomlReader& reader, const toml::table& table,
                        ThumbnailSettings& thumbnails) {
   const std::string section = "thumbnails.";
   if (Status ok = reader.check_keys(table, section, {"enabled", "long_edge", "quality"});
@@ -178,7 +108,7 @@ Status read_thumbnails(const Reader& reader, const toml::table& table,
   return {};
 }
 
-Status read_s3(const Reader& reader, const toml::table& table, S3Overrides& s3) {
+Status read_s3(const TomlReader& reader, const toml::table& table, S3Overrides& s3) {
   const std::string section = "s3.";
   if (Status ok = reader.check_keys(
           table, section,
@@ -214,7 +144,7 @@ Status read_s3(const Reader& reader, const toml::table& table, S3Overrides& s3) 
   return {};
 }
 
-Result<SourceFolder> read_source(const Reader& reader, const toml::table& table) {
+Result<SourceFolder> read_source(const TomlReader& reader, const toml::table& table) {
   const std::string section = "source.";
   if (Status ok =
           reader.check_keys(table, section, {"path", "kind", "include", "exclude", "ready_marker"});
@@ -269,7 +199,7 @@ Result<AppConfig> load_app_config(const std::filesystem::path& file) {
         fmt::format("{}:{}:{}: not valid TOML: {}", file.string(), error.source().begin.line,
                     error.source().begin.column, error.description()));
   }
-  Reader reader(file);
+  TomlReader reader(file);
   AppConfig config;
   config.config_file = file;
   config.state_dir = file.parent_path() / ".imgsync";
@@ -314,41 +244,9 @@ Result<AppConfig> load_app_config(const std::filesystem::path& file) {
       return reader.error_at(*notifiers, "notify", "write each notifier as a [[notify]] table");
     }
     for (const auto& element : *array) {
-      const toml::table& table = *element.as_table();
-      if (Status ok = reader.check_keys(table, "notify.", {"type", "url", "command", "when"});
-          !ok.ok()) {
-        return ok.error();
-      }
-      NotifierConfig notifier;
-      auto type = reader.string_at(table, "type", "notify.");
-      if (!type.ok()) return type.take_error();
-      notifier.type = *type;
-      auto url = reader.string_at(table, "url", "notify.");
-      if (!url.ok()) return url.take_error();
-      notifier.url = *url;
-      auto command = reader.strings_at(table, "command", "notify.");
-      if (!command.ok()) return command.take_error();
-      notifier.command = *command;
-      auto when = reader.string_at(table, "when", "notify.");
-      if (!when.ok()) return when.take_error();
-      if (!when->empty() && *when != "failure" && *when != "always") {
-        return reader.error_at(*table.get("when"), "notify.when",
-                               R"(must be "failure" or "always")");
-      }
-      notifier.always = *when == "always";
-      if (notifier.type == "webhook" || notifier.type == "slack") {
-        if (notifier.url.rfind("http://", 0) != 0 && notifier.url.rfind("https://", 0) != 0) {
-          return reader.error_at(table, "notify.url", "a webhook needs url = \"https://...\"");
-        }
-      } else if (notifier.type == "exec") {
-        if (notifier.command.empty()) {
-          return reader.error_at(table, "notify.command",
-                                 R"(an exec notifier needs command = ["/path/to/program", "arg"])");
-        }
-      } else {
-        return reader.error_at(table, "notify.type", R"(must be "webhook", "slack" or "exec")");
-      }
-      config.notifiers.push_back(std::move(notifier));
+      auto notifier = read_notifier(reader, *element.as_table());
+      if (!notifier.ok()) return notifier.take_error();
+      config.notifiers.push_back(std::move(*notifier));
     }
   }
   if (const toml::node* upload = root.get("upload")) {
@@ -366,7 +264,16 @@ Result<AppConfig> load_app_config(const std::filesystem::path& file) {
   if (const toml::node* watch = root.get("watch")) {
     if (!watch->is_table()) return reader.error_at(*watch, "watch", "must be a [watch] table");
     const toml::table& table = *watch->as_table();
-    if (Status ok = reader.check_keys(table, "watch.", {"settle"}); !ok.ok()) return ok.error();
+    if (Status ok = reader.check_keys(table, "watch.", {"settle", "metrics"}); !ok.ok())
+      return ok.error();
+    auto metrics = reader.string_at(table, "metrics", "watch.");
+    if (!metrics.ok()) return metrics.take_error();
+    if (!metrics->empty()) {
+      auto address = parse_listen_address(*metrics);
+      if (!address.ok())
+        return reader.error_at(*table.get("metrics"), "watch.metrics", address.error().message);
+      config.metrics_address = *metrics;
+    }
     if (const toml::node* settle = table.get("settle")) {
       const auto seconds = settle->value<double>();
       if (!seconds || *seconds < 0 || *seconds > 3600) {

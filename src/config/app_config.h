@@ -22,6 +22,8 @@
 //   quality = 80                           # WebP quality 1..100
 //   [watch]
 //   settle = 2.0                           # seconds a closed file must stay unchanged
+//   metrics = "127.0.0.1:9184"             # Prometheus /metrics and /healthz (docs/operations.md)
+//   [[notify]]                             # see notifier_config.h
 //   [s3]
 //   profile, region, endpoint_url, addressing_style, ca_bundle, verify_tls
 #pragma once
@@ -33,6 +35,7 @@
 #include <vector>
 
 #include "config/aws_settings.h"
+#include "config/notifier_config.h"
 #include "config/s3_uri.h"
 #include "util/result.h"
 
@@ -71,16 +74,6 @@ struct ThumbnailSettings {
   int quality = 80;
 };
 
-// [[notify]]: who hears about a run. type "webhook" (POST of a JSON summary), "slack" (POST of
-// {"text": ...}) or "exec" (command run directly, no shell, details in IMGSYNC_* variables).
-// when = "failure" (default: only runs with failures) or "always".
-struct NotifierConfig {
-  std::string type;
-  std::string url;                   // webhook, slack
-  std::vector<std::string> command;  // exec: program and arguments
-  bool always = false;
-};
-
 struct AppConfig {
   std::filesystem::path config_file;  // empty: no file was read
   std::optional<S3Uri> destination;
@@ -92,6 +85,7 @@ struct AppConfig {
   ThumbnailSettings thumbnails;
   S3Overrides s3;
   double settle_seconds = 2.0;  // [watch] settle: how long a closed file must stay unchanged
+  std::string metrics_address;  // [watch] metrics: "HOST:PORT" to serve /metrics on ("" = off)
   std::vector<NotifierConfig> notifiers;
 };
 

@@ -10,18 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "notify/email_notifier.h"
 #include "notify/event_log.h"
 
 namespace imgsync::notify {
 namespace {
-
-// Webhook URLs often carry a token in their path or query: logs name the host only.
-std::string host_of(const std::string& url) {
-  const auto start = url.find("://");
-  if (start == std::string::npos) return "?";
-  const auto end = url.find_first_of("/?#", start + 3);
-  return url.substr(start + 3, end == std::string::npos ? std::string::npos : end - start - 3);
-}
 
 void warn(const std::string& what) {
   log({LogLevel::kWarn, "notify_failed", "", "", 0, std::nullopt, 0, "", "", "", what});
@@ -46,10 +39,11 @@ void post(const std::string& url, const std::string& body) {
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
   if (code != CURLE_OK) {
-    return warn(fmt::format("webhook to {} failed: {}", host_of(url), curl_easy_strerror(code)));
+    return warn(
+        fmt::format("webhook to {} failed: {}", host_of_url(url), curl_easy_strerror(code)));
   }
   if (status < 200 || status >= 300) {
-    warn(fmt::format("webhook to {} answered HTTP {}", host_of(url), status));
+    warn(fmt::format("webhook to {} answered HTTP {}", host_of_url(url), status));
   }
 }
 
@@ -89,6 +83,16 @@ void run_command(const std::vector<std::string>& command, const RunSummary& summ
 
 }  // namespace
 
+std::string host_of_url(const std::string& url) {
+  const auto start = url.find("://");
+  if (start == std::string::npos) return "?";
+  const auto end = url.find_first_of("/?#", start + 3);
+  std::string host =
+      url.substr(start + 3, end == std::string::npos ? std::string::npos : end - start - 3);
+  const auto at = host.rfind('@');  // user:password@host
+  return at == std::string::npos ? host : host.substr(at + 1);
+}
+
 std::string summary_json(const RunSummary& summary) {
   return nlohmann::json{{"event", summary.event},
                         {"destination", summary.destination},
@@ -117,6 +121,8 @@ void notify_run(const std::vector<config::NotifierConfig>& notifiers, const RunS
                              -1, ' ', false, nlohmann::json::error_handler_t::replace));
     } else if (notifier.type == "exec") {
       run_command(notifier.command, summary);
+    } else if (notifier.type == "email") {
+      if (Status sent = send_email(notifier, summary); !sent.ok()) warn(sent.error().message);
     }
   }
 }

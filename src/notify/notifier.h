@@ -24,4 +24,8 @@ void notify_run(const std::vector<config::NotifierConfig>& notifiers, const RunS
 std::string summary_json(const RunSummary& summary);
 std::string summary_text(const RunSummary& summary);
 
+// "host:port" of a URL: what logs may show of a webhook or SMTP URL (its path, query and any
+// user:password@ can hold secrets).
+std::string host_of_url(const std::string& url);
+
 }  // namespace imgsync::notify

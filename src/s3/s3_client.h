@@ -105,6 +105,10 @@ class S3Client {
   Result<std::string> get_bucket_versioning(
       const std::string& bucket);  // "Enabled", "Suspended", ""
 
+  // Called each time a failed request is sent again (after back-off, or with a corrected clock),
+  // e.g. to count retries for the daemon's metrics. Runs on the engine's thread.
+  std::function<void(const std::string& operation, const Error& error)> on_retry;
+
   // The server's clock minus ours, learnt from a RequestTimeTooSkewed answer.
   std::chrono::seconds clock_offset() const { return clock_offset_; }
   // Start from a known offset (e.g. remembered from an earlier run); corrected again on skew.

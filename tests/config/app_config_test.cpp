@@ -100,7 +100,68 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"[[notify]]\ntype = \"slack\"\nurl = \"https://h\"\nwhen = "
                   "\"sometimes\"\n",
                   "notify.when"},
+        BadConfig{"[[notify]]\ntype = \"email\"\nsmtp_url = \"http://mail:25\"\nfrom = "
+                  "\"a@b\"\nto = \"c@d\"\n",
+                  "notify.smtp_url"},
+        BadConfig{"[[notify]]\ntype = \"email\"\nsmtp_url = \"smtp://u:pw@mail:25\"\nfrom = "
+                  "\"a@b\"\nto = \"c@d\"\n",
+                  "must not hold credentials"},
+        BadConfig{"[[notify]]\ntype = \"email\"\nsmtp_url = \"smtp://mail\"\nto = \"c@d\"\n",
+                  "notify.from"},
+        BadConfig{"[[notify]]\ntype = \"email\"\nsmtp_url = \"smtp://mail\"\nfrom = \"a@b\"\n",
+                  "notify.to"},
+        BadConfig{"[[notify]]\ntype = \"email\"\nsmtp_url = \"smtp://mail\"\nfrom = "
+                  "\"a@b\"\nto = [\"c@d\", \"nobody\"]\n",
+                  "\"nobody\" is not an e-mail address"},
+        BadConfig{"[[notify]]\ntype = \"email\"\nsmtp_url = \"smtp://mail\"\nfrom = "
+                  "\"a@b\"\nto = \"c@d\"\npassword_env = \"P\"\n",
+                  "notify.password_env"},
+        BadConfig{"[[notify]]\ntype = \"email\"\nsmtp_url = \"smtp://mail\"\nfrom = "
+                  "\"a@b\"\nto = \"c@d\"\nstarttls = \"yes\"\n",
+                  "notify.starttls"},
+        BadConfig{"[[notify]]\ntype = \"email\"\npassword = \"x\"\n", "notify.password"},
+        BadConfig{"[watch]\nmetrics = \"9184\"\n", "watch.metrics"},
+        BadConfig{"[watch]\nmetrics = \"127.0.0.1:99999\"\n", "watch.metrics"},
         BadConfig{"destination = \n", "not valid TOML"}));
+
+TEST(AppConfig, ReadsEmailNotifierAndMetricsAddress) {
+  testing::ScratchDir dir;
+  auto config = load(dir, R"(
+[watch]
+metrics = "127.0.0.1:9184"
+[[notify]]
+type = "email"
+smtp_url = "smtps://mail.example.com:465"
+from = "imgsync@example.com"
+to = "ops@example.com"
+username = "imgsync"
+password_env = "IMGSYNC_SMTP_PASSWORD"
+ca_bundle = "certs/ca.pem"
+when = "always"
+[[notify]]
+type = "email"
+smtp_url = "smtp://127.0.0.1:2525"
+starttls = false
+from = "imgsync@example.com"
+to = ["a@example.com", "b@example.com"]
+)");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->metrics_address, "127.0.0.1:9184");
+  ASSERT_EQ(config->notifiers.size(), 2u);
+  const auto& tls = config->notifiers[0];
+  EXPECT_EQ(tls.type, "email");
+  EXPECT_EQ(tls.smtp_url, "smtps://mail.example.com:465");
+  EXPECT_TRUE(tls.starttls);
+  EXPECT_EQ(tls.to, std::vector<std::string>{"ops@example.com"});
+  EXPECT_EQ(tls.username, "imgsync");
+  EXPECT_EQ(tls.password_env, "IMGSYNC_SMTP_PASSWORD");
+  EXPECT_EQ(tls.ca_bundle, (dir.path() / "certs/ca.pem").string());
+  EXPECT_TRUE(tls.always);
+  const auto& plain = config->notifiers[1];
+  EXPECT_FALSE(plain.starttls);
+  EXPECT_EQ(plain.to, (std::vector<std::string>{"a@example.com", "b@example.com"}));
+  EXPECT_FALSE(plain.always);
+}
 
 TEST(AppConfig, MissingFileAndDirectoryDefaults) {
   testing::ScratchDir dir;
