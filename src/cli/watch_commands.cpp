@@ -37,8 +37,12 @@ int run_watch(const WatchCommandOptions& options) {
     if (!setup.ok()) return setup_error("watch", setup.error());
     if (options.settle >= 0) setup->config.settle_seconds = options.settle;
     auto journal = catalog::JournalStore::open(setup->config.state_dir);
-    if (!journal.ok()) return setup_error("watch", journal.error());
+    if (!journal.ok()) {
+      setup_error("watch", journal.error());
+      return exit_code_for_journal(journal.error());
+    }
     s3::S3Client client(setup->s3);
+    log_retries(client);
     app::WatchService service(setup->config, *journal, client);
     const bool json = options.flags.json;
     notify::set_default_stderr_level(notify::LogLevel::kInfo);  // a daemon says what it does

@@ -161,6 +161,7 @@ void S3Client::dispatch(std::shared_ptr<Attempt> attempt) {
     const auto delay = retry_policy_.delay(error, attempt->number);
     spdlog::debug("{} {}: attempt {} failed ({}), retrying in {} ms", request.operation,
                   target_of(request), attempt->number, error.describe(), delay.count());
+    if (on_retry) on_retry({request.operation, target_of(request), attempt->number, &error, delay});
     engine_->schedule(delay, [this, attempt] { dispatch(attempt); });
   });
 }

@@ -110,6 +110,17 @@ class S3Client {
   // Start from a known offset (e.g. remembered from an earlier run); corrected again on skew.
   void set_clock_offset(std::chrono::seconds offset) { clock_offset_ = offset; }
 
+  // Told about every failed attempt that is tried again (the commands log it as a "retry" event),
+  // on the thread that runs the engine.
+  struct RetryNotice {
+    std::string operation;  // "PutObject"
+    std::string target;     // "s3://bucket/key"
+    int attempt = 0;        // the attempt that failed, from 1
+    const Error* error = nullptr;
+    std::chrono::milliseconds delay{0};
+  };
+  std::function<void(const RetryNotice&)> on_retry;
+
  private:
   struct Attempt;
   void dispatch(std::shared_ptr<Attempt> attempt);
