@@ -300,5 +300,26 @@ TEST_F(ErrorClassTest, FullStateDirectoryStopsTheRunBeforeUnrecordedUploads) {
   expect_next_sync_finishes();
 }
 
+// SIGINT: no new file starts, what is in flight finishes; exit 1, and the next run does the rest.
+TEST_F(ErrorClassTest, InterruptedSyncStopsStartingFilesAndTheNextRunFinishes) {
+  make_files(100, 0, 6);
+  FaultPolicy slow;  // slow answers, so the run is still going when the signal comes
+  slow.delay = 1.0;
+  slow.delay_by = 100ms;
+  FaultProxy proxy(server().host, slow);
+  {
+    Daemon run(sync_args(false, 4), env_via(proxy), unset_env());
+    ASSERT_TRUE(run.await_uploaded(10, 60s));
+    run.signal(SIGINT);
+    EXPECT_EQ(run.finish(), 1);
+    EXPECT_LT(run.uploaded(), files_.size());
+    EXPECT_EQ(run.last_event().value("event", ""), "summary");
+  }
+  auto report = status_report();
+  EXPECT_EQ(report["counts"].value("failed", 0), 0) << report.dump();
+  EXPECT_LT(report["counts"].value("uploaded", 0), file_count()) << report.dump();
+  expect_next_sync_finishes();
+}
+
 }  // namespace
 }  // namespace imgsync::testing
