@@ -52,6 +52,7 @@ inline std::string describe(const FaultCounters& c) {
   add(c.delayed, "delayed");
   add(c.refused_connections, "refused");
   add(c.upstream_failures, "server unreachable");
+  add(c.broken_off, "answers cut short");
   return text.empty() ? "none" : text + " (of " + std::to_string(c.requests) + " requests)";
 }
 

@@ -491,7 +491,7 @@ void FaultProxy::serve(int client_fd) {
     bool until_close = false;
     if (!client.write_all(response_text) ||
         !relay_body(response, head_request, server, client, until_close)) {
-      count([](FaultCounters& c) { ++c.upstream_failures; });
+      count([](FaultCounters& c) { ++c.broken_off; });
       break;
     }
     count([is_part](FaultCounters& c) {

@@ -45,7 +45,8 @@ struct FaultCounters {
   int requests = 0;             // request heads read
   int forwarded = 0;            // answered by the server
   int parts_forwarded = 0;      // ...of which UploadPart requests (a partNumber in the target)
-  int upstream_failures = 0;    // the server could not be reached or broke off: client dropped
+  int upstream_failures = 0;    // the server could not be reached or did not answer: dropped
+  int broken_off = 0;           // the answer was cut short (either side closed): dropped
   int dropped_mid_body = 0;     // faults
   int slow_down = 0;            // faults
   int internal_error = 0;       // faults
