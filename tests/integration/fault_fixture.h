@@ -71,9 +71,11 @@ class Daemon {
   }
   // Waits until `count` distinct files were reported uploaded (or the output ended / timed out).
   bool await_uploaded(std::size_t count, std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout, [&] { return uploaded_.size() >= count || ended_; }) &&
-           uploaded_.size() >= count;
+    return await(uploaded_, count, timeout);
+  }
+  // The same for Items (the upload of a file's Item follows the file's own).
+  bool await_items(std::size_t count, std::chrono::milliseconds timeout) {
+    return await(items_, count, timeout);
   }
   void signal(int number) { child_.send_signal(number); }
   // Reads to the end and returns the exit code.
@@ -95,6 +97,12 @@ class Daemon {
   }
 
  private:
+  bool await(const std::set<std::string>& reported, std::size_t count,
+             std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return reported.size() >= count || ended_; }) &&
+           reported.size() >= count;
+  }
   void read() {
     while (auto line = child_.read_line()) {
       auto event = nlohmann::json::parse(*line, nullptr, false);
@@ -104,6 +112,7 @@ class Daemon {
         uploaded_.insert(event.value("path", ""));
         ++upload_events_;
       }
+      if (event.value("event", "") == "item_uploaded") items_.insert(event.value("key", ""));
       last_ = event;
       changed_.notify_all();
     }
@@ -116,6 +125,7 @@ class Daemon {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::set<std::string> uploaded_;
+  std::set<std::string> items_;
   std::size_t upload_events_ = 0;
   nlohmann::json last_;
   bool ended_ = false;

@@ -162,6 +162,7 @@ TEST_F(FaultInjectionTest, WatchPausesWhileConnectionsAreRefusedAndResumes) {
   proxy.refuse_connections(false);
   const auto recovered_from = Clock::now();
   ASSERT_TRUE(watch.await_uploaded(files_.size(), 120s)) << watch.uploaded() << " uploaded";
+  ASSERT_TRUE(watch.await_items(files_.size(), 60s));
   const auto end = Clock::now();
   auto resumed = receiver.wait_for_bodies(2, 30s);
   ASSERT_EQ(resumed.size(), 2u);
@@ -171,6 +172,39 @@ TEST_F(FaultInjectionTest, WatchPausesWhileConnectionsAreRefusedAndResumes) {
   EXPECT_EQ(watch.upload_events(), files_.size());  // once each
   expect_exactly_once("watch, connections refused (pause, resume)", injected,
                       seconds_between(recovered_from, end), seconds_between(start, end));
+}
+
+// Everything at once, under watch: the files there at the start and more written while it runs.
+TEST_F(FaultInjectionTest, WatchThroughMixedFaultsUploadsEveryFileOnce) {
+  FaultPolicy policy;
+  policy.seed = 15;
+  policy.drop_mid_body = 0.05;
+  policy.slow_down = 0.05;
+  policy.internal_error = 0.05;
+  policy.delay = 0.1;
+  policy.delay_by = 200ms;
+  HttpReceiver receiver;
+  const auto config = write_config(receiver);
+  FaultProxy proxy(server().host, policy);
+  const auto start = Clock::now();
+  Daemon watch({"watch", "--config", config.string(), "--json", "-q"}, env_via(proxy), unset_env());
+  ASSERT_TRUE(watch.await_uploaded(20, 120s));
+  make_files(50, 0, 200);  // written while the daemon works
+  ASSERT_TRUE(watch.await_uploaded(files_.size(), 120s)) << watch.uploaded() << " uploaded";
+  ASSERT_TRUE(watch.await_items(files_.size(), 60s));
+  const auto end = Clock::now();
+  watch.signal(SIGTERM);
+  EXPECT_EQ(watch.finish(), 0);
+  EXPECT_EQ(watch.upload_events(), files_.size());  // once each
+  const auto injected = proxy.counters();
+  EXPECT_GT(injected.dropped_mid_body, 0);
+  EXPECT_GT(injected.slow_down, 0);
+  EXPECT_GT(injected.internal_error, 0);
+  // Every fault was retried away: no failure report, no pause.
+  EXPECT_TRUE(receiver.wait_for_bodies(1, 0ms).empty());
+  expect_exactly_once("watch, mixed: 5% drops, 5% 503, 5% 500, 10% delayed", injected,
+                      seconds_between(proxy.last_fault().value_or(start), end),
+                      seconds_between(start, end));
 }
 
 TEST_F(FaultInjectionTest, ServerStoppedAndStartedDuringASync) {
