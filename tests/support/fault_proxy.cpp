@@ -487,9 +487,16 @@ void FaultProxy::serve(int client_fd) {
       count([](FaultCounters& c) { ++c.upstream_failures; });
       break;
     }
-    const Head response = Head::parse(response_text);
+    // An interim answer (1xx; the proxy sends no Expect, but a server may still say 100) is
+    // passed on, and the final one follows it.
+    Head response = Head::parse(response_text);
+    bool relayed = true;
+    while (relayed && response.start_line.size() >= 12 && response.start_line[9] == '1') {
+      relayed = client.write_all(response_text) && server.read_until("\r\n\r\n", response_text);
+      response = Head::parse(response_text);
+    }
     bool until_close = false;
-    if (!client.write_all(response_text) ||
+    if (!relayed || !client.write_all(response_text) ||
         !relay_body(response, head_request, server, client, until_close)) {
       count([](FaultCounters& c) { ++c.broken_off; });
       break;
