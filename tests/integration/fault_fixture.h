@@ -49,6 +49,7 @@ inline std::string describe(const FaultCounters& c) {
   add(c.dropped_mid_body, "dropped mid-body");
   add(c.slow_down, "503 SlowDown");
   add(c.internal_error, "500 InternalError");
+  add(c.custom_error, "other S3 errors");
   add(c.delayed, "delayed");
   add(c.refused_connections, "refused");
   add(c.upstream_failures, "server unreachable");
