@@ -33,7 +33,8 @@ bool destination_unusable(const Error& error) {
          (error.category == ErrorCategory::kNotFound && error.s3_code == "NoSuchBucket") ||
          ((error.category == ErrorCategory::kRetryable ||
            error.category == ErrorCategory::kThrottled) &&
-          error.http_status == 0);
+          error.http_status == 0) ||
+         s3::is_untrusted_certificate(error);
 }
 
 }  // namespace
@@ -570,9 +571,13 @@ struct SyncService::Run {
     put.body = s3::Body::from_string(capture.item_json);
     service.client_.send_async(
         std::move(put), [this, capture, sha, then](Result<s3::HttpResponse> response) {
-          if (!response.ok()) {
+          if (!response.ok() && destination_unusable(response.error())) {
+            // The destination went away, not this Item: it stays dirty for the next run, and the
+            // run stops as it does for a file (watch pauses and rescans).
+            if (!report.destination_error) report.destination_error = response.error();
+            stop = true;
+          } else if (!response.ok()) {
             ++report.items_failed;
-            if (destination_unusable(response.error())) stop = true;
             emit({SyncEvent::Kind::kItemFailed, "", capture.item_key, 0, response.error().message,
                   std::string(to_string(response.error().category))});
           } else {

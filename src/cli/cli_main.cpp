@@ -29,6 +29,7 @@ int run(int argc, char** argv) {
   app.require_subcommand(0, 1);
   app.fallthrough();  // the logging flags work before or after the subcommand
   int exit_code = kExitOk;
+  notify::route_library_logs();
   notify::LogSettings logging;
   std::string log_format = "text";
   const char* group = "Logging";

@@ -28,4 +28,11 @@ inline int exit_code_for(const Error& error) {
   }
 }
 
+// The journal cannot be opened: locked by another process past the busy timeout, or damaged, is
+// 2 (docs/errors.md: nothing was tried); an I/O failure (disk full, unwritable state directory)
+// is 1 like any other local failure.
+inline int exit_code_for_journal(const Error& error) {
+  return error.category == ErrorCategory::kLocalIo ? kExitSomeFailed : kExitUsage;
+}
+
 }  // namespace imgsync::cli

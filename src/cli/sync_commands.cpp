@@ -28,6 +28,11 @@ int report_setup_error(const char* command, const Error& error) {
   return exit_code_for(error);
 }
 
+int report_journal_error(const char* command, const Error& error) {
+  report_setup_error(command, error);
+  return exit_code_for_journal(error);
+}
+
 // "\r 12/300 files  4.1 MiB/80 MiB  3.2 MiB/s  ETA 24s  1 failed", at most 5 times a second.
 class ProgressLine {
  public:
@@ -73,13 +78,14 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
   auto setup = resolve_sync_setup(options.flags);
   if (!setup.ok()) return report_setup_error(command, setup.error());
   auto journal = catalog::JournalStore::open(setup->config.state_dir);
-  if (!journal.ok()) return report_setup_error(command, journal.error());
+  if (!journal.ok()) return report_journal_error(command, journal.error());
   if (retry) {
     auto requeued = journal->requeue_failed(options.all_failed);
     if (!requeued.ok()) return report_setup_error(command, requeued.error());
     if (!options.flags.json) fmt::print("re-queued {} failed files\n", *requeued);
   }
   s3::S3Client client(setup->s3);
+  log_retries(client);
   app::SyncService service(setup->config, *journal, client);
   const bool json = options.flags.json;
   ProgressLine progress(!json && isatty(STDERR_FILENO) != 0);
@@ -171,7 +177,7 @@ int run_status(const SyncCommandOptions& options) {
   auto setup = resolve_sync_setup(options.flags, false);
   if (!setup.ok()) return report_setup_error("status", setup.error());
   auto journal = catalog::JournalStore::open(setup->config.state_dir);
-  if (!journal.ok()) return report_setup_error("status", journal.error());
+  if (!journal.ok()) return report_journal_error("status", journal.error());
   auto counts = journal->counts();
   if (!counts.ok()) return report_setup_error("status", counts.error());
   auto failed = journal->all(catalog::FileState::kFailed);
@@ -213,7 +219,7 @@ int run_verify(const SyncCommandOptions& options) {
   auto setup = resolve_sync_setup(options.flags);
   if (!setup.ok()) return report_setup_error("verify", setup.error());
   auto journal = catalog::JournalStore::open(setup->config.state_dir);
-  if (!journal.ok()) return report_setup_error("verify", journal.error());
+  if (!journal.ok()) return report_journal_error("verify", journal.error());
   s3::S3Client client(setup->s3);
   app::VerifyOptions verify;
   verify.deep = options.deep;

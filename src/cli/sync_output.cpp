@@ -75,4 +75,21 @@ void log_event(const app::SyncEvent& event) {
   notify::log(record);
 }
 
+void log_retries(s3::S3Client& client, std::function<void()> also) {
+  client.on_retry = [also = std::move(also)](const s3::S3Client::RetryNotice& notice) {
+    if (also) also();
+    notify::LogRecord record;
+    record.level = notify::LogLevel::kDebug;
+    record.event = "retry";
+    record.key = notice.target;
+    record.attempt = notice.attempt;
+    record.category = std::string(to_string(notice.error->category));
+    record.s3_code = notice.error->s3_code;
+    record.request_id = notice.error->request_id;
+    record.message = fmt::format("{} attempt {} failed, retrying in {} ms: {}", notice.operation,
+                                 notice.attempt, notice.delay.count(), notice.error->message);
+    notify::log(record);
+  };
+}
+
 }  // namespace imgsync::cli

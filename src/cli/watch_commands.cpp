@@ -64,11 +64,14 @@ int run_watch(const WatchCommandOptions& options) {
     if (!setup.ok()) return setup_error("watch", setup.error());
     if (options.settle >= 0) setup->config.settle_seconds = options.settle;
     auto journal = catalog::JournalStore::open(setup->config.state_dir);
-    if (!journal.ok()) return setup_error("watch", journal.error());
+    if (!journal.ok()) {
+      setup_error("watch", journal.error());
+      return exit_code_for_journal(journal.error());
+    }
     auto metrics_server = start_metrics(options, setup->config, metrics);
     if (!metrics_server.ok()) return setup_error("watch", metrics_server.error());
     s3::S3Client client(setup->s3);
-    client.on_retry = [&metrics](const std::string&, const Error&) { metrics.record_retry(); };
+    log_retries(client, [&metrics] { metrics.record_retry(); });
     app::WatchService service(setup->config, *journal, client);
     service.on_queue_depth = [&metrics](int files) { metrics.set_queue_depth(files); };
     const bool json = options.flags.json;

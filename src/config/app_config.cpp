@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <toml++/toml.h>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 #include "config/listen_address.h"
@@ -185,15 +187,11 @@ Result<SourceFolder> read_source(const TomlReader& reader, const toml::table& ta
 
 }  // namespace
 
-Result<AppConfig> load_app_config(const std::filesystem::path& file) {
+Result<AppConfig> parse_app_config(std::string_view text, const std::filesystem::path& file) {
   toml::table root;
   try {
-    root = toml::parse_file(file.string());
+    root = toml::parse(text, file.string());
   } catch (const toml::parse_error& error) {
-    if (!std::filesystem::exists(file)) {
-      return make_error(ErrorCategory::kInvalidInput,
-                        fmt::format("config file {} does not exist", file.string()));
-    }
     return make_error(
         ErrorCategory::kInvalidInput,
         fmt::format("{}:{}:{}: not valid TOML: {}", file.string(), error.source().begin.line,
@@ -288,6 +286,20 @@ Result<AppConfig> load_app_config(const std::filesystem::path& file) {
     if (Status ok = read_s3(reader, *s3->as_table(), config.s3); !ok.ok()) return ok.error();
   }
   return config;
+}
+
+Result<AppConfig> load_app_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::error_code error;
+  if (!in || std::filesystem::is_directory(file, error)) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      std::filesystem::exists(file, error)
+                          ? fmt::format("config file {} cannot be read", file.string())
+                          : fmt::format("config file {} does not exist", file.string()));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_app_config(text.str(), file);
 }
 
 Result<AppConfig> load_app_config_from_directory(const std::filesystem::path& directory) {

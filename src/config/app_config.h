@@ -32,6 +32,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/aws_settings.h"
@@ -92,6 +93,8 @@ struct AppConfig {
 // Reads and validates a file. Unknown keys, wrong types and bad values are kInvalidInput errors
 // that name the file, the line and the key, and say what is expected.
 Result<AppConfig> load_app_config(const std::filesystem::path& file);
+// The same from the text of a file (`file` names it in messages and anchors relative paths).
+Result<AppConfig> parse_app_config(std::string_view text, const std::filesystem::path& file);
 // imgsync.toml in `directory` if it exists, else defaults (config_file empty).
 Result<AppConfig> load_app_config_from_directory(const std::filesystem::path& directory);
 

@@ -1,6 +1,7 @@
 #include "notify/event_log.h"
 
 #include <fmt/format.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -98,6 +99,31 @@ Status configure_logging(const LogSettings& settings) {
     }
   }
   return {};
+}
+
+namespace {
+
+class RecordSink final : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& message) override {
+    LogRecord record;
+    record.level = message.level >= spdlog::level::err    ? LogLevel::kError
+                   : message.level == spdlog::level::warn ? LogLevel::kWarn
+                   : message.level == spdlog::level::info ? LogLevel::kInfo
+                                                          : LogLevel::kDebug;
+    record.event = "note";
+    record.message.assign(message.payload.data(), message.payload.size());
+    notify::log(record);
+  }
+  void flush_() override {}
+};
+
+}  // namespace
+
+void route_library_logs() {
+  auto logger = std::make_shared<spdlog::logger>("imgsync", std::make_shared<RecordSink>());
+  logger->set_level(spdlog::level::info);  // the per-request debug lines stay out
+  spdlog::set_default_logger(std::move(logger));
 }
 
 void set_default_stderr_level(LogLevel level) {

@@ -40,6 +40,10 @@ Status configure_logging(const LogSettings& settings);
 // The command's default stderr level, before -q/-v adjust it (watch: info; sync: warnings).
 void set_default_stderr_level(LogLevel level);
 void log(const LogRecord& record);
+// What the lower layers say through spdlog (e.g. "the unfinished upload is gone from the server;
+// starting over") becomes a log record too, event "note", info and up: on stderr or in JSON by
+// the same rules as the rest, never on stdout, where --json output goes.
+void route_library_logs();
 // Called before a line goes to stderr (e.g. to clear a progress line).
 void set_before_stderr(std::function<void()> hook);
 

@@ -28,6 +28,17 @@ std::string HttpResponse::header(std::string_view name) const {
 
 namespace {
 
+constexpr std::string_view kUntrustedCertificate = "TLS certificate check failed for ";
+
+}  // namespace
+
+bool is_untrusted_certificate(const Error& error) {
+  return error.category == ErrorCategory::kFatal && error.http_status == 0 &&
+         error.message.starts_with(kUntrustedCertificate);
+}
+
+namespace {
+
 void ensure_curl_initialised() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -62,9 +73,9 @@ Error transport_error(CURLcode code, const char* detail, const std::string& url)
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
       return make_error(ErrorCategory::kFatal,
-                        fmt::format("TLS certificate check failed for {}: {}; set AWS_CA_BUNDLE "
-                                    "to the right CA file (verification stays on by default)",
-                                    url, what));
+                        fmt::format("{}{}: {}; set AWS_CA_BUNDLE (or --ca-bundle) to the right "
+                                    "CA file (verification stays on by default)",
+                                    kUntrustedCertificate, url, what));
     case CURLE_READ_ERROR:
     case CURLE_WRITE_ERROR:
       return make_error(ErrorCategory::kLocalIo,

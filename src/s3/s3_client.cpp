@@ -144,7 +144,7 @@ void S3Client::dispatch(std::shared_ptr<Attempt> attempt) {
         attempt->clock_corrected = true;
         spdlog::warn("clock differs from the server's by {} s; correcting and retrying",
                      clock_offset_.count());
-        if (on_retry) on_retry(request.operation, error);
+        if (on_retry) on_retry({request.operation, target_of(request), attempt->number, &error, {}});
         dispatch(attempt);
         return;
       }
@@ -162,7 +162,7 @@ void S3Client::dispatch(std::shared_ptr<Attempt> attempt) {
     const auto delay = retry_policy_.delay(error, attempt->number);
     spdlog::debug("{} {}: attempt {} failed ({}), retrying in {} ms", request.operation,
                   target_of(request), attempt->number, error.describe(), delay.count());
-    if (on_retry) on_retry(request.operation, error);
+    if (on_retry) on_retry({request.operation, target_of(request), attempt->number, &error, delay});
     engine_->schedule(delay, [this, attempt] { dispatch(attempt); });
   });
 }

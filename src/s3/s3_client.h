@@ -105,14 +105,22 @@ class S3Client {
   Result<std::string> get_bucket_versioning(
       const std::string& bucket);  // "Enabled", "Suspended", ""
 
-  // Called each time a failed request is sent again (after back-off, or with a corrected clock),
-  // e.g. to count retries for the daemon's metrics. Runs on the engine's thread.
-  std::function<void(const std::string& operation, const Error& error)> on_retry;
-
   // The server's clock minus ours, learnt from a RequestTimeTooSkewed answer.
   std::chrono::seconds clock_offset() const { return clock_offset_; }
   // Start from a known offset (e.g. remembered from an earlier run); corrected again on skew.
   void set_clock_offset(std::chrono::seconds offset) { clock_offset_ = offset; }
+
+  // Told about every failed attempt that is tried again, after back-off or with a corrected clock
+  // (the commands log it as a "retry" event; watch also counts it for its metrics), on the
+  // thread that runs the engine.
+  struct RetryNotice {
+    std::string operation;  // "PutObject"
+    std::string target;     // "s3://bucket/key"
+    int attempt = 0;        // the attempt that failed, from 1
+    const Error* error = nullptr;
+    std::chrono::milliseconds delay{0};
+  };
+  std::function<void(const RetryNotice&)> on_retry;
 
  private:
   struct Attempt;

@@ -2,76 +2,13 @@
 // loopback, an exec hook reading its IMGSYNC_* variables, and a failing notifier that changes
 // nothing about the run.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
-#include <thread>
 
 #include "imgsync_cli_fixture.h"
+#include "support/http_receiver.h"
 
 namespace imgsync::testing {
 namespace {
-
-// Accepts `count` HTTP requests on 127.0.0.1 and keeps their bodies.
-class HttpReceiver {
- public:
-  explicit HttpReceiver(int count) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t length = sizeof address;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-    listen(fd_, 8);
-    thread_ = std::thread([this, count] {
-      for (int i = 0; i < count; ++i) {
-        const int client = accept(fd_, nullptr, nullptr);
-        if (client < 0) return;
-        std::string request;
-        char buffer[4096];
-        std::size_t body_at = std::string::npos, length = 0;
-        while (body_at == std::string::npos || request.size() < body_at + length) {
-          const ssize_t got = read(client, buffer, sizeof buffer);
-          if (got <= 0) break;
-          request.append(buffer, static_cast<std::size_t>(got));
-          if (body_at == std::string::npos &&
-              (body_at = request.find("\r\n\r\n")) != std::string::npos) {
-            body_at += 4;
-            const auto header = request.find("Content-Length: ");
-            if (header != std::string::npos) length = std::stoul(request.substr(header + 16));
-          }
-        }
-        const std::string reply =
-            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-        [[maybe_unused]] ssize_t sent = write(client, reply.data(), reply.size());
-        close(client);
-        bodies_.push_back(body_at == std::string::npos ? "" : request.substr(body_at));
-      }
-    });
-  }
-  ~HttpReceiver() {
-    shutdown(fd_, SHUT_RDWR);
-    close(fd_);
-    if (thread_.joinable()) thread_.join();
-  }
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(port_) + "/hook/SECRET-TOKEN";
-  }
-  std::vector<std::string> bodies() {
-    thread_.join();
-    return bodies_;
-  }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-  std::thread thread_;
-  std::vector<std::string> bodies_;
-};
 
 class NotifyTest : public ImgsyncCliTest {
  protected:
@@ -79,7 +16,7 @@ class NotifyTest : public ImgsyncCliTest {
 };
 
 TEST_F(NotifyTest, OneMessagePerRunToEveryNotifierAndAFailingOneChangesNothing) {
-  HttpReceiver receiver(2);
+  HttpReceiver receiver;
   const auto photos = scratch_.path() / "photos";
   write_file(photos / "good.jpg", read_file(source_dir() / "samples" / "DSCN0010.jpg"));
   write_file(photos / "damaged.crw",
@@ -105,7 +42,7 @@ TEST_F(NotifyTest, OneMessagePerRunToEveryNotifierAndAFailingOneChangesNothing) 
   auto run = imgsync({"sync", "--config", (scratch_.path() / "imgsync.toml").string()});
   EXPECT_EQ(run.exit_code, 1) << run.err;  // the damaged file, not the unreachable notifier
 
-  auto bodies = receiver.bodies();
+  auto bodies = receiver.wait_for_bodies(2, std::chrono::seconds(30));
   ASSERT_EQ(bodies.size(), 2u);
   auto webhook = nlohmann::json::parse(bodies[0]);
   EXPECT_EQ(webhook["event"], "sync_finished");

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "support/test_paths.h"
@@ -67,6 +68,28 @@ TEST(EventLog, FileGetsInfoAndAboveUnlessVeryVerbose) {
   EXPECT_NE(written.find("uploaded /a.jpg"), std::string::npos);
   EXPECT_EQ(written.find("part_uploaded"), std::string::npos);
   ASSERT_TRUE(configure_logging({}).ok());  // closes the file
+}
+
+TEST(EventLog, LibraryMessagesBecomeNoteRecordsAndSkipDebug) {
+  testing::ScratchDir dir;
+  const auto file = dir.path() / "imgsync.log";
+  LogSettings settings;
+  settings.json = true;
+  settings.file = file.string();
+  settings.verbosity = -1;
+  ASSERT_TRUE(configure_logging(settings).ok());
+  route_library_logs();
+  spdlog::info("the unfinished upload is gone from the server; starting over");
+  spdlog::debug("PutObject s3://b/k: HTTP 200");  // per-request chatter stays out
+  const std::string written = testing::read_file(file);
+  ASSERT_TRUE(configure_logging({}).ok());
+  const auto newline = written.find('\n');
+  ASSERT_NE(newline, std::string::npos) << written;
+  EXPECT_EQ(written.find("HTTP 200"), std::string::npos) << written;
+  auto line = nlohmann::json::parse(written.substr(0, newline));
+  EXPECT_EQ(line["event"], "note");
+  EXPECT_EQ(line["level"], "info");
+  EXPECT_EQ(line["message"], "the unfinished upload is gone from the server; starting over");
 }
 
 }  // namespace
