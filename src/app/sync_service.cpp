@@ -537,11 +537,17 @@ struct SyncService::Run {
     put.body = s3::Body::from_string(std::move(webp));
     service.client_.send_async(
         std::move(put), [this, capture, key, size, then](Result<s3::HttpResponse> response) {
+          if (!response.ok() && destination_unusable(response.error())) {
+            // The destination went away, not this thumbnail: the Item stays dirty for the next
+            // run (which makes the thumbnail again), and the run stops as it does for a file.
+            if (!report.destination_error) report.destination_error = response.error();
+            stop = true;
+            return then();
+          }
           if (!response.ok()) {
             // The Item waits (it would name a missing thumbnail); the next run makes it again.
             ++report.items_failed;
             ++report.thumbnails_failed;
-            if (destination_unusable(response.error())) stop = true;
             emit({SyncEvent::Kind::kItemFailed, "", capture.item_key, 0,
                   "its thumbnail " + key + " was not uploaded: " + response.error().message,
                   std::string(to_string(response.error().category)), response.error().s3_code,
