@@ -121,8 +121,10 @@ Result<Thumbnail> encode(ImagePtr upright, const ThumbnailOptions& options) {
   if (!image.ok()) return image.take_error();
   void* buffer = nullptr;
   std::size_t length = 0;
-  if (vips_webpsave_buffer(image->get(), &buffer, &length, "Q", options.quality, "strip", TRUE,
-                           nullptr) != 0) {
+  // effort 2 of 0..6: 23 ms instead of 34 ms for a 640x480 JPEG (effort 4, libvips' default),
+  // for a file a few percent larger; thumbnails are made on the upload loop's thread.
+  if (vips_webpsave_buffer(image->get(), &buffer, &length, "Q", options.quality, "effort", 2,
+                           "strip", TRUE, nullptr) != 0) {
     return make_error(ErrorCategory::kInvalidInput,
                       "cannot encode the thumbnail as WebP: " + vips_failure());
   }
