@@ -17,16 +17,24 @@ std::string join_key(const std::string& prefix, const std::string& rest) {
   return prefix.empty() ? rest : prefix + "/" + rest;
 }
 
-// "Nikon Corporation" + "NIKON D70" reads better as "NIKON D70".
+// "NIKON CORPORATION" + "NIKON D70" reads better as "NIKON D70", and "EASTMAN KODAK COMPANY" +
+// "KODAK CX7530 ZOOM DIGITAL CAMERA" as the model alone: the model repeats a word of the make.
 std::string camera_of(const catalog::SearchHit& hit) {
   if (hit.model.empty()) return hit.make;
   if (hit.make.empty()) return hit.model;
-  const std::string first_word = hit.make.substr(0, hit.make.find(' '));
-  std::string model_lower = hit.model, word_lower = first_word;
-  for (auto* text : {&model_lower, &word_lower}) {
-    for (char& c : *text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto lower = [](std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  const std::string model = lower(hit.model);
+  const std::string make = lower(hit.make);
+  for (std::size_t start = 0; start < make.size();) {
+    std::size_t end = make.find(' ', start);
+    if (end == std::string::npos) end = make.size();
+    const std::string word = make.substr(start, end - start);
+    if (word.size() >= 3 && model.rfind(word, 0) == 0) return hit.model;
+    start = end + 1;
   }
-  if (model_lower.rfind(word_lower, 0) == 0) return hit.model;
   return hit.make + " " + hit.model;
 }
 

@@ -89,6 +89,23 @@ TEST(GalleryEntries, PrivateGalleryLinksEverythingWithPositions) {
   EXPECT_EQ(withheld, 0);
 }
 
+TEST(GalleryEntries, CameraNamesDoNotRepeatTheMake) {
+  auto camera = [](const std::string& make, const std::string& model) {
+    auto hit = located_hit();
+    hit.make = make;
+    hit.model = model;
+    auto entries = gallery_entries({hit}, GalleryOptions{}, key_as_link);
+    EXPECT_TRUE(entries.ok());
+    return entries.ok() ? (*entries)[0]["camera"].get<std::string>() : "";
+  };
+  EXPECT_EQ(camera("EASTMAN KODAK COMPANY", "KODAK CX7530 ZOOM DIGITAL CAMERA"),
+            "KODAK CX7530 ZOOM DIGITAL CAMERA");
+  EXPECT_EQ(camera("NIKON", "COOLPIX P6000"), "NIKON COOLPIX P6000");
+  EXPECT_EQ(camera("DJI", "FC3411"), "DJI FC3411");
+  EXPECT_EQ(camera("", "FC3411"), "FC3411");
+  EXPECT_EQ(camera("Apple", ""), "Apple");
+}
+
 TEST(GalleryEntries, StrippedGalleryHasNoPositionAnywhere) {
   GalleryOptions options;
   options.strip_gps = true;
