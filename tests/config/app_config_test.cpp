@@ -122,7 +122,25 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"[[notify]]\ntype = \"email\"\npassword = \"x\"\n", "notify.password"},
         BadConfig{"[watch]\nmetrics = \"9184\"\n", "watch.metrics"},
         BadConfig{"[watch]\nmetrics = \"127.0.0.1:99999\"\n", "watch.metrics"},
+        BadConfig{"[thumbnails]\nlong_edge = 8\n", "thumbnails.long_edge"},
+        BadConfig{"[thumbnails]\nquality = 101\n", "thumbnails.quality"},
+        BadConfig{"[thumbnails]\nenabled = \"no\"\n", "thumbnails.enabled"},
+        BadConfig{"[thumbnails]\nsize = 256\n", "thumbnails.size"},
+        BadConfig{"thumbnails = 256\n", "[thumbnails] table"},
         BadConfig{"destination = \n", "not valid TOML"}));
+
+TEST(AppConfig, ReadsThumbnailSettings) {
+  testing::ScratchDir dir;
+  auto defaults = load(dir, "");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->thumbnails.enabled);
+  EXPECT_EQ(defaults->thumbnails.long_edge, 512);
+  auto config = load(dir, "[thumbnails]\nenabled = false\nlong_edge = 1024\nquality = 60\n");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_FALSE(config->thumbnails.enabled);
+  EXPECT_EQ(config->thumbnails.long_edge, 1024);
+  EXPECT_EQ(config->thumbnails.quality, 60);
+}
 
 TEST(AppConfig, ReadsEmailNotifierAndMetricsAddress) {
   testing::ScratchDir dir;

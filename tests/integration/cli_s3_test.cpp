@@ -85,6 +85,31 @@ TEST_F(CliS3Test, UserMistakesGiveClearErrorsAndExitCodes) {
   EXPECT_EQ(no_bucket.exit_code, 3);
   EXPECT_NE(no_bucket.err.find("no-such-bucket-here"), std::string::npos) << no_bucket.err;
 
+  // Flags out of range name the flag and the limits, before any work.
+  const std::string to = "s3://" + bucket() + "/p";
+  const std::string state = (dir.path() / "state").string();
+  auto tiny_part = imgsync(
+      {"sync", dir.path().string(), "--to", to, "--state-dir", state, "--part-size", "1MiB"});
+  EXPECT_EQ(tiny_part.exit_code, 2);
+  EXPECT_NE(tiny_part.err.find("--part-size must be between 5MiB and 5GiB"), std::string::npos)
+      << tiny_part.err;
+  auto tiny_thumbnail = imgsync(
+      {"sync", dir.path().string(), "--to", to, "--state-dir", state, "--thumbnail-size", "8"});
+  EXPECT_EQ(tiny_thumbnail.exit_code, 2);
+  EXPECT_NE(tiny_thumbnail.err.find("--thumbnail-size"), std::string::npos) << tiny_thumbnail.err;
+  // A log file that cannot be written (its folder is a file) stops the command at once; a
+  // missing folder is created.
+  auto log_nowhere = imgsync(
+      {"--log-file", (dir.path() / "a.jpg/x.log").string(), "ls", "s3://" + bucket() + "/"});
+  EXPECT_EQ(log_nowhere.exit_code, 2);
+  EXPECT_NE(log_nowhere.err.find("a.jpg/x.log: cannot write it"), std::string::npos)
+      << log_nowhere.err;
+  auto log_new_folder =
+      imgsync({"--log-file", (dir.path() / "logs/x.log").string(), "ls", "s3://" + bucket() + "/"});
+  EXPECT_EQ(log_new_folder.exit_code, 0) << log_new_folder.err;
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "logs/x.log"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "state")) << "nothing was started";
+
   auto unset = unset_env();
   unset.insert(unset.end(), {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"});
   auto no_credentials = run_process(imgsync_binary(), {"ls", "s3://" + bucket() + "/"},
