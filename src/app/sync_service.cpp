@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <deque>
+#include <future>
 #include <memory>
 #include <set>
 #include <unordered_set>
@@ -299,6 +300,7 @@ struct SyncService::Run {
     job.part_size = config().upload.part_size.value_or(0);
     if (same_content) job.resume_upload_id = record.upload_id;
 
+    start_thumbnail(file, *metadata);  // on a worker thread while the file uploads
     auto shared_metadata = std::make_shared<media::ImageMetadata>(std::move(*metadata));
     auto stats = std::make_shared<transfer::UploadStats>();
     auto planned_file = std::make_shared<PlannedFile>(*planned);
@@ -364,8 +366,10 @@ struct SyncService::Run {
         stop = true;
         journal_failed(journal().set_state(path, FileState::kPending, error.message,
                                            std::string(to_string(error.category))));
+        thumbnail_jobs.erase(path);
         return;
       }
+      thumbnail_jobs.erase(path);
       return fail(file, error);
     }
     auto item = item_with_asset(file, planned, metadata);
@@ -410,6 +414,41 @@ struct SyncService::Run {
 
   // Thumbnails made in this run, waiting to go up just before their capture's Item.
   std::map<std::string, std::string> thumbnails;  // capture name -> WebP bytes
+  // Thumbnails being made on worker threads while their files upload, by file path. Only types
+  // libvips decodes alone: the raw-preview path reads through Exiv2, which is not safe beside
+  // this thread's own metadata reads, and is made here when the upload finished. A job whose
+  // file failed is waited for and dropped (a future from std::async joins when destroyed).
+  std::map<std::string, std::future<Result<media::Thumbnail>>> thumbnail_jobs;
+
+  media::ThumbnailOptions thumbnail_options() const {
+    media::ThumbnailOptions options;
+    options.long_edge = service.config_.thumbnails.long_edge;
+    options.quality = service.config_.thumbnails.quality;
+    return options;
+  }
+
+  void start_thumbnail(const ScannedFile& file, const media::ImageMetadata& metadata) {
+    if (!config().thumbnails.enabled || !media::thumbnail_decoded_by_libvips(metadata.mime)) {
+      return;
+    }
+    thumbnail_jobs[file.path.string()] = std::async(
+        std::launch::async, [path = file.path, mime = metadata.mime,
+                             orientation = metadata.orientation, options = thumbnail_options()] {
+          return media::make_thumbnail(path, mime, orientation, options);
+        });
+  }
+
+  // The file's thumbnail: from its worker when one was started, else made now.
+  Result<media::Thumbnail> take_thumbnail(const ScannedFile& file,
+                                          const media::ImageMetadata& metadata) {
+    if (auto job = thumbnail_jobs.find(file.path.string()); job != thumbnail_jobs.end()) {
+      auto thumbnail = job->second.get();
+      thumbnail_jobs.erase(job);
+      return thumbnail;
+    }
+    return media::make_thumbnail(file.path, metadata.mime, metadata.orientation,
+                                 thumbnail_options());
+  }
 
   // The capture's thumbnail comes from its enhanced file, else from its raw one. A thumbnail that
   // cannot be made is a warning: the image is safe, its Item then names no thumbnail.
@@ -417,13 +456,12 @@ struct SyncService::Run {
                         const std::string& item_key, const media::ImageMetadata& metadata) {
     if (!config().thumbnails.enabled) return;
     const auto& assets = item["assets"];
-    if (file.kind == config::SourceKind::kRaw && assets.contains("enhanced")) return;
     const std::string key = media::thumbnail_key_for_item(item_key);
-    if (key.empty()) return;
-    media::ThumbnailOptions options;
-    options.long_edge = config().thumbnails.long_edge;
-    options.quality = config().thumbnails.quality;
-    auto thumbnail = media::make_thumbnail(file.path, metadata.mime, metadata.orientation, options);
+    if ((file.kind == config::SourceKind::kRaw && assets.contains("enhanced")) || key.empty()) {
+      thumbnail_jobs.erase(file.path.string());  // made for nothing: the enhanced file's wins
+      return;
+    }
+    auto thumbnail = take_thumbnail(file, metadata);
     if (!thumbnail.ok()) {
       item["assets"].erase("thumbnail");  // one made from the other file would be stale now
       thumbnails.erase(name);
@@ -452,10 +490,7 @@ struct SyncService::Run {
       auto metadata = nlohmann::json::parse(source->metadata_json, nullptr, false);
       const std::string mime = metadata.is_object() ? metadata.value("mime", "") : "";
       const int orientation = metadata.is_object() ? metadata.value("orientation", 1) : 1;
-      media::ThumbnailOptions options;
-      options.long_edge = config().thumbnails.long_edge;
-      options.quality = config().thumbnails.quality;
-      auto thumbnail = media::make_thumbnail(source->path, mime, orientation, options);
+      auto thumbnail = media::make_thumbnail(source->path, mime, orientation, thumbnail_options());
       const std::string key = media::thumbnail_key_for_item(capture.item_key);
       if (thumbnail.ok() && !key.empty()) {
         media::AssetInfo asset{key, "image/webp", thumbnail->webp.size(),

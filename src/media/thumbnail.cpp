@@ -154,6 +154,10 @@ Result<ImagePtr> apply_orientation(ImagePtr image, int orientation) {
 
 }  // namespace
 
+bool thumbnail_decoded_by_libvips(const std::string& mime) {
+  return decoded_by_vips(mime);
+}
+
 Result<Thumbnail> make_thumbnail_from_buffer(const std::string& bytes, int orientation,
                                              const ThumbnailOptions& options) {
   if (Status ok = initialize_vips(); !ok.ok()) return ok.error();

@@ -27,6 +27,10 @@ struct Thumbnail {
   int height = 0;
 };
 
+// Whether make_thumbnail decodes this type with libvips alone (no Exiv2): such calls may run on
+// any thread, beside Exiv2 reads elsewhere. Raw files (embedded previews through Exiv2) may not.
+bool thumbnail_decoded_by_libvips(const std::string& mime);
+
 // kInvalidInput when the file holds no image libvips can read and no embedded preview;
 // kLocalIo when it cannot be read.
 // `orientation`: the EXIF orientation (1..8) imgsync read for the file, applied to embedded

@@ -45,8 +45,11 @@ TEST_F(FaultInjectionTest, ConnectionsDroppedMidBodyAreRetried) {
       "connections dropped mid-body (15%)", policy,
       [](const FaultCounters& injected, const std::vector<nlohmann::json>& retries) {
         EXPECT_GT(injected.dropped_mid_body, 0);
-        // Every dropped request failed one attempt, which was tried again.
-        EXPECT_GE(count_with(retries, "category", "retryable"), injected.dropped_mid_body);
+        // Dropped requests fail an attempt that is tried again. Not one retry line per drop:
+        // when a reused connection dies before any answer, libcurl itself sends the request
+        // again on a fresh one (seen once in five runs under load), and imgsync never sees it.
+        EXPECT_GT(count_with(retries, "category", "retryable"), 0);
+        EXPECT_LE(count_with(retries, "category", "retryable"), injected.dropped_mid_body);
       });
 }
 
