@@ -288,12 +288,7 @@ struct SyncService::Run {
     job.digests = digests;
     job.bucket = config().destination->bucket;
     job.key = planned->object_key;
-    job.attributes.content_type = metadata->mime;
-    job.attributes.metadata["imgsync-sha256"] = metadata->sha256;
-    job.attributes.metadata["imgsync-item"] = planned->item_key;
-    job.attributes.storage_class = config().upload.storage_class;
-    job.attributes.server_side_encryption = config().upload.server_side_encryption;
-    job.attributes.sse_kms_key_id = config().upload.sse_kms_key_id;
+    job.attributes = upload_attributes(metadata->mime, metadata->sha256, planned->item_key);
     // A key this file never filled must not silently replace someone else's object.
     job.if_none_match = !was_uploaded;
     job.multipart_threshold = config().upload.multipart_threshold;
@@ -336,6 +331,33 @@ struct SyncService::Run {
     transfer::start_upload(queue, service.client_, std::move(job), std::move(callbacks),
                            stats.get());
     return true;
+  }
+
+  // What every object imgsync writes carries: its type, its sha256 (for verify and for the
+  // If-None-Match check), the Item it belongs to, and the [upload] storage settings.
+  s3::ObjectAttributes upload_attributes(const std::string& content_type, const std::string& sha,
+                                         const std::string& item_key) {
+    s3::ObjectAttributes attributes;
+    attributes.content_type = content_type;
+    attributes.metadata["imgsync-sha256"] = sha;
+    if (!item_key.empty()) attributes.metadata["imgsync-item"] = item_key;
+    attributes.storage_class = config().upload.storage_class;
+    attributes.server_side_encryption = config().upload.server_side_encryption;
+    attributes.sse_kms_key_id = config().upload.sse_kms_key_id;
+    return attributes;
+  }
+
+  // A single PUT of a small object imgsync makes itself (an Item, a thumbnail).
+  s3::S3Request small_object_put(const std::string& key, const s3::ObjectAttributes& attributes,
+                                 std::string body) {
+    s3::S3Request put;
+    put.operation = "PutObject";
+    put.method = "PUT";
+    put.bucket = config().destination->bucket;
+    put.key = key;
+    put.headers = s3::object_attribute_headers(attributes);
+    put.body = s3::Body::from_string(std::move(body));
+    return put;
   }
 
   // The key is taken. Fine if it holds this very content (a run that died between the upload
@@ -470,10 +492,15 @@ struct SyncService::Run {
             thumbnail.error().message, std::string(to_string(thumbnail.error().category))});
       return;
     }
-    media::AssetInfo asset{key, "image/webp", thumbnail->webp.size(),
-                           to_hex(sha256(thumbnail->webp))};
-    if (!media::add_stac_asset(item, item_key, "thumbnail", asset).ok()) return;
+    if (!name_thumbnail(item, item_key, key, thumbnail->webp).ok()) return;
     thumbnails[name] = std::move(thumbnail->webp);
+  }
+
+  // The Item's "thumbnail" asset for these WebP bytes at `key`.
+  static Status name_thumbnail(nlohmann::json& item, const std::string& item_key,
+                               const std::string& key, const std::string& webp) {
+    const media::AssetInfo asset{key, "image/webp", webp.size(), to_hex(sha256(webp))};
+    return media::add_stac_asset(item, item_key, "thumbnail", asset);
   }
 
   // The thumbnail an Item names, when this run did not make it (an earlier run's Item upload
@@ -492,12 +519,9 @@ struct SyncService::Run {
       const int orientation = metadata.is_object() ? metadata.value("orientation", 1) : 1;
       auto thumbnail = media::make_thumbnail(source->path, mime, orientation, thumbnail_options());
       const std::string key = media::thumbnail_key_for_item(capture.item_key);
-      if (thumbnail.ok() && !key.empty()) {
-        media::AssetInfo asset{key, "image/webp", thumbnail->webp.size(),
-                               to_hex(sha256(thumbnail->webp))};
-        if (media::add_stac_asset(item, capture.item_key, "thumbnail", asset).ok()) {
-          return std::move(thumbnail->webp);
-        }
+      if (thumbnail.ok() && !key.empty() &&
+          name_thumbnail(item, capture.item_key, key, thumbnail->webp).ok()) {
+        return std::move(thumbnail->webp);
       }
     }
     item["assets"].erase("thumbnail");
@@ -555,21 +579,9 @@ struct SyncService::Run {
       if (webp.empty()) return send_item_document(capture, std::move(then));
     }
     const std::string key = media::thumbnail_key_for_item(capture.item_key);
-    s3::S3Request put;
-    put.operation = "PutObject";
-    put.method = "PUT";
-    put.bucket = config().destination->bucket;
-    put.key = key;
-    s3::ObjectAttributes attributes;
-    attributes.content_type = "image/webp";
-    attributes.metadata["imgsync-sha256"] = to_hex(sha256(webp));
-    attributes.metadata["imgsync-item"] = capture.item_key;
-    attributes.storage_class = config().upload.storage_class;
-    attributes.server_side_encryption = config().upload.server_side_encryption;
-    attributes.sse_kms_key_id = config().upload.sse_kms_key_id;
-    put.headers = s3::object_attribute_headers(attributes);
     const std::uint64_t size = webp.size();
-    put.body = s3::Body::from_string(std::move(webp));
+    auto attributes = upload_attributes("image/webp", to_hex(sha256(webp)), capture.item_key);
+    auto put = small_object_put(key, attributes, std::move(webp));
     service.client_.send_async(
         std::move(put), [this, capture, key, size, then](Result<s3::HttpResponse> response) {
           if (!response.ok() && destination_unusable(response.error())) {
@@ -597,19 +609,8 @@ struct SyncService::Run {
 
   void send_item_document(const catalog::CaptureRecordRow& capture, std::function<void()> then) {
     const std::string sha = to_hex(sha256(capture.item_json));
-    s3::S3Request put;
-    put.operation = "PutObject";
-    put.method = "PUT";
-    put.bucket = config().destination->bucket;
-    put.key = capture.item_key;
-    s3::ObjectAttributes attributes;
-    attributes.content_type = "application/geo+json";
-    attributes.metadata["imgsync-sha256"] = sha;
-    attributes.storage_class = config().upload.storage_class;
-    attributes.server_side_encryption = config().upload.server_side_encryption;
-    attributes.sse_kms_key_id = config().upload.sse_kms_key_id;
-    put.headers = s3::object_attribute_headers(attributes);
-    put.body = s3::Body::from_string(capture.item_json);
+    auto put = small_object_put(
+        capture.item_key, upload_attributes("application/geo+json", sha, ""), capture.item_json);
     service.client_.send_async(
         std::move(put), [this, capture, sha, then](Result<s3::HttpResponse> response) {
           if (!response.ok() && destination_unusable(response.error())) {
