@@ -13,10 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string join_key(const std::string& prefix, const std::string& rest) {
-  return prefix.empty() ? rest : prefix + "/" + rest;
-}
-
 // "NIKON CORPORATION" + "NIKON D70" reads better as "NIKON D70", and "EASTMAN KODAK COMPANY" +
 // "KODAK CX7530 ZOOM DIGITAL CAMERA" as the model alone: the model repeats a word of the make.
 std::string camera_of(const catalog::SearchHit& hit) {
@@ -129,7 +125,7 @@ Result<GalleryReport> publish_gallery(const std::vector<catalog::SearchHit>& hit
                                       s3::S3Client& client, const BucketLocation& location,
                                       const GalleryOptions& options) {
   GalleryReport report;
-  report.key = join_key(location.prefix, "gallery/index.html");
+  report.key = under_prefix(location, "gallery/index.html");
   std::function<Result<std::string>(const std::string&)> link;
   if (options.is_public) {
     link = [&report](const std::string& key) -> Result<std::string> {

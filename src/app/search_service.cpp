@@ -18,10 +18,6 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-std::string under_prefix(const BucketLocation& location, const std::string& path) {
-  return location.prefix.empty() ? path : location.prefix + "/" + path;
-}
-
 // The key without the prefix: where a download lands under its directory.
 std::string without_prefix(const BucketLocation& location, const std::string& key) {
   const std::string head = location.prefix.empty() ? "" : location.prefix + "/";
@@ -47,6 +43,10 @@ std::string recorded_sha256(const json& item, const std::string& item_key, const
 }
 
 }  // namespace
+
+std::string under_prefix(const BucketLocation& location, const std::string& path) {
+  return location.prefix.empty() ? path : location.prefix + "/" + path;
+}
 
 std::vector<std::string> asset_keys(const catalog::SearchHit& hit, catalog::KindFilter kind) {
   std::vector<std::string> keys;

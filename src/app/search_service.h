@@ -22,6 +22,9 @@ struct BucketLocation {
   std::string prefix;  // normalized: no leading or trailing '/', "" for none
 };
 
+// "catalog/catalog.json" under the location's prefix: "p/catalog/catalog.json".
+std::string under_prefix(const BucketLocation& location, const std::string& path);
+
 struct RebuildProgress {
   std::int64_t listed = 0;  // Items found under metadata/
   std::int64_t done = 0;    // fetched (indexed or failed)
