@@ -216,6 +216,15 @@ TEST_F(GalleryTest, FilterSelectsItemsAndMistakesAreNamed) {
   EXPECT_NE(nothing.err.find("no Item matches"), std::string::npos) << nothing.err;
   auto both = publish({"--public", "--private"});
   EXPECT_EQ(both.exit_code, 2);
+  auto strip_both = publish({"--strip-gps", "--no-strip-gps"});
+  EXPECT_EQ(strip_both.exit_code, 2);
+  EXPECT_NE(strip_both.err.find("exclude each other"), std::string::npos) << strip_both.err;
+  // The public prefixes a public gallery needs: an empty or climbing one is refused up front.
+  for (const std::string prefix : {"", "../raw/"}) {
+    auto init = imgsync({"init", "--to", destination(), "--public-prefix", prefix});
+    EXPECT_EQ(init.exit_code, 2) << prefix;
+    EXPECT_NE(init.err.find("--public-prefix"), std::string::npos) << init.err;
+  }
   auto too_long = publish({"--expires", "30d"});
   EXPECT_EQ(too_long.exit_code, 2);
   EXPECT_NE(too_long.err.find("7 days"), std::string::npos) << too_long.err;
