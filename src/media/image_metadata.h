@@ -25,8 +25,8 @@ const char* to_string(CaptureTimeSource source);
 // Never invent UTC: without an offset the time stays local and offset_known is false.
 struct CaptureTime {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  std::optional<int> millisecond;          // from SubSecTimeOriginal etc. when present
-  std::optional<int> utc_offset_minutes;   // e.g. +120 for +02:00; nullopt: unknown
+  std::optional<int> millisecond;         // from SubSecTimeOriginal etc. when present
+  std::optional<int> utc_offset_minutes;  // e.g. +120 for +02:00; nullopt: unknown
   CaptureTimeSource source = CaptureTimeSource::kFileModificationTime;
 
   bool offset_known() const { return utc_offset_minutes.has_value(); }
@@ -38,8 +38,8 @@ struct CaptureTime {
 };
 
 struct GpsPosition {
-  double latitude = 0;   // signed decimal degrees, north positive
-  double longitude = 0;  // signed decimal degrees, east positive
+  double latitude = 0;             // signed decimal degrees, north positive
+  double longitude = 0;            // signed decimal degrees, east positive
   std::optional<double> altitude;  // metres above sea level, negative below
 };
 
@@ -52,7 +52,8 @@ struct DroneInfo {
 
 struct ImageMetadata {
   std::string path;
-  std::string mime;  // by content, not by extension: "image/jpeg", "image/heic", "image/x-canon-cr3"
+  std::string
+      mime;  // by content, not by extension: "image/jpeg", "image/heic", "image/x-canon-cr3"
   std::optional<int> width, height;  // pixels as stored (before orientation is applied)
   int orientation = 1;               // EXIF orientation 1..8; 1 when absent
   std::optional<CaptureTime> captured_at;
@@ -62,8 +63,11 @@ struct ImageMetadata {
   std::string make, model, lens, serial;     // trimmed; empty when absent
   std::vector<std::string> tags;             // XMP dc:subject, IPTC keywords; deduplicated
   std::optional<DroneInfo> drone;
-  std::string sha256;      // hex of the whole file
+  std::string sha256;  // hex of the whole file
   std::uint64_t bytes = 0;
+  // Why some or all of the metadata could not be read (empty: all of it was). The file is
+  // archived all the same; its Item says so (imgsync:metadata_error).
+  std::string metadata_error;
 };
 
 }  // namespace imgsync::media

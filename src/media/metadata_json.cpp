@@ -79,6 +79,7 @@ json metadata_to_json(const ImageMetadata& metadata) {
   record["drone"] = drone_json(metadata.drone);
   record["sha256"] = text_or_null(metadata.sha256);
   record["bytes"] = metadata.bytes;
+  record["error"] = text_or_null(metadata.metadata_error);
   return record;
 }
 

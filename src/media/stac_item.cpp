@@ -158,6 +158,9 @@ void add_camera_properties(const ImageMetadata& metadata, json& properties) {
   if (metadata.height) properties["imgsync:height"] = *metadata.height;
   properties["imgsync:orientation"] = metadata.orientation;
   if (!metadata.mime.empty()) properties["imgsync:mime"] = valid_utf8(metadata.mime);
+  if (!metadata.metadata_error.empty()) {
+    properties["imgsync:metadata_error"] = valid_utf8(metadata.metadata_error);
+  }
   if (!metadata.tags.empty()) {
     json tags = json::array();
     for (const std::string& tag : metadata.tags) tags.push_back(valid_utf8(tag));
