@@ -11,7 +11,12 @@
 
 #include "app/capture_planner.h"
 #include "app/fallback_metadata.h"
+#include "app/item_publisher.h"
+#include "app/journal_upkeep.h"
+#include "app/name_claims.h"
+#include "app/object_writes.h"
 #include "app/source_scanner.h"
+#include "app/sync_feed.h"
 #include "catalog/search_index.h"
 #include "media/metadata_extractor.h"
 #include "media/metadata_json.h"
@@ -28,17 +33,6 @@ namespace {
 using catalog::FileRecord;
 using catalog::FileState;
 
-// The destination as a whole refuses, or cannot be reached even after the retries: stop instead
-// of failing every file.
-bool destination_unusable(const Error& error) {
-  return error.category == ErrorCategory::kAuth ||
-         (error.category == ErrorCategory::kNotFound && error.s3_code == "NoSuchBucket") ||
-         ((error.category == ErrorCategory::kRetryable ||
-           error.category == ErrorCategory::kThrottled) &&
-          error.http_status == 0) ||
-         s3::is_untrusted_certificate(error);
-}
-
 }  // namespace
 
 // The state of one run: the files still to look at, the uploads in flight, the counters.
@@ -47,16 +41,11 @@ struct SyncService::Run {
   SyncOptions options;
   SyncReport report;
   SyncProgress progress;
-  // Where files come from, one at a time: the files given (watch), else a walk of the sources
-  // followed by the journal's pending files that no walk covers (enqueued elsewhere). Memory
-  // stays flat: nothing holds the whole tree.
-  std::deque<ScannedFile> given;
-  std::optional<SourceWalker> walker;
-  bool walk_done = false;
-  std::deque<ScannedFile> leftovers;
-  std::unordered_set<std::string> taken;  // files started in this run (not the unchanged ones)
+  std::unique_ptr<SyncFeed> feed;  // which files need work
   bool aborted_checked = false;
   std::unique_ptr<CapturePlanner> planner;
+  std::unique_ptr<NameClaims> claims;
+  std::unique_ptr<ItemPublisher> publisher;
   std::unique_ptr<catalog::SearchIndex> index;  // kept current beside the journal
   std::optional<Error> fatal;                   // journal failure: stop
   bool stop = false;
@@ -90,7 +79,10 @@ struct SyncService::Run {
   bool any_success = false;
 
   void note_refusal(const Error& error) {
-    if (error.http_status == 0 || error.category == ErrorCategory::kConflict || any_success) {
+    // Only a 4xx refusal of the request itself (invalid-input): 5xx are the server's own trouble,
+    // integrity errors the data's, conflicts the key's.
+    if (error.http_status < 400 || error.http_status >= 500 ||
+        error.category != ErrorCategory::kInvalidInput || any_success) {
       same_refusals = 0;
       return;
     }
@@ -110,6 +102,27 @@ struct SyncService::Run {
     stop = true;
   }
 
+  // The file's state in the journal, with a record made for it when it failed (or stopped)
+  // before any intent was recorded.
+  void record_state(const ScannedFile& file, FileState state, const std::string& why,
+                    const std::string& category) {
+    const std::string path = file.path.string();
+    auto known_record = journal().find(path);
+    if (known_record.ok() && !*known_record) {
+      FileRecord record;
+      record.path = path;
+      record.source = file.source.string();
+      record.kind = config::to_string(file.kind);
+      record.stat = file.stat;
+      record.state = state;
+      record.last_error = why;
+      record.error_category = category;
+      journal_failed(journal().upsert(record));
+    } else {
+      journal_failed(journal().set_state(path, state, why, category));
+    }
+  }
+
   void fail(const ScannedFile& file, const Error& error) {
     ++report.failed;
     ++progress.files_failed;
@@ -122,20 +135,7 @@ struct SyncService::Run {
           error.http_status != 0 && error.category == ErrorCategory::kInvalidInput
               ? std::string("refused")
               : std::string(to_string(error.category));
-      auto known_record = journal().find(path);
-      if (known_record.ok() && !*known_record) {
-        FileRecord record;  // failed before any intent was recorded: remember why
-        record.path = path;
-        record.source = file.source.string();
-        record.kind = config::to_string(file.kind);
-        record.stat = file.stat;
-        record.state = FileState::kFailed;
-        record.last_error = error.message;
-        record.error_category = category;
-        journal_failed(journal().upsert(record));
-      } else {
-        journal_failed(journal().set_state(path, FileState::kFailed, error.message, category));
-      }
+      record_state(file, FileState::kFailed, error.message, category);
       journal_failed(journal().record_attempt(path));
     }
     emit({SyncEvent::Kind::kFailed, file.path.string(), "", 0, error.message,
@@ -143,160 +143,26 @@ struct SyncService::Run {
     tick();
   }
 
-  Status begin() {
-    if (options.files) {
-      given.assign(options.files->begin(), options.files->end());
-      return {};
-    }
-    walker.emplace(config().sources, [this](const auto& path, const std::string& why) {
-      emit({SyncEvent::Kind::kFailed, path.string(), "", 0, why, "local-io"});
-    });
-    return walker->start();
-  }
-
-  std::optional<ScannedFile> next_candidate() {
-    if (options.files) {
-      if (given.empty()) return std::nullopt;
-      ScannedFile file = std::move(given.front());
-      given.pop_front();
-      return file;
-    }
-    if (!walk_done) {
-      if (auto file = walker->next()) return file;
-      walk_done = true;
-      // Files handed over with `imgsync enqueue`, or left half-done, that the walk did not reach.
-      for (FileState state : {FileState::kPending, FileState::kUploading}) {
-        auto records = journal().all(state);
-        if (!records.ok()) {
-          journal_failed(records.error());
-          return std::nullopt;
-        }
-        for (const auto& record : *records) {
-          if (taken.count(record.path)) continue;
-          if (auto file = scanned_from_record(record)) {
-            leftovers.push_back(std::move(*file));
-          } else if (!options.dry_run && !std::filesystem::exists(record.path)) {
-            forget_vanished(record);
-          }
-        }
-      }
-    }
-    if (leftovers.empty()) return std::nullopt;
-    ScannedFile file = std::move(leftovers.front());
-    leftovers.pop_front();
-    return file;
-  }
-
-  // A pending file that is gone from the disk leaves the journal (it can never be uploaded);
-  // reported once, since the record is gone afterwards. Uploaded objects are kept.
-  void forget_vanished(const FileRecord& record) {
-    if (!record.upload_id.empty()) {
-      (void)service.client_.abort_multipart_upload(config().destination->bucket, record.object_key,
-                                                   record.upload_id);
-    }
-    journal_failed(journal().remove(record.path));
-    ++report.vanished;
-    emit({SyncEvent::Kind::kVanished, record.path, record.object_key, 0,
-          "the file is gone; it was never uploaded and is no longer pending", "local-io"});
-  }
-
-  // A journal written before destinations were recorded: its rows belong to the destination
-  // that holds their objects. Up to three recent uploads are looked up here; if one is there
-  // with the recorded content, the rows become this destination's. Otherwise they stay apart
-  // (another destination's), and this destination's files are planned from scratch.
   void adopt_legacy_rows() {
-    auto count = journal().legacy_row_count();
-    if (!count.ok() || *count == 0 || journal().destination().empty()) return;
-    auto sample = journal().legacy_uploaded_sample(3);
-    if (!sample.ok()) return;
-    auto prefix = media::normalize_prefix(config().destination->key);
-    const std::string under = prefix.ok() && !prefix->empty() ? *prefix + "/" : "";
-    for (const auto& record : *sample) {
-      if (record.object_key.rfind(under, 0) != 0) continue;  // another prefix's object
-      auto head = service.client_.head_object(config().destination->bucket, record.object_key);
-      if (head.ok() && head->metadata["imgsync-sha256"] == record.sha256) {
-        journal_failed(journal().adopt_legacy_rows());
-        emit({SyncEvent::Kind::kNote, "", record.object_key, 0,
-              fmt::format("the journal's {} records from before destinations were recorded "
-                          "belong to s3://{}/{} (its objects are there): adopted",
-                          *count, config().destination->bucket, config().destination->key),
-              ""});
-        return;
-      }
-    }
-  }
-
-  // Whether a file needs work; counts the ones that do not.
-  bool needs_work(ScannedFile& file, const std::optional<FileRecord>& record) {
-    ++report.scanned;
-    if (!marker_present(file)) {
-      ++report.not_ready;
-      report.deferred.push_back(std::move(file));
-      return false;
-    }
-    if (options.min_age.count() > 0) {
-      const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
-      if (now_ns - file.stat.mtime_ns <
-          std::chrono::duration_cast<std::chrono::nanoseconds>(options.min_age).count()) {
-        report.deferred.push_back(std::move(file));
-        return false;
-      }
-    }
-    if (record && file.stat.same_file(record->stat)) {
-      if (record->state == FileState::kUploaded) {
-        ++report.unchanged;
-        return false;
-      }
-      if (record->state == FileState::kFailed && record->error_category == "invalid-input") {
-        ++report.failed_earlier;  // damaged and unchanged: `imgsync retry --all-failed`
-        return false;
-      }
-    }
-    return true;
-  }
-
-  // Multipart uploads of our own keys that the journal does not continue: left by a run that died
-  // between CreateMultipartUpload and recording the upload id, or by content that changed since.
-  // Uploads of keys the journal does not know are someone else's and are left alone. Only when
-  // there is work: an unchanged tree costs no request.
-  void abort_abandoned_uploads() {
-    const std::string bucket = config().destination->bucket;
-    auto prefix = media::normalize_prefix(config().destination->key);
-    auto uploads = service.client_.list_multipart_uploads(bucket, prefix.ok() ? *prefix : "");
-    if (!uploads.ok() || uploads->empty()) return;  // a listing failure surfaces on upload
-    auto records = journal().all();
-    if (!records.ok()) return journal_failed(records.error());
-    std::map<std::string, std::set<std::string>> live;  // key -> upload ids the journal continues
-    for (const auto& record : *records) {
-      if (!record.object_key.empty()) live[record.object_key].insert(record.upload_id);
-    }
-    for (const auto& upload : *uploads) {
-      auto owner = live.find(upload.key);
-      if (owner == live.end() || owner->second.count(upload.upload_id) > 0) continue;
-      if (service.client_.abort_multipart_upload(bucket, upload.key, upload.upload_id).ok()) {
-        ++report.aborted_uploads;
-      }
-    }
+    auto note = app::adopt_legacy_rows(config(), journal(), service.client_);
+    if (!note.ok()) return journal_failed(note.error());
+    if (*note) emit({SyncEvent::Kind::kNote, "", "", 0, **note, ""});
   }
 
   // Walks on until one upload is started (or nothing is left).
   bool refill(transfer::TaskQueue& queue) {
     while (!stop && !cancelled()) {
-      auto file = next_candidate();
-      if (!file) return false;
-      auto record = journal().find(file->path.string());
-      if (!record.ok()) return journal_failed(record.error()), false;
-      if (!needs_work(*file, *record)) continue;
-      if (!taken.insert(file->path.string()).second) continue;  // given twice
+      auto work = feed->next();
+      if (!work) return false;
       progress.files_total += 1;
-      progress.bytes_total += file->stat.size;
+      progress.bytes_total += work->file.stat.size;
       if (!options.dry_run && !aborted_checked) {
         aborted_checked = true;  // only when there is work: an unchanged tree costs no request
-        abort_abandoned_uploads();
+        auto aborted = abort_abandoned_uploads(config(), journal(), service.client_);
+        if (!aborted.ok()) return journal_failed(aborted.error()), false;
+        report.aborted_uploads += *aborted;
       }
-      if (start(queue, *file, *record)) return true;
+      if (start(queue, work->file, work->record)) return true;
     }
     return false;
   }
@@ -367,7 +233,7 @@ struct SyncService::Run {
       return true;
     }
     auto shared_planned = std::make_shared<PlannedFile>(std::move(*planned));
-    claim_name(queue, *shared_planned, [=, this, &queue](Result<bool> ours) {
+    claims->claim(queue, *shared_planned, [=, this, &queue](Result<bool> ours) {
       if (!ours.ok()) return claim_failed(file, *shared_planned, ours.take_error());
       if (!*ours) return rename(queue, file, previous, prepared, *shared_planned);
       upload(queue, file, previous, prepared, *shared_planned);
@@ -401,61 +267,13 @@ struct SyncService::Run {
     if (destination_unusable(error)) {
       if (!report.destination_error) report.destination_error = error;
       stop = true;
+      // Pending, so status and a paused daemon count it; the next run starts it again.
+      record_state(file, FileState::kPending, error.message,
+                   std::string(to_string(error.category)));
       return;
     }
     error.message = "claiming the name " + planned.name + ": " + error.message;
     fail(file, error);
-  }
-
-  // A capture's name is won on the bucket by a small put-if-absent claim object naming the
-  // content that owns it: a single PUT with If-None-Match holds on every S3 (Ceph RGW ignores
-  // preconditions on CompleteMultipartUpload, so a multipart file could not win its key itself).
-  // A claim that already names this capture's content is ours (an earlier run, or the other file
-  // of the capture). `done(true)`: ours; `done(false)`: held by other content.
-  void claim_name(transfer::TaskQueue& queue, const PlannedFile& planned,
-                  std::function<void(Result<bool>)> done) {
-    const std::string body = nlohmann::json{
-        {"name", planned.name},
-        {"item", planned.item_key},
-        {"owner_sha256",
-         planned.owner_sha256}}.dump();
-    auto put = small_object_put(
-        planned.claim_key,
-        upload_attributes("application/json", planned.owner_sha256, planned.item_key), body);
-    put.headers.push_back({"If-None-Match", "*"});
-    queue.push_urgent([this, &queue, put = std::move(put), planned,
-                       done](transfer::TaskQueue::Finished finished) mutable {
-      service.client_.send_async(
-          std::move(put), [this, &queue, planned, done, finished](Result<s3::HttpResponse> r) {
-            finished();
-            if (r.ok()) return claimed(planned, done);
-            if (r.error().category != ErrorCategory::kConflict) return done(r.take_error());
-            check_claim(queue, planned, done);
-          });
-    });
-  }
-
-  void check_claim(transfer::TaskQueue& queue, const PlannedFile& planned,
-                   std::function<void(Result<bool>)> done) {
-    queue.push_urgent([this, planned, done](transfer::TaskQueue::Finished finished) {
-      s3::S3Request head;
-      head.operation = "HeadObject";
-      head.method = "HEAD";
-      head.bucket = config().destination->bucket;
-      head.key = planned.claim_key;
-      service.client_.send_async(
-          std::move(head), [this, planned, done, finished](Result<s3::HttpResponse> r) {
-            finished();
-            if (!r.ok()) return done(r.take_error());
-            if (r->header("x-amz-meta-imgsync-sha256") != planned.owner_sha256) return done(false);
-            claimed(planned, done);
-          });
-    });
-  }
-
-  void claimed(const PlannedFile& planned, const std::function<void(Result<bool>)>& done) {
-    journal_failed(journal().set_capture_claimed(planned.name));
-    done(true);
   }
 
   // What is at the key before an edit replaces it: imgsync replaces only the object it confirmed
@@ -529,7 +347,7 @@ struct SyncService::Run {
     if (stop) return;
 
     auto planned_file = std::make_shared<PlannedFile>(planned);
-    ++files_in_flight[planned.name];
+    publisher->asset_started(planned.name, file, metadata);
     if (already_there) {
       // Killed after the server took it and before the journal heard: nothing to send.
       ++report.already_there;
@@ -549,14 +367,13 @@ struct SyncService::Run {
     job.digests = prepared->digests;
     job.bucket = config().destination->bucket;
     job.key = planned.object_key;
-    job.attributes = upload_attributes(metadata.mime, metadata.sha256, planned.item_key);
+    job.attributes = upload_attributes(config(), metadata.mime, metadata.sha256, planned.item_key);
     job.if_none_match = if_none_match;
     job.multipart_threshold = config().upload.multipart_threshold;
     job.part_size = config().upload.part_size.value_or(0);
     job.list_parts_page_size = list_parts_page_size();
     if (same_content) job.resume_upload_id = record.upload_id;
 
-    start_thumbnail(file, metadata);  // on a worker thread while the file uploads
     auto stats = std::make_shared<transfer::UploadStats>();
     transfer::UploadCallbacks callbacks;
     callbacks.upload_created = [this, path](const std::string& upload_id, std::uint64_t part_size) {
@@ -582,8 +399,7 @@ struct SyncService::Run {
         // or by other content, which sends the file to its next name.
         auto at_key = inspect_key(planned_file->object_key, prepared->metadata.sha256, previous);
         if (at_key.ok() && *at_key == AtKey::kOtherContent) {
-          thumbnail_jobs.erase(file.path.string());
-          if (--files_in_flight[planned_file->name] <= 0) files_in_flight.erase(planned_file->name);
+          publisher->asset_finished(*queue_ptr, planned_file->name, file);
           return rename(*queue_ptr, file, previous, prepared, *planned_file);
         }
         if (at_key.ok() && *at_key == AtKey::kThisContent) {
@@ -606,9 +422,8 @@ struct SyncService::Run {
                     std::shared_ptr<Prepared> prepared, std::shared_ptr<PlannedFile> planned,
                     Result<s3::PutObjectResult> result, bool already_there,
                     std::chrono::steady_clock::duration took) {
-    if (--files_in_flight[planned->name] <= 0) files_in_flight.erase(planned->name);
     finished(file, *planned, prepared->metadata, std::move(result), already_there, took);
-    if (!stop) upload_item_soon(queue, planned->name);
+    publisher->asset_finished(queue, planned->name, file);
   }
 
   // Tests shrink ListParts pages to prove a resume follows them (IMGSYNC_TEST_LIST_PARTS_PAGE).
@@ -616,33 +431,6 @@ struct SyncService::Run {
     const char* text = std::getenv("IMGSYNC_TEST_LIST_PARTS_PAGE");
     const int size = text != nullptr ? std::atoi(text) : 0;
     return size > 0 && size <= 1000 ? size : 1000;
-  }
-
-  // What every object imgsync writes carries: its type, its sha256 (for verify and for the
-  // If-None-Match check), the Item it belongs to, and the [upload] storage settings.
-  s3::ObjectAttributes upload_attributes(const std::string& content_type, const std::string& sha,
-                                         const std::string& item_key) {
-    s3::ObjectAttributes attributes;
-    attributes.content_type = content_type;
-    attributes.metadata["imgsync-sha256"] = sha;
-    if (!item_key.empty()) attributes.metadata["imgsync-item"] = item_key;
-    attributes.storage_class = config().upload.storage_class;
-    attributes.server_side_encryption = config().upload.server_side_encryption;
-    attributes.sse_kms_key_id = config().upload.sse_kms_key_id;
-    return attributes;
-  }
-
-  // A single PUT of a small object imgsync makes itself (an Item, a thumbnail).
-  s3::S3Request small_object_put(const std::string& key, const s3::ObjectAttributes& attributes,
-                                 std::string body) {
-    s3::S3Request put;
-    put.operation = "PutObject";
-    put.method = "PUT";
-    put.bucket = config().destination->bucket;
-    put.key = key;
-    put.headers = s3::object_attribute_headers(attributes);
-    put.body = s3::Body::from_string(std::move(body));
-    return put;
   }
 
   void finished(const ScannedFile& file, const PlannedFile& planned,
@@ -658,15 +446,14 @@ struct SyncService::Run {
         stop = true;
         journal_failed(journal().set_state(path, FileState::kPending, error.message,
                                            std::string(to_string(error.category))));
-        thumbnail_jobs.erase(path);
         return;
       }
-      thumbnail_jobs.erase(path);
       return fail(file, error);
     }
-    auto item = item_with_asset(file, planned, metadata);
+    auto item = publisher->item_with_asset(file, planned.name, planned.item_key, planned.object_key,
+                                           metadata);
     if (!item.ok()) return fail(file, item.error());
-    attach_thumbnail(*item, file, planned.name, planned.item_key, metadata);
+    publisher->attach_thumbnail(*item, file, planned.name, planned.item_key, metadata);
     journal_failed(journal().complete_file(path, planned.name, item->dump(), result->etag,
                                            result->version_id));
     // Search follows the journal; a failure costs only search ('imgsync index rebuild' mends it).
@@ -679,249 +466,6 @@ struct SyncService::Run {
     emit({SyncEvent::Kind::kUploaded, path, planned.object_key, file.stat.size, "", "", "", "",
           std::chrono::duration<double>(took).count()});
     tick();
-  }
-
-  Result<nlohmann::json> item_with_asset(const ScannedFile& file, const PlannedFile& planned,
-                                         const media::ImageMetadata& metadata) {
-    media::AssetInfo asset{planned.object_key, metadata.mime, metadata.bytes, metadata.sha256};
-    const std::string slot = config::to_string(file.kind);
-    auto capture = journal().capture_by_name(planned.name);
-    if (!capture.ok()) return capture.take_error();
-    if (*capture && !(*capture)->item_json.empty()) {
-      auto item = nlohmann::json::parse((*capture)->item_json, nullptr, false);
-      if (!item.is_discarded()) {
-        if (Status ok = media::add_stac_asset(item, planned.item_key, slot, asset); !ok.ok()) {
-          return ok.error();
-        }
-        return item;
-      }
-    }
-    media::CaptureRecord record;
-    record.name = planned.name;
-    record.item_key = planned.item_key;
-    auto catalog_key = media::normalize_prefix(config().destination->key);
-    record.catalog_key = (catalog_key.ok() && !catalog_key->empty() ? *catalog_key + "/" : "") +
-                         std::string("catalog/catalog.json");
-    record.primary = metadata;
-    (file.kind == config::SourceKind::kRaw ? record.raw : record.enhanced) = asset;
-    record.created = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    return media::build_stac_item(record);
-  }
-
-  // Thumbnails made in this run, waiting to go up just before their capture's Item.
-  std::map<std::string, std::string> thumbnails;  // capture name -> WebP bytes
-  // Thumbnails being made on worker threads while their files upload, by file path. Only types
-  // libvips decodes alone: the raw-preview path reads through Exiv2, which is not safe beside
-  // this thread's own metadata reads, and is made here when the upload finished. A job whose
-  // file failed is waited for and dropped (a future from std::async joins when destroyed).
-  std::map<std::string, std::future<Result<media::Thumbnail>>> thumbnail_jobs;
-
-  media::ThumbnailOptions thumbnail_options() const {
-    media::ThumbnailOptions options;
-    options.long_edge = service.config_.thumbnails.long_edge;
-    options.quality = service.config_.thumbnails.quality;
-    return options;
-  }
-
-  void start_thumbnail(const ScannedFile& file, const media::ImageMetadata& metadata) {
-    if (!config().thumbnails.enabled || !media::thumbnail_decoded_by_libvips(metadata.mime)) {
-      return;
-    }
-    thumbnail_jobs[file.path.string()] = std::async(
-        std::launch::async, [path = file.path, mime = metadata.mime,
-                             orientation = metadata.orientation, options = thumbnail_options()] {
-          return media::make_thumbnail(path, mime, orientation, options);
-        });
-  }
-
-  // The file's thumbnail: from its worker when one was started, else made now.
-  Result<media::Thumbnail> take_thumbnail(const ScannedFile& file,
-                                          const media::ImageMetadata& metadata) {
-    if (auto job = thumbnail_jobs.find(file.path.string()); job != thumbnail_jobs.end()) {
-      auto thumbnail = job->second.get();
-      thumbnail_jobs.erase(job);
-      return thumbnail;
-    }
-    return media::make_thumbnail(file.path, metadata.mime, metadata.orientation,
-                                 thumbnail_options());
-  }
-
-  // The capture's thumbnail comes from its enhanced file, else from its raw one. A thumbnail that
-  // cannot be made is a warning: the image is safe, its Item then names no thumbnail.
-  void attach_thumbnail(nlohmann::json& item, const ScannedFile& file, const std::string& name,
-                        const std::string& item_key, const media::ImageMetadata& metadata) {
-    if (!config().thumbnails.enabled) return;
-    const auto& assets = item["assets"];
-    const std::string key = media::thumbnail_key_for_item(item_key);
-    if ((file.kind == config::SourceKind::kRaw && assets.contains("enhanced")) || key.empty()) {
-      thumbnail_jobs.erase(file.path.string());  // made for nothing: the enhanced file's wins
-      return;
-    }
-    auto thumbnail = take_thumbnail(file, metadata);
-    if (!thumbnail.ok()) {
-      item["assets"].erase("thumbnail");  // one made from the other file would be stale now
-      thumbnails.erase(name);
-      ++report.thumbnails_failed;
-      emit({SyncEvent::Kind::kThumbnailFailed, file.path.string(), key, 0,
-            thumbnail.error().message, std::string(to_string(thumbnail.error().category))});
-      return;
-    }
-    if (!name_thumbnail(item, item_key, key, thumbnail->webp).ok()) return;
-    thumbnails[name] = std::move(thumbnail->webp);
-  }
-
-  // The Item's "thumbnail" asset for these WebP bytes at `key`.
-  static Status name_thumbnail(nlohmann::json& item, const std::string& item_key,
-                               const std::string& key, const std::string& webp) {
-    const media::AssetInfo asset{key, "image/webp", webp.size(), to_hex(sha256(webp))};
-    return media::add_stac_asset(item, item_key, "thumbnail", asset);
-  }
-
-  // The thumbnail an Item names, when this run did not make it (an earlier run's Item upload
-  // failed): made again from the capture's file. Empty when that file is gone; the Item then
-  // loses its thumbnail asset.
-  std::string remake_thumbnail(nlohmann::json& item, const catalog::CaptureRecordRow& capture) {
-    auto files = journal().files_of_capture(capture.name);
-    if (!files.ok()) return {};
-    const catalog::FileRecord* source = nullptr;
-    for (const auto& record : *files) {
-      if (source == nullptr || record.kind == "enhanced") source = &record;
-    }
-    if (source != nullptr) {
-      auto metadata = nlohmann::json::parse(source->metadata_json, nullptr, false);
-      const std::string mime = metadata.is_object() ? metadata.value("mime", "") : "";
-      const int orientation = metadata.is_object() ? metadata.value("orientation", 1) : 1;
-      auto thumbnail = media::make_thumbnail(source->path, mime, orientation, thumbnail_options());
-      const std::string key = media::thumbnail_key_for_item(capture.item_key);
-      if (thumbnail.ok() && !key.empty() &&
-          name_thumbnail(item, capture.item_key, key, thumbnail->webp).ok()) {
-        return std::move(thumbnail->webp);
-      }
-    }
-    item["assets"].erase("thumbnail");
-    return {};
-  }
-
-  // Items go up as soon as their capture has no other file in flight, after its assets; one
-  // upload per Item at a time, so a later version never lands before an earlier one.
-  struct ItemUpload {
-    bool in_flight = false;
-    bool again = false;
-  };
-  std::map<std::string, int> files_in_flight;  // per capture
-  std::map<std::string, ItemUpload> item_uploads;
-
-  void upload_item_soon(transfer::TaskQueue& queue, const std::string& name) {
-    if (files_in_flight.count(name) > 0) return;  // the last file of the capture uploads it
-    ItemUpload& state = item_uploads[name];
-    if (state.in_flight) {
-      state.again = true;
-      return;
-    }
-    auto capture = journal().capture_by_name(name);
-    if (!capture.ok()) return journal_failed(capture.error());
-    if (!*capture || (*capture)->item_json.empty() || !(*capture)->item_sha256.empty()) {
-      item_uploads.erase(name);
-      return;
-    }
-    state.in_flight = true;
-    queue.push_urgent([this, &queue, capture = **capture](transfer::TaskQueue::Finished finished) {
-      send_item(capture, [this, &queue, name = capture.name, finished] {
-        finished();
-        ItemUpload& done = item_uploads[name];
-        const bool again = done.again;
-        item_uploads.erase(name);  // only captures with an Item upload in flight are kept
-        if (again) upload_item_soon(queue, name);
-      });
-    });
-  }
-
-  // The capture's thumbnail (when its Item names one), then the Item: a reader of the Item never
-  // finds a thumbnail missing.
-  void send_item(catalog::CaptureRecordRow capture, std::function<void()> then) {
-    auto item = nlohmann::json::parse(capture.item_json, nullptr, false);
-    const bool names_thumbnail = item.is_object() && item.contains("assets") &&
-                                 item["assets"].is_object() && item["assets"].contains("thumbnail");
-    if (!names_thumbnail) return send_item_document(capture, std::move(then));
-    std::string webp;
-    if (auto made = thumbnails.find(capture.name); made != thumbnails.end()) {
-      webp = std::move(made->second);
-      thumbnails.erase(made);
-    } else {
-      webp = remake_thumbnail(item, capture);
-      capture.item_json = item.dump();
-      if (webp.empty()) return send_item_document(capture, std::move(then));
-    }
-    const std::string key = media::thumbnail_key_for_item(capture.item_key);
-    const std::uint64_t size = webp.size();
-    auto attributes = upload_attributes("image/webp", to_hex(sha256(webp)), capture.item_key);
-    auto put = small_object_put(key, attributes, std::move(webp));
-    service.client_.send_async(
-        std::move(put), [this, capture, key, size, then](Result<s3::HttpResponse> response) {
-          if (!response.ok() && destination_unusable(response.error())) {
-            // The destination went away, not this thumbnail: the Item stays dirty for the next
-            // run (which makes the thumbnail again), and the run stops as it does for a file.
-            if (!report.destination_error) report.destination_error = response.error();
-            stop = true;
-            return then();
-          }
-          if (!response.ok()) {
-            // The Item waits (it would name a missing thumbnail); the next run makes it again.
-            ++report.items_failed;
-            ++report.thumbnails_failed;
-            emit({SyncEvent::Kind::kItemFailed, "", capture.item_key, 0,
-                  "its thumbnail " + key + " was not uploaded: " + response.error().message,
-                  std::string(to_string(response.error().category)), response.error().s3_code,
-                  response.error().request_id});
-            return then();
-          }
-          ++report.thumbnails_uploaded;
-          emit({SyncEvent::Kind::kThumbnailUploaded, "", key, size, "", ""});
-          send_item_document(capture, then);
-        });
-  }
-
-  void send_item_document(const catalog::CaptureRecordRow& capture, std::function<void()> then) {
-    const std::string sha = to_hex(sha256(capture.item_json));
-    auto put = small_object_put(
-        capture.item_key, upload_attributes("application/geo+json", sha, ""), capture.item_json);
-    service.client_.send_async(
-        std::move(put), [this, capture, sha, then](Result<s3::HttpResponse> response) {
-          if (!response.ok() && destination_unusable(response.error())) {
-            // The destination went away, not this Item: it stays dirty for the next run, and the
-            // run stops as it does for a file (watch pauses and rescans).
-            if (!report.destination_error) report.destination_error = response.error();
-            stop = true;
-          } else if (!response.ok()) {
-            ++report.items_failed;
-            emit({SyncEvent::Kind::kItemFailed, "", capture.item_key, 0, response.error().message,
-                  std::string(to_string(response.error().category))});
-          } else {
-            journal_failed(journal().set_item_uploaded(capture.name, capture.item_json, sha));
-            ++report.items_uploaded;
-            emit({SyncEvent::Kind::kItemUploaded, "", capture.item_key, capture.item_json.size(),
-                  "", ""});
-          }
-          then();
-        });
-  }
-
-  // Items still dirty at the end: earlier runs' failures, or ones whose upload failed just now.
-  void upload_remaining_items(transfer::TaskQueue& queue) {
-    auto dirty = journal().dirty_captures();
-    if (!dirty.ok()) return journal_failed(dirty.error());
-    auto pending =
-        std::make_shared<std::deque<catalog::CaptureRecordRow>>(dirty->begin(), dirty->end());
-    queue.set_refill([this, &queue, pending] {
-      if (stop || pending->empty()) return false;
-      catalog::CaptureRecordRow capture = std::move(pending->front());
-      pending->pop_front();
-      queue.push([this, capture](transfer::TaskQueue::Finished finished) {
-        send_item(capture, finished);
-      });
-      return true;
-    });
-    queue.run();
   }
 };
 
@@ -955,20 +499,41 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
   if (!name_template.ok()) return name_template.take_error();
 
   Run run(*this, options);
+  run.claims = std::make_unique<NameClaims>(config_, journal_, client_);
+  run.publisher = std::make_unique<ItemPublisher>(
+      config_, journal_, client_, run.report,
+      PublisherHooks{.emit = [&run](const SyncEvent& event) { run.emit(event); },
+                     .journal_failed = [&run](const Status& status) { run.journal_failed(status); },
+                     .destination_lost =
+                         [&run](const Error& error) {
+                           if (!run.report.destination_error) run.report.destination_error = error;
+                           run.stop = true;
+                         },
+                     .stopped = [&run] { return run.stop; }});
   run.planner = std::make_unique<CapturePlanner>(journal_, *prefix, std::move(*name_template),
                                                  config_.project);
   if (!options.dry_run && !config_.state_dir.empty()) {
     auto index = catalog::SearchIndex::open(config_.state_dir, /*for_queries=*/false);
     if (index.ok()) run.index = std::make_unique<catalog::SearchIndex>(std::move(*index));
   }
-  if (Status begun = run.begin(); !begun.ok()) return begun.error();
+  run.feed = std::make_unique<SyncFeed>(
+      config_, journal_, run.options, run.report,
+      FeedHooks{.emit = [&run](const SyncEvent& event) { run.emit(event); },
+                .journal_failed = [&run](const Status& status) { run.journal_failed(status); },
+                .vanishing =
+                    [this](const catalog::FileRecord& record) {
+                      if (record.upload_id.empty()) return;
+                      (void)client_.abort_multipart_upload(config_.destination->bucket,
+                                                           record.object_key, record.upload_id);
+                    }});
+  if (Status begun = run.feed->begin(); !begun.ok()) return begun.error();
   if (!options.dry_run) run.adopt_legacy_rows();
 
   transfer::TaskQueue queue(client_.engine(), std::max(1, config_.upload.jobs));
   queue.set_refill([&run, &queue] { return run.refill(queue); });
   queue.set_cancel([&run] { return run.cancelled(); }, options.cancel_grace);
   queue.run();
-  if (!options.dry_run && !run.stop && !run.cancelled()) run.upload_remaining_items(queue);
+  if (!options.dry_run && !run.stop && !run.cancelled()) run.publisher->publish_remaining(queue);
   run.report.cancelled = run.cancelled();
   if (run.fatal) return *run.fatal;
   return run.report;

@@ -1,15 +1,18 @@
 // `imgsync sync`: every ready image under the source folders goes to the bucket layout with its
-// STAC Item, exactly once, verified, resumable. The journal says what is done; the bucket is
-// touched only for files that changed since it last said so (an unchanged tree costs no S3
-// request at all).
+// STAC Item, exactly once, verified, resumable. State is per destination (endpoint, bucket,
+// prefix): the journal says what is confirmed there; the bucket is touched only for files that
+// changed since (an unchanged tree costs no S3 request at all).
 //
-// One file's path through a run:
-//   scan → compare size, mtime and inode with the journal (equal: nothing to do) → read it once
-//   for SHA-256, MD5 and metadata (same content as recorded: only the stat is refreshed) → name
-//   it and pick its capture (a raw and an enhanced file sharing a stem share a name and an Item)
-//   → journal intent (state uploading, keys, content hash) → upload (single PUT or resumable
-//   multipart, Content-MD5 on every request) → journal completion with the capture's Item → at
-//   the end, the Items of every capture that gained an asset, after their assets.
+// Three parts, one job each:
+//   SyncFeed (sync_feed.h)        which files need work: walk or given files, the journal's
+//                                 leftovers, unchanged / not ready / vanished ones counted;
+//   the upload step (here)        one file: read it once (SHA-256, MD5, metadata; unreadable
+//                                 metadata never stops it), name it (CapturePlanner), win the
+//                                 name on the bucket (NameClaims), apply the overwrite rule,
+//                                 journal intent, upload (single PUT with If-None-Match, or
+//                                 resumable multipart), journal completion with what the server
+//                                 confirmed;
+//   ItemPublisher (item_publisher.h)  the capture's thumbnail, then its Item, after its assets.
 #pragma once
 
 #include <atomic>

@@ -1,9 +1,13 @@
 #include "catalog/journal_store.h"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <thread>
 
+#include "catalog/journal_lock.h"
+#include "catalog/sqlite_database.h"
 #include "support/test_paths.h"
 
 namespace imgsync::catalog {
@@ -139,6 +143,113 @@ TEST(JournalStore, GarbageJournalFileIsReportedAsDamaged) {
   auto journal = JournalStore::open(dir.path());
   ASSERT_FALSE(journal.ok());
   EXPECT_NE(journal.error().message.find("damaged"), std::string::npos) << journal.error().message;
+}
+
+TEST(JournalStore, EachDestinationHasItsOwnRecords) {
+  testing::ScratchDir dir;
+  auto a = JournalStore::open(dir.path(), destination_id("h:1", "b", "photos/2026"));
+  auto b = JournalStore::open(dir.path(), destination_id("h:1", "b", "photos_2026"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(a->destination(), b->destination());
+  EXPECT_EQ(destination_id("h:1", "b", "/photos/2026/"), a->destination());
+  ASSERT_TRUE(a->upsert(record("/src/a.jpg", FileState::kUploaded)).ok());
+  EXPECT_FALSE(b->find("/src/a.jpg")->has_value());  // nothing is "unchanged" for b
+  ASSERT_TRUE(b->upsert(record("/src/a.jpg", FileState::kPending)).ok());
+  EXPECT_EQ((*a->find("/src/a.jpg"))->state, FileState::kUploaded);
+  EXPECT_EQ((*b->find("/src/a.jpg"))->state, FileState::kPending);
+  ASSERT_TRUE(b->set_state("/src/a.jpg", FileState::kFailed, "x", "local-io").ok());
+  EXPECT_EQ((*a->find("/src/a.jpg"))->state, FileState::kUploaded);
+  EXPECT_EQ(a->counts()->total, 1);
+  EXPECT_EQ(b->counts()->by_state["failed"], 1);
+  // A store of no destination (tools, tests) sees every row.
+  auto all = JournalStore::open(dir.path());
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->counts()->total, 2);
+}
+
+TEST(JournalStore, CompletionRecordsWhatTheServerConfirmed) {
+  testing::ScratchDir dir;
+  auto journal = JournalStore::open(dir.path(), "e|b|p");
+  ASSERT_TRUE(journal.ok());
+  ASSERT_TRUE(journal->upsert(record("/a")).ok());
+  ASSERT_TRUE(journal->complete_file("/a", "proj_x_20260501", "{}", "etag-1", "v1").ok());
+  auto found = journal->find("/a");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->confirmed_key, "raw/2026/05/01/proj_x_20260501.jpg");
+  EXPECT_EQ((*found)->confirmed_sha256, "ab");
+  EXPECT_EQ((*found)->confirmed_etag, "etag-1");
+  EXPECT_EQ((*found)->confirmed_version_id, "v1");
+  ASSERT_TRUE(journal->mark_for_repair("/a", "verify: missing").ok());
+  EXPECT_EQ((*journal->find("/a"))->state, FileState::kPending);
+  EXPECT_EQ((*journal->find("/a"))->error_category, "repair");
+}
+
+TEST(JournalStore, SchemaOneJournalIsMigratedAndAdoptedByOneDestination) {
+  testing::ScratchDir dir;
+  {
+    auto database = Database::open(dir.path() / "journal.sqlite");
+    ASSERT_TRUE(database.ok());
+    ASSERT_TRUE(database
+                    ->execute(R"sql(
+CREATE TABLE files (path TEXT PRIMARY KEY, source TEXT NOT NULL, kind TEXT NOT NULL,
+  size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
+  sha256 TEXT NOT NULL DEFAULT '', name TEXT NOT NULL DEFAULT '',
+  object_key TEXT NOT NULL DEFAULT '', item_key TEXT NOT NULL DEFAULT '', state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',
+  error_category TEXT NOT NULL DEFAULT '', upload_id TEXT NOT NULL DEFAULT '',
+  part_size INTEGER NOT NULL DEFAULT 0, metadata TEXT NOT NULL DEFAULT '',
+  updated_at INTEGER NOT NULL);
+CREATE INDEX files_by_state ON files(state);
+CREATE TABLE parts (path TEXT NOT NULL, upload_id TEXT NOT NULL, part_number INTEGER NOT NULL,
+  etag TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY (path, upload_id, part_number));
+CREATE TABLE captures (name TEXT PRIMARY KEY, pair_key TEXT NOT NULL,
+  owner_sha256 TEXT NOT NULL, item_key TEXT NOT NULL DEFAULT '',
+  item_sha256 TEXT NOT NULL DEFAULT '', date_path TEXT NOT NULL DEFAULT '',
+  item_json TEXT NOT NULL DEFAULT '');
+INSERT INTO files VALUES ('/src/a.jpg', '/src', 'raw', 100, 7, 42, 'ab', 'n', 'p/raw/k.jpg',
+  'p/metadata/k.json', 'uploaded', 1, '', '', '', 0, '{}', 1);
+INSERT INTO files VALUES ('/src/b.jpg', '/src', 'raw', 100, 7, 43, 'cd', 'm', 'p/raw/m.jpg',
+  'p/metadata/m.json', 'pending', 0, '', '', 'up-1', 5242880, '{}', 1);
+INSERT INTO parts VALUES ('/src/b.jpg', 'up-1', 1, 'e1', 5242880);
+INSERT INTO captures VALUES ('n', 'x', 'ab', 'p/metadata/k.json', 'ff', '2026/05/01', '{}');
+PRAGMA user_version = 1;
+)sql")
+                    .ok());
+  }
+  auto journal = JournalStore::open(dir.path(), "e|b|p");
+  ASSERT_TRUE(journal.ok()) << journal.error().describe();
+  EXPECT_EQ(*journal->legacy_row_count(), 2);
+  EXPECT_FALSE(journal->find("/src/a.jpg")->has_value());  // not this destination's yet
+  auto sample = journal->legacy_uploaded_sample(3);
+  ASSERT_TRUE(sample.ok());
+  ASSERT_EQ(sample->size(), 1u);
+  EXPECT_EQ((*sample)[0].confirmed_sha256, "ab");  // uploaded then: confirmed by the server
+  ASSERT_TRUE(journal->adopt_legacy_rows().ok());
+  EXPECT_EQ(*journal->legacy_row_count(), 0);
+  EXPECT_EQ((*journal->find("/src/a.jpg"))->state, FileState::kUploaded);
+  EXPECT_EQ(journal->parts("/src/b.jpg", "up-1")->size(), 1u);
+  auto capture = journal->capture_by_name("n");
+  ASSERT_TRUE(capture.ok() && capture->has_value());
+  EXPECT_TRUE((*capture)->claimed);
+  // Another destination sees none of it.
+  auto other = JournalStore::open(dir.path(), "e|b|q");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->counts()->total, 0);
+}
+
+TEST(JournalLock, ASecondHolderIsRefusedNamingTheFirst) {
+  testing::ScratchDir dir;
+  auto first = JournalLock::acquire(dir.path(), "imgsync watch");
+  ASSERT_TRUE(first.ok());
+  auto second = JournalLock::acquire(dir.path(), "imgsync watch");
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().category, ErrorCategory::kConflict);
+  EXPECT_NE(second.error().message.find("already watched by imgsync watch (pid " +
+                                        std::to_string(getpid())),
+            std::string::npos)
+      << second.error().message;
+  { auto released = std::move(*first); }
+  EXPECT_TRUE(JournalLock::acquire(dir.path(), "imgsync watch").ok());
 }
 
 }  // namespace

@@ -45,6 +45,7 @@ class ErrorClassTest : public FaultFixture {
   // Runs sync again without faults (or `retry --all-failed`, which also takes the failures a
   // sync skips until their file changes): everything arrives, exactly once.
   void expect_next_sync_finishes(bool all_failed = false) {
+    with_faults({});  // the faults are gone
     auto args = sync_args();
     if (all_failed) args.front() = "retry", args.insert(args.begin() + 1, "--all-failed");
     auto next = imgsync(args);
@@ -61,13 +62,21 @@ TEST_F(ErrorClassTest, UntrustedCertificateStopsTheRunNamingTheCaBundle) {
   EXPECT_NE(run.err.find("AWS_CA_BUNDLE"), std::string::npos) << run.err.substr(0, 3000);
   EXPECT_NE(run.err.find("--ca-bundle"), std::string::npos);
   EXPECT_TRUE(logged(run.err, "retry").empty());  // never retried
-  expect_stopped_with_nothing_failed();
+  const std::map<std::string, std::string> over_tls{
+      {"AWS_ENDPOINT_URL", "https://" + server().tls_host},
+      {"AWS_CA_BUNDLE", server().ca_bundle.string()}};
+  auto report = nlohmann::json::parse(
+      imgsync({"status", "--to", destination(), "--state-dir", state().string(), "--json"},
+              over_tls)
+          .out);
+  EXPECT_EQ(report["counts"].value("failed", 0), 0) << report.dump();
+  EXPECT_LT(report["counts"].value("uploaded", 0), file_count()) << report.dump();
   auto args = sync_args();
   args.insert(args.end(), {"--ca-bundle", server().ca_bundle.string()});
   auto trusted =
       run_process(imgsync_binary(), args, imgsync_env("https://" + server().tls_host), unset_env());
   EXPECT_EQ(trusted.exit_code, 0) << trusted.err.substr(0, 3000);
-  expect_exactly_once("", {}, 0, 0);
+  expect_exactly_once("", {}, 0, 0, over_tls);
 }
 
 // 500 / 503 SlowDown that outlast the retries: the file fails (transient), exit 1; the next sync
@@ -84,7 +93,7 @@ TEST_F(ErrorClassTest, ServerErrorsOutlastingTheRetriesFailTheFilesAndTheNextSyn
     FaultPolicy policy;
     policy.*c.share = 1.0;
     policy.only_method = "PUT";
-    FaultProxy proxy(server().host, policy);
+    FaultProxy& proxy = with_faults(policy);
     auto run = sync_via(proxy, {{"AWS_MAX_ATTEMPTS", "2"}});
     expect_all_failed(run, c.category);
     // Two attempts per file, each logged: one retry, then the failure.
@@ -111,7 +120,7 @@ TEST_F(ErrorClassTest, AuthFailuresStopTheRunNamingTheKeyIdButNeverTheSecret) {
     policy.custom_error = 1.0;
     policy.custom_status = 403;
     policy.custom_code = c.code;
-    FaultProxy proxy(server().host, policy);
+    FaultProxy& proxy = with_faults(policy);
     auto run = sync_via(proxy);
     EXPECT_EQ(run.exit_code, 3) << run.err.substr(0, 3000);
     EXPECT_NE(run.err.find(c.says), std::string::npos) << run.err.substr(0, 3000);
@@ -137,29 +146,33 @@ TEST_F(ErrorClassTest, MissingBucketStopsTheRunSayingHowToCreateIt) {
   EXPECT_EQ(summary_of(run.out)["failed"], 0);
 }
 
-// 400 InvalidArgument: invalid-input, not retried; the file fails with the server's message.
-TEST_F(ErrorClassTest, RejectedRequestFailsTheFileWithTheServersMessage) {
+// 400 InvalidArgument on every request: the request is wrong, not the files. Not retried; after
+// a few identical refusals the run stops (exit 3) naming the server's message and the settings
+// every upload carries; no file is marked damaged, and the next run (settings fixed) finishes.
+TEST_F(ErrorClassTest, RequestsRefusedTheSameWayStopTheRunWithoutMarkingFilesDamaged) {
   FaultPolicy policy;
   policy.custom_error = 1.0;
   policy.custom_status = 400;
   policy.custom_code = "InvalidArgument";
   policy.custom_message = "Header x-amz-meta-thing is not acceptable";
   policy.only_method = "PUT";
-  FaultProxy proxy(server().host, policy);
+  FaultProxy& proxy = with_faults(policy);
   auto run = sync_via(proxy);
-  expect_all_failed(run, "invalid-input");
+  EXPECT_EQ(run.exit_code, 3) << run.err.substr(0, 3000);
+  EXPECT_NE(run.err.find("x-amz-meta-thing is not acceptable"), std::string::npos)
+      << run.err.substr(0, 3000);
+  EXPECT_NE(run.err.find("storage_class"), std::string::npos) << run.err.substr(0, 3000);
   EXPECT_TRUE(logged(run.err, "retry").empty());
-  EXPECT_EQ(proxy.counters().custom_error, file_count());  // one attempt each
-  for (const auto& failure : logged(run.err, "failed")) {
-    EXPECT_NE(failure.value("message", "").find("x-amz-meta-thing is not acceptable"),
-              std::string::npos)
-        << failure.dump();
+  EXPECT_LE(proxy.counters().custom_error, file_count());  // one attempt each, at most
+  auto report = status_report();
+  for (const auto& failed : report["failed"]) {
+    EXPECT_NE(failed["category"], "invalid-input") << failed.dump();
   }
-  // A plain sync skips a file the server rejected until it changes; `retry --all-failed` does not.
+  with_faults({});
   auto again = imgsync(sync_args());
-  EXPECT_EQ(again.exit_code, 1);
-  EXPECT_EQ(summary_of(again.out)["failed_earlier"], file_count());
-  expect_next_sync_finishes(true);
+  EXPECT_EQ(again.exit_code, 0) << again.err.substr(0, 3000);
+  EXPECT_EQ(summary_of(again.out)["failed_earlier"], 0);
+  expect_exactly_once("", {}, 0, 0);
 }
 
 // BadDigest: integrity, retried once; then the file fails, and goes up again on the next run.
@@ -169,7 +182,7 @@ TEST_F(ErrorClassTest, IntegrityFailureIsRetriedOnceThenTheFileFails) {
   policy.custom_code = "BadDigest";
   policy.custom_message = "The Content-MD5 you specified did not match what we received.";
   policy.only_method = "PUT";
-  FaultProxy proxy(server().host, policy);
+  FaultProxy& proxy = with_faults(policy);
   auto run = sync_via(proxy);
   expect_all_failed(run, "integrity");
   EXPECT_EQ(proxy.counters().custom_error, 2 * file_count());
@@ -177,8 +190,8 @@ TEST_F(ErrorClassTest, IntegrityFailureIsRetriedOnceThenTheFileFails) {
   expect_next_sync_finishes();
 }
 
-// 412 PreconditionFailed: a different object under the key is never overwritten, the file fails
-// saying so; an identical one counts as already there.
+// 412 PreconditionFailed: a different object under the key is never overwritten; the file takes
+// its next name (the hash-suffix rule); identical ones count as already there.
 TEST_F(ErrorClassTest, DifferentObjectUnderTheKeyIsNeverOverwritten) {
   ASSERT_EQ(imgsync(sync_args()).exit_code, 0);
   auto journal = catalog::JournalStore::open(state());
@@ -191,25 +204,28 @@ TEST_F(ErrorClassTest, DifferentObjectUnderTheKeyIsNeverOverwritten) {
       client().put_object({bucket(), key, s3::Body::from_string("not ours"), {}, false}).ok());
   std::filesystem::remove_all(state());
   auto run = imgsync(sync_args());
-  EXPECT_EQ(run.exit_code, 1) << run.err.substr(0, 3000);
+  EXPECT_EQ(run.exit_code, 0) << run.err.substr(0, 3000);
   auto summary = summary_of(run.out);
-  EXPECT_EQ(summary["failed"], 1);
+  EXPECT_EQ(summary["failed"], 0);
+  EXPECT_EQ(summary["renamed"], 1);
   EXPECT_EQ(summary["already_there"], file_count() - 1);
-  const auto failures = logged(run.err, "failed");
-  ASSERT_EQ(failures.size(), 1u);
-  EXPECT_EQ(failures[0].value("category", ""), "conflict");
-  EXPECT_NE(failures[0].value("message", "").find("already holds a different object"),
-            std::string::npos)
-      << failures[0].dump();
   auto object = client().get_object({bucket(), key, {}, {}});
   ASSERT_TRUE(object.ok());
   EXPECT_EQ(object->body, "not ours");
+  auto reopened = catalog::JournalStore::open(state());
+  ASSERT_TRUE(reopened.ok());
+  auto moved = reopened->find(files_[0].string());
+  ASSERT_TRUE(moved.ok() && moved->has_value());
+  EXPECT_NE((*moved)->object_key, key);
+  auto stored = client().get_object({bucket(), (*moved)->object_key, {}, {}});
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->body, read_file(files_[0]));
 }
 
 // 404 NoSuchUpload: the multipart upload the journal remembers is gone; it starts again.
 TEST_F(ErrorClassTest, VanishedMultipartUploadStartsAgainFromTheFirstPart) {
   make_files(0, 1);
-  FaultProxy proxy(server().host);
+  FaultProxy& proxy = with_faults({});
   {
     // One request at a time: the parts go up one after the other.
     Daemon run(sync_args(false, 1), env_via(proxy, {{"AWS_MAX_ATTEMPTS", "1"}}), unset_env());
@@ -280,7 +296,7 @@ TEST_F(ErrorClassTest, FullStateDirectoryStopsTheRunBeforeUnrecordedUploads) {
   std::vector<std::string> args{"-c", "trap '' XFSZ; ulimit -f " + limit_blocks + "; exec \"$@\"",
                                 "sh", imgsync_binary().string()};
   for (auto& arg : sync_args()) args.push_back(arg);
-  auto run = run_process("/bin/sh", args, imgsync_env(), unset_env());
+  auto run = run_process("/bin/sh", args, imgsync_env(relay().endpoint()), unset_env());
   EXPECT_EQ(run.exit_code, 1) << run.err.substr(0, 3000);
   EXPECT_NE(run.err.find("journal"), std::string::npos) << run.err.substr(0, 3000);
   // Every object in the bucket is one the journal knows (intent is recorded before the upload).
@@ -296,7 +312,11 @@ TEST_F(ErrorClassTest, FullStateDirectoryStopsTheRunBeforeUnrecordedUploads) {
   auto listed = client().list_all_objects(bucket(), "");
   ASSERT_TRUE(listed.ok());
   EXPECT_LT(listed->size(), 2 * 156u);
-  for (const auto& object : *listed) EXPECT_TRUE(known.count(object.key)) << object.key;
+  for (const auto& object : *listed) {
+    // A claim may precede its file's record (it is no upload: the next run finds it its own).
+    if (object.key.find("/claims/") != std::string::npos) continue;
+    EXPECT_TRUE(known.count(object.key)) << object.key;
+  }
   expect_next_sync_finishes();
 }
 
@@ -306,7 +326,7 @@ TEST_F(ErrorClassTest, InterruptedSyncStopsStartingFilesAndTheNextRunFinishes) {
   FaultPolicy slow;  // slow answers, so the run is still going when the signal comes
   slow.delay = 1.0;
   slow.delay_by = 100ms;
-  FaultProxy proxy(server().host, slow);
+  FaultProxy& proxy = with_faults(slow);
   {
     Daemon run(sync_args(false, 4), env_via(proxy), unset_env());
     ASSERT_TRUE(run.await_uploaded(10, 60s));

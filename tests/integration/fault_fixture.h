@@ -181,6 +181,26 @@ class FaultFixture : public ImgsyncCliTest {
     if (retry_log) args.insert(args.end(), {"--log-format", "json", "-vv"});
     return args;
   }
+  // Every run of a test reaches the server through one relay (its faults set per case), so that
+  // all of them, and status and verify, address one destination.
+  FaultProxy& with_faults(const FaultPolicy& policy) {
+    relay().refuse_connections(false);
+    relay().set_policy(policy);
+    relay().reset_counters();
+    return relay();
+  }
+  FaultProxy& relay() {
+    if (!relay_) relay_.emplace(server().host);
+    return *relay_;
+  }
+  // imgsync through the relay (unless `extra` names another endpoint).
+  ProcessResult imgsync(const std::vector<std::string>& arguments,
+                        std::map<std::string, std::string> extra = {}) {
+    extra.emplace("AWS_ENDPOINT_URL", relay().endpoint());
+    return ImgsyncCliTest::imgsync(arguments, std::move(extra));
+  }
+  std::optional<FaultProxy> relay_;
+
   std::map<std::string, std::string> env_via(const FaultProxy& proxy,
                                              std::map<std::string, std::string> extra = {}) const {
     auto environment = imgsync_env(proxy.endpoint());
@@ -218,8 +238,11 @@ class FaultFixture : public ImgsyncCliTest {
 
   // Every file uploaded exactly once, the journal and the bucket agree, verify --deep and
   // status are clean. Adds the scenario's row to the table (unless `scenario` is "").
+  // `via`: how the runs reached the server when not through the relay (verify and status go the
+  // same way: the journal keeps state per destination, and the endpoint is part of it).
   void expect_exactly_once(const std::string& scenario, const FaultCounters& injected,
-                           double recover_seconds, double run_seconds) {
+                           double recover_seconds, double run_seconds,
+                           std::map<std::string, std::string> via = {}) {
     ScenarioRow row{scenario, file_count(), describe(injected), 0, 0, recover_seconds, run_seconds};
     auto journal = catalog::JournalStore::open(state());
     ASSERT_TRUE(journal.ok());
@@ -237,9 +260,11 @@ class FaultFixture : public ImgsyncCliTest {
       }
       expected.insert((*record)->object_key);
       expected.insert((*record)->item_key);
+      // The claim on the capture's name.
       // The capture's thumbnail, when its Item names one.
       auto capture = journal->capture_by_name((*record)->name);
       ASSERT_TRUE(capture.ok() && capture->has_value()) << path;
+      expected.insert("faults/claims/" + (*capture)->date_path + "/" + (*capture)->name);
       auto item = nlohmann::json::parse((*capture)->item_json, nullptr, false);
       if (item.is_object() && item["assets"].contains("thumbnail")) {
         expected.insert(media::thumbnail_key_for_item((*record)->item_key));
@@ -266,11 +291,12 @@ class FaultFixture : public ImgsyncCliTest {
     EXPECT_TRUE(uploads->empty()) << uploads->size() << " multipart uploads left";
 
     auto verified = imgsync(
-        {"verify", "--deep", "--to", destination(), "--state-dir", state().string(), "--json"});
+        {"verify", "--deep", "--to", destination(), "--state-dir", state().string(), "--json"},
+        via);
     EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
     EXPECT_EQ(summary_of(verified.out)["problems"], 0);
     auto status =
-        imgsync({"status", "--to", destination(), "--state-dir", state().string(), "--json"});
+        imgsync({"status", "--to", destination(), "--state-dir", state().string(), "--json"}, via);
     EXPECT_EQ(status.exit_code, 0) << status.out << status.err;
     auto report = nlohmann::json::parse(status.out, nullptr, false);
     ASSERT_FALSE(report.is_discarded()) << status.out;
@@ -288,7 +314,7 @@ class FaultFixture : public ImgsyncCliTest {
   void sync_through_faults(
       const std::string& scenario, const FaultPolicy& policy,
       const std::function<void(const FaultCounters&, const std::vector<nlohmann::json>&)>& check) {
-    FaultProxy proxy(server().host, policy);
+    FaultProxy& proxy = with_faults(policy);
     const auto start = Clock::now();
     auto run = sync_via(proxy);
     const auto end = Clock::now();

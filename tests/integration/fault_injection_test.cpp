@@ -100,7 +100,7 @@ TEST_F(FaultInjectionTest, DelayedAnswersChangeNothing) {
 TEST_F(FaultInjectionTest, RefusedConnectionsStopTheSyncWithExit3AndTheNextRunFinishes) {
   HttpReceiver receiver;
   const auto config = write_config(receiver);
-  FaultProxy proxy(server().host);
+  FaultProxy& proxy = with_faults({});
   const std::map<std::string, std::string> two_attempts{{"AWS_MAX_ATTEMPTS", "2"}};
   const auto start = Clock::now();
   {
@@ -149,7 +149,7 @@ TEST_F(FaultInjectionTest, RefusedConnectionsStopTheSyncWithExit3AndTheNextRunFi
 TEST_F(FaultInjectionTest, WatchPausesWhileConnectionsAreRefusedAndResumes) {
   HttpReceiver receiver;
   const auto config = write_config(receiver);
-  FaultProxy proxy(server().host);
+  FaultProxy& proxy = with_faults({});
   const auto start = Clock::now();
   Daemon watch({"watch", "--config", config.string(), "--json", "-q"},
                env_via(proxy, {{"AWS_MAX_ATTEMPTS", "2"}}), unset_env());
@@ -188,7 +188,7 @@ TEST_F(FaultInjectionTest, WatchThroughMixedFaultsUploadsEveryFileOnce) {
   policy.delay_by = 200ms;
   HttpReceiver receiver;
   const auto config = write_config(receiver);
-  FaultProxy proxy(server().host, policy);
+  FaultProxy& proxy = with_faults(policy);
   const auto start = Clock::now();
   Daemon watch({"watch", "--config", config.string(), "--json", "-q"}, env_via(proxy), unset_env());
   ASSERT_TRUE(watch.await_uploaded(20, 120s));
@@ -211,7 +211,7 @@ TEST_F(FaultInjectionTest, WatchThroughMixedFaultsUploadsEveryFileOnce) {
 }
 
 TEST_F(FaultInjectionTest, ServerStoppedAndStartedDuringASync) {
-  FaultProxy proxy(server().host);  // no faults: it counts, and sees the server go
+  FaultProxy& proxy = with_faults({});  // no faults: it counts, and sees the server go
   const auto start = Clock::now();
   int exit_code = -1;
   Clock::time_point recovered_from;

@@ -111,7 +111,7 @@ class SearchTest : public ImgsyncCliTest {
     const auto corpus = corpus_dir() / "images";
     auto run = imgsync({"sync", corpus.string(), "--to", destination(), "--state-dir",
                         state().string(), "--json", "--jobs", "16"});
-    EXPECT_EQ(run.exit_code, 1) << run.err;  // the corpus holds damaged files
+    EXPECT_EQ(run.exit_code, 0) << run.err;  // damaged files too, with imgsync:metadata_error
     auto journal = catalog::JournalStore::open(state());
     EXPECT_TRUE(journal.ok());
     std::map<std::string, int> files_per_item;

@@ -162,7 +162,11 @@ TEST_F(WatchTest, KilledDaemonLosesNothingAndFilesWrittenWhileStoppedGoUpOnStart
   EXPECT_EQ(verified.exit_code, 0) << verified.out;
   auto listed = client().list_all_objects(bucket(), "live/");
   ASSERT_TRUE(listed.ok());
-  EXPECT_EQ(listed->size(), 540u);  // every file once, with its Item and its thumbnail
+  // Every file once, with its Item, its thumbnail and the claim on its name.
+  EXPECT_EQ(listed->size(), 720u);
+  auto claims = client().list_all_objects(bucket(), "live/claims/");
+  ASSERT_TRUE(claims.ok());
+  EXPECT_EQ(claims->size(), 180u);
 }
 
 TEST_F(WatchTest, EndpointOutagePausesNotifiesAndEverythingArrivesAfterwards) {

@@ -257,6 +257,12 @@ void FaultProxy::set_policy(const FaultPolicy& policy) {
   faults_injected_ = 0;
 }
 
+void FaultProxy::reset_counters() {
+  std::lock_guard lock(mutex_);
+  counters_ = {};
+  last_fault_.reset();
+}
+
 void FaultProxy::refuse_connections(bool refuse) {
   std::lock_guard lock(mutex_);
   refusing_ = refuse;

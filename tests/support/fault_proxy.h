@@ -70,6 +70,8 @@ class FaultProxy {
 
   std::string endpoint() const;  // http://127.0.0.1:PORT
   void set_policy(const FaultPolicy& policy);
+  // Starts counting afresh (counters and the last fault), e.g. for the next case of a test.
+  void reset_counters();
   // While refusing, new connections are closed at accept (a reset) and open ones are closed.
   void refuse_connections(bool refuse);
 

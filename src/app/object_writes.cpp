@@ -1,0 +1,42 @@
+#include "app/object_writes.h"
+
+#include "s3/s3_error.h"
+#include "s3/s3_object_headers.h"
+
+namespace imgsync::app {
+
+s3::ObjectAttributes upload_attributes(const config::AppConfig& config,
+                                       const std::string& content_type, const std::string& sha,
+                                       const std::string& item_key) {
+  s3::ObjectAttributes attributes;
+  attributes.content_type = content_type;
+  attributes.metadata["imgsync-sha256"] = sha;
+  if (!item_key.empty()) attributes.metadata["imgsync-item"] = item_key;
+  attributes.storage_class = config.upload.storage_class;
+  attributes.server_side_encryption = config.upload.server_side_encryption;
+  attributes.sse_kms_key_id = config.upload.sse_kms_key_id;
+  return attributes;
+}
+
+s3::S3Request small_object_put(const config::AppConfig& config, const std::string& key,
+                               const s3::ObjectAttributes& attributes, std::string body) {
+  s3::S3Request put;
+  put.operation = "PutObject";
+  put.method = "PUT";
+  put.bucket = config.destination->bucket;
+  put.key = key;
+  put.headers = s3::object_attribute_headers(attributes);
+  put.body = s3::Body::from_string(std::move(body));
+  return put;
+}
+
+bool destination_unusable(const Error& error) {
+  return error.category == ErrorCategory::kAuth ||
+         (error.category == ErrorCategory::kNotFound && error.s3_code == "NoSuchBucket") ||
+         ((error.category == ErrorCategory::kRetryable ||
+           error.category == ErrorCategory::kThrottled) &&
+          error.http_status == 0) ||
+         s3::is_untrusted_certificate(error);
+}
+
+}  // namespace imgsync::app

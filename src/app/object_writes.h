@@ -1,0 +1,27 @@
+// What sync's parts share about the objects imgsync writes: the attributes every object carries,
+// the single PUT of a small object, and when an error means the destination itself is unusable
+// (the run stops instead of failing every file).
+#pragma once
+
+#include <string>
+
+#include "config/app_config.h"
+#include "s3/s3_client.h"
+#include "util/result.h"
+
+namespace imgsync::app {
+
+// Its type, its sha256 (for verify and for the overwrite rule), the Item it belongs to, and the
+// [upload] storage settings.
+s3::ObjectAttributes upload_attributes(const config::AppConfig& config,
+                                       const std::string& content_type, const std::string& sha,
+                                       const std::string& item_key);
+
+// A single PUT of a small object imgsync makes itself (an Item, a thumbnail, a claim).
+s3::S3Request small_object_put(const config::AppConfig& config, const std::string& key,
+                               const s3::ObjectAttributes& attributes, std::string body);
+
+// The destination as a whole refuses, or cannot be reached even after the retries.
+bool destination_unusable(const Error& error);
+
+}  // namespace imgsync::app
