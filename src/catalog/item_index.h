@@ -5,7 +5,7 @@
 //
 // Two ways in. upsert_item() is a change made here (sync, watch, rebuild): it replaces the Item
 // whatever it held and marks it as this machine's, to be appended to the bucket's catalog by the
-// next segment (for_each_local_change). merge_item() is an Item read from the bucket's catalog:
+// next segment (for_each_change). merge_item() is an Item read from the bucket's catalog:
 // kept only when its `updated` time is newer than the copy held, so a segment read twice, or
 // segments read in any order, leave the same index (merging is idempotent on the Item's id; an
 // archive is one collection, so (collection, id) and id name the same Item).
@@ -25,8 +25,9 @@
 namespace imgsync::catalog {
 
 enum class MergeOutcome { kAdded, kReplaced, kKeptNewer };
+enum class ChangeScope { kLocal, kAll };
 
-// One Item changed on this machine, in the order the changes were made.
+// One Item with its change position, in the order the changes were made.
 struct LocalChange {
   std::int64_t sequence = 0;  // increasing; a later change of the same Item gets a new one
   std::int64_t updated_ms = 0;
@@ -51,9 +52,11 @@ class ItemIndex {
   virtual Status for_each_item(
       const std::function<Status(const std::string& id, const std::string& item_key,
                                  const std::string& item_json)>& visit) = 0;
-  // This machine's changes with a sequence above `after`, oldest first.
-  virtual Status for_each_local_change(std::int64_t after,
-                                       const std::function<Status(const LocalChange&)>& visit) = 0;
+  // kLocal: this machine's changes with a sequence above `after`, oldest first (what the next
+  // catalog segment carries). kAll: every Item, `after` ignored (a snapshot; an Item indexed
+  // before changes were recorded has sequence and updated 0).
+  virtual Status for_each_change(std::int64_t after, ChangeScope scope,
+                                 const std::function<Status(const LocalChange&)>& visit) = 0;
 
   // Small named values kept with the index (the writer id, the last segment published or
   // pulled); nullopt when never set.

@@ -400,11 +400,16 @@ Status SearchIndex::in_transaction(const std::function<Status()>& work) {
   return done.ok() ? released : done;
 }
 
-Status SearchIndex::for_each_local_change(std::int64_t after,
-                                          const std::function<Status(const LocalChange&)>& visit) {
+Status SearchIndex::for_each_change(std::int64_t after, ChangeScope scope,
+                                    const std::function<Status(const LocalChange&)>& visit) {
   auto query = database_.prepare(
-      "SELECT c.sequence, c.updated_ms, i.id, i.item_key, i.item_json FROM item_changes c "
-      "JOIN items i ON i.id = c.id WHERE c.local = 1 AND c.sequence > ?1 ORDER BY c.sequence");
+      scope == ChangeScope::kLocal
+          ? "SELECT c.sequence, c.updated_ms, i.id, i.item_key, i.item_json FROM item_changes c "
+            "JOIN items i ON i.id = c.id WHERE c.local = 1 AND c.sequence > ?1 ORDER BY "
+            "c.sequence"
+          : "SELECT coalesce(c.sequence, 0), coalesce(c.updated_ms, 0), i.id, i.item_key, "
+            "i.item_json FROM items i LEFT JOIN item_changes c ON c.id = i.id WHERE ?1 IS NOT NULL "
+            "ORDER BY i.rowid");
   if (!query.ok()) return query.error();
   query->bind(1, after);
   while (true) {

@@ -62,8 +62,8 @@ class SearchIndex final : public ItemIndex {
   Status for_each_item(
       const std::function<Status(const std::string& id, const std::string& item_key,
                                  const std::string& item_json)>& visit) override;
-  Status for_each_local_change(std::int64_t after,
-                               const std::function<Status(const LocalChange&)>& visit) override;
+  Status for_each_change(std::int64_t after, ChangeScope scope,
+                         const std::function<Status(const LocalChange&)>& visit) override;
   Result<std::optional<std::string>> setting(const std::string& name) override;
   Status set_setting(const std::string& name, const std::string& value) override;
   Status in_transaction(const std::function<Status()>& work) override;

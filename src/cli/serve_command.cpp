@@ -11,6 +11,7 @@
 #include "api/http_server.h"
 #include "api/index_pool.h"
 #include "app/search_arguments.h"
+#include "app/shared_catalog.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/search_flags.h"
@@ -37,12 +38,6 @@ int fail(const Error& error) {
   return exit_code_for(error);
 }
 
-// The archive's collection id: the last part of the prefix, else the bucket's name.
-std::string default_collection(const app::BucketLocation& location) {
-  if (location.prefix.empty()) return location.bucket;
-  return location.prefix.substr(location.prefix.rfind('/') + 1);
-}
-
 int run_serve(const ServeOptions& options) {
   auto address = config::parse_listen_address(options.listen);
   if (!address.ok()) return fail(address.error());
@@ -64,7 +59,7 @@ int run_serve(const ServeOptions& options) {
 
   api::ApiSettings settings{
       .collection_id =
-          options.collection.empty() ? default_collection(location) : options.collection,
+          options.collection.empty() ? app::default_collection_id(location) : options.collection,
       .title = options.title.empty() ? "imgsync archive s3://" + location.bucket +
                                            (location.prefix.empty() ? "" : "/" + location.prefix)
                                      : options.title,

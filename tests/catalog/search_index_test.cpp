@@ -486,13 +486,13 @@ TEST_F(SearchIndexTest, MergeKeepsTheNewerCopyAndListsOnlyLocalChanges) {
     changes.push_back(change.id);
     return Status{};
   };
-  ASSERT_TRUE(index_->for_each_local_change(0, collect).ok());
+  ASSERT_TRUE(index_->for_each_change(0, ChangeScope::kLocal, collect).ok());
   EXPECT_TRUE(changes.empty());
   Synthetic mine = s;
   mine.id = "mine";
   ASSERT_TRUE(index_->upsert_item(mine.item(), mine.item_key()).ok());
   ASSERT_TRUE(index_->upsert_item(s.item(), s.item_key()).ok());  // a local edit of "shared"
-  ASSERT_TRUE(index_->for_each_local_change(0, collect).ok());
+  ASSERT_TRUE(index_->for_each_change(0, ChangeScope::kLocal, collect).ok());
   EXPECT_EQ(changes, (std::vector<std::string>{"mine", "shared"}));
   ASSERT_TRUE(index_->set_setting("catalog.writer", "w1").ok());
   EXPECT_EQ(**index_->setting("catalog.writer"), "w1");
