@@ -286,8 +286,11 @@ Result<std::int64_t> SearchIndex::camera_id(const std::string& make, const std::
   return database_.last_insert_rowid();
 }
 
-Status SearchIndex::insert(const IndexRecord& record, const std::string& item_json) {
-  if (Status removed = remove(record.id); !removed.ok()) return removed;
+Status SearchIndex::insert(const IndexRecord& record, const std::string& item_json,
+                           bool known_absent) {
+  if (!known_absent) {
+    if (Status removed = remove(record.id); !removed.ok()) return removed;
+  }
   auto camera = camera_id(record.make, record.model);
   if (!camera.ok()) return camera.error();
   auto add = database_.prepare(
@@ -342,12 +345,14 @@ Status SearchIndex::insert(const IndexRecord& record, const std::string& item_js
 }
 
 Status SearchIndex::store(const json& item, const std::string& item_key, std::int64_t updated_ms,
-                          bool local) {
+                          bool local, bool known_absent) {
   auto record = index_record_from_item(item, item_key);
   if (!record.ok()) return record.error();
   const std::string item_json = item.dump(-1, ' ', false, json::error_handler_t::replace);
   return in_transaction([&]() -> Status {
-    if (Status inserted = insert(*record, item_json); !inserted.ok()) return inserted;
+    if (Status inserted = insert(*record, item_json, known_absent); !inserted.ok()) {
+      return inserted;
+    }
     // REPLACE deletes the old row: the change gets a new, higher sequence.
     auto change = database_.prepare(
         "INSERT OR REPLACE INTO item_changes (id, updated_ms, local) VALUES (?1, ?2, ?3)");
@@ -382,7 +387,9 @@ Result<MergeOutcome> SearchIndex::merge_item(const json& item, const std::string
     return MergeOutcome::kKeptNewer;
   }
   held = Statement();
-  if (Status ok = store(item, item_key, updated_ms, /*local=*/false); !ok.ok()) return ok.error();
+  if (Status ok = store(item, item_key, updated_ms, /*local=*/false, !present); !ok.ok()) {
+    return ok.error();
+  }
   return present ? MergeOutcome::kReplaced : MergeOutcome::kAdded;
 }
 

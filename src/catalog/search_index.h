@@ -84,9 +84,10 @@ class SearchIndex final : public ItemIndex {
  private:
   explicit SearchIndex(Database database) : database_(std::move(database)) {}
   Status migrate();
-  Status insert(const IndexRecord& record, const std::string& item_json);
+  // known_absent: the caller has just seen that no Item has this id (nothing to remove first).
+  Status insert(const IndexRecord& record, const std::string& item_json, bool known_absent);
   Status store(const nlohmann::json& item, const std::string& item_key, std::int64_t updated_ms,
-               bool local);
+               bool local, bool known_absent = false);
   Result<std::int64_t> camera_id(const std::string& make, const std::string& model);
   Database database_;
 };
