@@ -30,17 +30,6 @@ std::optional<double> parse_number(const std::string& text) {
   return value;
 }
 
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t end = text.find(separator, start);
-    parts.push_back(text.substr(start, end - start));
-    if (end == std::string::npos) return parts;
-    start = end + 1;
-  }
-}
-
 bool digits(const std::string& text, std::size_t at, std::size_t count) {
   if (at + count > text.size()) return false;
   for (std::size_t i = at; i < at + count; ++i) {
@@ -54,6 +43,17 @@ int number_at(const std::string& text, std::size_t at, std::size_t count) {
 }
 
 }  // namespace
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = text.find(separator, start);
+    parts.push_back(text.substr(start, end - start));
+    if (end == std::string::npos) return parts;
+    start = end + 1;
+  }
+}
 
 Result<catalog::TimeBound> parse_time_bound(const std::string& flag, const std::string& text,
                                             bool upper, bool utc) {

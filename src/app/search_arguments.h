@@ -43,4 +43,7 @@ Result<catalog::GeoBox> parse_bbox(const std::string& text);
 // "1h", "30m", "7d", "90s" or seconds; S3 presigned URLs live at most 7 days.
 Result<std::chrono::seconds> parse_expiry(const std::string& text);
 
+// "a,b,,c" split at each separator: {"a", "b", "", "c"}.
+std::vector<std::string> split(const std::string& text, char separator);
+
 }  // namespace imgsync::app

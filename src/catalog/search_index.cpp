@@ -13,7 +13,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kSchemaVersion = 1;
+// 1: items, cameras, tags, positions. 2: item_changes and settings (the bucket's catalog).
+constexpr int kSchemaVersion = 2;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS cameras (
@@ -59,6 +60,17 @@ CREATE INDEX IF NOT EXISTS tags_by_item ON tags(item);
 CREATE VIRTUAL TABLE IF NOT EXISTS positions USING rtree(
   id, min_latitude, max_latitude, min_longitude, max_longitude, min_time, max_time
 );
+CREATE TABLE IF NOT EXISTS item_changes (
+  sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  updated_ms INTEGER NOT NULL,
+  local INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS item_changes_local ON item_changes(local, sequence);
+CREATE TABLE IF NOT EXISTS settings (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
 )sql";
 
 std::optional<std::int64_t> parse_instant_ms(const std::string& text) {
@@ -87,6 +99,11 @@ std::optional<double> number_at(const json& array, std::size_t index) {
 }
 
 constexpr std::int64_t kSecondMs = 1000;
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
 
 }  // namespace
 
@@ -246,6 +263,7 @@ Result<SearchIndex> SearchIndex::open(const std::filesystem::path& state_dir, bo
                              sqlite3_value_double(values[2]), sqlite3_value_double(values[3])));
       },
       nullptr, nullptr);
+  register_within_function(index.database_.handle());
   return index;
 }
 
@@ -268,8 +286,11 @@ Result<std::int64_t> SearchIndex::camera_id(const std::string& make, const std::
   return database_.last_insert_rowid();
 }
 
-Status SearchIndex::insert(const IndexRecord& record, const std::string& item_json) {
-  if (Status removed = remove(record.id); !removed.ok()) return removed;
+Status SearchIndex::insert(const IndexRecord& record, const std::string& item_json,
+                           bool known_absent) {
+  if (!known_absent) {
+    if (Status removed = remove(record.id); !removed.ok()) return removed;
+  }
   auto camera = camera_id(record.make, record.model);
   if (!camera.ok()) return camera.error();
   auto add = database_.prepare(
@@ -323,18 +344,109 @@ Status SearchIndex::insert(const IndexRecord& record, const std::string& item_js
   return {};
 }
 
-Status SearchIndex::upsert_item(const json& item, const std::string& item_key) {
+Status SearchIndex::store(const json& item, const std::string& item_key, std::int64_t updated_ms,
+                          bool local, bool known_absent) {
   auto record = index_record_from_item(item, item_key);
   if (!record.ok()) return record.error();
   const std::string item_json = item.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (Status begun = database_.execute("SAVEPOINT upsert_item"); !begun.ok()) return begun;
-  Status inserted = insert(*record, item_json);
-  if (!inserted.ok()) {
-    (void)database_.execute("ROLLBACK TO upsert_item");
-    (void)database_.execute("RELEASE upsert_item");
-    return inserted;
+  return in_transaction([&]() -> Status {
+    if (Status inserted = insert(*record, item_json, known_absent); !inserted.ok()) {
+      return inserted;
+    }
+    // REPLACE deletes the old row: the change gets a new, higher sequence.
+    auto change = database_.prepare(
+        "INSERT OR REPLACE INTO item_changes (id, updated_ms, local) VALUES (?1, ?2, ?3)");
+    if (!change.ok()) return change.error();
+    change->bind(1, record->id).bind(2, updated_ms).bind(3, std::int64_t{local ? 1 : 0});
+    return change->run();
+  });
+}
+
+Status SearchIndex::upsert_item(const json& item, const std::string& item_key) {
+  std::optional<std::int64_t> updated;
+  if (item.is_object() && item.contains("properties") && item["properties"].is_object()) {
+    updated = parse_instant_ms(string_field(item["properties"], "updated"));
   }
-  return database_.execute("RELEASE upsert_item");
+  return store(item, item_key, updated.value_or(now_ms()), /*local=*/true);
+}
+
+Result<MergeOutcome> SearchIndex::merge_item(const json& item, const std::string& item_key,
+                                             std::int64_t updated_ms) {
+  if (!item.is_object() || !item.contains("id") || !item["id"].is_string()) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      fmt::format("Item {}: no string \"id\"; it cannot be merged", item_key));
+  }
+  auto held = database_.prepare(
+      "SELECT c.updated_ms FROM items i LEFT JOIN item_changes c ON c.id = i.id WHERE i.id = ?1");
+  if (!held.ok()) return held.take_error();
+  held->bind(1, item["id"].get<std::string>());
+  auto row = held->step();
+  if (!row.ok()) return row.take_error();
+  const bool present = *row;
+  if (present && !held->is_null(0) && held->integer(0) >= updated_ms) {
+    return MergeOutcome::kKeptNewer;
+  }
+  held = Statement();
+  if (Status ok = store(item, item_key, updated_ms, /*local=*/false, !present); !ok.ok()) {
+    return ok.error();
+  }
+  return present ? MergeOutcome::kReplaced : MergeOutcome::kAdded;
+}
+
+Status SearchIndex::in_transaction(const std::function<Status()>& work) {
+  if (sqlite3_get_autocommit(database_.handle()) != 0) {  // no transaction open: begin one
+    Database::Transaction transaction(database_);
+    if (!transaction.begun().ok()) return transaction.begun();
+    if (Status ok = work(); !ok.ok()) return ok;
+    return transaction.commit();
+  }
+  if (Status begun = database_.execute("SAVEPOINT item_index"); !begun.ok()) return begun;
+  Status done = work();
+  if (!done.ok()) (void)database_.execute("ROLLBACK TO item_index");
+  Status released = database_.execute("RELEASE item_index");
+  return done.ok() ? released : done;
+}
+
+Status SearchIndex::for_each_change(std::int64_t after, ChangeScope scope,
+                                    const std::function<Status(const LocalChange&)>& visit) {
+  auto query = database_.prepare(
+      scope == ChangeScope::kLocal
+          ? "SELECT c.sequence, c.updated_ms, i.id, i.item_key, i.item_json FROM item_changes c "
+            "JOIN items i ON i.id = c.id WHERE c.local = 1 AND c.sequence > ?1 ORDER BY "
+            "c.sequence"
+          : "SELECT coalesce(c.sequence, 0), coalesce(c.updated_ms, 0), i.id, i.item_key, "
+            "i.item_json FROM items i LEFT JOIN item_changes c ON c.id = i.id WHERE ?1 IS NOT NULL "
+            "ORDER BY i.rowid");
+  if (!query.ok()) return query.error();
+  query->bind(1, after);
+  while (true) {
+    auto row = query->step();
+    if (!row.ok()) return row.error();
+    if (!*row) return {};
+    const LocalChange change{.sequence = query->integer(0),
+                             .updated_ms = query->integer(1),
+                             .id = query->text(2),
+                             .item_key = query->text(3),
+                             .item_json = query->text(4)};
+    if (Status ok = visit(change); !ok.ok()) return ok;
+  }
+}
+
+Result<std::optional<std::string>> SearchIndex::setting(const std::string& name) {
+  auto query = database_.prepare("SELECT value FROM settings WHERE name = ?1");
+  if (!query.ok()) return query.take_error();
+  query->bind(1, name);
+  auto row = query->step();
+  if (!row.ok()) return row.take_error();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(query->text(0));
+}
+
+Status SearchIndex::set_setting(const std::string& name, const std::string& value) {
+  auto statement =
+      database_.prepare("INSERT OR REPLACE INTO settings (name, value) VALUES (?1, ?2)");
+  if (!statement.ok()) return statement.error();
+  return statement->bind(1, name).bind(2, value).run();
 }
 
 Status SearchIndex::remove(const std::string& id) {
@@ -352,12 +464,15 @@ Status SearchIndex::remove(const std::string& id) {
     if (!statement.ok()) return statement.error();
     if (Status ok = statement->bind(1, rowid).run(); !ok.ok()) return ok;
   }
-  return {};
+  auto change = database_.prepare("DELETE FROM item_changes WHERE id = ?1");
+  if (!change.ok()) return change.error();
+  return change->bind(1, id).run();
 }
 
 Status SearchIndex::clear() {
   return database_.execute(
-      "DELETE FROM tags; DELETE FROM positions; DELETE FROM items; DELETE FROM cameras;");
+      "DELETE FROM tags; DELETE FROM positions; DELETE FROM items; DELETE FROM cameras; "
+      "DELETE FROM item_changes;");
 }
 
 Result<std::int64_t> SearchIndex::count() {

@@ -14,9 +14,14 @@ namespace {
 
 // Slack around prefilter boxes, in degrees (about 1 cm): rounding must never lose a point.
 constexpr double kMarginDegrees = 1e-7;
+constexpr const char* kPolygonsType = "imgsync_polygons";
 constexpr double kDegrees = 180.0 / M_PI;
 
-using Parameter = std::variant<std::int64_t, double, std::string>;
+// The polygons of SearchQuery::within, handed to imgsync_within() as an SQLite pointer.
+struct Polygons {
+  const std::vector<GeoPolygon>* polygons;
+};
+using Parameter = std::variant<std::int64_t, double, std::string, Polygons>;
 
 class SqlBuilder {
  public:
@@ -30,7 +35,15 @@ class SqlBuilder {
   void bind(Statement& statement) const {
     for (std::size_t i = 0; i < parameters_.size(); ++i) {
       const int index = static_cast<int>(i) + 1;
-      std::visit([&](const auto& value) { statement.bind(index, value); }, parameters_[i]);
+      std::visit(
+          [&](const auto& value) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(value)>, Polygons>) {
+              statement.bind_pointer(index, value.polygons, kPolygonsType);
+            } else {
+              statement.bind(index, value);
+            }
+          },
+          parameters_[i]);
     }
   }
 
@@ -48,11 +61,116 @@ std::string like_pattern(const std::string& text) {
   return pattern + "%";
 }
 
+// The bounding box of a polygon's outer ring.
+GeoBox bounding_box(const GeoPolygon& polygon) {
+  GeoBox box{.west = 180, .south = 90, .east = -180, .north = -90};
+  if (polygon.rings.empty()) return box;
+  for (const auto& [longitude, latitude] : polygon.rings.front()) {
+    box.west = std::min(box.west, longitude - kMarginDegrees);
+    box.east = std::max(box.east, longitude + kMarginDegrees);
+    box.south = std::min(box.south, latitude - kMarginDegrees);
+    box.north = std::max(box.north, latitude + kMarginDegrees);
+  }
+  return box;
+}
+
+// Ray casting; a point on an edge is inside.
+bool ring_contains(const std::vector<std::pair<double, double>>& ring, double x, double y) {
+  bool inside = false;
+  const std::size_t n = ring.size();
+  for (std::size_t i = 0, j = n - 1; i < n; j = i++) {
+    const auto [xi, yi] = ring[i];
+    const auto [xj, yj] = ring[j];
+    const double cross = (xj - xi) * (y - yi) - (yj - yi) * (x - xi);
+    if (cross == 0 && std::min(xi, xj) <= x && x <= std::max(xi, xj) && std::min(yi, yj) <= y &&
+        y <= std::max(yi, yj)) {
+      return true;  // on the edge
+    }
+    if ((yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+std::string order_by(SortOrder sort, const std::string& table) {
+  switch (sort) {
+    case SortOrder::kTime:
+      return table + "sort_ms, " + table + "id";
+    case SortOrder::kTimeDescending:
+      return table + "sort_ms DESC, " + table + "id DESC";
+    case SortOrder::kDistance:
+      return table + "distance, " + table + "id";
+    case SortOrder::kId:
+      return table + "id";
+    case SortOrder::kIdDescending:
+      return table + "id DESC";
+  }
+  return table + "id";
+}
+
+// Strictly after the cursor in the sort order.
+void add_cursor(SqlBuilder& sql, SortOrder sort, const PageCursor& after) {
+  switch (sort) {
+    case SortOrder::kTime:
+      sql.add(" AND (i.sort_ms > ? OR (i.sort_ms = ? AND i.id > ?))", after.sort_ms, after.sort_ms,
+              after.id);
+      break;
+    case SortOrder::kTimeDescending:
+      sql.add(" AND (i.sort_ms < ? OR (i.sort_ms = ? AND i.id < ?))", after.sort_ms, after.sort_ms,
+              after.id);
+      break;
+    case SortOrder::kId:
+      sql.add(" AND i.id > ?", after.id);
+      break;
+    case SortOrder::kIdDescending:
+      sql.add(" AND i.id < ?", after.id);
+      break;
+    case SortOrder::kDistance:
+      break;
+  }
+}
+
 std::int64_t floor_seconds(std::int64_t milliseconds) {
   return milliseconds >= 0 ? milliseconds / 1000 : -((-milliseconds + 999) / 1000);
 }
 
 }  // namespace
+
+bool polygon_contains(const GeoPolygon& polygon, double longitude, double latitude) {
+  if (polygon.rings.empty() || polygon.rings.front().size() < 3) return false;
+  if (!ring_contains(polygon.rings.front(), longitude, latitude)) return false;
+  for (std::size_t i = 1; i < polygon.rings.size(); ++i) {
+    // A point on a hole's edge is on the polygon's boundary, so inside.
+    if (polygon.rings[i].size() >= 3 && ring_contains(polygon.rings[i], longitude, latitude)) {
+      bool on_edge = false;
+      const auto& hole = polygon.rings[i];
+      for (std::size_t k = 0, j = hole.size() - 1; k < hole.size() && !on_edge; j = k++) {
+        on_edge = ring_contains({hole[j], hole[k], hole[j]}, longitude, latitude);
+      }
+      if (!on_edge) return false;
+    }
+  }
+  return true;
+}
+
+void register_within_function(sqlite3* database) {
+  sqlite3_create_function(
+      database, "imgsync_within", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+      [](sqlite3_context* context, int, sqlite3_value** values) {
+        const auto* polygons = static_cast<const std::vector<GeoPolygon>*>(
+            sqlite3_value_pointer(values[2], kPolygonsType));
+        if (polygons == nullptr || sqlite3_value_type(values[0]) == SQLITE_NULL ||
+            sqlite3_value_type(values[1]) == SQLITE_NULL) {
+          return sqlite3_result_int(context, 0);
+        }
+        const double latitude = sqlite3_value_double(values[0]);
+        const double longitude = sqlite3_value_double(values[1]);
+        for (const auto& polygon : *polygons) {
+          if (polygon_contains(polygon, longitude, latitude)) return sqlite3_result_int(context, 1);
+        }
+        sqlite3_result_int(context, 0);
+      },
+      nullptr, nullptr);
+}
 
 std::vector<GeoBox> split_at_antimeridian(const GeoBox& box) {
   if (box.west <= box.east) return {box};
@@ -82,6 +200,9 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
   if (query.sort == SortOrder::kDistance && !query.near) {
     return make_error(ErrorCategory::kInvalidInput, "sorting by distance needs --near");
   }
+  if (query.sort == SortOrder::kDistance && query.after) {
+    return make_error(ErrorCategory::kInvalidInput, "pages sorted by distance cannot be resumed");
+  }
   // Two steps: the inner query filters, orders and limits small rows (rowid, order keys); only
   // the rows it keeps are then read whole (Item JSON included), so sorting never moves JSON.
   SqlBuilder sql;
@@ -104,6 +225,8 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
     boxes = covering_boxes(*query.near);
   } else if (query.box) {
     boxes = split_at_antimeridian(*query.box);
+  } else {
+    for (const auto& polygon : query.within) boxes.push_back(bounding_box(polygon));
   }
   const bool spatial = !boxes.empty();
   if (spatial) {
@@ -157,6 +280,15 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
     sql.add(" AND imgsync_distance(i.latitude, i.longitude, ?, ?) <= ?", query.near->latitude,
             query.near->longitude, query.near->radius_metres);
   }
+  if (!query.within.empty()) {
+    sql.add(" AND imgsync_within(i.latitude, i.longitude, ?)", Polygons{&query.within});
+  }
+  if (!query.ids.empty()) {
+    sql.add(" AND i.id IN (");
+    for (std::size_t i = 0; i < query.ids.size(); ++i) sql.add(i == 0 ? "?" : ", ?", query.ids[i]);
+    sql.add(")");
+  }
+  if (query.after) add_cursor(sql, query.sort, *query.after);
   // Without statistics the planner would let a common tag or camera drive the query; the place
   // and the time are the selective parts, so those drive when given, then the first tag.
   const bool time_drives = !spatial && (query.from || query.until);
@@ -181,16 +313,11 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
   if (query.kind == KindFilter::kEnhanced) sql.add(" AND i.enhanced_key != ''");
   if (query.has_gps)
     sql.add(*query.has_gps ? " AND i.latitude IS NOT NULL" : " AND i.latitude IS NULL");
-  const char* order = query.sort == SortOrder::kTime             ? "sort_ms, id"
-                      : query.sort == SortOrder::kTimeDescending ? "sort_ms DESC, id DESC"
-                                                                 : "distance, id";
-  sql.add(std::string(" ORDER BY ") + order);
+  sql.add(std::string(" ORDER BY ") + order_by(query.sort, ""));
   if (query.limit) sql.add(" LIMIT ?", *query.limit);
   sql.add(std::string(") top JOIN items i ON i.rowid = top.row JOIN cameras c ON c.id = i.camera "
-                      "ORDER BY top.") +
-          (query.sort == SortOrder::kDistance ? "distance, top.id"
-           : query.sort == SortOrder::kTime   ? "sort_ms, top.id"
-                                              : "sort_ms DESC, top.id DESC"));
+                      "ORDER BY ") +
+          order_by(query.sort, "top."));
 
   auto statement = database_.prepare(sql.text());
   if (!statement.ok()) return statement.take_error();

@@ -77,6 +77,10 @@ Statement& Statement::bind_null(int index) {
   sqlite3_bind_null(statement_, index);
   return *this;
 }
+Statement& Statement::bind_pointer(int index, const void* pointer, const char* type) {
+  sqlite3_bind_pointer(statement_, index, const_cast<void*>(pointer), type, nullptr);
+  return *this;
+}
 Statement& Statement::bind_optional(int index, const std::optional<std::string>& text) {
   return text ? bind(index, *text) : bind_null(index);
 }

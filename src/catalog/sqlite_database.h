@@ -33,6 +33,9 @@ class Statement {
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, double value);
   Statement& bind_null(int index);
+  // A pointer only an SQL function registered for `type` can read (sqlite3_bind_pointer); the
+  // pointee must outlive the statement's use.
+  Statement& bind_pointer(int index, const void* pointer, const char* type);
   Statement& bind_optional(int index, const std::optional<std::string>& text);
 
   // Advance: true when a row is available, false when done; Error on failure.

@@ -62,6 +62,8 @@ int run(int argc, char** argv) {
   add_bucket_commands(app, exit_code);
   add_search_commands(app, exit_code);
   add_gallery_command(app, exit_code);
+  add_serve_command(app, exit_code);
+  add_catalog_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

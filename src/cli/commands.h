@@ -11,10 +11,13 @@ void add_put_command(CLI::App& app, int& exit_code);
 void add_ls_command(CLI::App& app, int& exit_code);
 void add_mb_command(CLI::App& app, int& exit_code);
 void add_meta_command(CLI::App& app, int& exit_code);
-void add_sync_commands(CLI::App& app, int& exit_code);    // sync, retry, status, verify
-void add_watch_commands(CLI::App& app, int& exit_code);   // watch, enqueue
-void add_bucket_commands(CLI::App& app, int& exit_code);  // init, share
-void add_search_commands(CLI::App& app, int& exit_code);  // search, index rebuild|publish
-void add_gallery_command(CLI::App& app, int& exit_code);  // publish
+void add_sync_commands(CLI::App& app, int& exit_code);         // sync, retry, status, verify
+void add_watch_commands(CLI::App& app, int& exit_code);        // watch, enqueue
+void add_bucket_commands(CLI::App& app, int& exit_code);       // init, share
+void add_search_commands(CLI::App& app, int& exit_code);       // search, index rebuild|publish
+void add_gallery_command(CLI::App& app, int& exit_code);       // publish
+void add_serve_command(CLI::App& app, int& exit_code);         // serve (STAC API)
+void add_catalog_commands(CLI::App& app, int& exit_code);      // catalog compact
+void add_index_pull_command(CLI::App& index, int& exit_code);  // index pull
 
 }  // namespace imgsync::cli

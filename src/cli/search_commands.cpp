@@ -267,11 +267,15 @@ int run_publish(const SyncFlags& flags) {
 Result<Destination> resolve_destination(const SyncFlags& flags, bool need_credentials) {
   auto setup = resolve_sync_setup(flags, need_credentials);
   if (!setup.ok()) return setup.take_error();
-  auto prefix = media::normalize_prefix(setup->config.destination->key);
+  auto location = bucket_location(*setup);
+  if (!location.ok()) return location.take_error();
+  return Destination{std::move(*setup), std::move(*location)};
+}
+
+Result<app::BucketLocation> bucket_location(const SyncSetup& setup) {
+  auto prefix = media::normalize_prefix(setup.config.destination->key);
   if (!prefix.ok()) return prefix.take_error();
-  Destination destination{std::move(*setup), {}};
-  destination.location = {destination.setup.config.destination->bucket, *prefix};
-  return destination;
+  return app::BucketLocation{setup.config.destination->bucket, *prefix};
 }
 
 void add_destination_flags(CLI::App& command, SyncFlags& flags) {
@@ -320,7 +324,7 @@ void add_search_commands(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1, 256));
   command->callback([search, &exit_code] { exit_code = run_search(*search); });
 
-  CLI::App* index = app.add_subcommand("index", "the local search index: rebuild, publish");
+  CLI::App* index = app.add_subcommand("index", "the local search index: rebuild, publish, pull");
   index->require_subcommand(1);
   auto rebuild = std::make_shared<std::pair<SyncFlags, int>>();
   rebuild->second = 16;
@@ -337,6 +341,7 @@ void add_search_commands(CLI::App& app, int& exit_code) {
       "publish", "write catalog/catalog.json (STAC) and catalog/items.ndjson to the bucket");
   add_sync_flags(*publish_command, *publish, false);
   publish_command->callback([publish, &exit_code] { exit_code = run_publish(*publish); });
+  add_index_pull_command(*index, exit_code);
 }
 
 }  // namespace imgsync::cli

@@ -22,5 +22,7 @@ struct Destination {
   app::BucketLocation location;
 };
 Result<Destination> resolve_destination(const SyncFlags& flags, bool need_credentials);
+// The bucket and normalized prefix of a resolved setup's destination.
+Result<app::BucketLocation> bucket_location(const SyncSetup& setup);
 
 }  // namespace imgsync::cli

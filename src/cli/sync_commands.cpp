@@ -6,11 +6,13 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "app/catalog_publisher.h"
 #include "app/sync_service.h"
 #include "app/verify_service.h"
 #include "catalog/journal_store.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/search_flags.h"
 #include "cli/signals.h"
 #include "cli/sync_flags.h"
 #include "cli/sync_output.h"
@@ -70,9 +72,25 @@ class ProgressLine {
 struct SyncCommandOptions {
   SyncFlags flags;
   bool dry_run = false;
-  bool all_failed = false;  // retry
-  bool deep = false;        // verify
+  bool all_failed = false;     // retry
+  bool deep = false;           // verify
+  bool share_catalog = false;  // sync, retry: append the run's Items to the bucket's catalog
 };
+
+// After a run: this machine's new and changed Items into the bucket's catalog. A failure is
+// reported and leaves the exit code alone: the uploads are done, and the next run appends them.
+void share_catalog(const char* command, const SyncSetup& setup) {
+  auto location = bucket_location(setup);
+  if (!location.ok()) return;
+  app::CatalogPublisher publisher(setup.config.state_dir, setup.s3, *location);
+  auto published = publisher.publish();
+  if (!published.ok()) {
+    fmt::print(stderr,
+               "imgsync {}: the bucket's catalog was not updated ({}); the next run with "
+               "--share-catalog appends these Items\n",
+               command, published.error().message);
+  }
+}
 
 int run_sync(const char* command, const SyncCommandOptions& options, bool retry) {
   auto setup = resolve_sync_setup(options.flags);
@@ -113,6 +131,7 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
   progress.clear();
   notify::set_before_stderr({});
   if (!report.ok()) return report_setup_error(command, report.error());
+  if (options.share_catalog && !options.dry_run) share_catalog(command, *setup);
   const auto& r = *report;
   if (!options.dry_run) {
     notify::RunSummary summary;
@@ -278,6 +297,9 @@ void add_sync_commands(CLI::App& app, int& exit_code) {
   CLI::App* sync_command =
       app.add_subcommand("sync", "upload every new or changed image with its STAC Item");
   add_sync_flags(*sync_command, sync->flags, true);
+  sync_command->add_flag("--share-catalog", sync->share_catalog,
+                         "append the new and changed Items to the bucket's shared catalog "
+                         "(catalog/items/), for 'imgsync index pull' on other machines");
   sync_command->add_flag("-n,--dry-run", sync->dry_run,
                          "say what would be uploaded; change nothing");
   sync_command->callback([sync, &exit_code] { exit_code = run_sync("sync", *sync, false); });

@@ -7,12 +7,14 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "app/catalog_publisher.h"
 #include "app/source_scanner.h"
 #include "app/watch_service.h"
 #include "catalog/journal_lock.h"
 #include "catalog/journal_store.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/search_flags.h"
 #include "cli/signals.h"
 #include "cli/sync_flags.h"
 #include "cli/sync_output.h"
@@ -30,6 +32,8 @@ struct WatchCommandOptions {
   bool once = false;
   double settle = -1;   // < 0: from imgsync.toml ([watch] settle) or 2 s
   std::string metrics;  // --metrics HOST:PORT; "" = [watch] metrics, else off
+  bool share_catalog = false;
+  double catalog_interval = 5;  // seconds between catalog segments
 };
 
 int setup_error(const char* command, const Error& error) {
@@ -127,12 +131,26 @@ int run_watch(const WatchCommandOptions& options) {
     service.on_notice = [](const std::string& text) {
       notify::log({notify::LogLevel::kWarn, "watch", "", "", 0, std::nullopt, 0, "", "", "", text});
     };
+    std::unique_ptr<app::CatalogPublisher> publisher;
+    if (options.share_catalog) {
+      auto location = bucket_location(*setup);
+      if (!location.ok()) return setup_error("watch", location.error());
+      publisher =
+          std::make_unique<app::CatalogPublisher>(setup->config.state_dir, setup->s3, *location);
+      publisher->start(
+          std::chrono::milliseconds(static_cast<int>(options.catalog_interval * 1000)),
+          [](const Error& error) {
+            notify::log({notify::LogLevel::kWarn, "watch", "", "", 0, std::nullopt, 0, "", "", "",
+                         "the bucket's catalog was not updated: " + error.message});
+          });
+    }
     app::WatchOptions watch_options;
     watch_options.once = options.once;
     watch_options.stop = &signals.stop;
     watch_options.reload = &signals.reload;
     watch_options.wake_fd = signals.wake_fd;
     auto exit = service.run(watch_options);
+    if (publisher) publisher->stop();  // one last segment with what this run uploaded
     if (!exit.ok()) return setup_error("watch", exit.error());
     const auto& totals = service.totals();
     if (*exit == app::WatchExit::kReload) {
@@ -209,6 +227,12 @@ void add_watch_commands(CLI::App& app, int& exit_code) {
   CLI::App* watch_command = app.add_subcommand(
       "watch", "daemon: upload each image as soon as it is written and has settled");
   add_sync_flags(*watch_command, watch->flags, true);
+  watch_command->add_flag("--share-catalog", watch->share_catalog,
+                          "append new and changed Items to the bucket's shared catalog");
+  watch_command
+      ->add_option("--catalog-interval", watch->catalog_interval,
+                   "seconds between catalog segments with --share-catalog (default 5)")
+      ->check(CLI::Range(0.1, 3600.0));
   watch_command->add_flag("--once", watch->once,
                           "exit when nothing is left to upload (for tests and cron)");
   watch_command

@@ -143,6 +143,10 @@ std::vector<std::string> brute_force(const std::vector<Synthetic>& items, const 
         return std::pair(a->sort_ms(), a->id) > std::pair(b->sort_ms(), b->id);
       case SortOrder::kDistance:
         return std::pair(distance(a), a->id) < std::pair(distance(b), b->id);
+      case SortOrder::kId:
+        return a->id < b->id;
+      case SortOrder::kIdDescending:
+        return a->id > b->id;
     }
     return false;
   });
@@ -402,6 +406,97 @@ TEST_F(SearchIndexTest, DistanceSortNeedsACentre) {
   SearchQuery q;
   q.sort = SortOrder::kDistance;
   EXPECT_FALSE(index_->search(q).ok());
+}
+
+}  // namespace
+}  // namespace imgsync::catalog
+
+namespace imgsync::catalog {
+namespace {
+
+// Keyset pages (PageCursor) in every sort order concatenate to the unpaged answer.
+TEST_F(SearchIndexTest, PagesResumeAfterTheCursorInEveryOrder) {
+  const auto items = add_synthetic(800, 5);
+  for (SortOrder sort :
+       {SortOrder::kTime, SortOrder::kTimeDescending, SortOrder::kId, SortOrder::kIdDescending}) {
+    SearchQuery all;
+    all.sort = sort;
+    all.box = GeoBox{-120, -60, 120, 60};
+    const auto expected = brute_force(items, all);
+    ASSERT_GT(expected.size(), 100u);
+    std::vector<std::string> walked;
+    SearchQuery page = all;
+    page.limit = 7;
+    while (true) {
+      auto hits = index_->search(page);
+      ASSERT_TRUE(hits.ok()) << hits.error().message;
+      for (const auto& hit : *hits) walked.push_back(hit.id);
+      if (hits->size() < 7) break;
+      page.after = PageCursor{.sort_ms = hits->back().sort_ms(), .id = hits->back().id};
+    }
+    EXPECT_EQ(walked, expected) << static_cast<int>(sort);
+  }
+}
+
+TEST_F(SearchIndexTest, PolygonsMatchPointInPolygon) {
+  const auto items = add_synthetic(2000, 11);
+  // A square with a square hole, and a triangle.
+  const GeoPolygon holed{.rings = {{{-60, -40}, {60, -40}, {60, 40}, {-60, 40}, {-60, -40}},
+                                   {{-20, -20}, {20, -20}, {20, 20}, {-20, 20}}}};
+  const GeoPolygon triangle{.rings = {{{100, 0}, {170, 0}, {100, 70}}}};
+  SearchQuery q;
+  q.within = {holed, triangle};
+  std::vector<std::string> expected;
+  for (const auto& s : items) {
+    if (!s.latitude) continue;
+    const double x = *s.longitude, y = *s.latitude;
+    const bool in_holed =
+        std::abs(x) <= 60 && std::abs(y) <= 40 && !(std::abs(x) < 20 && std::abs(y) < 20);
+    const bool in_triangle = x >= 100 && y >= 0 && (x - 100) + y <= 70;
+    if (in_holed || in_triangle) expected.push_back(s.id);
+  }
+  std::vector<std::string> found = search(q);
+  std::sort(found.begin(), found.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(found, expected);
+  EXPECT_GT(expected.size(), 50u);
+}
+
+// Merging is idempotent and keeps the newer copy; local changes are listed in order, merged
+// ones never.
+TEST_F(SearchIndexTest, MergeKeepsTheNewerCopyAndListsOnlyLocalChanges) {
+  Synthetic s;
+  s.id = "shared";
+  s.local_ms = kStartMs;
+  s.offset_minutes = 0;
+  json older = s.item(), newer = s.item();
+  newer["properties"]["title"] = "newer";
+  auto first = index_->merge_item(older, s.item_key(), 1000);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*first, MergeOutcome::kAdded);
+  EXPECT_EQ(*index_->merge_item(newer, s.item_key(), 2000), MergeOutcome::kReplaced);
+  EXPECT_EQ(*index_->merge_item(older, s.item_key(), 1000), MergeOutcome::kKeptNewer);
+  EXPECT_EQ(*index_->merge_item(newer, s.item_key(), 2000), MergeOutcome::kKeptNewer);
+  EXPECT_EQ(*index_->count(), 1);
+  SearchQuery all;
+  EXPECT_EQ(json::parse((*index_->search(all))[0].item_json)["properties"]["title"], "newer");
+
+  std::vector<std::string> changes;
+  auto collect = [&](const LocalChange& change) {
+    changes.push_back(change.id);
+    return Status{};
+  };
+  ASSERT_TRUE(index_->for_each_change(0, ChangeScope::kLocal, collect).ok());
+  EXPECT_TRUE(changes.empty());
+  Synthetic mine = s;
+  mine.id = "mine";
+  ASSERT_TRUE(index_->upsert_item(mine.item(), mine.item_key()).ok());
+  ASSERT_TRUE(index_->upsert_item(s.item(), s.item_key()).ok());  // a local edit of "shared"
+  ASSERT_TRUE(index_->for_each_change(0, ChangeScope::kLocal, collect).ok());
+  EXPECT_EQ(changes, (std::vector<std::string>{"mine", "shared"}));
+  ASSERT_TRUE(index_->set_setting("catalog.writer", "w1").ok());
+  EXPECT_EQ(**index_->setting("catalog.writer"), "w1");
+  EXPECT_FALSE(index_->setting("nothing")->has_value());
 }
 
 }  // namespace

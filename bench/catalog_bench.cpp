@@ -1,0 +1,186 @@
+// The shared catalog and the STAC API at scale, in process, no S3 server:
+//
+//   1. merge: N Items as catalog segments (gzip'd NDJSON, 10,000 Items each, as `index pull`
+//      reads them) inflated and merged into a fresh index, one transaction per segment: Items/s
+//      and the peak resident memory before and after (it must not grow with N). The GETs of a
+//      real pull are left out: this is the local cost per Item.
+//   2. /search: `imgsync serve`'s HTTP server over that index, C clients each sending R GET
+//      /search requests (a random box of about 1°, a random 30-day window, limit 10) one after
+//      another: p50/p90/p99 latency and requests/s.
+//
+//   catalog_bench [--items N] [--clients C] [--requests R] [--dir DIR]
+#include <curl/curl.h>
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "api/http_server.h"
+#include "api/index_pool.h"
+#include "api/stac_api.h"
+#include "catalog/search_index.h"
+#include "media/stac_item.h"
+#include "util/gzip.h"
+
+using namespace imgsync;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::int64_t kStartSeconds = 1'704'067'200;  // 2024-01-01
+constexpr std::int64_t kSpanSeconds = 3 * 365 * 86'400;
+
+long peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024;
+}
+
+std::string timestamp(std::int64_t seconds) {
+  return media::format_utc_timestamp(std::chrono::sys_seconds(std::chrono::seconds(seconds)));
+}
+
+// One catalog line: an Item as a segment carries it.
+std::string catalog_line(std::mt19937_64& random, std::int64_t n) {
+  std::uniform_real_distribution<double> unit(0, 1);
+  const double longitude = unit(random) * 360 - 180, latitude = unit(random) * 140 - 70;
+  const std::int64_t seconds =
+      kStartSeconds + static_cast<std::int64_t>(unit(random) * kSpanSeconds);
+  const std::string id = fmt::format("item_{:08}", n);
+  const std::string key = "p/metadata/2025/01/01/" + id + ".json";
+  return json{
+      {"type", "Feature"},
+      {"stac_version", "1.0.0"},
+      {"id", id},
+      {"collection", "p"},
+      {"geometry", {{"type", "Point"}, {"coordinates", {longitude, latitude}}}},
+      {"bbox", {longitude, latitude, longitude, latitude}},
+      {"properties",
+       {{"datetime", timestamp(seconds)},
+        {"imgsync:utc_offset", "+00:00"},
+        {"updated", "2026-01-01T00:00:00.000Z"}}},
+      {"links", {{{"rel", "self"}, {"href", "s3://b/" + key}}}},
+      {"assets",
+       {{"enhanced",
+         {{"href", "s3://b/p/enhanced/2025/01/01/" + id + ".jpg"}, {"type", "image/jpeg"}}}}}}
+      .dump();
+}
+
+void bench_merge(const std::filesystem::path& dir, std::int64_t items) {
+  std::filesystem::remove(dir / catalog::SearchIndex::kFileName);
+  auto index = catalog::SearchIndex::open(dir, /*for_queries=*/false);
+  if (!index.ok()) throw std::runtime_error(index.error().message);
+  std::mt19937_64 random(16);
+  double merge_seconds = 0;
+  const long rss_before = peak_rss_mib();
+  long rss_at_tenth = 0;
+  for (std::int64_t first = 0; first < items; first += 10'000) {
+    std::string lines;
+    for (std::int64_t n = first; n < std::min(items, first + 10'000); ++n) {
+      lines += catalog_line(random, n) + "\n";
+    }
+    const std::string segment = gzip_compress(lines);
+    const auto start = Clock::now();
+    Status merged = index->in_transaction([&] {
+      return for_each_gzip_line(std::string_view(segment), [&](std::string_view line) -> Status {
+        json item = json::parse(line);
+        item["links"] = json::array();
+        auto outcome = index->merge_item(item, "p/metadata/2025/01/01/x.json", 1);
+        return outcome.ok() ? Status{} : Status(outcome.error());
+      });
+    });
+    merge_seconds += std::chrono::duration<double>(Clock::now() - start).count();
+    if (!merged.ok()) throw std::runtime_error(merged.error().message);
+    if (first < items / 10 && first + 10'000 >= items / 10) rss_at_tenth = peak_rss_mib();
+  }
+  fmt::print(
+      "merge: {} Items in {:.1f} s: {:.0f} Items/s (inflate + parse + index, per segment "
+      "transaction); peak RSS {} MiB before, {} MiB at 10%, {} MiB at the end\n",
+      items, merge_seconds, items / merge_seconds, rss_before, rss_at_tenth, peak_rss_mib());
+}
+
+std::size_t discard(char*, std::size_t size, std::size_t count, void*) {
+  return size * count;
+}
+
+void bench_search(const std::filesystem::path& dir, int clients, int requests) {
+  auto pool = std::make_shared<api::SqliteIndexPool>(dir);
+  auto stac = std::make_shared<api::StacApi>(
+      api::ApiSettings{.collection_id = "p",
+                       .title = "bench",
+                       .description = "bench",
+                       .asset_href = [](const std::string& key) { return "https://s3/" + key; }},
+      pool->provider());
+  api::HttpServerOptions options;
+  options.address.host = "127.0.0.1";
+  options.threads = 8;
+  auto server = api::HttpServer::start(
+      options, [stac](const api::ApiRequest& request) { return stac->handle(request); });
+  if (!server.ok()) throw std::runtime_error(server.error().message);
+  const std::string base = fmt::format("http://127.0.0.1:{}/search", (*server)->port());
+  std::vector<std::vector<double>> latencies(clients);
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      CURL* curl = curl_easy_init();
+      std::mt19937_64 random(c);
+      std::uniform_real_distribution<double> unit(0, 1);
+      curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+      for (int r = 0; r < requests; ++r) {
+        const double west = unit(random) * 358 - 180, south = unit(random) * 138 - 70;
+        const std::int64_t from =
+            kStartSeconds + static_cast<std::int64_t>(unit(random) * (kSpanSeconds - 30 * 86'400));
+        const std::string url =
+            fmt::format("{}?bbox={:.3f},{:.3f},{:.3f},{:.3f}&datetime={}/{}&limit=10", base, west,
+                        south, west + 1, south + 1, timestamp(from), timestamp(from + 30 * 86'400));
+        curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+        const auto sent = Clock::now();
+        curl_easy_perform(curl);
+        latencies[c].push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
+      }
+      curl_easy_cleanup(curl);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<double> all;
+  for (const auto& list : latencies) all.insert(all.end(), list.begin(), list.end());
+  std::sort(all.begin(), all.end());
+  auto at = [&](double q) { return all[static_cast<std::size_t>(q * (all.size() - 1))]; };
+  fmt::print(
+      "/search: {} clients x {} requests: p50 {:.1f} ms, p90 {:.1f} ms, p99 {:.1f} ms, "
+      "max {:.1f} ms; {:.0f} requests/s\n",
+      clients, requests, at(0.5), at(0.9), at(0.99), all.back(), all.size() / seconds);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::int64_t items = 1'000'000;
+  int clients = 50, requests = 100;
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "imgsync-catalog-bench";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--items") items = std::stoll(argv[i + 1]);
+    if (flag == "--clients") clients = std::stoi(argv[i + 1]);
+    if (flag == "--requests") requests = std::stoi(argv[i + 1]);
+    if (flag == "--dir") dir = argv[i + 1];
+  }
+  std::filesystem::create_directories(dir);
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  try {
+    bench_merge(dir, items);
+    bench_search(dir, clients, requests);
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "catalog_bench: {}\n", error.what());
+    return 1;
+  }
+  return 0;
+}

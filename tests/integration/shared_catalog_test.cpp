@@ -1,0 +1,194 @@
+// Many machines, one archive: three writers (three state directories) sync and watch into one
+// bucket at the same time with --share-catalog; a fourth machine's `index pull` then finds every
+// Item exactly once, a second pull reads only the new segment, and a compaction while a writer
+// keeps appending loses nothing (a fifth machine pulls the snapshot plus what came after).
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "../media/synthetic_images.h"
+#include "imgsync_cli_fixture.h"
+#include "util/gzip.h"
+
+namespace imgsync::testing {
+namespace {
+
+const auto* const kServer = ::testing::AddGlobalTestEnvironment(new S3ServerEnvironment);
+namespace synth = media::testing;
+using nlohmann::json;
+
+class SharedCatalogTest : public ImgsyncCliTest {
+ protected:
+  std::string destination() const { return "s3://" + bucket() + "/team"; }
+  std::filesystem::path machine(int n) const {
+    return scratch_.path() / ("machine" + std::to_string(n));
+  }
+  std::filesystem::path source(int writer) const {
+    return scratch_.path() / ("photos" + std::to_string(writer));
+  }
+
+  // `count` JPEGs named w<writer>_<n>.jpg, each with its own capture time.
+  std::set<std::string> add_photos(int writer, int first, int count) {
+    std::set<std::string> names;
+    for (int n = first; n < first + count; ++n) {
+      synth::ExifSpec spec;
+      spec.exif_ifd = {synth::ascii_entry(
+          0x9003,
+          fmt::format("2026:0{}:{:02} {:02}:{:02}:00", writer + 1, 1 + n % 28, n % 24, n % 60))};
+      const std::string name = fmt::format("w{}_{}", writer, n);
+      write_file(source(writer) / (name + ".jpg"),
+                 synth::build_jpeg(synth::build_exif_tiff(spec), std::nullopt));
+      names.insert(name);
+    }
+    return names;
+  }
+
+  ProcessResult sync(int writer) {
+    return imgsync({"sync", source(writer).string(), "--to", destination(), "--state-dir",
+                    machine(writer).string(), "--no-thumbnails", "--share-catalog", "--json"});
+  }
+  ProcessResult watch_once(int writer) {
+    return imgsync({"watch", source(writer).string(), "--to", destination(), "--state-dir",
+                    machine(writer).string(), "--no-thumbnails", "--share-catalog",
+                    "--catalog-interval", "0.2", "--once", "--settle", "0"});
+  }
+  json pull(int n) {
+    auto run = imgsync(
+        {"index", "pull", "--to", destination(), "--state-dir", machine(n).string(), "--json"});
+    EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+    return summary_of(run.out);
+  }
+  // Every Item id the machine's index holds, with how often search lists it.
+  std::multiset<std::string> indexed(int n) {
+    auto run = imgsync(
+        {"search", "--destination", destination(), "--state-dir", machine(n).string(), "--json"});
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    std::multiset<std::string> ids;
+    for (const auto& item : json_lines(run.out)) ids.insert(item["id"].get<std::string>());
+    return ids;
+  }
+  std::vector<std::string> segments() {
+    auto listed = client().list_all_objects(bucket(), "team/catalog/items/");
+    EXPECT_TRUE(listed.ok());
+    std::vector<std::string> keys;
+    for (const auto& object : *listed) keys.push_back(object.key);
+    return keys;
+  }
+  // The Items in the bucket (metadata/<...>/<id>.json), each once.
+  std::multiset<std::string> in_bucket() {
+    auto listed = client().list_all_objects(bucket(), "team/metadata/");
+    EXPECT_TRUE(listed.ok());
+    std::multiset<std::string> ids;
+    for (const auto& object : *listed) {
+      if (object.key.ends_with(".json")) ids.insert(std::filesystem::path(object.key).stem());
+    }
+    return ids;
+  }
+
+  ScratchDir scratch_{"imgsync-shared-catalog"};
+};
+
+TEST_F(SharedCatalogTest, ThreeWritersPullCompactAndLoseNothing) {
+  std::set<std::string> all;
+  for (int writer = 1; writer <= 3; ++writer) all.merge(add_photos(writer, 0, 12));
+
+  // Three writers at once: two syncs and a watch.
+  std::vector<ProcessResult> runs(3);
+  {
+    std::thread first([&] { runs[0] = sync(1); });
+    std::thread second([&] { runs[1] = sync(2); });
+    std::thread third([&] { runs[2] = watch_once(3); });
+    first.join();
+    second.join();
+    third.join();
+  }
+  for (const auto& run : runs) ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  const auto written = segments();
+  ASSERT_GE(written.size(), 3u);
+  std::set<std::string> writers;
+  for (const auto& key : written) {
+    writers.insert(key.substr(20, key.find('/', 20) - 20));  // team/catalog/items/<writer>/
+    EXPECT_TRUE(key.ends_with(".ndjson.gz")) << key;
+  }
+  EXPECT_EQ(writers.size(), 3u);
+  {  // a segment is gzip'd NDJSON of STAC Items with collection, updated and s3:// hrefs
+    auto object = client().get_object({bucket(), written.front(), {}, {}});
+    ASSERT_TRUE(object.ok());
+    int lines = 0;
+    ASSERT_TRUE(for_each_gzip_line(std::string_view(object->body), [&](std::string_view line) {
+                  const json item = json::parse(line);
+                  EXPECT_EQ(item["collection"], "team");
+                  EXPECT_TRUE(item["properties"].contains("updated"));
+                  EXPECT_TRUE(item["assets"]["enhanced"]["href"].get<std::string>().starts_with(
+                      "s3://" + bucket() + "/team/"));
+                  ++lines;
+                  return Status{};
+                }).ok());
+    EXPECT_GT(lines, 0);
+  }
+
+  // A fourth machine finds every Item exactly once.
+  json first_pull = pull(4);
+  EXPECT_EQ(first_pull["added"], all.size());
+  EXPECT_EQ(in_bucket().size(), all.size());
+  EXPECT_EQ(first_pull["segments"], written.size());
+  EXPECT_EQ(indexed(4), in_bucket());
+
+  // New uploads: the next pull reads only the new segment.
+  all.merge(add_photos(1, 100, 3));
+  ASSERT_EQ(sync(1).exit_code, 0);
+  json second_pull = pull(4);
+  EXPECT_EQ(second_pull["segments"], 1);
+  EXPECT_EQ(second_pull["added"], 3);
+  EXPECT_EQ(indexed(4), in_bucket());
+  EXPECT_EQ(pull(4)["segments"], 0);  // nothing new: nothing read
+
+  // Compaction while writer 2 keeps uploading: nothing is lost.
+  all.merge(add_photos(2, 200, 10));
+  ProcessResult compacted, appended;
+  {
+    std::thread compact([&] {
+      compacted = imgsync({"catalog", "compact", "--to", destination(), "--state-dir",
+                           machine(4).string(), "--json"});
+    });
+    std::thread writer([&] { appended = sync(2); });
+    compact.join();
+    writer.join();
+  }
+  ASSERT_EQ(compacted.exit_code, 0) << compacted.out << compacted.err;
+  ASSERT_EQ(appended.exit_code, 0) << appended.out << appended.err;
+  EXPECT_GT(summary_of(compacted.out)["segments_retired"].get<int>(), 0);
+  json fresh = pull(5);
+  EXPECT_TRUE(fresh["snapshot"].get<bool>());
+  EXPECT_EQ(indexed(5), in_bucket());
+  pull(4);
+  EXPECT_EQ(indexed(4), in_bucket());
+  // A second compaction while nobody writes retires every segment; a new machine still sees all.
+  auto again = imgsync(
+      {"catalog", "compact", "--to", destination(), "--state-dir", machine(4).string(), "--json"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_TRUE(segments().empty());
+  pull(6);
+  EXPECT_EQ(indexed(6), in_bucket());
+}
+
+TEST_F(SharedCatalogTest, ALiveLeaseRefusesASecondCompaction) {
+  auto put = client().put_object(
+      {bucket(),
+       "team/catalog/compact.lease",
+       s3::Body::from_string(
+           json{{"owner", "elsewhere"}, {"expires_ms", 99'999'999'999'999}}.dump()),
+       {},
+       false});
+  ASSERT_TRUE(put.ok());
+  auto run =
+      imgsync({"catalog", "compact", "--to", destination(), "--state-dir", machine(1).string()});
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.err.find("elsewhere is compacting"), std::string::npos) << run.err;
+  ASSERT_TRUE(client().delete_object(bucket(), "team/catalog/compact.lease").ok());
+}
+
+}  // namespace
+}  // namespace imgsync::testing
