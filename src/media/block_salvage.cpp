@@ -6,8 +6,8 @@
 
 #include <exiv2/exiv2.hpp>
 
-#include "media/byte_reader.h"
 #include "media/exif_reader.h"
+#include "media/iptc_reader.h"
 #include "media/xmp_reader.h"
 
 namespace imgsync::media {
@@ -16,7 +16,6 @@ namespace {
 
 constexpr int kMaxSignatureHits = 16;  // hostile files may repeat a signature endlessly
 constexpr std::string_view kExifHeader("Exif\0\0", 6);
-constexpr std::string_view kPhotoshopHeader("Photoshop 3.0\0", 14);
 
 bool is_tiff_header(std::string_view bytes) {
   return bytes.substr(0, 4) == std::string_view("II*\0", 4) ||
@@ -43,21 +42,6 @@ std::optional<std::string> find_xmp_packet(std::string_view bytes) {
   return std::string(bytes.substr(start, end + kEnd.size() - start));
 }
 
-// The Photoshop image resources after "Photoshop 3.0\0", bounded by the JPEG APP13 segment
-// length in front of it when there is one.
-std::optional<std::string_view> find_photoshop_resources(std::string_view bytes) {
-  const std::size_t at = bytes.find(kPhotoshopHeader);
-  if (at == std::string_view::npos) return std::nullopt;
-  std::string_view resources = bytes.substr(at + kPhotoshopHeader.size());
-  if (at >= 4 && bytes.substr(at - 4, 2) == "\xff\xed") {
-    const auto length = ByteReader(bytes, true).u16(at - 2);
-    if (length && *length >= 2 + kPhotoshopHeader.size()) {
-      resources = resources.substr(0, *length - 2 - kPhotoshopHeader.size());
-    }
-  }
-  return resources;
-}
-
 MetadataLayer decode_exif(std::string_view tiff) {
   Exiv2::ExifData exif;
   Exiv2::ExifParser::decode(exif, reinterpret_cast<const Exiv2::byte*>(tiff.data()),
@@ -74,22 +58,14 @@ Result<MetadataLayer> decode_xmp(const std::string& packet) {
 }
 
 Result<MetadataLayer> decode_iptc(std::string_view resources) {
-  const Exiv2::byte* record = nullptr;
-  std::uint32_t header_size = 0, data_size = 0;
-  const auto* data = reinterpret_cast<const Exiv2::byte*>(resources.data());
-  if (Exiv2::Photoshop::locateIptcIrb(data, static_cast<long>(resources.size()), &record,
-                                      &header_size, &data_size) != 0) {
-    return MetadataLayer{};  // Photoshop resources without IPTC: nothing to read
-  }
-  const std::size_t start = static_cast<std::size_t>(record - data) + header_size;
-  if (start > resources.size() || data_size > resources.size() - start) {
-    return make_error(ErrorCategory::kInvalidInput, "the IPTC resource is cut off");
-  }
+  const auto records = iptc_records_in_photoshop(resources);
+  if (!records) return MetadataLayer{};  // Photoshop resources without IPTC: nothing to read
   Exiv2::IptcData iptc;
-  if (Exiv2::IptcParser::decode(iptc, data + start, data_size) != 0) {
+  const auto* data = reinterpret_cast<const Exiv2::byte*>(records->data());
+  if (Exiv2::IptcParser::decode(iptc, data, static_cast<std::uint32_t>(records->size())) != 0) {
     return make_error(ErrorCategory::kInvalidInput, "the IPTC records are malformed");
   }
-  return read_iptc_layer(iptc);
+  return read_iptc_layer(iptc, *records);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "media/block_guard.h"
 #include "media/block_salvage.h"
 #include "media/exif_reader.h"
+#include "media/iptc_reader.h"
 #include "media/jpeg_xr_reader.h"
 #include "media/raw_block_readers.h"
 #include "media/xmp_reader.h"
@@ -24,6 +25,8 @@ constexpr std::size_t kSalvageBytes = std::size_t{64} << 20;
 // A JPEG's APP segments: the start is enough for "[picture info]"; FLIR's records need more.
 constexpr std::size_t kJpegProbeBytes = std::size_t{64} << 10;
 constexpr std::size_t kJpegFlirBytes = std::size_t{32} << 20;
+// Where a JPEG's APP13 (IPTC) is looked for: after EXIF (at most 64 KiB) and XMP.
+constexpr std::size_t kIptcSearchBytes = std::size_t{512} << 10;
 // CR3: moov (with Canon's uuid box and its CMT boxes) comes first, in well under 1 MiB.
 constexpr std::size_t kCr3HeadBytes = std::size_t{1} << 20;
 
@@ -54,13 +57,36 @@ Exiv2::Image::AutoPtr open_with_exiv2(ImageBytes& bytes) {
   }
 }
 
+// The IIM records Exiv2 decoded the IPTC block from: TIFF's IPTCNAA tag, else a JPEG's APP13.
+std::optional<std::string> raw_iptc_records(Exiv2::Image& image, ImageBytes& bytes) {
+  const auto tag = image.exifData().findKey(Exiv2::ExifKey("Exif.Image.IPTCNAA"));
+  if (tag != image.exifData().end()) {
+    std::string copied(static_cast<std::size_t>(tag->size()), '\0');
+    tag->copy(reinterpret_cast<Exiv2::byte*>(copied.data()), Exiv2::bigEndian);
+    return copied;
+  }
+  const auto head = bytes.head(kIptcSearchBytes);
+  if (!head.ok()) return std::nullopt;
+  const auto resources = find_photoshop_resources(*head);
+  if (!resources) return std::nullopt;
+  const auto records = iptc_records_in_photoshop(*resources);
+  if (!records) return std::nullopt;
+  return std::string(*records);
+}
+
 // EXIF, IPTC and XMP as Exiv2 read them, each on its own; after a failed readMetadata() they
 // hold what Exiv2 got before it gave up.
-void read_exiv2_blocks(Exiv2::Image& image, BlockGuard& guard) {
-  if (!image.exifData().empty())
+void read_exiv2_blocks(Exiv2::Image& image, ImageBytes& bytes, BlockGuard& guard) {
+  if (!image.exifData().empty()) {
     guard.read("EXIF", [&] { return read_exif_layer(image.exifData()); });
-  if (!image.iptcData().empty())
-    guard.read("IPTC", [&] { return read_iptc_layer(image.iptcData()); });
+  }
+  if (!image.iptcData().empty()) {
+    guard.read("IPTC", [&] {
+      const std::optional<std::string> raw = raw_iptc_records(image, bytes);
+      return read_iptc_layer(image.iptcData(),
+                             raw ? std::optional<std::string_view>(*raw) : std::nullopt);
+    });
+  }
   if (!image.xmpData().empty()) guard.read("XMP", [&] { return read_xmp_layer(image.xmpData()); });
 }
 
@@ -117,7 +143,7 @@ EmbeddedMetadata read_embedded(ImageBytes& bytes, std::string sniffed_mime) {
       guard.mark_read();
       return MetadataLayer{};
     });
-    read_exiv2_blocks(*image, guard);
+    read_exiv2_blocks(*image, bytes, guard);
     // The pixel size is not a metadata block: it does not make an unreadable file "partial".
     if (image->pixelWidth() > 0 && image->pixelHeight() > 0) {
       out.layer.width = image->pixelWidth();

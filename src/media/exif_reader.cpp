@@ -7,7 +7,6 @@
 #include <string>
 #include <string_view>
 
-#include <exiv2/datasets.hpp>
 #include <exiv2/tags.hpp>
 #include <exiv2/value.hpp>
 
@@ -369,25 +368,6 @@ MetadataLayer read_exif_layer(const Exiv2::ExifData& exif) {
   }
 
   add_windows_keywords(f.xp_keywords, layer.tags);
-  return layer;
-}
-
-MetadataLayer read_iptc_layer(const Exiv2::IptcData& iptc) {
-  MetadataLayer layer;
-  std::string date, time;
-  for (const Exiv2::Iptcdatum& datum : iptc) {
-    if (datum.record() != Exiv2::IptcDataSets::application2) continue;
-    if (datum.tag() == Exiv2::IptcDataSets::Keywords) add_unique_tag(layer.tags, datum.toString());
-    if (datum.tag() == Exiv2::IptcDataSets::DateCreated && date.empty()) date = datum.toString();
-    if (datum.tag() == Exiv2::IptcDataSets::TimeCreated && time.empty()) time = datum.toString();
-  }
-  // Exiv2 spells them "2026-05-03" and "14:22:05+02:00"; a date alone is no capture time.
-  if (!date.empty() && !time.empty()) {
-    if (auto created = parse_capture_time(date + "T" + time)) {
-      created->source = CaptureTimeSource::kIptcDateCreated;
-      layer.time_candidates.push_back(*created);
-    }
-  }
   return layer;
 }
 
