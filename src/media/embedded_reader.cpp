@@ -1,5 +1,6 @@
 #include "media/embedded_reader.h"
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <utility>
@@ -119,13 +120,15 @@ void read_vendor_blocks(ImageBytes& bytes, const std::string& mime, BlockGuard& 
 Result<std::string_view> ImageBytes::head(std::size_t limit) {
   if (in_memory()) return memory_.substr(0, limit);
   if (cache_is_whole_ || cache_.size() >= limit) return std::string_view(cache_).substr(0, limit);
-  std::ifstream stream(file_, std::ios::binary);
+  std::ifstream stream(file_, std::ios::binary | std::ios::ate);
   if (!stream) return make_error(ErrorCategory::kLocalIo, "cannot open " + file_.string());
-  std::string bytes(limit, '\0');
-  stream.read(bytes.data(), static_cast<std::streamsize>(limit));
+  const auto size = static_cast<std::size_t>(std::max<std::streamoff>(stream.tellg(), 0));
+  stream.seekg(0);
+  std::string bytes(std::min(limit, size), '\0');  // never the limit itself: it may be 1 GiB
+  stream.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   if (stream.bad()) return make_error(ErrorCategory::kLocalIo, "cannot read " + file_.string());
   bytes.resize(static_cast<std::size_t>(stream.gcount()));
-  cache_is_whole_ = bytes.size() < limit;
+  cache_is_whole_ = bytes.size() < limit || size <= limit;
   cache_ = std::move(bytes);
   return std::string_view(cache_);
 }

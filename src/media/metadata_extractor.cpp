@@ -200,10 +200,10 @@ Result<ImageMetadata> without_exceptions(const std::string& name, Function&& fun
   }
 }
 
-// Size, SHA-256, a MIME type from the extension and the mtime: what every readable file has,
-// for the archivable read when even the readers' last net caught something.
-Result<ImageMetadata> basic_metadata(const std::filesystem::path& file, FileDigests* digests_out,
-                                     const std::string& error) {
+}  // namespace
+
+Result<ImageMetadata> basic_file_metadata(const std::filesystem::path& file,
+                                          FileDigests* digests_out, const std::string& error) {
   const std::string name = file.string();
   auto digests = digests_out != nullptr ? digest_file(name) : sha256_of_file(name);
   if (!digests.ok()) return digests.take_error();
@@ -219,14 +219,12 @@ Result<ImageMetadata> basic_metadata(const std::filesystem::path& file, FileDige
   return metadata;
 }
 
-}  // namespace
-
 Result<ImageMetadata> extract_archivable_metadata(const std::filesystem::path& file,
                                                   FileDigests* digests) {
   auto metadata = without_exceptions(
       file.string(), [&] { return extract_from_file(file, digests, Strictness::kArchivable); });
   if (metadata.ok() || metadata.error().category != ErrorCategory::kInvalidInput) return metadata;
-  return basic_metadata(file, digests, metadata.error().message);
+  return basic_file_metadata(file, digests, metadata.error().message);
 }
 
 Result<ImageMetadata> extract_metadata(const std::filesystem::path& file, FileDigests* digests) {

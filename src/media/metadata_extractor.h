@@ -31,6 +31,13 @@ Result<ImageMetadata> extract_archivable_metadata(const std::filesystem::path& f
 Result<ImageMetadata> extract_metadata(const std::filesystem::path& file,
                                        FileDigests* digests = nullptr);
 
+// What every readable file has without reading its metadata: size, SHA-256 (and MD5 into
+// `digests` when given), a MIME type from the extension and the mtime; read_status kUnreadable
+// with `reason` as metadata_error. For a file whose reader crashed or hung (worker pool).
+// kLocalIo when the file cannot be read.
+Result<ImageMetadata> basic_file_metadata(const std::filesystem::path& file, FileDigests* digests,
+                                          const std::string& reason);
+
 // The image's own metadata from bytes in memory: no sidecars, no hashing, no mtime fallback
 // (captured_at stays empty when the bytes carry no time); kInvalidInput when unreadable, as
 // extract_metadata. For fuzzing and tests. Never throws.
