@@ -59,6 +59,24 @@ TEST_F(PartialReadTest, ExifAndXmpSurviveWhenExiv2RefusesTheFile) {
   EXPECT_EQ(*archivable, *metadata);
 }
 
+// The iPhone HEIC whose ICC profile Exiv2 rejects: Exiv2 throws for the whole file, the
+// EXIF item is still read. Here the profile's own length is made impossible.
+TEST_F(PartialReadTest, AHeicWhoseIccProfileExiv2RejectsKeepsItsExif) {
+  std::string heic = imgsync::testing::read_file(imgsync::testing::corpus_dir() /
+                                                 "images/ianare-exif-samples/heic/IMG_5195.HEIC");
+  const std::size_t colour = heic.find("colrprof");
+  ASSERT_NE(colour, std::string::npos);
+  heic.replace(colour + 8, 4, "\x7f\xff\xff\xff");  // the ICC header's profile size
+  const auto metadata = extract_metadata(write("icc.heic", heic));
+  ASSERT_TRUE(metadata.ok()) << metadata.error().message;
+  EXPECT_EQ(metadata->read_status, MetadataReadStatus::kPartial);
+  EXPECT_NE(metadata->metadata_error.find("Exiv2: "), std::string::npos);
+  ASSERT_TRUE(metadata->captured_at);
+  EXPECT_EQ(metadata->captured_at->to_rfc3339(), "2021-04-11T15:47:53.054-05:00");
+  EXPECT_EQ(metadata->model, "iPhone 11 Pro Max");
+  EXPECT_TRUE(metadata->gps);
+}
+
 TEST_F(PartialReadTest, UnknownFormatsGetTheBasicsAndTheReason) {
   const std::string text = "just some text, not an image\n";
   const auto path = write("notes.txt", text);
