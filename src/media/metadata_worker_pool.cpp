@@ -126,7 +126,9 @@ struct MetadataWorkerPool::State {
     return Status::success();
   }
 
-  void stop(Worker& worker, bool kill) {
+  // Closes the worker's socket (an idle worker then exits), kills it when asked, reaps it;
+  // returns its wait status.
+  int stop(Worker& worker, bool kill) {
     if (worker.fd >= 0) ::close(worker.fd);
     if (kill) ::kill(worker.pid, SIGKILL);
     int status = 0;
@@ -134,6 +136,7 @@ struct MetadataWorkerPool::State {
     }
     worker.fd = -1;
     worker.pid = -1;
+    return status;
   }
 
   // What a file gets when its worker crashed or ran over the limit.
@@ -146,24 +149,6 @@ struct MetadataWorkerPool::State {
           basic_file_metadata(file, options.with_md5 ? &outcome.digests : nullptr, reason);
     }
     return outcome;
-  }
-};
-
-struct Run {
-  const std::vector<std::filesystem::path>& files;
-  std::vector<std::optional<ExtractionOutcome>> results;
-  std::deque<std::size_t> retry = {};  // requests of a replaced worker that it had not started
-  std::size_t next_to_send = 0;
-  std::size_t next_to_emit = 0;
-
-  std::optional<std::size_t> next_request() {
-    if (!retry.empty()) {
-      const std::size_t index = retry.front();
-      retry.pop_front();
-      return index;
-    }
-    if (next_to_send < files.size()) return next_to_send++;
-    return std::nullopt;
   }
 };
 
@@ -201,7 +186,7 @@ int MetadataWorkerPool::workers() const {
 
 namespace {
 
-std::string signal_text(int status) {
+std::string status_text(int status) {
   if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
   if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
   return "unknown status";
@@ -209,107 +194,138 @@ std::string signal_text(int status) {
 
 }  // namespace
 
-void MetadataWorkerPool::extract_all(const std::vector<std::filesystem::path>& files,
-                                     const MetadataCallback& on_result) {
-  State& state = *state_;
-  Run run{.files = files, .results = std::vector<std::optional<ExtractionOutcome>>(files.size())};
+// One extract_all call: hands files to the workers, collects and orders their results, replaces
+// workers that crash or hang.
+class PoolRun {
+ public:
+  PoolRun(MetadataWorkerPool::State& state, const std::vector<std::filesystem::path>& files)
+      : state_(state), files_(files), results_(files.size()) {}
 
-  // The worker's oldest request fails with `reason`; the others are sent again elsewhere; a new
-  // worker takes its place.
-  auto replace = [&](Worker& worker, bool kill, const std::string& reason) {
-    const std::size_t failed = worker.in_flight.front();
-    worker.in_flight.pop_front();
-    run.retry.insert(run.retry.begin(), worker.in_flight.begin(), worker.in_flight.end());
-    worker.in_flight.clear();
-    int status = 0;
-    if (worker.fd >= 0) ::close(worker.fd);
-    if (kill) ::kill(worker.pid, SIGKILL);
-    while (::waitpid(worker.pid, &status, 0) < 0 && errno == EINTR) {
+  void run(const MetadataCallback& on_result) {
+    while (next_to_emit_ < files_.size()) {
+      for (Worker& worker : state_.workers) dispatch(worker);
+      wait_and_collect();
+      while (next_to_emit_ < files_.size() && results_[next_to_emit_]) {
+        ExtractionOutcome& outcome = *results_[next_to_emit_];
+        on_result(next_to_emit_, std::move(outcome.metadata), outcome.digests);
+        results_[next_to_emit_].reset();
+        ++next_to_emit_;
+      }
     }
-    const std::string why = kill ? reason : reason + " (" + signal_text(status) + ")";
-    run.results[failed] = state.failed_outcome(files[failed], why);
-    worker = Worker{};
-    if (!state.spawn(worker).ok()) worker = Worker{};  // retried at the next dispatch
-  };
+  }
 
-  auto dispatch = [&](Worker& worker) {
-    if (worker.pid <= 0 && !state.spawn(worker).ok()) return;
+ private:
+  std::optional<std::size_t> next_request() {
+    if (!retry_.empty()) {
+      const std::size_t index = retry_.front();
+      retry_.pop_front();
+      return index;
+    }
+    if (next_to_send_ < files_.size()) return next_to_send_++;
+    return std::nullopt;
+  }
+
+  void dispatch(Worker& worker) {
+    if (worker.pid <= 0 && !state_.spawn(worker).ok()) return;
     while (worker.in_flight.size() < kInFlightPerWorker) {
-      const auto index = run.next_request();
+      const auto index = next_request();
       if (!index) return;
       if (worker.in_flight.empty()) worker.head_started = Clock::now();
       worker.in_flight.push_back(*index);
-      if (!write_message(worker.fd, files[*index].string())) {
-        // The worker died on the request before this one (the oldest), which is blamed; one
-        // that died idle blames nobody: its only request goes to the next worker.
-        if (worker.in_flight.size() == 1) {
-          worker.in_flight.clear();
-          run.retry.push_front(*index);
-          state.stop(worker, true);
-          worker = Worker{};
-        } else {
-          replace(worker, false, kCrashed);
-        }
-        return;
+      if (write_message(worker.fd, files_[*index].string())) continue;
+      // The worker died on the request before this one (the oldest), which is blamed; one that
+      // died idle blames nobody: its only request goes to the next worker.
+      if (worker.in_flight.size() == 1) {
+        worker.in_flight.clear();
+        retry_.push_front(*index);
+        state_.stop(worker, true);
+        worker = Worker{};
+      } else {
+        replace(worker, false, kCrashed);
       }
+      return;
     }
-  };
+  }
 
-  auto collect = [&](Worker& worker) {
+  // The worker's oldest request fails with `reason`; the others go to the next workers; a new
+  // worker takes its place.
+  void replace(Worker& worker, bool kill, const std::string& reason) {
+    const std::size_t failed = worker.in_flight.front();
+    worker.in_flight.pop_front();
+    retry_.insert(retry_.begin(), worker.in_flight.begin(), worker.in_flight.end());
+    worker.in_flight.clear();
+    const int status = state_.stop(worker, kill);
+    const std::string why = kill ? reason : reason + " (" + status_text(status) + ")";
+    results_[failed] = state_.failed_outcome(files_[failed], why);
+    worker = Worker{};
+    if (!state_.spawn(worker).ok()) worker = Worker{};  // tried again at the next dispatch
+  }
+
+  void collect(Worker& worker) {
     const auto message = read_message(worker.fd);
     if (!message) return replace(worker, false, kCrashed);
     auto outcome = decode_outcome(*message);
     const std::size_t index = worker.in_flight.front();
     worker.in_flight.pop_front();
     worker.head_started = Clock::now();
-    run.results[index] = outcome.ok() ? std::move(*outcome)
-                                      : state.failed_outcome(files[index], outcome.error().message);
-  };
+    results_[index] = outcome.ok() ? std::move(*outcome)
+                                   : state_.failed_outcome(files_[index], outcome.error().message);
+  }
 
-  std::vector<pollfd> polled;
-  std::vector<Worker*> polled_workers;
-  while (run.next_to_emit < files.size()) {
-    for (Worker& worker : state.workers) dispatch(worker);
-    polled.clear();
-    polled_workers.clear();
-    auto timeout = state.options.per_file_limit;
+  // Waits until a worker answers or the oldest request runs over the limit, then handles both.
+  void wait_and_collect() {
+    std::vector<pollfd> polled;
+    std::vector<Worker*> owners;
+    const auto limit = state_.options.per_file_limit;
+    auto timeout = limit;
     const auto now = Clock::now();
-    for (Worker& worker : state.workers) {
+    for (Worker& worker : state_.workers) {
       if (worker.in_flight.empty()) continue;
       polled.push_back({.fd = worker.fd, .events = POLLIN, .revents = 0});
-      polled_workers.push_back(&worker);
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          worker.head_started + state.options.per_file_limit - now);
+      owners.push_back(&worker);
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(worker.head_started + limit - now);
       timeout = std::min(timeout, std::max(left, std::chrono::milliseconds(0)));
     }
-    if (polled.empty()) {
-      // No worker could be started: the rest fail here rather than spin.
-      for (std::size_t i = run.next_to_emit; i < files.size(); ++i) {
-        if (!run.results[i])
-          run.results[i] = state.failed_outcome(files[i], "no metadata reader could be started");
+    if (polled.empty()) {  // no worker could be started: the rest fail here rather than spin
+      for (std::size_t i = next_to_emit_; i < files_.size(); ++i) {
+        if (!results_[i]) {
+          results_[i] = state_.failed_outcome(files_[i], "no metadata reader could be started");
+        }
       }
-    } else if (::poll(polled.data(), polled.size(), static_cast<int>(timeout.count())) < 0 &&
-               errno != EINTR) {
-      for (Worker* worker : polled_workers) replace(*worker, true, "poll failed");
+      return;
     }
+    if (::poll(polled.data(), polled.size(), static_cast<int>(timeout.count())) < 0) return;
     for (std::size_t i = 0; i < polled.size(); ++i) {
-      Worker& worker = *polled_workers[i];
+      Worker& worker = *owners[i];
       if ((polled[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
         collect(worker);
-      } else if (Clock::now() - worker.head_started >= state.options.per_file_limit) {
-        const auto seconds =
-            std::chrono::duration_cast<std::chrono::seconds>(state.options.per_file_limit).count();
+      } else if (Clock::now() - worker.head_started >= limit) {
+        const auto seconds = std::chrono::duration<double>(limit).count();
         replace(worker, true,
-                "reading the metadata took longer than " + std::to_string(seconds) + " s");
+                "reading the metadata took longer than " + fmt_seconds(seconds) + " s");
       }
     }
-    while (run.next_to_emit < files.size() && run.results[run.next_to_emit]) {
-      ExtractionOutcome& outcome = *run.results[run.next_to_emit];
-      on_result(run.next_to_emit, std::move(outcome.metadata), outcome.digests);
-      run.results[run.next_to_emit].reset();
-      ++run.next_to_emit;
-    }
   }
+
+  static std::string fmt_seconds(double seconds) {
+    std::string text = std::to_string(seconds);
+    text.erase(text.find_last_not_of('0') + 1);
+    if (text.back() == '.') text.pop_back();
+    return text;
+  }
+
+  MetadataWorkerPool::State& state_;
+  const std::vector<std::filesystem::path>& files_;
+  std::vector<std::optional<ExtractionOutcome>> results_;
+  std::deque<std::size_t> retry_;  // requests of a replaced worker that it had not started
+  std::size_t next_to_send_ = 0;
+  std::size_t next_to_emit_ = 0;
+};
+
+void MetadataWorkerPool::extract_all(const std::vector<std::filesystem::path>& files,
+                                     const MetadataCallback& on_result) {
+  PoolRun(*state_, files).run(on_result);
 }
 
 }  // namespace imgsync::media

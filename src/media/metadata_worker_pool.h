@@ -59,6 +59,7 @@ class MetadataWorkerPool {
 
  private:
   struct State;
+  friend class PoolRun;
   explicit MetadataWorkerPool(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
