@@ -48,6 +48,8 @@ Result<catalog::FileStat> stat_file(const std::filesystem::path& path) {
   stat.mtime_ns =
       static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000LL + info.st_mtim.tv_nsec;
   stat.inode = static_cast<std::uint64_t>(info.st_ino);
+  stat.ctime_ns =
+      static_cast<std::int64_t>(info.st_ctim.tv_sec) * 1000000000LL + info.st_ctim.tv_nsec;
   return stat;
 }
 
@@ -65,9 +67,8 @@ Status SourceWalker::start() {
                                     source.path.string()));
     }
     if (::access(root.c_str(), R_OK | X_OK) != 0) {
-      return make_error(ErrorCategory::kLocalIo,
-                        fmt::format("cannot read source folder {}: {}", root.string(),
-                                    std::strerror(errno)));
+      return make_error(ErrorCategory::kLocalIo, fmt::format("cannot read source folder {}: {}",
+                                                             root.string(), std::strerror(errno)));
     }
   }
   index_ = 0;

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "app/capture_planner.h"
+#include "app/fallback_metadata.h"
 #include "app/source_scanner.h"
 #include "catalog/search_index.h"
 #include "media/metadata_extractor.h"
@@ -80,12 +81,47 @@ struct SyncService::Run {
     }
   }
 
+  // A server that refuses every request the same way (a bad storage class, an encryption
+  // setting it does not support) refuses the run, not the files: after this many such failures
+  // in a row and no success, the run stops and names the setting.
+  static constexpr int kSameRefusalLimit = 3;
+  int same_refusals = 0;
+  std::string last_refusal;
+  bool any_success = false;
+
+  void note_refusal(const Error& error) {
+    if (error.http_status == 0 || error.category == ErrorCategory::kConflict || any_success) {
+      same_refusals = 0;
+      return;
+    }
+    const std::string signature = error.s3_code + "/" + std::to_string(error.http_status);
+    same_refusals = signature == last_refusal ? same_refusals + 1 : 1;
+    last_refusal = signature;
+    if (same_refusals < kSameRefusalLimit || report.destination_error) return;
+    Error stop_error = error;
+    stop_error.message = fmt::format(
+        "the server refused {} files in a row the same way ({}), so the run stopped: {}. Check "
+        "the settings every upload carries ([upload] storage_class / --storage-class, "
+        "server_side_encryption / --sse, sse_kms_key_id); the files stay pending for the next run",
+        same_refusals,
+        error.s3_code.empty() ? "HTTP " + std::to_string(error.http_status) : error.s3_code,
+        error.message);
+    report.destination_error = stop_error;
+    stop = true;
+  }
+
   void fail(const ScannedFile& file, const Error& error) {
     ++report.failed;
     ++progress.files_failed;
+    note_refusal(error);
     if (!options.dry_run) {
       const std::string path = file.path.string();
-      const std::string category(to_string(error.category));
+      // Only a file whose own bytes cannot be used is "damaged" (invalid-input, skipped until it
+      // changes); a request the server refused is tried again next run.
+      const std::string category =
+          error.http_status != 0 && error.category == ErrorCategory::kInvalidInput
+              ? std::string("refused")
+              : std::string(to_string(error.category));
       auto known_record = journal().find(path);
       if (known_record.ok() && !*known_record) {
         FileRecord record;  // failed before any intent was recorded: remember why
@@ -137,7 +173,11 @@ struct SyncService::Run {
         }
         for (const auto& record : *records) {
           if (taken.count(record.path)) continue;
-          if (auto file = scanned_from_record(record)) leftovers.push_back(std::move(*file));
+          if (auto file = scanned_from_record(record)) {
+            leftovers.push_back(std::move(*file));
+          } else if (!options.dry_run && !std::filesystem::exists(record.path)) {
+            forget_vanished(record);
+          }
         }
       }
     }
@@ -145,6 +185,45 @@ struct SyncService::Run {
     ScannedFile file = std::move(leftovers.front());
     leftovers.pop_front();
     return file;
+  }
+
+  // A pending file that is gone from the disk leaves the journal (it can never be uploaded);
+  // reported once, since the record is gone afterwards. Uploaded objects are kept.
+  void forget_vanished(const FileRecord& record) {
+    if (!record.upload_id.empty()) {
+      (void)service.client_.abort_multipart_upload(config().destination->bucket, record.object_key,
+                                                   record.upload_id);
+    }
+    journal_failed(journal().remove(record.path));
+    ++report.vanished;
+    emit({SyncEvent::Kind::kVanished, record.path, record.object_key, 0,
+          "the file is gone; it was never uploaded and is no longer pending", "local-io"});
+  }
+
+  // A journal written before destinations were recorded: its rows belong to the destination
+  // that holds their objects. Up to three recent uploads are looked up here; if one is there
+  // with the recorded content, the rows become this destination's. Otherwise they stay apart
+  // (another destination's), and this destination's files are planned from scratch.
+  void adopt_legacy_rows() {
+    auto count = journal().legacy_row_count();
+    if (!count.ok() || *count == 0 || journal().destination().empty()) return;
+    auto sample = journal().legacy_uploaded_sample(3);
+    if (!sample.ok()) return;
+    auto prefix = media::normalize_prefix(config().destination->key);
+    const std::string under = prefix.ok() && !prefix->empty() ? *prefix + "/" : "";
+    for (const auto& record : *sample) {
+      if (record.object_key.rfind(under, 0) != 0) continue;  // another prefix's object
+      auto head = service.client_.head_object(config().destination->bucket, record.object_key);
+      if (head.ok() && head->metadata["imgsync-sha256"] == record.sha256) {
+        journal_failed(journal().adopt_legacy_rows());
+        emit({SyncEvent::Kind::kNote, "", record.object_key, 0,
+              fmt::format("the journal's {} records from before destinations were recorded "
+                          "belong to s3://{}/{} (its objects are there): adopted",
+                          *count, config().destination->bucket, config().destination->key),
+              ""});
+        return;
+      }
+    }
   }
 
   // Whether a file needs work; counts the ones that do not.
@@ -165,7 +244,7 @@ struct SyncService::Run {
         return false;
       }
     }
-    if (record && record->stat == file.stat) {
+    if (record && file.stat.same_file(record->stat)) {
       if (record->state == FileState::kUploaded) {
         ++report.unchanged;
         return false;
@@ -222,17 +301,33 @@ struct SyncService::Run {
     return false;
   }
 
+  // What start() read of a file, kept while its name is claimed and its upload runs.
+  struct Prepared {
+    media::ImageMetadata metadata;
+    FileDigests digests;
+    int renames = 0;  // names given up because other content held them
+  };
+
+  // The file's metadata and digests. Metadata that cannot be read never stops the upload: the
+  // file goes up with its size, hash, type and file time, and its Item says what failed. Only a
+  // file that cannot be read at all fails.
+  Result<media::ImageMetadata> read_file(const ScannedFile& file, FileDigests& digests) {
+    auto metadata = media::extract_metadata(file.path, &digests);
+    if (metadata.ok() || metadata.error().category == ErrorCategory::kLocalIo) return metadata;
+    return fallback_metadata(file.path, metadata.error(), digests);
+  }
+
   // `previous`: the journal's record of the file, as looked up by refill().
   bool start(transfer::TaskQueue& queue, const ScannedFile& file,
              const std::optional<FileRecord>& previous) {
     const std::string path = file.path.string();
-    FileDigests digests;
-    auto metadata = media::extract_metadata(file.path, &digests);
+    auto prepared = std::make_shared<Prepared>();
+    auto metadata = read_file(file, prepared->digests);
     if (!metadata.ok()) return fail(file, metadata.error()), false;
     // Re-stat: what was hashed must be what was scanned, else it is still being written.
     auto now = stat_file(file.path);
     if (!now.ok()) return fail(file, now.error()), false;
-    if (!(*now == file.stat) || digests.bytes != file.stat.size) {
+    if (!(*now == file.stat) || prepared->digests.bytes != file.stat.size) {
       return fail(file, make_error(ErrorCategory::kRetryable,
                                    path + " changed while it was read; it is retried next time")),
              false;
@@ -246,20 +341,172 @@ struct SyncService::Run {
       if (!options.dry_run) journal_failed(journal().update_stat(path, file.stat));
       return false;
     }
-    auto planned = planner->plan(file, *metadata, previous, options.dry_run);
+    if (!metadata->metadata_error.empty()) {
+      ++report.metadata_warnings;
+      emit({SyncEvent::Kind::kMetadataWarning, path, "", 0, metadata->metadata_error,
+            "invalid-input"});
+    }
+    prepared->metadata = std::move(*metadata);
+    return launch(queue, file, previous, prepared);
+  }
+
+  // Names the file, wins its capture's name on the bucket when that is not yet done, then uploads.
+  bool launch(transfer::TaskQueue& queue, const ScannedFile& file,
+              const std::optional<FileRecord>& previous, std::shared_ptr<Prepared> prepared) {
+    auto planned = planner->plan(file, prepared->metadata, previous, options.dry_run);
     if (!planned.ok()) return fail(file, planned.error()), false;
     if (options.dry_run) {
       ++report.planned;
       report.bytes_planned += file.stat.size;
-      emit({SyncEvent::Kind::kPlanned, path, planned->object_key, file.stat.size, "", ""});
+      emit({SyncEvent::Kind::kPlanned, file.path.string(), planned->object_key, file.stat.size, "",
+            ""});
       return false;
+    }
+    if (planned->claimed) {
+      upload(queue, file, previous, prepared, std::move(*planned));
+      return true;
+    }
+    auto shared_planned = std::make_shared<PlannedFile>(std::move(*planned));
+    claim_name(queue, *shared_planned, [=, this, &queue](Result<bool> ours) {
+      if (!ours.ok()) return claim_failed(file, *shared_planned, ours.take_error());
+      if (!*ours) return rename(queue, file, previous, prepared, *shared_planned);
+      upload(queue, file, previous, prepared, *shared_planned);
+    });
+    return true;
+  }
+
+  // The name is held by other content on the bucket: the file takes its next name.
+  void rename(transfer::TaskQueue& queue, const ScannedFile& file,
+              const std::optional<FileRecord>& previous, std::shared_ptr<Prepared> prepared,
+              const PlannedFile& planned) {
+    constexpr int kMaxRenames = 16;
+    if (Status ok = planner->release_name(planned, file); !ok.ok()) return journal_failed(ok);
+    if (++prepared->renames > kMaxRenames) {
+      return fail(file, make_error(ErrorCategory::kConflict,
+                                   fmt::format("{}: {} names in a row are held by other content "
+                                               "on the bucket; set another name_template",
+                                               file.path.string(), kMaxRenames)));
+    }
+    ++report.renamed;
+    emit({SyncEvent::Kind::kRenamed, file.path.string(), planned.object_key, 0,
+          "the name " + planned.name + " is held by other content on the bucket", ""});
+    std::optional<FileRecord> forgotten = previous;
+    if (forgotten) forgotten->name.clear();
+    launch(queue, file, forgotten, prepared);
+  }
+
+  void claim_failed(const ScannedFile& file, const PlannedFile& planned, Error error) {
+    progress.files_done += 1;
+    progress.bytes_done += file.stat.size;
+    if (destination_unusable(error)) {
+      if (!report.destination_error) report.destination_error = error;
+      stop = true;
+      return;
+    }
+    error.message = "claiming the name " + planned.name + ": " + error.message;
+    fail(file, error);
+  }
+
+  // A capture's name is won on the bucket by a small put-if-absent claim object naming the
+  // content that owns it: a single PUT with If-None-Match holds on every S3 (Ceph RGW ignores
+  // preconditions on CompleteMultipartUpload, so a multipart file could not win its key itself).
+  // A claim that already names this capture's content is ours (an earlier run, or the other file
+  // of the capture). `done(true)`: ours; `done(false)`: held by other content.
+  void claim_name(transfer::TaskQueue& queue, const PlannedFile& planned,
+                  std::function<void(Result<bool>)> done) {
+    const std::string body = nlohmann::json{
+        {"name", planned.name},
+        {"item", planned.item_key},
+        {"owner_sha256",
+         planned.owner_sha256}}.dump();
+    auto put = small_object_put(
+        planned.claim_key,
+        upload_attributes("application/json", planned.owner_sha256, planned.item_key), body);
+    put.headers.push_back({"If-None-Match", "*"});
+    queue.push_urgent([this, &queue, put = std::move(put), planned,
+                       done](transfer::TaskQueue::Finished finished) mutable {
+      service.client_.send_async(
+          std::move(put), [this, &queue, planned, done, finished](Result<s3::HttpResponse> r) {
+            finished();
+            if (r.ok()) return claimed(planned, done);
+            if (r.error().category != ErrorCategory::kConflict) return done(r.take_error());
+            check_claim(queue, planned, done);
+          });
+    });
+  }
+
+  void check_claim(transfer::TaskQueue& queue, const PlannedFile& planned,
+                   std::function<void(Result<bool>)> done) {
+    queue.push_urgent([this, planned, done](transfer::TaskQueue::Finished finished) {
+      s3::S3Request head;
+      head.operation = "HeadObject";
+      head.method = "HEAD";
+      head.bucket = config().destination->bucket;
+      head.key = planned.claim_key;
+      service.client_.send_async(
+          std::move(head), [this, planned, done, finished](Result<s3::HttpResponse> r) {
+            finished();
+            if (!r.ok()) return done(r.take_error());
+            if (r->header("x-amz-meta-imgsync-sha256") != planned.owner_sha256) return done(false);
+            claimed(planned, done);
+          });
+    });
+  }
+
+  void claimed(const PlannedFile& planned, const std::function<void(Result<bool>)>& done) {
+    journal_failed(journal().set_capture_claimed(planned.name));
+    done(true);
+  }
+
+  // What is at the key before an edit replaces it: imgsync replaces only the object it confirmed
+  // there itself (its imgsync-sha256 is the hash the journal confirmed), so an edit goes through
+  // even after a killed re-upload, and other content is never overwritten.
+  enum class AtKey { kFree, kOurEarlierVersion, kThisContent, kOtherContent };
+  Result<AtKey> inspect_key(const std::string& key, const std::string& sha,
+                            const std::optional<FileRecord>& previous) {
+    auto head = service.client_.head_object(config().destination->bucket, key);
+    if (!head.ok()) {
+      if (head.error().category == ErrorCategory::kNotFound) return AtKey::kFree;
+      return head.take_error();
+    }
+    const std::string held = head->metadata["imgsync-sha256"];
+    if (held == sha) return AtKey::kThisContent;
+    if (previous && previous->confirmed_key == key && !previous->confirmed_sha256.empty() &&
+        held == previous->confirmed_sha256) {
+      return AtKey::kOurEarlierVersion;
+    }
+    return AtKey::kOtherContent;
+  }
+
+  void upload(transfer::TaskQueue& queue, const ScannedFile& file,
+              const std::optional<FileRecord>& previous, std::shared_ptr<Prepared> prepared,
+              const PlannedFile& planned) {
+    const std::string path = file.path.string();
+    const media::ImageMetadata& metadata = prepared->metadata;
+    const bool multipart = file.stat.size >= config().upload.multipart_threshold;
+    const bool replaces_own = previous && previous->confirmed_key == planned.object_key &&
+                              !previous->confirmed_sha256.empty();
+    bool if_none_match = true;
+    bool already_there = false;
+    std::optional<s3::PutObjectResult> existing;
+    if (replaces_own || multipart) {
+      // Multipart uploads cannot carry If-None-Match on every server: look first.
+      auto at_key = inspect_key(planned.object_key, metadata.sha256, previous);
+      if (!at_key.ok()) return claim_failed(file, planned, at_key.take_error());
+      if (*at_key == AtKey::kOtherContent) {
+        return rename(queue, file, previous, prepared, planned);
+      }
+      if_none_match = *at_key != AtKey::kOurEarlierVersion;
+      already_there = *at_key == AtKey::kThisContent;
+      if (previous && previous->error_category == "repair" && *at_key != AtKey::kFree) {
+        // verify found our object altered (its bytes no longer hash to what it claims).
+        if_none_match = false;
+        already_there = false;
+      }
     }
 
     FileRecord record = previous.value_or(FileRecord{});
-    const bool same_content = previous && previous->sha256 == metadata->sha256;
-    const bool was_uploaded = previous && !previous->object_key.empty() &&
-                              previous->object_key == planned->object_key &&
-                              previous->state == FileState::kUploaded;
+    const bool same_content = previous && previous->sha256 == metadata.sha256;
     if (!same_content && !record.upload_id.empty()) {
       // The file changed under a half-done multipart upload: that upload can never complete.
       (void)service.client_.abort_multipart_upload(config().destination->bucket, record.object_key,
@@ -272,65 +519,103 @@ struct SyncService::Run {
     record.source = file.source.string();
     record.kind = config::to_string(file.kind);
     record.stat = file.stat;
-    record.sha256 = metadata->sha256;
-    record.name = planned->name;
-    record.object_key = planned->object_key;
-    record.item_key = planned->item_key;
+    record.sha256 = metadata.sha256;
+    record.name = planned.name;
+    record.object_key = planned.object_key;
+    record.item_key = planned.item_key;
     record.state = FileState::kUploading;
-    record.metadata_json = media::metadata_to_json(*metadata).dump();
+    record.metadata_json = media::metadata_to_json(metadata).dump();
     journal_failed(journal().upsert(record));  // intent, before any byte leaves
-    if (stop) return false;
+    if (stop) return;
+
+    auto planned_file = std::make_shared<PlannedFile>(planned);
+    ++files_in_flight[planned.name];
+    if (already_there) {
+      // Killed after the server took it and before the journal heard: nothing to send.
+      ++report.already_there;
+      auto head = service.client_.head_object(config().destination->bucket, planned.object_key);
+      s3::PutObjectResult result;
+      if (head.ok()) result = {head->etag, head->version_id};
+      return after_upload(queue, file, prepared, planned_file, result, true,
+                          std::chrono::steady_clock::duration{});
+    }
 
     transfer::UploadJob job;
     job.path = file.path;
     job.size = file.stat.size;
     job.mtime_ns = file.stat.mtime_ns;
-    job.digests = digests;
+    job.inode = file.stat.inode;
+    job.ctime_ns = file.stat.ctime_ns;
+    job.digests = prepared->digests;
     job.bucket = config().destination->bucket;
-    job.key = planned->object_key;
-    job.attributes = upload_attributes(metadata->mime, metadata->sha256, planned->item_key);
-    // A key this file never filled must not silently replace someone else's object.
-    job.if_none_match = !was_uploaded;
+    job.key = planned.object_key;
+    job.attributes = upload_attributes(metadata.mime, metadata.sha256, planned.item_key);
+    job.if_none_match = if_none_match;
     job.multipart_threshold = config().upload.multipart_threshold;
     job.part_size = config().upload.part_size.value_or(0);
+    job.list_parts_page_size = list_parts_page_size();
     if (same_content) job.resume_upload_id = record.upload_id;
 
-    start_thumbnail(file, *metadata);  // on a worker thread while the file uploads
-    auto shared_metadata = std::make_shared<media::ImageMetadata>(std::move(*metadata));
+    start_thumbnail(file, metadata);  // on a worker thread while the file uploads
     auto stats = std::make_shared<transfer::UploadStats>();
-    auto planned_file = std::make_shared<PlannedFile>(*planned);
     transfer::UploadCallbacks callbacks;
     callbacks.upload_created = [this, path](const std::string& upload_id, std::uint64_t part_size) {
       journal_failed(journal().set_upload(path, upload_id, part_size));
     };
-    callbacks.part_done = [this, path, key = planned->object_key](const s3::CompletedPart& part,
-                                                                  std::uint64_t size) {
-      auto record = journal().find(path);
-      if (record.ok() && *record) {
+    callbacks.part_done = [this, path, key = planned.object_key](const s3::CompletedPart& part,
+                                                                 std::uint64_t size) {
+      auto found = journal().find(path);
+      if (found.ok() && *found) {
         journal_failed(
-            journal().add_part(path, (*record)->upload_id, {part.part_number, part.etag, size}));
+            journal().add_part(path, (*found)->upload_id, {part.part_number, part.etag, size}));
       }
       emit({SyncEvent::Kind::kPartUploaded, path, key, size, "", ""});
     };
-    callbacks.done = [this, file, shared_metadata, stats, planned_file, queue_ptr = &queue,
-                      if_none_match = job.if_none_match,
-                      started =
-                          std::chrono::steady_clock::now()](Result<s3::PutObjectResult> result) {
+    callbacks.done = [this, file, previous, prepared, stats, planned_file, queue_ptr = &queue,
+                      if_none_match, started = std::chrono::steady_clock::now()](
+                         Result<s3::PutObjectResult> result) {
       report.parts_reused += stats->parts_reused;
       report.parts_uploaded += stats->parts_uploaded;
+      bool there = false;
       if (!result.ok() && if_none_match && result.error().category == ErrorCategory::kConflict) {
-        result = accept_existing(*planned_file, *shared_metadata, result.take_error());
-        if (result.ok()) ++report.already_there;
+        // The key is taken: by this very content (a run that died before the journal heard),
+        // or by other content, which sends the file to its next name.
+        auto at_key = inspect_key(planned_file->object_key, prepared->metadata.sha256, previous);
+        if (at_key.ok() && *at_key == AtKey::kOtherContent) {
+          thumbnail_jobs.erase(file.path.string());
+          if (--files_in_flight[planned_file->name] <= 0) files_in_flight.erase(planned_file->name);
+          return rename(*queue_ptr, file, previous, prepared, *planned_file);
+        }
+        if (at_key.ok() && *at_key == AtKey::kThisContent) {
+          auto head =
+              service.client_.head_object(config().destination->bucket, planned_file->object_key);
+          result =
+              s3::PutObjectResult{head.ok() ? head->etag : "", head.ok() ? head->version_id : ""};
+          there = true;
+          ++report.already_there;
+        }
       }
-      if (--files_in_flight[planned_file->name] <= 0) files_in_flight.erase(planned_file->name);
-      finished(file, *planned_file, *shared_metadata, std::move(result),
-               std::chrono::steady_clock::now() - started);
-      if (!stop) upload_item_soon(*queue_ptr, planned_file->name);
+      after_upload(*queue_ptr, file, prepared, planned_file, std::move(result), there,
+                   std::chrono::steady_clock::now() - started);
     };
-    ++files_in_flight[planned->name];
     transfer::start_upload(queue, service.client_, std::move(job), std::move(callbacks),
                            stats.get());
-    return true;
+  }
+
+  void after_upload(transfer::TaskQueue& queue, const ScannedFile& file,
+                    std::shared_ptr<Prepared> prepared, std::shared_ptr<PlannedFile> planned,
+                    Result<s3::PutObjectResult> result, bool already_there,
+                    std::chrono::steady_clock::duration took) {
+    if (--files_in_flight[planned->name] <= 0) files_in_flight.erase(planned->name);
+    finished(file, *planned, prepared->metadata, std::move(result), already_there, took);
+    if (!stop) upload_item_soon(queue, planned->name);
+  }
+
+  // Tests shrink ListParts pages to prove a resume follows them (IMGSYNC_TEST_LIST_PARTS_PAGE).
+  static int list_parts_page_size() {
+    const char* text = std::getenv("IMGSYNC_TEST_LIST_PARTS_PAGE");
+    const int size = text != nullptr ? std::atoi(text) : 0;
+    return size > 0 && size <= 1000 ? size : 1000;
   }
 
   // What every object imgsync writes carries: its type, its sha256 (for verify and for the
@@ -360,24 +645,9 @@ struct SyncService::Run {
     return put;
   }
 
-  // The key is taken. Fine if it holds this very content (a run that died between the upload
-  // and the journal's record of it); anything else is another object that is never overwritten.
-  Result<s3::PutObjectResult> accept_existing(const PlannedFile& planned,
-                                              const media::ImageMetadata& metadata, Error refused) {
-    auto head = service.client_.head_object(config().destination->bucket, planned.object_key);
-    if (head.ok() && head->metadata["imgsync-sha256"] == metadata.sha256) {
-      return s3::PutObjectResult{head->etag, head->version_id};
-    }
-    refused.message = fmt::format(
-        "s3://{}/{} already holds a different object; imgsync never overwrites what it did not "
-        "upload. Move that object away, or give this file another name (name_template)",
-        config().destination->bucket, planned.object_key);
-    return refused;
-  }
-
   void finished(const ScannedFile& file, const PlannedFile& planned,
                 const media::ImageMetadata& metadata, Result<s3::PutObjectResult> result,
-                std::chrono::steady_clock::duration took) {
+                bool already_there, std::chrono::steady_clock::duration took) {
     const std::string path = file.path.string();
     progress.files_done += 1;
     progress.bytes_done += file.stat.size;
@@ -397,11 +667,15 @@ struct SyncService::Run {
     auto item = item_with_asset(file, planned, metadata);
     if (!item.ok()) return fail(file, item.error());
     attach_thumbnail(*item, file, planned.name, planned.item_key, metadata);
-    journal_failed(journal().complete_file(path, planned.name, item->dump()));
+    journal_failed(journal().complete_file(path, planned.name, item->dump(), result->etag,
+                                           result->version_id));
     // Search follows the journal; a failure costs only search ('imgsync index rebuild' mends it).
     if (index && !fatal && !index->upsert_item(*item, planned.item_key).ok()) index.reset();
-    ++report.uploaded;
-    report.bytes_uploaded += file.stat.size;
+    any_success = true;
+    if (!already_there) {
+      ++report.uploaded;
+      report.bytes_uploaded += file.stat.size;
+    }
     emit({SyncEvent::Kind::kUploaded, path, planned.object_key, file.stat.size, "", "", "", "",
           std::chrono::duration<double>(took).count()});
     tick();
@@ -688,6 +962,7 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
     if (index.ok()) run.index = std::make_unique<catalog::SearchIndex>(std::move(*index));
   }
   if (Status begun = run.begin(); !begun.ok()) return begun.error();
+  if (!options.dry_run) run.adopt_legacy_rows();
 
   transfer::TaskQueue queue(client_.engine(), std::max(1, config_.upload.jobs));
   queue.set_refill([&run, &queue] { return run.refill(queue); });

@@ -52,6 +52,10 @@ struct SyncEvent {
     kPartUploaded,
     kThumbnailUploaded,
     kThumbnailFailed,  // no thumbnail for the capture (a warning: the image itself is safe)
+    kVanished,         // a pending file is gone from the disk: it left the journal
+    kMetadataWarning,  // its metadata could not be read (all or some): archived all the same
+    kRenamed,          // its name is held on the bucket by other content: it took the next one
+    kNote,             // something the run did on its own (e.g. adopted an older journal)
   };
   Kind kind = Kind::kUploaded;
   std::string path;  // the local file (empty for Items)
@@ -66,10 +70,13 @@ struct SyncEvent {
 
 struct SyncReport {
   int scanned = 0;
-  int unchanged = 0;       // journal says uploaded, stat (or content) unchanged
-  int uploaded = 0;        // assets uploaded in this run
-  int already_there = 0;   // the key already held this exact content (If-None-Match refused)
-  int failed = 0;          // failed in this run
+  int unchanged = 0;          // journal says uploaded, stat (or content) unchanged
+  int uploaded = 0;           // assets uploaded in this run (not counting already_there)
+  int already_there = 0;      // the key already held this exact content (If-None-Match refused)
+  int vanished = 0;           // pending files gone from the disk, removed from the journal
+  int metadata_warnings = 0;  // archived although their metadata could not be read (all or some)
+  int renamed = 0;            // took their next name: the first was held by other content
+  int failed = 0;             // failed in this run
   int failed_earlier = 0;  // damaged files skipped because they have not changed since they failed
   int planned = 0;         // dry run: would upload
   int items_uploaded = 0;

@@ -20,6 +20,7 @@ struct Check {
   std::uint64_t size = 0;
   std::string sha256;
   bool item = false;
+  std::string name;  // the capture (for an Item)
 };
 
 }  // namespace
@@ -32,13 +33,14 @@ Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client
   std::deque<Check> checks;
   std::set<std::string> items;
   for (const auto& record : *uploaded) {
-    checks.push_back({record.path, record.object_key, record.stat.size, record.sha256, false});
+    checks.push_back(
+        {record.path, record.object_key, record.stat.size, record.sha256, false, record.name});
     if (!record.item_key.empty() && items.insert(record.name).second) {
       auto capture = journal.capture_by_name(record.name);
       if (!capture.ok()) return capture.take_error();
       if (*capture && !(*capture)->item_sha256.empty()) {
         checks.push_back({"", (*capture)->item_key, (*capture)->item_json.size(),
-                          (*capture)->item_sha256, true});
+                          (*capture)->item_sha256, true, record.name});
       } else {
         on_problem({"", record.item_key, "the Item of " + record.name + " was never uploaded"});
       }
@@ -52,9 +54,16 @@ Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client
                                                    [](const Check& c) { return c.item; }));
   int serial = 0;
   transfer::TaskQueue queue(client.engine(), std::max(1, options.jobs));
-  auto problem = [&](const Check& check, std::string what) {
+  auto problem = [&](const Check& check, std::string what, bool repairable = true) {
     ++report.problems;
-    on_problem({check.path, check.key, std::move(what)});
+    bool queued = false;
+    if (repairable) {
+      queued = (check.item ? journal.mark_item_dirty(check.name)
+                           : journal.mark_for_repair(check.path, "verify: " + what))
+                   .ok();
+      if (queued) ++report.queued_for_repair;
+    }
+    on_problem({check.path, check.key, std::move(what), queued});
   };
   queue.set_refill([&] {
     if (checks.empty()) return false;
@@ -71,41 +80,40 @@ Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client
         download = options.scratch_dir / fmt::format("verify-{}.part", serial++);
         request.download_to = download;
       }
-      client.send_async(
-          std::move(request), [&, check, download, finished](Result<s3::HttpResponse> response) {
-            finished();
-            (check.item ? report.items_checked : report.objects_checked) += 1;
-            if (!response.ok()) {
-              problem(check, response.error().category == ErrorCategory::kNotFound
-                                 ? "missing from the bucket"
-                                 : response.error().message);
-              return;
-            }
-            const s3::ObjectInfo info = s3::object_info_from_headers(check.key, *response);
-            auto stored = info.metadata.find("imgsync-sha256");
-            if (stored == info.metadata.end() || stored->second != check.sha256) {
-              problem(check, fmt::format("stored sha256 {} differs from the journal's {}",
-                                         stored == info.metadata.end() ? "(none)" : stored->second,
-                                         check.sha256));
-            } else if (!options.deep && info.size != check.size) {
-              problem(check,
-                      fmt::format("size {} differs from the journal's {}", info.size, check.size));
-            }
-            if (options.deep) {
-              auto digests = digest_file(download.string());
-              std::error_code ignored;
-              std::filesystem::remove(download, ignored);
-              if (!digests.ok()) return problem(check, digests.error().message);
-              report.bytes_downloaded += digests->bytes;
-              if (digests->bytes != check.size) {
-                problem(check, fmt::format("downloaded {} bytes, expected {}", digests->bytes,
-                                           check.size));
-              } else if (to_hex(digests->sha256) != check.sha256) {
-                problem(check, fmt::format("downloaded content hashes to {}, expected {}",
-                                           to_hex(digests->sha256), check.sha256));
-              }
-            }
-          });
+      client.send_async(std::move(request), [&, check, download,
+                                             finished](Result<s3::HttpResponse> response) {
+        finished();
+        (check.item ? report.items_checked : report.objects_checked) += 1;
+        if (!response.ok()) {
+          const bool missing = response.error().category == ErrorCategory::kNotFound;
+          problem(check, missing ? "missing from the bucket" : response.error().message, missing);
+          return;
+        }
+        const s3::ObjectInfo info = s3::object_info_from_headers(check.key, *response);
+        auto stored = info.metadata.find("imgsync-sha256");
+        if (stored == info.metadata.end() || stored->second != check.sha256) {
+          problem(check, fmt::format("stored sha256 {} differs from the journal's {}",
+                                     stored == info.metadata.end() ? "(none)" : stored->second,
+                                     check.sha256));
+        } else if (!options.deep && info.size != check.size) {
+          problem(check,
+                  fmt::format("size {} differs from the journal's {}", info.size, check.size));
+        }
+        if (options.deep) {
+          auto digests = digest_file(download.string());
+          std::error_code ignored;
+          std::filesystem::remove(download, ignored);
+          if (!digests.ok()) return problem(check, digests.error().message, false);
+          report.bytes_downloaded += digests->bytes;
+          if (digests->bytes != check.size) {
+            problem(check,
+                    fmt::format("downloaded {} bytes, expected {}", digests->bytes, check.size));
+          } else if (to_hex(digests->sha256) != check.sha256) {
+            problem(check, fmt::format("downloaded content hashes to {}, expected {}",
+                                       to_hex(digests->sha256), check.sha256));
+          }
+        }
+      });
     });
     return true;
   });

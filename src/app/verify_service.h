@@ -1,6 +1,9 @@
 // `imgsync verify`: proves that what the journal calls uploaded is in the bucket, intact. Every
 // uploaded file's object is HEADed and its size and stored x-amz-meta-imgsync-sha256 compared with
-// the journal; every Item must exist. --deep downloads each object and hashes it.
+// the journal; every Item must exist. --deep downloads each object and hashes it. What is missing
+// or altered is marked in the journal for upload again (the object is replaced only under the
+// overwrite rule: its stored sha256 must be the one imgsync confirmed there, else the file takes
+// its next name); transport and permission errors only report.
 #pragma once
 
 #include <filesystem>
@@ -17,12 +20,16 @@ struct VerifyProblem {
   std::string path;  // the local file (empty for an Item)
   std::string key;
   std::string problem;
+  // Missing or altered: the journal now has the file (or Item) to upload again, and the next
+  // `imgsync sync` (or the running daemon's next rescan) repairs it.
+  bool queued_for_repair = false;
 };
 
 struct VerifyReport {
   int objects_checked = 0;
   int items_checked = 0;
   int problems = 0;
+  int queued_for_repair = 0;
   std::uint64_t bytes_downloaded = 0;  // --deep
 };
 

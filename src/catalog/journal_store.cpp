@@ -20,11 +20,13 @@ Result<std::vector<T>> collect_rows(Statement& query, Reader read) {
   return rows;
 }
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
-constexpr const char* kSchema = R"sql(
+// Tables without indexes (created after a migration has dropped the old tables and theirs).
+constexpr const char* kTables = R"sql(
 CREATE TABLE IF NOT EXISTS files (
-  path TEXT PRIMARY KEY,
+  destination TEXT NOT NULL DEFAULT '',
+  path TEXT NOT NULL,
   source TEXT NOT NULL,
   kind TEXT NOT NULL,
   size INTEGER NOT NULL,
@@ -41,34 +43,86 @@ CREATE TABLE IF NOT EXISTS files (
   upload_id TEXT NOT NULL DEFAULT '',
   part_size INTEGER NOT NULL DEFAULT 0,
   metadata TEXT NOT NULL DEFAULT '',
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  ctime_ns INTEGER NOT NULL DEFAULT 0,
+  confirmed_key TEXT NOT NULL DEFAULT '',
+  confirmed_sha256 TEXT NOT NULL DEFAULT '',
+  confirmed_etag TEXT NOT NULL DEFAULT '',
+  confirmed_version_id TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (destination, path)
 );
-CREATE INDEX IF NOT EXISTS files_by_state ON files(state);
-CREATE INDEX IF NOT EXISTS files_by_name ON files(name);
 CREATE TABLE IF NOT EXISTS parts (
+  destination TEXT NOT NULL DEFAULT '',
   path TEXT NOT NULL,
   upload_id TEXT NOT NULL,
   part_number INTEGER NOT NULL,
   etag TEXT NOT NULL,
   size INTEGER NOT NULL,
-  PRIMARY KEY (path, upload_id, part_number)
+  PRIMARY KEY (destination, path, upload_id, part_number)
 );
 CREATE TABLE IF NOT EXISTS captures (
-  name TEXT PRIMARY KEY,
+  destination TEXT NOT NULL DEFAULT '',
+  name TEXT NOT NULL,
   pair_key TEXT NOT NULL,
   owner_sha256 TEXT NOT NULL,
   item_key TEXT NOT NULL DEFAULT '',
   item_sha256 TEXT NOT NULL DEFAULT '',
   date_path TEXT NOT NULL DEFAULT '',
-  item_json TEXT NOT NULL DEFAULT ''
+  item_json TEXT NOT NULL DEFAULT '',
+  claimed INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (destination, name)
 );
-CREATE INDEX IF NOT EXISTS captures_dirty ON captures(item_sha256) WHERE item_sha256 = '';
-CREATE INDEX IF NOT EXISTS captures_by_pair_key ON captures(pair_key);
 )sql";
+
+constexpr const char* kIndexes = R"sql(
+CREATE INDEX IF NOT EXISTS files_by_state ON files(destination, state);
+CREATE INDEX IF NOT EXISTS files_by_name ON files(destination, name);
+CREATE INDEX IF NOT EXISTS captures_dirty ON captures(destination, item_sha256)
+  WHERE item_sha256 = '';
+CREATE INDEX IF NOT EXISTS captures_by_pair_key ON captures(destination, pair_key);
+)sql";
+
+// Schema 1 had no destination: its rows become rows of none ('' ), adopted later by the
+// destination that proves it holds them. What was uploaded then was confirmed by the server.
+constexpr const char* kFromSchema1 = R"sql(
+DROP INDEX IF EXISTS files_by_state;
+DROP INDEX IF EXISTS files_by_name;
+DROP INDEX IF EXISTS captures_dirty;
+DROP INDEX IF EXISTS captures_by_pair_key;
+ALTER TABLE files RENAME TO files_v1;
+ALTER TABLE parts RENAME TO parts_v1;
+ALTER TABLE captures RENAME TO captures_v1;
+)sql";
+constexpr const char* kCopySchema1 = R"sql(
+INSERT INTO files (destination, path, source, kind, size, mtime_ns, inode, sha256, name,
+  object_key, item_key, state, attempts, last_error, error_category, upload_id, part_size,
+  metadata, updated_at, confirmed_key, confirmed_sha256)
+SELECT '', path, source, kind, size, mtime_ns, inode, sha256, name, object_key, item_key, state,
+  attempts, last_error, error_category, upload_id, part_size, metadata, updated_at,
+  CASE WHEN state = 'uploaded' THEN object_key ELSE '' END,
+  CASE WHEN state = 'uploaded' THEN sha256 ELSE '' END
+FROM files_v1;
+INSERT INTO parts (destination, path, upload_id, part_number, etag, size)
+SELECT '', path, upload_id, part_number, etag, size FROM parts_v1;
+INSERT INTO captures (destination, name, pair_key, owner_sha256, item_key, item_sha256,
+  date_path, item_json, claimed)
+SELECT '', name, pair_key, owner_sha256, item_key, item_sha256, date_path, item_json, 1
+FROM captures_v1;
+DROP TABLE files_v1;
+DROP TABLE parts_v1;
+DROP TABLE captures_v1;
+)sql";
+
+// Every query reads the destination as ?1: one destination's rows, or every row when it is ''.
+constexpr const char* kScope = "(?1 = '' OR destination = ?1)";
 
 constexpr const char* kFileColumns =
     "path, source, kind, size, mtime_ns, inode, sha256, name, object_key, item_key, state, "
-    "attempts, last_error, error_category, upload_id, part_size, metadata, updated_at";
+    "attempts, last_error, error_category, upload_id, part_size, metadata, updated_at, ctime_ns, "
+    "confirmed_key, confirmed_sha256, confirmed_etag, confirmed_version_id, destination";
+
+constexpr const char* kCaptureColumns =
+    "name, pair_key, owner_sha256, item_key, item_sha256, date_path, item_json, claimed";
 
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -96,12 +150,17 @@ FileRecord read_file_record(const Statement& row) {
   record.part_size = static_cast<std::uint64_t>(row.integer(15));
   record.metadata_json = row.text(16);
   record.updated_at = row.integer(17);
+  record.stat.ctime_ns = row.integer(18);
+  record.confirmed_key = row.text(19);
+  record.confirmed_sha256 = row.text(20);
+  record.confirmed_etag = row.text(21);
+  record.confirmed_version_id = row.text(22);
   return record;
 }
 
 CaptureRecordRow read_capture(const Statement& row) {
   return {row.text(0), row.text(1), row.text(2), row.text(3),
-          row.text(4), row.text(5), row.text(6)};
+          row.text(4), row.text(5), row.text(6), row.integer(7) != 0};
 }
 
 }  // namespace
@@ -128,7 +187,16 @@ std::optional<FileState> file_state_from(std::string_view text) {
   return std::nullopt;
 }
 
-Result<JournalStore> JournalStore::open(const std::filesystem::path& state_dir) {
+std::string destination_id(const std::string& endpoint, const std::string& bucket,
+                           const std::string& prefix) {
+  std::string trimmed = prefix;
+  while (!trimmed.empty() && trimmed.back() == '/') trimmed.pop_back();
+  while (!trimmed.empty() && trimmed.front() == '/') trimmed.erase(0, 1);
+  return fmt::format("{}|{}|{}", endpoint, bucket, trimmed);
+}
+
+Result<JournalStore> JournalStore::open(const std::filesystem::path& state_dir,
+                                        std::string destination) {
   std::error_code error;
   std::filesystem::create_directories(state_dir, error);
   if (error) {
@@ -138,23 +206,105 @@ Result<JournalStore> JournalStore::open(const std::filesystem::path& state_dir) 
   }
   auto database = Database::open(state_dir / "journal.sqlite");
   if (!database.ok()) return database.take_error();
-  JournalStore store(std::move(*database));
+  JournalStore store(std::move(*database), std::move(destination));
   if (Status migrated = store.migrate(); !migrated.ok()) return migrated.error();
   return store;
 }
 
 Status JournalStore::migrate() {
-  return database_.apply_schema(
-      kSchemaVersion, kSchema,
-      fmt::format("the journal was written by a newer imgsync (this one knows schema {}); "
-                  "upgrade imgsync",
-                  kSchemaVersion));
+  Database::Transaction transaction(database_);
+  if (!transaction.begun().ok()) return transaction.begun();
+  std::int64_t version = 0;
+  bool has_files = false;
+  {
+    auto query = database_.prepare("PRAGMA user_version");
+    if (!query.ok()) return query.take_error();
+    auto row = query->step();
+    if (!row.ok()) return row.take_error();
+    version = *row ? query->integer(0) : 0;
+  }
+  if (version == kSchemaVersion) return transaction.commit();
+  if (version > kSchemaVersion) {
+    return make_error(ErrorCategory::kFatal,
+                      fmt::format("the journal was written by a newer imgsync (this one knows "
+                                  "schema {}); upgrade imgsync",
+                                  kSchemaVersion));
+  }
+  {
+    auto query =
+        database_.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name='files'");
+    if (!query.ok()) return query.take_error();
+    auto row = query->step();
+    if (!row.ok()) return row.take_error();
+    has_files = *row && query->integer(0) > 0;
+  }
+  const bool from_schema1 = version == 1 && has_files;
+  if (from_schema1) {
+    if (Status ok = database_.execute(kFromSchema1); !ok.ok()) return ok;
+  }
+  if (Status ok = database_.execute(kTables); !ok.ok()) return ok;
+  if (from_schema1) {
+    if (Status ok = database_.execute(kCopySchema1); !ok.ok()) return ok;
+  }
+  if (Status ok = database_.execute(kIndexes); !ok.ok()) return ok;
+  if (Status ok = database_.execute(fmt::format("PRAGMA user_version={}", kSchemaVersion));
+      !ok.ok()) {
+    return ok;
+  }
+  return transaction.commit();
+}
+
+Result<Statement> JournalStore::scoped(const std::string& sql) {
+  auto statement = database_.prepare(sql);
+  if (!statement.ok()) return statement.take_error();
+  statement->bind(1, destination_);
+  return statement;
+}
+
+Status JournalStore::run_scoped(const std::string& sql, const std::string& path) {
+  auto statement = scoped(sql);
+  if (!statement.ok()) return statement.take_error();
+  statement->bind(2, path);
+  return statement->run();
+}
+
+Result<std::int64_t> JournalStore::legacy_row_count() {
+  auto query = database_.prepare("SELECT COUNT(*) FROM files WHERE destination = ''");
+  if (!query.ok()) return query.take_error();
+  auto row = query->step();
+  if (!row.ok()) return row.take_error();
+  return *row ? query->integer(0) : 0;
+}
+
+Result<std::vector<FileRecord>> JournalStore::legacy_uploaded_sample(int count) {
+  auto query = database_.prepare(fmt::format(
+      "SELECT {} FROM files WHERE destination = '' AND state = 'uploaded' ORDER BY updated_at "
+      "DESC LIMIT ?",
+      kFileColumns));
+  if (!query.ok()) return query.take_error();
+  query->bind(1, static_cast<std::int64_t>(count));
+  return collect_rows<FileRecord>(*query, read_file_record);
+}
+
+Status JournalStore::adopt_legacy_rows() {
+  if (destination_.empty()) return {};
+  Database::Transaction transaction(database_);
+  if (!transaction.begun().ok()) return transaction.begun();
+  for (const char* table : {"files", "parts", "captures"}) {
+    auto statement = database_.prepare(
+        fmt::format("UPDATE OR IGNORE {} SET destination = ? WHERE destination = ''", table));
+    if (!statement.ok()) return statement.take_error();
+    statement->bind(1, destination_);
+    if (Status ok = statement->run(); !ok.ok()) return ok;
+  }
+  return transaction.commit();
 }
 
 Result<std::optional<FileRecord>> JournalStore::find(const std::string& path) {
-  auto query = database_.prepare(fmt::format("SELECT {} FROM files WHERE path = ?", kFileColumns));
+  auto query = scoped(
+      fmt::format("SELECT {} FROM files WHERE {} AND path = ?2 LIMIT 1", kFileColumns, kScope));
   if (!query.ok()) return query.take_error();
-  query->bind(1, path);
+  query->bind(2, path);
   auto row = query->step();
   if (!row.ok()) return row.take_error();
   if (!*row) return std::optional<FileRecord>();
@@ -162,16 +312,18 @@ Result<std::optional<FileRecord>> JournalStore::find(const std::string& path) {
 }
 
 Result<std::vector<FileRecord>> JournalStore::all(std::optional<FileState> state) {
-  auto query = database_.prepare(
-      state ? fmt::format("SELECT {} FROM files WHERE state = ? ORDER BY path", kFileColumns)
-            : fmt::format("SELECT {} FROM files ORDER BY path", kFileColumns));
+  auto query = scoped(
+      state ? fmt::format("SELECT {} FROM files WHERE {} AND state = ?2 ORDER BY path",
+                          kFileColumns, kScope)
+            : fmt::format("SELECT {} FROM files WHERE {} ORDER BY path", kFileColumns, kScope));
   if (!query.ok()) return query.take_error();
-  if (state) query->bind(1, std::string_view(to_string(*state)));
+  if (state) query->bind(2, std::string_view(to_string(*state)));
   return collect_rows<FileRecord>(*query, read_file_record);
 }
 
 Result<std::map<std::string, std::pair<FileStat, FileState>>> JournalStore::stats() {
-  auto query = database_.prepare("SELECT path, size, mtime_ns, inode, state FROM files");
+  auto query = scoped(fmt::format(
+      "SELECT path, size, mtime_ns, inode, state, ctime_ns FROM files WHERE {}", kScope));
   if (!query.ok()) return query.take_error();
   std::map<std::string, std::pair<FileStat, FileState>> result;
   while (true) {
@@ -179,7 +331,7 @@ Result<std::map<std::string, std::pair<FileStat, FileState>>> JournalStore::stat
     if (!row.ok()) return row.take_error();
     if (!*row) break;
     FileStat stat{static_cast<std::uint64_t>(query->integer(1)), query->integer(2),
-                  static_cast<std::uint64_t>(query->integer(3))};
+                  static_cast<std::uint64_t>(query->integer(3)), query->integer(5)};
     result.emplace(query->text(0),
                    std::pair{stat, file_state_from(query->text(4)).value_or(FileState::kPending)});
   }
@@ -187,9 +339,10 @@ Result<std::map<std::string, std::pair<FileStat, FileState>>> JournalStore::stat
 }
 
 Status JournalStore::upsert(const FileRecord& record) {
-  auto statement = database_.prepare(
-      fmt::format("INSERT OR REPLACE INTO files ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                  kFileColumns));
+  auto statement =
+      database_.prepare(fmt::format("INSERT OR REPLACE INTO files ({}) VALUES "
+                                    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                    kFileColumns));
   if (!statement.ok()) return statement.take_error();
   statement->bind(1, record.path)
       .bind(2, record.source)
@@ -208,84 +361,99 @@ Status JournalStore::upsert(const FileRecord& record) {
       .bind(15, record.upload_id)
       .bind(16, static_cast<std::int64_t>(record.part_size))
       .bind(17, record.metadata_json)
-      .bind(18, now_seconds());
+      .bind(18, now_seconds())
+      .bind(19, record.stat.ctime_ns)
+      .bind(20, record.confirmed_key)
+      .bind(21, record.confirmed_sha256)
+      .bind(22, record.confirmed_etag)
+      .bind(23, record.confirmed_version_id)
+      .bind(24, destination_);
   return statement->run();
 }
 
 Status JournalStore::set_state(const std::string& path, FileState state, const std::string& error,
                                const std::string& category) {
-  auto statement = database_.prepare(
-      "UPDATE files SET state = ?, last_error = ?, error_category = ?, updated_at = ? WHERE path = "
-      "?");
+  auto statement = scoped(
+      "UPDATE files SET state = ?3, last_error = ?4, error_category = ?5, updated_at = ?6 WHERE "
+      "destination = ?1 AND path = ?2");
   if (!statement.ok()) return statement.take_error();
-  statement->bind(1, std::string_view(to_string(state)))
-      .bind(2, error)
-      .bind(3, category)
-      .bind(4, now_seconds())
-      .bind(5, path);
+  statement->bind(2, path)
+      .bind(3, std::string_view(to_string(state)))
+      .bind(4, error)
+      .bind(5, category)
+      .bind(6, now_seconds());
   return statement->run();
 }
 
 Status JournalStore::update_stat(const std::string& path, const FileStat& stat) {
-  auto statement = database_.prepare(
-      "UPDATE files SET size = ?, mtime_ns = ?, inode = ?, updated_at = ? WHERE path = ?");
+  auto statement = scoped(
+      "UPDATE files SET size = ?3, mtime_ns = ?4, inode = ?5, ctime_ns = ?6, updated_at = ?7 "
+      "WHERE destination = ?1 AND path = ?2");
   if (!statement.ok()) return statement.take_error();
-  statement->bind(1, static_cast<std::int64_t>(stat.size))
-      .bind(2, stat.mtime_ns)
-      .bind(3, static_cast<std::int64_t>(stat.inode))
-      .bind(4, now_seconds())
-      .bind(5, path);
+  statement->bind(2, path)
+      .bind(3, static_cast<std::int64_t>(stat.size))
+      .bind(4, stat.mtime_ns)
+      .bind(5, static_cast<std::int64_t>(stat.inode))
+      .bind(6, stat.ctime_ns)
+      .bind(7, now_seconds());
   return statement->run();
 }
 
 Status JournalStore::record_attempt(const std::string& path) {
-  auto statement = database_.prepare("UPDATE files SET attempts = attempts + 1 WHERE path = ?");
-  if (!statement.ok()) return statement.take_error();
-  statement->bind(1, path);
-  return statement->run();
+  return run_scoped("UPDATE files SET attempts = attempts + 1 WHERE destination = ?1 AND path = ?2",
+                    path);
 }
 
 Status JournalStore::remove(const std::string& path) {
   Database::Transaction transaction(database_);
   if (!transaction.begun().ok()) return transaction.begun();
-  for (const char* sql : {"DELETE FROM parts WHERE path = ?", "DELETE FROM files WHERE path = ?"}) {
-    auto statement = database_.prepare(sql);
-    if (!statement.ok()) return statement.take_error();
-    statement->bind(1, path);
-    if (Status ok = statement->run(); !ok.ok()) return ok;
+  for (const char* sql : {"DELETE FROM parts WHERE destination = ?1 AND path = ?2",
+                          "DELETE FROM files WHERE destination = ?1 AND path = ?2"}) {
+    if (Status ok = run_scoped(sql, path); !ok.ok()) return ok;
   }
   return transaction.commit();
 }
 
+Status JournalStore::mark_for_repair(const std::string& path, const std::string& why) {
+  auto statement = scoped(
+      "UPDATE files SET state = 'pending', last_error = ?3, error_category = 'repair', "
+      "attempts = 0, updated_at = ?4 WHERE destination = ?1 AND path = ?2");
+  if (!statement.ok()) return statement.take_error();
+  statement->bind(2, path).bind(3, why).bind(4, now_seconds());
+  return statement->run();
+}
+
 Status JournalStore::set_upload(const std::string& path, const std::string& upload_id,
                                 std::uint64_t part_size) {
-  auto statement =
-      database_.prepare("UPDATE files SET upload_id = ?, part_size = ? WHERE path = ?");
+  auto statement = scoped(
+      "UPDATE files SET upload_id = ?3, part_size = ?4 WHERE destination = ?1 AND path = ?2");
   if (!statement.ok()) return statement.take_error();
-  statement->bind(1, upload_id).bind(2, static_cast<std::int64_t>(part_size)).bind(3, path);
+  statement->bind(2, path).bind(3, upload_id).bind(4, static_cast<std::int64_t>(part_size));
   return statement->run();
 }
 
 Status JournalStore::add_part(const std::string& path, const std::string& upload_id,
                               const CompletedPartRecord& part) {
-  auto statement = database_.prepare(
-      "INSERT OR REPLACE INTO parts (path, upload_id, part_number, etag, size) VALUES (?,?,?,?,?)");
+  auto statement = scoped(
+      "INSERT OR REPLACE INTO parts (destination, path, upload_id, part_number, etag, size) "
+      "VALUES (?1,?2,?3,?4,?5,?6)");
   if (!statement.ok()) return statement.take_error();
-  statement->bind(1, path)
-      .bind(2, upload_id)
-      .bind(3, static_cast<std::int64_t>(part.part_number))
-      .bind(4, part.etag)
-      .bind(5, static_cast<std::int64_t>(part.size));
+  statement->bind(2, path)
+      .bind(3, upload_id)
+      .bind(4, static_cast<std::int64_t>(part.part_number))
+      .bind(5, part.etag)
+      .bind(6, static_cast<std::int64_t>(part.size));
   return statement->run();
 }
 
 Result<std::vector<CompletedPartRecord>> JournalStore::parts(const std::string& path,
                                                              const std::string& upload_id) {
-  auto query = database_.prepare(
-      "SELECT part_number, etag, size FROM parts WHERE path = ? AND upload_id = ? ORDER BY "
-      "part_number");
+  auto query = scoped(fmt::format(
+      "SELECT part_number, etag, size FROM parts WHERE {} AND path = ?2 AND upload_id = ?3 "
+      "ORDER BY part_number",
+      kScope));
   if (!query.ok()) return query.take_error();
-  query->bind(1, path).bind(2, upload_id);
+  query->bind(2, path).bind(3, upload_id);
   std::vector<CompletedPartRecord> parts;
   while (true) {
     auto row = query->step();
@@ -300,18 +468,17 @@ Result<std::vector<CompletedPartRecord>> JournalStore::parts(const std::string& 
 Status JournalStore::clear_upload(const std::string& path) {
   Database::Transaction transaction(database_);
   if (!transaction.begun().ok()) return transaction.begun();
-  for (const char* sql : {"DELETE FROM parts WHERE path = ?",
-                          "UPDATE files SET upload_id = '', part_size = 0 WHERE path = ?"}) {
-    auto statement = database_.prepare(sql);
-    if (!statement.ok()) return statement.take_error();
-    statement->bind(1, path);
-    if (Status ok = statement->run(); !ok.ok()) return ok;
+  for (const char* sql :
+       {"DELETE FROM parts WHERE destination = ?1 AND path = ?2",
+        "UPDATE files SET upload_id = '', part_size = 0 WHERE destination = ?1 AND path = ?2"}) {
+    if (Status ok = run_scoped(sql, path); !ok.ok()) return ok;
   }
   return transaction.commit();
 }
 
 Result<std::vector<std::string>> JournalStore::upload_ids() {
-  auto query = database_.prepare("SELECT upload_id FROM files WHERE upload_id != ''");
+  auto query =
+      scoped(fmt::format("SELECT upload_id FROM files WHERE {} AND upload_id != ''", kScope));
   if (!query.ok()) return query.take_error();
   std::vector<std::string> ids;
   while (true) {
@@ -325,12 +492,10 @@ Result<std::vector<std::string>> JournalStore::upload_ids() {
 
 Result<std::optional<CaptureRecordRow>> JournalStore::capture_where(const std::string& clause,
                                                                     const std::string& value) {
-  auto query = database_.prepare(
-      "SELECT name, pair_key, owner_sha256, item_key, item_sha256, date_path, item_json FROM "
-      "captures WHERE " +
-      clause);
+  auto query = scoped(
+      fmt::format("SELECT {} FROM captures WHERE {} AND {}", kCaptureColumns, kScope, clause));
   if (!query.ok()) return query.take_error();
-  query->bind(1, value);
+  query->bind(2, value);
   auto row = query->step();
   if (!row.ok()) return row.take_error();
   if (!*row) return std::optional<CaptureRecordRow>();
@@ -338,91 +503,109 @@ Result<std::optional<CaptureRecordRow>> JournalStore::capture_where(const std::s
 }
 
 Result<std::optional<CaptureRecordRow>> JournalStore::capture_by_name(const std::string& name) {
-  return capture_where("name = ?", name);
+  return capture_where("name = ?2 LIMIT 1", name);
 }
 
 Result<std::optional<CaptureRecordRow>> JournalStore::capture_by_pair_key(
     const std::string& pair_key) {
-  return capture_where("pair_key = ? ORDER BY name LIMIT 1", pair_key);
+  return capture_where("pair_key = ?2 ORDER BY name LIMIT 1", pair_key);
 }
 
 Status JournalStore::upsert_capture(const CaptureRecordRow& capture) {
-  auto statement = database_.prepare(
-      "INSERT OR REPLACE INTO captures (name, pair_key, owner_sha256, item_key, item_sha256, "
-      "date_path, item_json) VALUES (?,?,?,?,?,?,?)");
+  auto statement = scoped(fmt::format(
+      "INSERT OR REPLACE INTO captures (destination, {}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+      kCaptureColumns));
   if (!statement.ok()) return statement.take_error();
-  statement->bind(1, capture.name)
-      .bind(2, capture.pair_key)
-      .bind(3, capture.owner_sha256)
-      .bind(4, capture.item_key)
-      .bind(5, capture.item_sha256)
-      .bind(6, capture.date_path)
-      .bind(7, capture.item_json);
+  statement->bind(2, capture.name)
+      .bind(3, capture.pair_key)
+      .bind(4, capture.owner_sha256)
+      .bind(5, capture.item_key)
+      .bind(6, capture.item_sha256)
+      .bind(7, capture.date_path)
+      .bind(8, capture.item_json)
+      .bind(9, static_cast<std::int64_t>(capture.claimed ? 1 : 0));
   return statement->run();
 }
 
+Status JournalStore::set_capture_claimed(const std::string& name) {
+  return run_scoped("UPDATE captures SET claimed = 1 WHERE destination = ?1 AND name = ?2", name);
+}
+
+Status JournalStore::remove_capture(const std::string& name) {
+  return run_scoped("DELETE FROM captures WHERE destination = ?1 AND name = ?2", name);
+}
+
+Status JournalStore::mark_item_dirty(const std::string& name) {
+  return run_scoped("UPDATE captures SET item_sha256 = '' WHERE destination = ?1 AND name = ?2",
+                    name);
+}
+
 Result<std::vector<CaptureRecordRow>> JournalStore::dirty_captures() {
-  auto query = database_.prepare(
-      "SELECT name, pair_key, owner_sha256, item_key, item_sha256, date_path, item_json FROM "
-      "captures WHERE item_sha256 = '' AND item_json != '' ORDER BY name");
+  auto query = scoped(fmt::format(
+      "SELECT {} FROM captures WHERE {} AND item_sha256 = '' AND item_json != '' ORDER BY name",
+      kCaptureColumns, kScope));
   if (!query.ok()) return query.take_error();
   return collect_rows<CaptureRecordRow>(*query, read_capture);
 }
 
 Status JournalStore::set_item_uploaded(const std::string& name, const std::string& item_json,
                                        const std::string& item_sha256) {
-  auto statement =
-      database_.prepare("UPDATE captures SET item_sha256 = ? WHERE name = ? AND item_json = ?");
+  auto statement = scoped(
+      "UPDATE captures SET item_sha256 = ?3 WHERE destination = ?1 AND name = ?2 AND item_json = "
+      "?4");
   if (!statement.ok()) return statement.take_error();
-  statement->bind(1, item_sha256).bind(2, name).bind(3, item_json);
+  statement->bind(2, name).bind(3, item_sha256).bind(4, item_json);
   return statement->run();
 }
 
 Status JournalStore::complete_file(const std::string& path, const std::string& capture_name,
-                                   const std::string& item_json) {
+                                   const std::string& item_json, const std::string& etag,
+                                   const std::string& version_id) {
   Database::Transaction transaction(database_);
   if (!transaction.begun().ok()) return transaction.begun();
-  auto file = database_.prepare(
+  auto file = scoped(
       "UPDATE files SET state = 'uploaded', last_error = '', error_category = '', upload_id = '', "
-      "part_size = 0, updated_at = ? WHERE path = ?");
+      "part_size = 0, updated_at = ?3, confirmed_key = object_key, confirmed_sha256 = sha256, "
+      "confirmed_etag = ?4, confirmed_version_id = ?5 WHERE destination = ?1 AND path = ?2");
   if (!file.ok()) return file.take_error();
-  file->bind(1, now_seconds()).bind(2, path);
+  file->bind(2, path).bind(3, now_seconds()).bind(4, etag).bind(5, version_id);
   if (Status ok = file->run(); !ok.ok()) return ok;
-  auto parts = database_.prepare("DELETE FROM parts WHERE path = ?");
-  if (!parts.ok()) return parts.take_error();
-  parts->bind(1, path);
-  if (Status ok = parts->run(); !ok.ok()) return ok;
-  auto capture =
-      database_.prepare("UPDATE captures SET item_json = ?, item_sha256 = '' WHERE name = ?");
+  if (Status ok = run_scoped("DELETE FROM parts WHERE destination = ?1 AND path = ?2", path);
+      !ok.ok()) {
+    return ok;
+  }
+  auto capture = scoped(
+      "UPDATE captures SET item_json = ?3, item_sha256 = '' WHERE destination = ?1 AND name = ?2");
   if (!capture.ok()) return capture.take_error();
-  capture->bind(1, item_json).bind(2, capture_name);
+  capture->bind(2, capture_name).bind(3, item_json);
   if (Status ok = capture->run(); !ok.ok()) return ok;
   return transaction.commit();
 }
 
 Result<std::vector<FileRecord>> JournalStore::files_of_capture(const std::string& name) {
-  auto query = database_.prepare(
-      fmt::format("SELECT {} FROM files WHERE name = ? ORDER BY kind DESC", kFileColumns));
+  auto query = scoped(fmt::format("SELECT {} FROM files WHERE {} AND name = ?2 ORDER BY kind DESC",
+                                  kFileColumns, kScope));
   if (!query.ok()) return query.take_error();
-  query->bind(1, name);
+  query->bind(2, name);
   return collect_rows<FileRecord>(*query, read_file_record);
 }
 
 Result<int> JournalStore::requeue_failed(bool include_invalid_input) {
-  auto statement = database_.prepare(
-      include_invalid_input
-          ? "UPDATE files SET state = 'pending', attempts = 0, updated_at = ? WHERE state = "
-            "'failed'"
-          : "UPDATE files SET state = 'pending', attempts = 0, updated_at = ? WHERE state = "
-            "'failed' AND error_category != 'invalid-input'");
+  auto statement =
+      scoped(include_invalid_input
+                 ? "UPDATE files SET state = 'pending', attempts = 0, updated_at = ?2 WHERE "
+                   "destination = ?1 AND state = 'failed'"
+                 : "UPDATE files SET state = 'pending', attempts = 0, updated_at = ?2 WHERE "
+                   "destination = ?1 AND state = 'failed' AND error_category != 'invalid-input'");
   if (!statement.ok()) return statement.take_error();
-  statement->bind(1, now_seconds());
+  statement->bind(2, now_seconds());
   if (Status ok = statement->run(); !ok.ok()) return ok.error();
   return database_.changes();
 }
 
 Result<StateCounts> JournalStore::counts() {
-  auto query = database_.prepare("SELECT state, COUNT(*) FROM files GROUP BY state");
+  auto query =
+      scoped(fmt::format("SELECT state, COUNT(*) FROM files WHERE {} GROUP BY state", kScope));
   if (!query.ok()) return query.take_error();
   StateCounts counts;
   while (true) {

@@ -1,8 +1,15 @@
-// The journal: the single source of truth for "what is done". One row per local file (its stat,
-// content hash, object key, state, attempts, last error, multipart progress) and one per capture
-// (the name shared by a raw and an enhanced file, and its STAC Item). Intent is recorded before an
-// upload starts and completion after the server confirmed it, so a crash at any point leaves a
-// journal that says exactly what to resume.
+// The journal: the single source of truth for "what is done". State is per destination: every
+// row belongs to one (endpoint, bucket, prefix), so the same journal serves several destinations
+// and nothing is "unchanged" for a destination that has not confirmed it. One row per local file
+// and destination (its stat and content hash as last read, the key, what the server confirmed
+// there, state, attempts, last error, multipart progress) and one per capture (the name shared by
+// a raw and an enhanced file, its claim on the bucket, and its STAC Item). Intent is recorded
+// before an upload starts and completion after the server confirmed it, so a crash at any point
+// leaves a journal that says exactly what to resume.
+//
+// A store opened without a destination (tests, tools) reads every destination's rows and writes
+// rows of none; journals written before destinations were recorded (schema 1) are migrated to
+// such rows, which the first destination that proves it holds them adopts (adopt_legacy_rows).
 #pragma once
 
 #include <cstdint>
@@ -25,7 +32,15 @@ struct FileStat {
   std::uint64_t size = 0;
   std::int64_t mtime_ns = 0;
   std::uint64_t inode = 0;
+  // Changes on every write, even one that restores the mtime; 0 when not recorded (journals of
+  // schema 1), which `same_file` then does not compare.
+  std::int64_t ctime_ns = 0;
   bool operator==(const FileStat&) const = default;
+  // The same file, unchanged since `earlier` was taken.
+  bool same_file(const FileStat& earlier) const {
+    return size == earlier.size && mtime_ns == earlier.mtime_ns && inode == earlier.inode &&
+           (earlier.ctime_ns == 0 || ctime_ns == 0 || ctime_ns == earlier.ctime_ns);
+  }
 };
 
 struct FileRecord {
@@ -45,6 +60,13 @@ struct FileRecord {
   std::uint64_t part_size = 0;
   std::string metadata_json;  // media::ImageMetadata as JSON, for the Item
   std::int64_t updated_at = 0;
+  // What the server confirmed for this destination: the key and the content imgsync put there
+  // itself. Only such an object is ever replaced (an edit); any other bytes at a key are someone
+  // else's.
+  std::string confirmed_key;
+  std::string confirmed_sha256;
+  std::string confirmed_etag;
+  std::string confirmed_version_id;
 };
 
 struct CompletedPartRecord {
@@ -61,6 +83,9 @@ struct CaptureRecordRow {
   std::string item_sha256;  // of the Item JSON last uploaded; empty: to be uploaded
   std::string date_path;    // "YYYY/MM/DD": every asset of the capture lives in this folder
   std::string item_json;    // the Item as last built
+  // The capture's name is won on the bucket (its claim object holds owner_sha256): another writer
+  // with the same name takes its next one.
+  bool claimed = false;
 };
 
 struct StateCounts {
@@ -68,10 +93,23 @@ struct StateCounts {
   std::int64_t total = 0;
 };
 
+// The journal's name for a destination: endpoint (empty for AWS itself), bucket and prefix.
+std::string destination_id(const std::string& endpoint, const std::string& bucket,
+                           const std::string& prefix);
+
 class JournalStore {
  public:
-  // Opens or creates <state_dir>/journal.sqlite (creating state_dir).
-  static Result<JournalStore> open(const std::filesystem::path& state_dir);
+  // Opens or creates <state_dir>/journal.sqlite (creating state_dir), its rows scoped to
+  // `destination` (see destination_id); empty: every destination's rows are read.
+  static Result<JournalStore> open(const std::filesystem::path& state_dir,
+                                   std::string destination = {});
+  const std::string& destination() const { return destination_; }
+
+  // Rows from before destinations were recorded: how many, a few uploaded ones to check against
+  // a destination, and their adoption by it (once it was shown to hold their objects).
+  Result<std::int64_t> legacy_row_count();
+  Result<std::vector<FileRecord>> legacy_uploaded_sample(int count);
+  Status adopt_legacy_rows();
 
   Result<std::optional<FileRecord>> find(const std::string& path);
   // Every record, in path order (for status and verify).
@@ -84,6 +122,8 @@ class JournalStore {
   Status update_stat(const std::string& path, const FileStat& stat);
   Status record_attempt(const std::string& path);
   Status remove(const std::string& path);
+  // The upload at the confirmed key is missing or altered (verify): the file goes up again.
+  Status mark_for_repair(const std::string& path, const std::string& why);
 
   // Multipart progress.
   Status set_upload(const std::string& path, const std::string& upload_id, std::uint64_t part_size);
@@ -105,8 +145,14 @@ class JournalStore {
                            const std::string& item_sha256);
   // In one transaction: the file is uploaded, its multipart state cleared, its capture's Item
   // replaced and marked for upload.
+  // `confirmed`: the server's ETag and version id of the object now holding the file's content.
   Status complete_file(const std::string& path, const std::string& capture_name,
-                       const std::string& item_json);
+                       const std::string& item_json, const std::string& etag = {},
+                       const std::string& version_id = {});
+  Status set_capture_claimed(const std::string& name);
+  Status remove_capture(const std::string& name);
+  // The capture's Item on the bucket was found missing or altered: upload it again.
+  Status mark_item_dirty(const std::string& name);
   Result<std::vector<FileRecord>> files_of_capture(const std::string& name);
 
   // Failed records back to pending (retry); files that failed as invalid input (damaged images)
@@ -119,9 +165,13 @@ class JournalStore {
  private:
   Result<std::optional<CaptureRecordRow>> capture_where(const std::string& clause,
                                                         const std::string& value);
-  explicit JournalStore(Database database) : database_(std::move(database)) {}
+  JournalStore(Database database, std::string destination)
+      : database_(std::move(database)), destination_(std::move(destination)) {}
   Status migrate();
+  Result<Statement> scoped(const std::string& sql);  // ?1 is bound to the destination
+  Status run_scoped(const std::string& sql, const std::string& path);
   Database database_;
+  std::string destination_;
 };
 
 }  // namespace imgsync::catalog

@@ -85,7 +85,8 @@ int run_share(const ShareOptions& options) {
     }
     // An Item id: its assets and the Item itself, from the journal.
     if (!journal) {
-      auto opened = catalog::JournalStore::open(setup->config.state_dir);
+      auto opened =
+          catalog::JournalStore::open(setup->config.state_dir, journal_destination(*setup));
       if (!opened.ok()) return fail("share", opened.error());
       journal.emplace(std::move(*opened));
     }

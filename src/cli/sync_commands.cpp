@@ -77,7 +77,7 @@ struct SyncCommandOptions {
 int run_sync(const char* command, const SyncCommandOptions& options, bool retry) {
   auto setup = resolve_sync_setup(options.flags);
   if (!setup.ok()) return report_setup_error(command, setup.error());
-  auto journal = catalog::JournalStore::open(setup->config.state_dir);
+  auto journal = catalog::JournalStore::open(setup->config.state_dir, journal_destination(*setup));
   if (!journal.ok()) return report_journal_error(command, journal.error());
   if (retry) {
     auto requeued = journal->requeue_failed(options.all_failed);
@@ -142,6 +142,9 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
                            {"parts_reused", r.parts_reused},
                            {"parts_uploaded", r.parts_uploaded},
                            {"aborted_uploads", r.aborted_uploads},
+                           {"vanished", r.vanished},
+                           {"metadata_warnings", r.metadata_warnings},
+                           {"renamed", r.renamed},
                            {"bytes_uploaded", r.bytes_uploaded}};
     if (r.destination_error) summary["destination_error"] = r.destination_error->message;
     fmt::print("{}\n", summary.dump());
@@ -150,8 +153,17 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
                format_byte_size(r.bytes_planned), r.unchanged, r.failed);
   } else {
     fmt::print("{} files uploaded ({}), {} Items, {} thumbnails; {} unchanged; {} failed",
-               r.uploaded + r.already_there, format_byte_size(r.bytes_uploaded), r.items_uploaded,
+               r.uploaded, format_byte_size(r.bytes_uploaded), r.items_uploaded,
                r.thumbnails_uploaded, r.unchanged, r.failed + r.items_failed);
+    if (r.already_there > 0) {
+      fmt::print("; {} already in the bucket (recorded, not sent again)", r.already_there);
+    }
+    if (r.metadata_warnings > 0) {
+      fmt::print("; {} archived without readable metadata (imgsync:metadata_error)",
+                 r.metadata_warnings);
+    }
+    if (r.renamed > 0) fmt::print("; {} renamed (their first name was taken)", r.renamed);
+    if (r.vanished > 0) fmt::print("; {} pending files gone from the disk, forgotten", r.vanished);
     if (r.failed_earlier > 0) {
       fmt::print(" (+{} damaged files unchanged since they failed: imgsync status)",
                  r.failed_earlier);
@@ -176,7 +188,7 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
 int run_status(const SyncCommandOptions& options) {
   auto setup = resolve_sync_setup(options.flags, false);
   if (!setup.ok()) return report_setup_error("status", setup.error());
-  auto journal = catalog::JournalStore::open(setup->config.state_dir);
+  auto journal = catalog::JournalStore::open(setup->config.state_dir, journal_destination(*setup));
   if (!journal.ok()) return report_journal_error("status", journal.error());
   auto counts = journal->counts();
   if (!counts.ok()) return report_setup_error("status", counts.error());
@@ -218,7 +230,7 @@ int run_status(const SyncCommandOptions& options) {
 int run_verify(const SyncCommandOptions& options) {
   auto setup = resolve_sync_setup(options.flags);
   if (!setup.ok()) return report_setup_error("verify", setup.error());
-  auto journal = catalog::JournalStore::open(setup->config.state_dir);
+  auto journal = catalog::JournalStore::open(setup->config.state_dir, journal_destination(*setup));
   if (!journal.ok()) return report_journal_error("verify", journal.error());
   s3::S3Client client(setup->s3);
   app::VerifyOptions verify;
@@ -232,11 +244,14 @@ int run_verify(const SyncCommandOptions& options) {
           fmt::print("{}\n", nlohmann::json{{"event", "mismatch"},
                                             {"path", problem.path},
                                             {"key", problem.key},
-                                            {"problem", problem.problem}}
+                                            {"problem", problem.problem},
+                                            {"queued_for_repair", problem.queued_for_repair}}
                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         } else {
-          fmt::print("MISMATCH s3://{}/{}{}: {}\n", setup->config.destination->bucket, problem.key,
-                     problem.path.empty() ? "" : " (" + problem.path + ")", problem.problem);
+          fmt::print("MISMATCH s3://{}/{}{}: {}{}\n", setup->config.destination->bucket,
+                     problem.key, problem.path.empty() ? "" : " (" + problem.path + ")",
+                     problem.problem,
+                     problem.queued_for_repair ? " (queued: the next sync uploads it again)" : "");
         }
       });
   if (!report.ok()) return report_setup_error("verify", report.error());
@@ -245,6 +260,7 @@ int run_verify(const SyncCommandOptions& options) {
                                       {"objects_checked", report->objects_checked},
                                       {"items_checked", report->items_checked},
                                       {"problems", report->problems},
+                                      {"queued_for_repair", report->queued_for_repair},
                                       {"deep", options.deep}}
                            .dump());
   } else {

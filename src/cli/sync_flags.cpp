@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "catalog/journal_store.h"
 #include "config/environment.h"
 #include "util/byte_size.h"
 
@@ -35,6 +36,12 @@ Status size_flag(const std::string& text, const char* flag, std::uint64_t& targe
 }
 
 }  // namespace
+
+std::string journal_destination(const SyncSetup& setup) {
+  if (!setup.config.destination) return {};
+  return catalog::destination_id(setup.s3.endpoint_host + setup.s3.endpoint_base_path,
+                                 setup.config.destination->bucket, setup.config.destination->key);
+}
 
 void add_sync_flags(CLI::App& command, SyncFlags& flags, bool with_sources) {
   command.add_option("--config", flags.config_path,

@@ -42,4 +42,8 @@ struct SyncSetup {
 // not an error and `s3` is left at its defaults.
 Result<SyncSetup> resolve_sync_setup(const SyncFlags& flags, bool need_credentials = true);
 
+// The journal's name for the set-up's destination (endpoint, bucket, prefix): each destination
+// has its own records in the one journal of the state directory.
+std::string journal_destination(const SyncSetup& setup);
+
 }  // namespace imgsync::cli

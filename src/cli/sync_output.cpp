@@ -27,6 +27,14 @@ const char* event_name(app::SyncEvent::Kind kind) {
       return "thumbnail_uploaded";
     case app::SyncEvent::Kind::kThumbnailFailed:
       return "thumbnail_failed";
+    case app::SyncEvent::Kind::kVanished:
+      return "vanished";
+    case app::SyncEvent::Kind::kMetadataWarning:
+      return "metadata_unreadable";
+    case app::SyncEvent::Kind::kRenamed:
+      return "renamed";
+    case app::SyncEvent::Kind::kNote:
+      return "note";
   }
   return "unknown";
 }
@@ -36,7 +44,9 @@ void print_event_json(const app::SyncEvent& event) {
                       {"path", event.path},
                       {"key", event.key},
                       {"bytes", event.bytes}};
-  if (!event.error.empty()) {
+  if (event.kind == app::SyncEvent::Kind::kNote) {
+    line["message"] = event.error;
+  } else if (!event.error.empty()) {
     line["error"] = event.error;
     line["category"] = event.category;
   }
@@ -64,7 +74,13 @@ void log_event(const app::SyncEvent& event) {
       record.level = notify::LogLevel::kInfo;
       break;
     case app::SyncEvent::Kind::kThumbnailFailed:
+    case app::SyncEvent::Kind::kVanished:
+    case app::SyncEvent::Kind::kMetadataWarning:
       record.level = notify::LogLevel::kWarn;
+      break;
+    case app::SyncEvent::Kind::kRenamed:
+    case app::SyncEvent::Kind::kNote:
+      record.level = notify::LogLevel::kInfo;
       break;
     case app::SyncEvent::Kind::kItemUploaded:
     case app::SyncEvent::Kind::kPartUploaded:

@@ -2,11 +2,14 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "app/source_scanner.h"
 #include "app/watch_service.h"
+#include "catalog/journal_lock.h"
 #include "catalog/journal_store.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
@@ -59,11 +62,24 @@ int run_watch(const WatchCommandOptions& options) {
   SignalState& signals = install_signal_handlers();
   // Outlives configuration reloads: counters only ever grow.
   notify::MetricsRegistry metrics;
+  std::optional<catalog::JournalLock> lock;  // held across reloads, until the daemon exits
   for (;;) {
     auto setup = resolve_sync_setup(options.flags);
     if (!setup.ok()) return setup_error("watch", setup.error());
+    if (!lock) {
+      std::error_code ignored;
+      std::filesystem::create_directories(setup->config.state_dir, ignored);
+      auto acquired = catalog::JournalLock::acquire(setup->config.state_dir, "imgsync watch");
+      if (!acquired.ok()) {
+        setup_error("watch", acquired.error());
+        return acquired.error().category == ErrorCategory::kConflict ? kExitUsage
+                                                                     : kExitDestination;
+      }
+      lock.emplace(std::move(*acquired));
+    }
     if (options.settle >= 0) setup->config.settle_seconds = options.settle;
-    auto journal = catalog::JournalStore::open(setup->config.state_dir);
+    auto journal =
+        catalog::JournalStore::open(setup->config.state_dir, journal_destination(*setup));
     if (!journal.ok()) {
       setup_error("watch", journal.error());
       return exit_code_for_journal(journal.error());
@@ -150,7 +166,7 @@ struct EnqueueOptions {
 int run_enqueue(const EnqueueOptions& options) {
   auto setup = resolve_sync_setup(options.flags, false);
   if (!setup.ok()) return setup_error("enqueue", setup.error());
-  auto journal = catalog::JournalStore::open(setup->config.state_dir);
+  auto journal = catalog::JournalStore::open(setup->config.state_dir, journal_destination(*setup));
   if (!journal.ok()) return setup_error("enqueue", journal.error());
   int queued = 0;
   for (const auto& name : options.files) {

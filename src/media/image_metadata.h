@@ -89,8 +89,9 @@ struct ImageMetadata {
   std::string sha256;  // hex of the whole file
   std::uint64_t bytes = 0;
   MetadataReadStatus read_status = MetadataReadStatus::kComplete;
-  // Empty when kComplete; otherwise what failed and why, one "block: reason" per failure joined
-  // by "; " (e.g. "EXIF: the TIFF structure is cut off; XMP: not well-formed").
+  // Why some or all of the metadata could not be read: empty when kComplete, else one
+  // "block: reason" per failure joined by "; " (e.g. "EXIF: the TIFF structure is cut off;
+  // sidecar: ..."). The file is archived all the same; its Item says so (imgsync:metadata_error).
   std::string metadata_error;
 
   bool operator==(const ImageMetadata&) const = default;

@@ -158,6 +158,9 @@ void add_camera_properties(const ImageMetadata& metadata, json& properties) {
   if (metadata.height) properties["imgsync:height"] = *metadata.height;
   properties["imgsync:orientation"] = metadata.orientation;
   if (!metadata.mime.empty()) properties["imgsync:mime"] = valid_utf8(metadata.mime);
+  if (!metadata.metadata_error.empty()) {
+    properties["imgsync:metadata_error"] = valid_utf8(metadata.metadata_error);
+  }
   if (!metadata.tags.empty()) {
     json tags = json::array();
     for (const std::string& tag : metadata.tags) tags.push_back(valid_utf8(tag));
@@ -269,9 +272,9 @@ Result<nlohmann::json> build_stac_item(const CaptureRecord& record) {
   if (!file_name.empty()) properties["title"] = valid_utf8(file_name);
   add_camera_properties(primary, properties);
   if (primary.read_status != MetadataReadStatus::kComplete) {
-    // The file is archived anyway; the Item says what of its metadata could not be read.
+    // The file is archived anyway; the Item says how much of its metadata could be read (what
+    // failed is imgsync:metadata_error, with the camera properties).
     properties["imgsync:metadata_status"] = to_string(primary.read_status);
-    properties["imgsync:metadata_error"] = valid_utf8(primary.metadata_error);
   }
 
   json assets = json::object();

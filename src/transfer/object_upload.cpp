@@ -45,7 +45,11 @@ bool unchanged_since_hashed(const UploadJob& job) {
   if (::stat(job.path.c_str(), &info) != 0) return false;
   const std::int64_t mtime_ns =
       static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000LL + info.st_mtim.tv_nsec;
-  return static_cast<std::uint64_t>(info.st_size) == job.size && mtime_ns == job.mtime_ns;
+  const std::int64_t ctime_ns =
+      static_cast<std::int64_t>(info.st_ctim.tv_sec) * 1000000000LL + info.st_ctim.tv_nsec;
+  return static_cast<std::uint64_t>(info.st_size) == job.size && mtime_ns == job.mtime_ns &&
+         (job.inode == 0 || static_cast<std::uint64_t>(info.st_ino) == job.inode) &&
+         (job.ctime_ns == 0 || ctime_ns == job.ctime_ns);
 }
 
 // One upload in progress; kept alive by the callbacks that refer to it.
@@ -140,29 +144,39 @@ class Upload : public std::enable_shared_from_this<Upload> {
   }
 
   // Continue an upload: the server's parts are reused when their ETag equals the MD5 of the
-  // same local range; a vanished upload starts over.
+  // same local range; a vanished upload starts over. ListParts answers in pages (1,000 parts at
+  // most): every page is read before the missing parts are sent.
   void resume() {
-    auto self = shared_from_this();
     upload_id_ = job_.resume_upload_id;
-    queue_.push_urgent([self](TaskQueue::Finished finished) {
+    list_parts_page("");
+  }
+
+  void list_parts_page(std::string marker) {
+    auto self = shared_from_this();
+    queue_.push_urgent([self, marker](TaskQueue::Finished finished) {
       s3::S3Request list = self->request("ListParts", "GET");
-      list.query = {{"uploadId", self->upload_id_}, {"max-parts", "10000"}};
+      list.query = {{"uploadId", self->upload_id_},
+                    {"max-parts", std::to_string(self->job_.list_parts_page_size)}};
+      if (!marker.empty()) list.query.push_back({"part-number-marker", marker});
       self->client_.send_async(
-          std::move(list), [self, finished](Result<s3::HttpResponse> response) {
+          std::move(list), [self, finished, marker](Result<s3::HttpResponse> response) {
             finished();
             if (!response.ok()) {
               if (response.error().category == ErrorCategory::kNotFound) {
                 spdlog::info("{}: the unfinished upload is gone from the server; starting over",
                              self->job_.path.string());
+                self->on_server_.clear();
                 return self->create();
               }
               return self->finish(response.take_error());
             }
             auto page = s3::xml::parse_list_parts(response->body);
             if (!page.ok()) return self->finish(page.take_error());
-            std::map<int, s3::PartInfo> on_server;
-            for (const auto& part : page->parts) on_server[part.part_number] = part;
-            self->schedule_parts(on_server);
+            for (const auto& part : page->parts) self->on_server_[part.part_number] = part;
+            if (page->truncated && !page->next_marker.empty() && page->next_marker != marker) {
+              return self->list_parts_page(page->next_marker);
+            }
+            self->schedule_parts(self->on_server_);
           });
     });
   }
@@ -292,6 +306,7 @@ class Upload : public std::enable_shared_from_this<Upload> {
   bool finished_ = false;
   std::vector<Md5Digest> part_md5s_;
   std::vector<s3::CompletedPart> completed_;
+  std::map<int, s3::PartInfo> on_server_;  // parts listed so far while resuming
 };
 
 }  // namespace

@@ -25,14 +25,21 @@ std::uint64_t choose_part_size(std::uint64_t file_size, std::uint64_t configured
 struct UploadJob {
   std::filesystem::path path;
   std::uint64_t size = 0;
-  std::int64_t mtime_ns = 0;  // as hashed; a different mtime at completion means "changed"
-  FileDigests digests;        // of the whole file
+  // As hashed: a different mtime, inode or ctime at completion means "changed" (a rewrite that
+  // keeps size and mtime still changes the ctime). 0: not compared.
+  std::int64_t mtime_ns = 0;
+  std::uint64_t inode = 0;
+  std::int64_t ctime_ns = 0;
+  FileDigests digests;  // of the whole file
   std::string bucket, key;
   s3::ObjectAttributes attributes;
   bool if_none_match = false;
   std::uint64_t multipart_threshold = 64ULL << 20;
   std::uint64_t part_size = 0;   // 0: choose_part_size
   std::string resume_upload_id;  // a multipart upload to continue, from the journal
+  // Parts asked for per ListParts page when resuming (S3's maximum is 1,000; tests shrink it to
+  // prove the pages are followed).
+  int list_parts_page_size = 1000;
 };
 
 struct UploadCallbacks {

@@ -2,77 +2,20 @@
 // server, killed and restarted, fed damaged, edited, vanishing and oddly named files.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <set>
 
 #include "app/source_scanner.h"
 #include "catalog/journal_store.h"
-#include "imgsync_cli_fixture.h"
 #include "media/metadata_extractor.h"
 #include "media/object_keys.h"
+#include "sync_fixture.h"
 #include "util/hashing.h"
 
 namespace imgsync::testing {
 namespace {
-
-class SyncTest : public ImgsyncCliTest {
- protected:
-  std::filesystem::path source() const { return scratch_.path() / "photos"; }
-  std::filesystem::path state() const { return scratch_.path() / "state"; }
-  std::string destination() const { return "s3://" + bucket() + "/field"; }
-
-  std::vector<std::string> sync_args(const std::filesystem::path& folder,
-                                     std::vector<std::string> extra = {}) const {
-    std::vector<std::string> args{"sync",        folder.string(),  "--to",  destination(),
-                                  "--state-dir", state().string(), "--json"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return args;
-  }
-  ProcessResult sync(std::vector<std::string> extra = {}) {
-    return imgsync(sync_args(source(), std::move(extra)));
-  }
-  ProcessResult verify(bool deep) {
-    std::vector<std::string> args{"verify",      "--to",           destination(),
-                                  "--state-dir", state().string(), "--json"};
-    if (deep) args.push_back("--deep");
-    return imgsync(args);
-  }
-
-  // `count` distinct valid JPEGs: the samples with a different tail after their end marker.
-  std::vector<std::filesystem::path> make_photos(int count, const std::string& subfolder = "") {
-    std::vector<std::string> samples;
-    for (const auto& entry : std::filesystem::directory_iterator(source_dir() / "samples")) {
-      if (entry.path().extension() == ".jpg") samples.push_back(read_file(entry.path()));
-    }
-    std::sort(samples.begin(), samples.end());
-    std::vector<std::filesystem::path> made;
-    for (int i = 0; i < count; ++i) {
-      const auto path = source() / subfolder / ("img_" + std::to_string(i) + ".jpg");
-      write_file(path, samples[i % samples.size()] + "tail-" + std::to_string(i));
-      made.push_back(path);
-    }
-    return made;
-  }
-
-  // Every object in the bucket, by key.
-  std::map<std::string, s3::ObjectSummary> objects() {
-    std::map<std::string, s3::ObjectSummary> by_key;
-    auto listed = client().list_all_objects(bucket(), "");
-    EXPECT_TRUE(listed.ok());
-    if (listed.ok()) {
-      for (auto& object : *listed) by_key[object.key] = object;
-    }
-    return by_key;
-  }
-
-  catalog::JournalStore journal() {
-    auto opened = catalog::JournalStore::open(state());
-    EXPECT_TRUE(opened.ok());
-    return std::move(*opened);
-  }
-
-  ScratchDir scratch_{"imgsync-sync"};
-};
 
 TEST_F(SyncTest, UploadsAssetsAndItemsThenAnUnchangedTreeSendsNoRequest) {
   const auto photos = make_photos(12, "day1");
@@ -103,10 +46,13 @@ TEST_F(SyncTest, UploadsAssetsAndItemsThenAnUnchangedTreeSendsNoRequest) {
               record.object_key.substr(record.object_key.rfind('/') + 1));
   }
   EXPECT_EQ(objects().size(), 36u);  // 12 images, 12 Items, 12 thumbnails
+  EXPECT_EQ(claims().size(), 12u);   // and a claim on each name
 
-  // Nothing changed: the same run against a dead endpoint succeeds, so it made no request.
-  auto again = run_process(imgsync_binary(), sync_args(source()), imgsync_env("http://127.0.0.1:9"),
-                           unset_env());
+  // Nothing changed: the same run with a wrong secret succeeds, so it made no request (any
+  // request would be refused with 403 and stop the run with exit 3).
+  const std::map<std::string, std::string> wrong_secret{
+      {"AWS_SECRET_ACCESS_KEY", "wrong-secret-0123456789"}};
+  auto again = imgsync(sync_args(source()), wrong_secret);
   EXPECT_EQ(again.exit_code, 0) << again.err;
   summary = summary_of(again.out);
   EXPECT_EQ(summary["unchanged"], 12);
@@ -114,8 +60,7 @@ TEST_F(SyncTest, UploadsAssetsAndItemsThenAnUnchangedTreeSendsNoRequest) {
 
   // Touched but not changed: re-hashed, still no request.
   std::filesystem::last_write_time(photos[0], std::filesystem::file_time_type::clock::now());
-  auto touched = run_process(imgsync_binary(), sync_args(source()),
-                             imgsync_env("http://127.0.0.1:9"), unset_env());
+  auto touched = imgsync(sync_args(source()), wrong_secret);
   EXPECT_EQ(touched.exit_code, 0) << touched.err;
   EXPECT_EQ(summary_of(touched.out)["unchanged"], 12);
 
@@ -152,37 +97,44 @@ TEST_F(SyncTest, SameSizeEditIsUploadedAgainUnderTheSameKey) {
   EXPECT_EQ(verify(true).exit_code, 0);
 }
 
-TEST_F(SyncTest, DamagedFilesFailWithAReasonAndTheRestArrives) {
+TEST_F(SyncTest, FilesWhoseMetadataCannotBeReadAreArchivedAllTheSame) {
   make_photos(2);
   // A fuzzer's crash reproducer from the corpus: its metadata cannot be read.
   write_file(source() / "damaged.crw",
              read_file(corpus_dir() / "images/exiv2-test-data/issue_841_poc.crw"));
   write_file(source() / "not-an-image.png", "this is text, not a PNG");
   auto run = sync();
-  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
   auto summary = summary_of(run.out);
-  EXPECT_EQ(summary["uploaded"], 2);
-  EXPECT_EQ(summary["failed"], 2);
+  EXPECT_EQ(summary["uploaded"], 4);
+  EXPECT_EQ(summary["failed"], 0);
+  EXPECT_EQ(summary["metadata_warnings"], 2);
+  EXPECT_NE(run.err.find("metadata_unreadable"), std::string::npos) << run.err;
 
+  for (const char* name : {"damaged.crw", "not-an-image.png"}) {
+    auto record = journal().find((source() / name).string());
+    ASSERT_TRUE(record.ok() && record->has_value()) << name;
+    EXPECT_EQ((*record)->state, catalog::FileState::kUploaded) << name;
+    // By folder kind (enhanced), with a generic Item that says what failed.
+    EXPECT_NE((*record)->object_key.find("field/enhanced/"), std::string::npos);
+    auto object = client().get_object({bucket(), (*record)->object_key, {}, {}});
+    ASSERT_TRUE(object.ok());
+    EXPECT_EQ(object->body, read_file(source() / name));
+    auto item = client().get_object({bucket(), (*record)->item_key, {}, {}});
+    ASSERT_TRUE(item.ok()) << (*record)->item_key;
+    auto json = nlohmann::json::parse(item->body);
+    EXPECT_FALSE(json["properties"]["imgsync:metadata_error"].get<std::string>().empty());
+    EXPECT_EQ(json["properties"]["imgsync:captured_at_source"], "file:mtime") << json.dump();
+  }
   auto status =
       imgsync({"status", "--to", destination(), "--state-dir", state().string(), "--json"});
-  EXPECT_EQ(status.exit_code, 1);
-  auto report = nlohmann::json::parse(status.out);
-  EXPECT_EQ(report["counts"]["uploaded"], 2);
-  ASSERT_EQ(report["failed"].size(), 2u);
-  for (const auto& failed : report["failed"]) {
-    EXPECT_FALSE(failed["error"].get<std::string>().empty());
-    EXPECT_EQ(failed["category"], "invalid-input");
-  }
-  // Unchanged damaged files are not retried by sync, only by `retry --all-failed`.
+  EXPECT_EQ(status.exit_code, 0) << status.out;
+  EXPECT_EQ(nlohmann::json::parse(status.out)["counts"]["uploaded"], 4);
+  // Nothing left to do.
   auto again = sync();
-  EXPECT_EQ(again.exit_code, 1);
-  EXPECT_EQ(summary_of(again.out)["failed_earlier"], 2);
-  EXPECT_EQ(summary_of(again.out)["failed"], 0);
-  auto retried = imgsync({"retry", "--all-failed", source().string(), "--to", destination(),
-                          "--state-dir", state().string(), "--json"});
-  EXPECT_EQ(retried.exit_code, 1);
-  EXPECT_EQ(summary_of(retried.out)["failed"], 2);
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_EQ(summary_of(again.out)["unchanged"], 4);
+  EXPECT_EQ(verify(true).exit_code, 0);
 }
 
 TEST_F(SyncTest, RawAndEnhancedFilesOfOneCaptureShareOneItem) {
@@ -209,19 +161,22 @@ TEST_F(SyncTest, RawAndEnhancedFilesOfOneCaptureShareOneItem) {
   EXPECT_TRUE(json["assets"].contains("enhanced"));
   // The thumbnail is made from the enhanced file (its checksum is the enhanced file's picture).
   ASSERT_TRUE(json["assets"].contains("thumbnail"));
-  // Two captures, two Items, two thumbnails, three assets.
+  // Two captures, two Items, two thumbnails, three assets; a claim per capture.
   EXPECT_EQ(objects().size(), 7u);
+  EXPECT_EQ(claims().size(), 2u);
   EXPECT_EQ(verify(true).exit_code, 0);
 }
 
 TEST_F(SyncTest, NoSecretAppearsInAnyOutput) {
   make_photos(5);
-  write_file(source() / "damaged.png", "not a png");
   std::string all;
   auto collect = [&all](const ProcessResult& run) { all += run.out + run.err; };
   const auto log_file = scratch_.path() / "logs" / "imgsync.log";
   collect(sync({"-vv", "--log-file", log_file.string()}));
   collect(sync({"--log-format", "json", "-vv", "--log-file", log_file.string()}));
+  // A file that can never be read (a FIFO named like an image) fails, and is logged.
+  ASSERT_EQ(mkfifo((source() / "pipe.jpg").c_str(), 0644), 0);
+  collect(sync({"-vv", "--log-file", log_file.string()}));
   collect(imgsync({"status", "--to", destination(), "--state-dir", state().string()}));
   collect(imgsync({"status", "--to", destination(), "--state-dir", state().string(), "--json"}));
   collect(verify(true));
@@ -295,25 +250,12 @@ TEST_F(SyncTest, KilledAtManyPointsEveryFileEndsUploadedExactlyOnce) {
   }
   EXPECT_EQ(listed.size(), expected.size());
   for (const auto& key : expected) EXPECT_TRUE(listed.count(key)) << key;
+  EXPECT_EQ(claims().size(), photos.size());  // one claim per capture, none left over
   auto uploads = client().list_multipart_uploads(bucket());
   ASSERT_TRUE(uploads.ok());
   EXPECT_TRUE(uploads->empty());
   auto verified = verify(true);
   EXPECT_EQ(verified.exit_code, 0) << verified.out;
-}
-
-// A big valid JPEG: a sample with `megabytes` of pseudo-random bytes after its end marker.
-std::string big_jpeg(int megabytes, unsigned seed) {
-  std::string bytes = read_file(source_dir() / "samples" / "DSCN0025.jpg");
-  std::uint64_t state = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-  const std::size_t target = bytes.size() + static_cast<std::size_t>(megabytes) * 1024 * 1024;
-  bytes.reserve(target);
-  while (bytes.size() < target) {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    for (int shift = 0; shift < 64; shift += 8) bytes.push_back(static_cast<char>(state >> shift));
-  }
-  bytes.resize(target);
-  return bytes;
 }
 
 TEST_F(SyncTest, KilledMultipartUploadResumesFromItsParts) {
@@ -491,10 +433,10 @@ TEST_F(SyncTest, ItemLeftUnsentMakesItsThumbnailAgainBeforeItGoesUp) {
   EXPECT_EQ(verify(true).exit_code, 0);
 }
 
-TEST_F(SyncTest, CorpusSyncUploadsEveryReadableImageWithItsItem) {
+TEST_F(SyncTest, CorpusSyncArchivesEveryFileWithItsItem) {
   const auto corpus = corpus_dir() / "images";
   auto run = imgsync(sync_args(corpus, {"--jobs", "16"}));
-  EXPECT_EQ(run.exit_code, 1) << run.err;  // the corpus holds damaged files
+  EXPECT_EQ(run.exit_code, 0) << run.err;  // damaged files too: with imgsync:metadata_error
   auto oracle = nlohmann::json::parse(read_file(corpus / "expected.json"));
   auto store = journal();
   int readable = 0, arrived = 0;
@@ -505,15 +447,6 @@ TEST_F(SyncTest, CorpusSyncUploadsEveryReadableImageWithItsItem) {
     if (!app::matches_globs(path.filename().string(), images)) continue;  // .xmp sidecars, .exv
     auto record = store.find(path.string());
     ASSERT_TRUE(record.ok());
-    if (entry.value("corrupt", false)) {
-      // Damaged: uploaded if it reads cleanly, else failed with a reason; never left half-done.
-      ASSERT_TRUE(record->has_value()) << path;
-      EXPECT_TRUE(
-          (*record)->state == catalog::FileState::kUploaded ||
-          ((*record)->state == catalog::FileState::kFailed && !(*record)->last_error.empty()))
-          << path;
-      continue;
-    }
     ++readable;
     if (!record->has_value() || (*record)->state != catalog::FileState::kUploaded) {
       missing.push_back(entry["path"].get<std::string>() + ": " +
@@ -527,11 +460,10 @@ TEST_F(SyncTest, CorpusSyncUploadsEveryReadableImageWithItsItem) {
     ++arrived;
   }
   EXPECT_EQ(arrived, readable) << ::testing::PrintToString(missing);
-  // Every failure is recorded with a reason.
   auto failed = store.all(catalog::FileState::kFailed);
   ASSERT_TRUE(failed.ok());
-  EXPECT_GT(failed->size(), 0u);
-  for (const auto& record : *failed) EXPECT_FALSE(record.last_error.empty()) << record.path;
+  EXPECT_TRUE(failed->empty());
+  EXPECT_GT(summary_of(run.out)["metadata_warnings"].get<int>(), 0);
   EXPECT_EQ(verify(false).exit_code, 0);
 }
 
