@@ -80,6 +80,7 @@ Result<media::ImageMetadata> fallback_metadata(const std::filesystem::path& file
   metadata.sha256 = to_hex(digests.sha256);
   metadata.bytes = digests.bytes;
   metadata.metadata_error = why.message.empty() ? "the metadata could not be read" : why.message;
+  metadata.read_status = media::MetadataReadStatus::kUnreadable;
   return metadata;
 }
 

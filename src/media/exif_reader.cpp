@@ -7,11 +7,11 @@
 #include <string>
 #include <string_view>
 
-#include <exiv2/datasets.hpp>
 #include <exiv2/tags.hpp>
 #include <exiv2/value.hpp>
 
 #include "media/capture_time_parser.h"
+#include "media/maker_note_times.h"
 #include "media/metadata_text.h"
 
 namespace imgsync::media {
@@ -43,11 +43,11 @@ struct ExifFields {
                          *thumbnail_model = nullptr;
   const Exiv2::Exifdatum *orientation = nullptr, *xp_keywords = nullptr;
   const Exiv2::Exifdatum *lens_model = nullptr, *canon_lens_model = nullptr;
-  const Exiv2::Exifdatum *body_serial = nullptr, *camera_serial = nullptr,
-                         *nikon_serial = nullptr;
+  const Exiv2::Exifdatum *body_serial = nullptr, *camera_serial = nullptr, *nikon_serial = nullptr;
   const Exiv2::Exifdatum *latitude_ref = nullptr, *latitude = nullptr, *longitude_ref = nullptr,
                          *longitude = nullptr, *altitude_ref = nullptr, *altitude = nullptr;
   const Exiv2::Exifdatum *gps_time = nullptr, *gps_date = nullptr, *image_direction = nullptr;
+  const Exiv2::Exifdatum* maker_note = nullptr;  // undecoded by Exiv2 (e.g. Reconyx)
 };
 
 void keep_first(const Exiv2::Exifdatum*& slot, const Exiv2::Exifdatum& datum) {
@@ -62,38 +62,90 @@ ExifFields collect_fields(const Exiv2::ExifData& exif) {
     const std::uint16_t tag = datum.tag();
     if (ifd == ids.image) {
       switch (tag) {
-        case 0x010f: keep_first(f.make, datum); break;
-        case 0x0110: keep_first(f.model, datum); break;
-        case 0x0112: keep_first(f.orientation, datum); break;
-        case 0x9003: keep_first(f.image_date_original, datum); break;
-        case 0x9c9e: keep_first(f.xp_keywords, datum); break;
-        case 0xc62f: keep_first(f.camera_serial, datum); break;
-        default: break;
+        case 0x010f:
+          keep_first(f.make, datum);
+          break;
+        case 0x0110:
+          keep_first(f.model, datum);
+          break;
+        case 0x0112:
+          keep_first(f.orientation, datum);
+          break;
+        case 0x9003:
+          keep_first(f.image_date_original, datum);
+          break;
+        case 0x9c9e:
+          keep_first(f.xp_keywords, datum);
+          break;
+        case 0xc62f:
+          keep_first(f.camera_serial, datum);
+          break;
+        default:
+          break;
       }
     } else if (ifd == ids.photo) {
       switch (tag) {
-        case 0x9003: keep_first(f.date_original, datum); break;
-        case 0x9004: keep_first(f.date_digitized, datum); break;
-        case 0x9011: keep_first(f.offset_original, datum); break;
-        case 0x9012: keep_first(f.offset_digitized, datum); break;
-        case 0x9291: keep_first(f.subsec_original, datum); break;
-        case 0x9292: keep_first(f.subsec_digitized, datum); break;
-        case 0xa431: keep_first(f.body_serial, datum); break;
-        case 0xa434: keep_first(f.lens_model, datum); break;
-        default: break;
+        case 0x9003:
+          keep_first(f.date_original, datum);
+          break;
+        case 0x9004:
+          keep_first(f.date_digitized, datum);
+          break;
+        case 0x9011:
+          keep_first(f.offset_original, datum);
+          break;
+        case 0x9012:
+          keep_first(f.offset_digitized, datum);
+          break;
+        case 0x9291:
+          keep_first(f.subsec_original, datum);
+          break;
+        case 0x9292:
+          keep_first(f.subsec_digitized, datum);
+          break;
+        case 0xa431:
+          keep_first(f.body_serial, datum);
+          break;
+        case 0xa434:
+          keep_first(f.lens_model, datum);
+          break;
+        case 0x927c:
+          keep_first(f.maker_note, datum);
+          break;
+        default:
+          break;
       }
     } else if (ifd == ids.gps) {
       switch (tag) {
-        case 0x0001: keep_first(f.latitude_ref, datum); break;
-        case 0x0002: keep_first(f.latitude, datum); break;
-        case 0x0003: keep_first(f.longitude_ref, datum); break;
-        case 0x0004: keep_first(f.longitude, datum); break;
-        case 0x0005: keep_first(f.altitude_ref, datum); break;
-        case 0x0006: keep_first(f.altitude, datum); break;
-        case 0x0007: keep_first(f.gps_time, datum); break;
-        case 0x0011: keep_first(f.image_direction, datum); break;
-        case 0x001d: keep_first(f.gps_date, datum); break;
-        default: break;
+        case 0x0001:
+          keep_first(f.latitude_ref, datum);
+          break;
+        case 0x0002:
+          keep_first(f.latitude, datum);
+          break;
+        case 0x0003:
+          keep_first(f.longitude_ref, datum);
+          break;
+        case 0x0004:
+          keep_first(f.longitude, datum);
+          break;
+        case 0x0005:
+          keep_first(f.altitude_ref, datum);
+          break;
+        case 0x0006:
+          keep_first(f.altitude, datum);
+          break;
+        case 0x0007:
+          keep_first(f.gps_time, datum);
+          break;
+        case 0x0011:
+          keep_first(f.image_direction, datum);
+          break;
+        case 0x001d:
+          keep_first(f.gps_date, datum);
+          break;
+        default:
+          break;
       }
     } else if (ifd == ids.thumbnail) {
       if (tag == 0x010f) keep_first(f.thumbnail_make, datum);
@@ -154,7 +206,7 @@ std::optional<double> number_at(const Exiv2::Exifdatum* datum, long index) {
       const auto* typed = dynamic_cast<const Exiv2::DoubleValue*>(&value);
       if (typed == nullptr || index_size >= typed->value_.size()) return std::nullopt;
       return std::isfinite(typed->value_[index_size]) ? std::optional(typed->value_[index_size])
-                                                       : std::nullopt;
+                                                      : std::nullopt;
     }
     case Exiv2::tiffFloat: {
       const float number = value.toFloat(index);
@@ -230,9 +282,9 @@ std::optional<std::string> read_gps_timestamp(const ExifFields& f) {
   const int whole_seconds = static_cast<int>(*second);
   const int milliseconds = static_cast<int>(std::lround((*second - whole_seconds) * 1000));
   char buffer[48];
-  const int length = std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d",
-                                   time->year, time->month, time->day, static_cast<int>(*hour),
-                                   static_cast<int>(*minute), whole_seconds);
+  const int length =
+      std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d", time->year, time->month,
+                    time->day, static_cast<int>(*hour), static_cast<int>(*minute), whole_seconds);
   std::string text(buffer, static_cast<std::size_t>(length));
   if (milliseconds > 0 && milliseconds < 1000) {
     std::snprintf(buffer, sizeof buffer, ".%03d", milliseconds);
@@ -242,8 +294,7 @@ std::optional<std::string> read_gps_timestamp(const ExifFields& f) {
 }
 
 std::optional<CaptureTime> read_time(const Exiv2::Exifdatum* date, const Exiv2::Exifdatum* offset,
-                                     const Exiv2::Exifdatum* subseconds,
-                                     CaptureTimeSource source) {
+                                     const Exiv2::Exifdatum* subseconds, CaptureTimeSource source) {
   if (date == nullptr) return std::nullopt;
   auto time = parse_capture_time(text_of(date));
   if (!time) return std::nullopt;
@@ -273,19 +324,25 @@ void add_windows_keywords(const Exiv2::Exifdatum* datum, std::vector<std::string
 
 }  // namespace
 
-MetadataLayer read_exif_layer(const Exiv2::ExifData& exif, const Exiv2::IptcData& iptc) {
+MetadataLayer read_exif_layer(const Exiv2::ExifData& exif) {
   MetadataLayer layer;
   const ExifFields f = collect_fields(exif);
 
-  layer.captured_at = read_time(f.date_original, f.offset_original, f.subsec_original,
-                                CaptureTimeSource::kExifDateTimeOriginal);
-  if (!layer.captured_at) {
-    layer.captured_at = read_time(f.image_date_original, f.offset_original, f.subsec_original,
-                                  CaptureTimeSource::kExifDateTimeOriginal);
+  auto original = read_time(f.date_original, f.offset_original, f.subsec_original,
+                            CaptureTimeSource::kExifDateTimeOriginal);
+  if (!original) {
+    original = read_time(f.image_date_original, f.offset_original, f.subsec_original,
+                         CaptureTimeSource::kExifDateTimeOriginal);
   }
-  if (!layer.captured_at) {
-    layer.captured_at = read_time(f.date_digitized, f.offset_digitized, f.subsec_digitized,
-                                  CaptureTimeSource::kExifCreateDate);
+  if (original) layer.time_candidates.push_back(*original);
+  if (auto digitized = read_time(f.date_digitized, f.offset_digitized, f.subsec_digitized,
+                                 CaptureTimeSource::kExifCreateDate)) {
+    layer.time_candidates.push_back(*digitized);
+  }
+  if (f.maker_note != nullptr) {
+    std::string note(static_cast<std::size_t>(f.maker_note->size()), '\0');
+    f.maker_note->copy(reinterpret_cast<Exiv2::byte*>(note.data()), Exiv2::littleEndian);
+    if (auto time = read_undecoded_maker_note_time(note)) layer.time_candidates.push_back(*time);
   }
 
   layer.gps = read_position(f);
@@ -311,12 +368,6 @@ MetadataLayer read_exif_layer(const Exiv2::ExifData& exif, const Exiv2::IptcData
   }
 
   add_windows_keywords(f.xp_keywords, layer.tags);
-  for (const Exiv2::Iptcdatum& datum : iptc) {
-    if (datum.record() == Exiv2::IptcDataSets::application2 &&
-        datum.tag() == Exiv2::IptcDataSets::Keywords) {
-      add_unique_tag(layer.tags, datum.toString());
-    }
-  }
   return layer;
 }
 

@@ -17,10 +17,30 @@ const char* to_string(CaptureTimeSource source) {
       return "xmp:DateTimeOriginal";
     case CaptureTimeSource::kXmpCreateDate:
       return "xmp:CreateDate";
+    case CaptureTimeSource::kIptcDateCreated:
+      return "iptc:DateCreated";
+    case CaptureTimeSource::kXmpPhotoshopDateCreated:
+      return "photoshop:DateCreated";
+    case CaptureTimeSource::kMakerNote:
+      return "makernote";
+    case CaptureTimeSource::kContainer:
+      return "container";
     case CaptureTimeSource::kSidecar:
       return "sidecar";
     case CaptureTimeSource::kFileModificationTime:
       return "file:mtime";
+  }
+  return "unknown";
+}
+
+const char* to_string(MetadataReadStatus status) {
+  switch (status) {
+    case MetadataReadStatus::kComplete:
+      return "complete";
+    case MetadataReadStatus::kPartial:
+      return "partial";
+    case MetadataReadStatus::kUnreadable:
+      return "unreadable";
   }
   return "unknown";
 }
@@ -46,7 +66,8 @@ std::string CaptureTime::to_rfc3339() const {
 std::optional<std::chrono::sys_seconds> CaptureTime::utc() const {
   if (!utc_offset_minutes) return std::nullopt;
   using namespace std::chrono;
-  const year_month_day date{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
+  const year_month_day date{std::chrono::year{year},
+                            std::chrono::month{static_cast<unsigned>(month)},
                             std::chrono::day{static_cast<unsigned>(day)}};
   if (!date.ok()) return std::nullopt;
   return sys_days{date} + hours{hour} + minutes{minute} + seconds{second} -

@@ -11,12 +11,18 @@
 
 namespace imgsync::media {
 
+// Where a capture time came from. Inside the image the order below is the precedence (strongest
+// first, src/media/README.md); sidecars override it, the mtime is the last resort.
 enum class CaptureTimeSource {
-  kExifDateTimeOriginal,  // Exif.Photo.DateTimeOriginal
-  kExifCreateDate,        // Exif.Photo.DateTimeDigitized (exiftool: CreateDate)
-  kXmpDateTimeOriginal,   // Xmp.exif.DateTimeOriginal
-  kXmpCreateDate,         // Xmp.xmp.CreateDate
-  kSidecar,               // an XMP or JSON sidecar next to the image
+  kExifDateTimeOriginal,     // Exif.Photo.DateTimeOriginal (also CR3 CMT2, X3F's EXIF)
+  kXmpDateTimeOriginal,      // Xmp.exif.DateTimeOriginal
+  kIptcDateCreated,          // Iptc.Application2.DateCreated + TimeCreated (with its offset)
+  kXmpPhotoshopDateCreated,  // Xmp.photoshop.DateCreated
+  kExifCreateDate,           // Exif.Photo.DateTimeDigitized (exiftool: CreateDate)
+  kXmpCreateDate,            // Xmp.xmp.CreateDate
+  kMakerNote,                // a maker note or vendor block (Reconyx, FLIR, PictureInfo)
+  kContainer,                // the container's own time (QuickTime/ISO BMFF mvhd, X3F TIME)
+  kSidecar,                  // an XMP or JSON sidecar next to the image
   kFileModificationTime,  // nothing in the file: the file's mtime (UTC offset known: the system's)
 };
 const char* to_string(CaptureTimeSource source);
@@ -28,6 +34,8 @@ struct CaptureTime {
   std::optional<int> millisecond;         // from SubSecTimeOriginal etc. when present
   std::optional<int> utc_offset_minutes;  // e.g. +120 for +02:00; nullopt: unknown
   CaptureTimeSource source = CaptureTimeSource::kFileModificationTime;
+
+  bool operator==(const CaptureTime&) const = default;
 
   bool offset_known() const { return utc_offset_minutes.has_value(); }
   // RFC 3339: "2026-05-03T14:22:05+02:00" when the offset is known, "2026-05-03T14:22:05"
@@ -41,6 +49,8 @@ struct GpsPosition {
   double latitude = 0;             // signed decimal degrees, north positive
   double longitude = 0;            // signed decimal degrees, east positive
   std::optional<double> altitude;  // metres above sea level, negative below
+
+  bool operator==(const GpsPosition&) const = default;
 };
 
 // DJI and other drones write these into XMP (drone-dji:...).
@@ -48,7 +58,20 @@ struct DroneInfo {
   std::optional<double> relative_altitude;
   std::optional<double> gimbal_pitch, gimbal_yaw, gimbal_roll;
   std::optional<double> flight_pitch, flight_yaw, flight_roll;
+
+  bool operator==(const DroneInfo&) const = default;
 };
+
+// How much of the image's own metadata could be read. Sync archives every file whatever this
+// says; a file that is not kComplete carries metadata_error (and imgsync:metadata_error in its
+// Item).
+enum class MetadataReadStatus {
+  kComplete,  // every block present was read (or the image simply has none)
+  kPartial,   // some block (EXIF, XMP, IPTC, maker notes, the container) failed; the rest was read
+  kUnreadable,  // nothing could be read: unknown format, or every block failed. Size, SHA-256,
+                // the sniffed MIME (else one from the extension) and the mtime are still filled
+};
+const char* to_string(MetadataReadStatus status);
 
 struct ImageMetadata {
   std::string path;
@@ -65,9 +88,13 @@ struct ImageMetadata {
   std::optional<DroneInfo> drone;
   std::string sha256;  // hex of the whole file
   std::uint64_t bytes = 0;
-  // Why some or all of the metadata could not be read (empty: all of it was). The file is
-  // archived all the same; its Item says so (imgsync:metadata_error).
+  MetadataReadStatus read_status = MetadataReadStatus::kComplete;
+  // Why some or all of the metadata could not be read: empty when kComplete, else one
+  // "block: reason" per failure joined by "; " (e.g. "EXIF: the TIFF structure is cut off;
+  // sidecar: ..."). The file is archived all the same; its Item says so (imgsync:metadata_error).
   std::string metadata_error;
+
+  bool operator==(const ImageMetadata&) const = default;
 };
 
 }  // namespace imgsync::media

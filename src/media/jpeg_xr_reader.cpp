@@ -25,7 +25,8 @@ Result<MetadataLayer> read_jpeg_xr_layer(std::string_view file_bytes) {
     return make_error(ErrorCategory::kInvalidInput, "not a JPEG XR file");
   }
   if (file_bytes.size() > UINT32_MAX) {
-    return make_error(ErrorCategory::kInvalidInput, "JPEG XR file too large for its 32-bit offsets");
+    return make_error(ErrorCategory::kInvalidInput,
+                      "JPEG XR file too large for its 32-bit offsets");
   }
   std::string tiff(file_bytes);
   tiff[2] = '*';  // "II*\0": little-endian TIFF; JPEG XR is always little-endian
@@ -33,7 +34,7 @@ Result<MetadataLayer> read_jpeg_xr_layer(std::string_view file_bytes) {
   Exiv2::ExifData exif;
   Exiv2::ExifParser::decode(exif, reinterpret_cast<const Exiv2::byte*>(tiff.data()),
                             static_cast<std::uint32_t>(tiff.size()));
-  MetadataLayer layer = read_exif_layer(exif, Exiv2::IptcData());
+  MetadataLayer layer = read_exif_layer(exif);
 
   const int image_ifd = Exiv2::ExifKey(0x010f, "Image").ifdId();
   for (const Exiv2::Exifdatum& datum : exif) {

@@ -46,6 +46,8 @@ json empty_record(const std::string& path) {
               {"drone", nullptr},
               {"sha256", nullptr},
               {"bytes", nullptr},
+              {"metadata_status", nullptr},
+              {"metadata_error", nullptr},
               {"error", nullptr}};
 }
 
@@ -79,7 +81,8 @@ json metadata_to_json(const ImageMetadata& metadata) {
   record["drone"] = drone_json(metadata.drone);
   record["sha256"] = text_or_null(metadata.sha256);
   record["bytes"] = metadata.bytes;
-  record["error"] = text_or_null(metadata.metadata_error);
+  record["metadata_status"] = to_string(metadata.read_status);
+  record["metadata_error"] = text_or_null(metadata.metadata_error);
   return record;
 }
 

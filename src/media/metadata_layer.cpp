@@ -1,5 +1,7 @@
 #include "media/metadata_layer.h"
 
+#include <algorithm>
+
 #include "media/metadata_text.h"
 
 namespace imgsync::media {
@@ -68,7 +70,29 @@ bool has_drone_data(const DroneInfo& drone) {
          drone.flight_pitch || drone.flight_yaw || drone.flight_roll;
 }
 
+void resolve_capture_time(MetadataLayer& layer) {
+  std::vector<CaptureTime> candidates = std::move(layer.time_candidates);
+  layer.time_candidates.clear();
+  if (candidates.empty()) return;
+  // Weakest first, so the strongest is last: it is taken, the rest stay nearest-last.
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const CaptureTime& a, const CaptureTime& b) { return a.source > b.source; });
+  if (layer.captured_at) {
+    layer.superseded_times.insert(layer.superseded_times.begin(), candidates.begin(),
+                                  candidates.end());
+    adopt_offset(*layer.captured_at, layer.superseded_times);
+    return;
+  }
+  layer.captured_at = candidates.back();
+  candidates.pop_back();
+  layer.superseded_times.insert(layer.superseded_times.begin(), candidates.begin(),
+                                candidates.end());
+  adopt_offset(*layer.captured_at, layer.superseded_times);
+}
+
 void fill_missing(MetadataLayer& base, const MetadataLayer& fallback) {
+  base.time_candidates.insert(base.time_candidates.end(), fallback.time_candidates.begin(),
+                              fallback.time_candidates.end());
   // The fallback's times are weaker than the base's: they go below the base's own history.
   std::vector<CaptureTime> superseded = fallback.superseded_times;
   if (base.captured_at) {

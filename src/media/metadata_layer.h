@@ -14,6 +14,9 @@ namespace imgsync::media {
 
 struct MetadataLayer {
   std::optional<CaptureTime> captured_at;
+  // Every time the image's own readers found (EXIF, XMP, IPTC, maker notes, container), in any
+  // order; resolve_capture_time() picks the strongest into captured_at.
+  std::vector<CaptureTime> time_candidates;
   // Times from weaker sources that `captured_at` superseded, newest last: a later time without a
   // zone still takes the offset of any of them naming the same wall-clock second.
   std::vector<CaptureTime> superseded_times;
@@ -39,6 +42,11 @@ void fill_missing(MetadataLayer& base, const MetadataLayer& fallback);
 // position. An overlay time without an offset keeps the offset of the nearest weaker time (the
 // base's, or one the base's own time superseded) that names the same wall-clock second.
 void override_with(MetadataLayer& base, const MetadataLayer& overlay);
+
+// Moves the strongest of `time_candidates` (CaptureTimeSource order, README.md) into
+// captured_at unless it is already set; the others become superseded times, so a chosen time
+// without an offset takes the offset of another naming the same wall-clock second.
+void resolve_capture_time(MetadataLayer& layer);
 
 // Copies the layer into the result fields of `metadata` (time, GPS, camera, size, tags, drone).
 void apply_layer(const MetadataLayer& layer, ImageMetadata& metadata);

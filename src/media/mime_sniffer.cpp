@@ -1,5 +1,8 @@
 #include "media/mime_sniffer.h"
 
+#include <cctype>
+#include <utility>
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -90,10 +93,9 @@ bool looks_like_bmp(std::string_view head) {
   if (!starts_with(head, "BM") || head.size() < 18) return false;
   // The DIB header size distinguishes a bitmap from any file that happens to start with "BM".
   const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(head[i]); };
-  const std::uint32_t dib = byte(14) | (byte(15) << 8) | (byte(16) << 16) |
-                            (static_cast<std::uint32_t>(byte(17)) << 24);
-  return dib == 12 || dib == 40 || dib == 52 || dib == 56 || dib == 64 || dib == 108 ||
-         dib == 124;
+  const std::uint32_t dib =
+      byte(14) | (byte(15) << 8) | (byte(16) << 16) | (static_cast<std::uint32_t>(byte(17)) << 24);
+  return dib == 12 || dib == 40 || dib == 52 || dib == 56 || dib == 64 || dib == 108 || dib == 124;
 }
 
 }  // namespace
@@ -120,10 +122,15 @@ std::string sniff_mime(std::string_view head) {
   }
   if (std::string tiff = sniff_tiff_family(head); !tiff.empty()) return tiff;
   if (starts_with(head, "FUJIFILMCCD-RAW")) return "image/x-fujifilm-raf";
+  if (starts_with(head, "FOVb")) return "image/x-sigma-x3f";
+  if (starts_with(head, "FFF\0"sv)) return "image/x-flir-fff";
   if (starts_with(head, "\0MRM"sv)) return "image/x-minolta-mrw";
   if (starts_with(head, "8BPS")) return "application/vnd.adobe.photoshop";
   if (starts_with(head, "PGF")) return "image/pgf";
-  if (starts_with(head, "\xff\x01" "Exiv2")) return "image/x-exv";
+  if (starts_with(head,
+                  "\xff\x01"
+                  "Exiv2"))
+    return "image/x-exv";
   if (starts_with(head, "%!PS") || starts_with(head, "\xc5\xd0\xd3\xc6")) {
     return "application/postscript";
   }
@@ -144,6 +151,43 @@ Result<std::string> sniff_mime_of_file(const std::filesystem::path& file) {
     return make_error(ErrorCategory::kLocalIo, "cannot read " + file.string());
   }
   return sniff_mime(std::string_view(buffer.data(), static_cast<std::size_t>(stream.gcount())));
+}
+
+std::string mime_from_extension(const std::filesystem::path& file) {
+  static const std::pair<std::string_view, std::string_view> kByExtension[] = {
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".png", "image/png"},
+      {".tif", "image/tiff"},
+      {".tiff", "image/tiff"},
+      {".heic", "image/heic"},
+      {".heif", "image/heif"},
+      {".hif", "image/heif"},
+      {".avif", "image/avif"},
+      {".webp", "image/webp"},
+      {".gif", "image/gif"},
+      {".bmp", "image/bmp"},
+      {".jxl", "image/jxl"},
+      {".jp2", "image/jp2"},
+      {".jxr", "image/jxr"},
+      {".dng", "image/x-adobe-dng"},
+      {".cr2", "image/x-canon-cr2"},
+      {".cr3", "image/x-canon-cr3"},
+      {".crw", "image/x-canon-crw"},
+      {".nef", "image/x-nikon-nef"},
+      {".arw", "image/x-sony-arw"},
+      {".orf", "image/x-olympus-orf"},
+      {".rw2", "image/x-panasonic-rw2"},
+      {".raf", "image/x-fujifilm-raf"},
+      {".x3f", "image/x-sigma-x3f"},
+      {".fff", "image/x-flir-fff"},
+  };
+  std::string extension = file.extension().string();
+  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const auto& [known, mime] : kByExtension) {
+    if (extension == known) return std::string(mime);
+  }
+  return "application/octet-stream";
 }
 
 }  // namespace imgsync::media

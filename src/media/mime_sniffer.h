@@ -17,6 +17,10 @@ inline constexpr std::size_t kMimeSniffBytes = 256;
 // The MIME type for a file starting with `head`; empty when the content is not recognised.
 std::string sniff_mime(std::string_view head);
 
+// A guess from the file name's extension, for files whose content says nothing (damaged or
+// unknown formats): "image/jpeg" for .jpg, ...; "application/octet-stream" when unknown.
+std::string mime_from_extension(const std::filesystem::path& file);
+
 // Reads the first kMimeSniffBytes of `file`; kLocalIo when it cannot be read.
 Result<std::string> sniff_mime_of_file(const std::filesystem::path& file);
 

@@ -245,6 +245,7 @@ Result<MetadataLayer> parse_xmp_sidecar(const std::string& packet) {
     return sidecar_error("not a valid XMP packet");
   }
   MetadataLayer layer = read_xmp_layer(xmp);
+  resolve_capture_time(layer);
   if (layer.captured_at) layer.captured_at->source = CaptureTimeSource::kSidecar;
   return layer;
 }

@@ -271,6 +271,11 @@ Result<nlohmann::json> build_stac_item(const CaptureRecord& record) {
   const std::string file_name = std::filesystem::path(primary.path).filename().string();
   if (!file_name.empty()) properties["title"] = valid_utf8(file_name);
   add_camera_properties(primary, properties);
+  if (primary.read_status != MetadataReadStatus::kComplete) {
+    // The file is archived anyway; the Item says how much of its metadata could be read (what
+    // failed is imgsync:metadata_error, with the camera properties).
+    properties["imgsync:metadata_status"] = to_string(primary.read_status);
+  }
 
   json assets = json::object();
   struct Slot {

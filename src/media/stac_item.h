@@ -8,6 +8,8 @@
 //   bound it by every offset in use on Earth (UTC-12:00 … UTC+14:00): [local-14h, local+12h].
 //   Always: `imgsync:local_datetime` (wall clock, no designator), `imgsync:offset_known`; with an
 //   offset also `imgsync:utc_offset` ("+02:00"). `created` is the upload time.
+// - Metadata read only in part (or not at all): `imgsync:metadata_status` ("partial",
+//   "unreadable") and `imgsync:metadata_error` (what failed); absent after a complete read.
 // - hrefs are relative to the Item's own key ("../../../../raw/2026/05/03/x.cr3"), so the bucket
 //   or prefix can move or be mirrored without rewriting Items. The only absolute link is an
 //   optional `self` (STAC wants self absolute), given by the caller.

@@ -18,6 +18,7 @@ namespace {
 enum class XmpField {
   kDateTimeOriginal,
   kCreateDate,
+  kPhotoshopDateCreated,
   kLatitude,
   kLongitude,
   kAltitude,
@@ -48,6 +49,7 @@ const std::unordered_map<std::string, XmpField>& field_by_key() {
   static const std::unordered_map<std::string, XmpField> fields{
       {"Xmp.exif.DateTimeOriginal", XmpField::kDateTimeOriginal},
       {"Xmp.xmp.CreateDate", XmpField::kCreateDate},
+      {"Xmp.photoshop.DateCreated", XmpField::kPhotoshopDateCreated},
       {"Xmp.exif.GPSLatitude", XmpField::kLatitude},
       {"Xmp.exif.GPSLongitude", XmpField::kLongitude},
       {"Xmp.exif.GPSAltitude", XmpField::kAltitude},
@@ -111,7 +113,7 @@ std::optional<std::string> optional_text(const std::string& raw) {
 
 // The fields as found, before they are combined.
 struct XmpValues {
-  std::optional<CaptureTime> date_time_original, create_date;
+  std::optional<CaptureTime> date_time_original, create_date, photoshop_date_created;
   std::optional<double> latitude, longitude, altitude, drone_latitude, drone_longitude,
       drone_altitude;
   bool below_sea_level = false;
@@ -195,18 +197,35 @@ MetadataLayer read_xmp_layer(const Exiv2::XmpData& xmp) {
       case XmpField::kCreateDate:
         values.create_date = time_of(text, CaptureTimeSource::kXmpCreateDate);
         break;
-      case XmpField::kLatitude: values.latitude = parse_xmp_coordinate(text, true); break;
-      case XmpField::kLongitude: values.longitude = parse_xmp_coordinate(text, false); break;
-      case XmpField::kAltitude: values.altitude = number(); break;
-      case XmpField::kAltitudeRef: values.below_sea_level = trim(text) == "1"; break;
-      case XmpField::kGpsTimeStamp: values.gps_timestamp = utc_text(text); break;
+      case XmpField::kPhotoshopDateCreated:
+        values.photoshop_date_created = time_of(text, CaptureTimeSource::kXmpPhotoshopDateCreated);
+        break;
+      case XmpField::kLatitude:
+        values.latitude = parse_xmp_coordinate(text, true);
+        break;
+      case XmpField::kLongitude:
+        values.longitude = parse_xmp_coordinate(text, false);
+        break;
+      case XmpField::kAltitude:
+        values.altitude = number();
+        break;
+      case XmpField::kAltitudeRef:
+        values.below_sea_level = trim(text) == "1";
+        break;
+      case XmpField::kGpsTimeStamp:
+        values.gps_timestamp = utc_text(text);
+        break;
       case XmpField::kImageDirection: {
         const auto direction = number();
         if (direction && *direction >= 0 && *direction <= 360) layer.image_direction = direction;
         break;
       }
-      case XmpField::kMake: layer.make = optional_text(text); break;
-      case XmpField::kModel: layer.model = optional_text(text); break;
+      case XmpField::kMake:
+        layer.make = optional_text(text);
+        break;
+      case XmpField::kModel:
+        layer.model = optional_text(text);
+        break;
       case XmpField::kOrientation: {
         const auto orientation = number();
         if (orientation && *orientation >= 1 && *orientation <= 8) {
@@ -214,29 +233,58 @@ MetadataLayer read_xmp_layer(const Exiv2::XmpData& xmp) {
         }
         break;
       }
-      case XmpField::kLens: layer.lens = optional_text(text); break;
-      case XmpField::kLensModel: values.lens_model = optional_text(text); break;
-      case XmpField::kSerialNumber: layer.serial = optional_text(text); break;
-      case XmpField::kBodySerialNumber: values.body_serial = optional_text(text); break;
+      case XmpField::kLens:
+        layer.lens = optional_text(text);
+        break;
+      case XmpField::kLensModel:
+        values.lens_model = optional_text(text);
+        break;
+      case XmpField::kSerialNumber:
+        layer.serial = optional_text(text);
+        break;
+      case XmpField::kBodySerialNumber:
+        values.body_serial = optional_text(text);
+        break;
       case XmpField::kSubject:
         for (long i = 0; i < datum.count(); ++i) add_unique_tag(layer.tags, datum.toString(i));
         break;
-      case XmpField::kDroneLatitude: values.drone_latitude = parse_xmp_coordinate(text, true); break;
+      case XmpField::kDroneLatitude:
+        values.drone_latitude = parse_xmp_coordinate(text, true);
+        break;
       case XmpField::kDroneLongitude:
         values.drone_longitude = parse_xmp_coordinate(text, false);
         break;
-      case XmpField::kDroneAbsoluteAltitude: values.drone_altitude = number(); break;
-      case XmpField::kRelativeAltitude: layer.drone.relative_altitude = number(); break;
-      case XmpField::kGimbalPitch: layer.drone.gimbal_pitch = number(); break;
-      case XmpField::kGimbalYaw: layer.drone.gimbal_yaw = number(); break;
-      case XmpField::kGimbalRoll: layer.drone.gimbal_roll = number(); break;
-      case XmpField::kFlightPitch: layer.drone.flight_pitch = number(); break;
-      case XmpField::kFlightYaw: layer.drone.flight_yaw = number(); break;
-      case XmpField::kFlightRoll: layer.drone.flight_roll = number(); break;
+      case XmpField::kDroneAbsoluteAltitude:
+        values.drone_altitude = number();
+        break;
+      case XmpField::kRelativeAltitude:
+        layer.drone.relative_altitude = number();
+        break;
+      case XmpField::kGimbalPitch:
+        layer.drone.gimbal_pitch = number();
+        break;
+      case XmpField::kGimbalYaw:
+        layer.drone.gimbal_yaw = number();
+        break;
+      case XmpField::kGimbalRoll:
+        layer.drone.gimbal_roll = number();
+        break;
+      case XmpField::kFlightPitch:
+        layer.drone.flight_pitch = number();
+        break;
+      case XmpField::kFlightYaw:
+        layer.drone.flight_yaw = number();
+        break;
+      case XmpField::kFlightRoll:
+        layer.drone.flight_roll = number();
+        break;
     }
   }
 
-  layer.captured_at = values.date_time_original ? values.date_time_original : values.create_date;
+  for (const auto& time :
+       {values.date_time_original, values.photoshop_date_created, values.create_date}) {
+    if (time) layer.time_candidates.push_back(*time);
+  }
   if (values.latitude && values.longitude) {
     GpsPosition position{*values.latitude, *values.longitude, std::nullopt};
     if (values.altitude) {

@@ -1,10 +1,13 @@
 // imgsync against exiftool on the shared corpus (../shared/corpus/images, read in place).
 // The oracle is images/expected.json (exiftool 12.57 -n). For every non-corrupt image with a
-// DateTimeOriginal or GPS position in the oracle, imgsync must agree: the time to the second, the
-// position to 1e-6 degrees, make and model exactly (trailing spaces aside). Each disagreement is
-// either fixed or explained below; an explained file that starts to agree fails the test too, so
-// the lists stay honest. Every file of the corpus, broken ones included, must be read without a
-// crash, a hang (10 s per file) or a leak (ASan builds).
+// DateTimeOriginal or a GPS position (latitude and longitude) in the oracle, imgsync must agree:
+// the time to the second, the position to 1e-6 degrees, make and model exactly (trailing spaces
+// aside); at least 98% of the times and positions together (issue 14).
+// pillow-test-images/exif_gps.jpg carries no position: its GPS IFD has a latitude of 4294967295
+// and no longitude, which exiftool prints as a bare GPSLatitude; it is not compared. Each
+// disagreement is either fixed or explained below; an explained file that starts to agree fails the
+// test too, so the lists stay honest. Every file of the corpus, broken ones included, must be read
+// without a crash, a hang (10 s per file) or a leak (ASan builds).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -27,22 +30,10 @@ namespace {
 using nlohmann::json;
 
 // Explained disagreements, per compared field, by path relative to images/.
-const std::map<std::string, std::string> kTimeDisagreements = {
-    {"ianare-exif-samples/jpg/Reconyx_HC500_Hyperfire.jpg",
-     "DateTimeOriginal exists only in the Reconyx MakerNote, which exiftool decodes and Exiv2 "
-     "0.27 does not; the file has no EXIF/XMP date, so imgsync falls back to the mtime"},
-    {"ianare-exif-samples/jpg/exif-org/olympus-d320l.jpg",
-     "the date is in Olympus' pre-EXIF PictureInfo APP segment (exiftool PictureInfo group), "
-     "not in EXIF or XMP; Exiv2 has no reader for it"},
-    {"ianare-exif-samples/jpg/exif-org/sony-powershota5.jpg",
-     "a Canon CIFF (CRW) heap embedded in a JPEG APP0 segment carries the date; exiftool reads "
-     "CIFF inside JPEG, Exiv2 reads CIFF only in .crw files"},
-};
+// None left: Reconyx maker notes, Olympus PictureInfo and CIFF-in-JPEG are read since issue 14.
+const std::map<std::string, std::string> kTimeDisagreements = {};
 
 const std::map<std::string, std::string> kGpsDisagreements = {
-    {"pillow-test-images/exif_gps.jpg",
-     "partial GPS IFD: GPSLatitude 4294967295/1 (impossible) without a longitude or hemisphere; "
-     "exiftool prints the raw tag, imgsync treats a partial or impossible position as absent"},
     {"exiv2-test-data/IMG_1913_8bit_prophoto_q50.jxr",
      "the GPS IFD's hemisphere refs are garbage bytes (GPSLatitudeRef F8 FD, GPSLongitudeRef "
      "01 FE; GPSVersionID 172.255.255.255 too); exiftool takes an unknown ref as N/E and gives "
@@ -51,10 +42,7 @@ const std::map<std::string, std::string> kGpsDisagreements = {
      "shows the same IFD read once the refs are repaired)"},
 };
 
-const std::map<std::string, std::string> kCameraDisagreements = {
-    {"ianare-exif-samples/jpg/exif-org/sony-powershota5.jpg",
-     "Make/Model exist only in the CIFF heap in APP0 (see the time entry); no EXIF, no XMP"},
-};
+const std::map<std::string, std::string> kCameraDisagreements = {};
 
 constexpr auto kPerFileLimit = std::chrono::seconds(10);
 
@@ -65,9 +53,12 @@ std::filesystem::path images_dir() {
 // Extraction on its own thread, so a hang is reported instead of blocking the test run. A thread
 // that finished is joined (its thread-local state, OpenSSL's included, is gone before the leak
 // check); only a hung one is left behind.
-std::optional<Result<ImageMetadata>> extract_with_time_limit(const std::filesystem::path& file) {
+using Extractor = Result<ImageMetadata> (*)(const std::filesystem::path&, FileDigests*);
+
+std::optional<Result<ImageMetadata>> extract_with_time_limit(const std::filesystem::path& file,
+                                                             Extractor extract = extract_metadata) {
   auto task = std::make_shared<std::packaged_task<Result<ImageMetadata>()>>(
-      [file] { return extract_metadata(file); });
+      [file, extract] { return extract(file, nullptr); });
   auto future = task->get_future();
   std::thread worker([task] { (*task)(); });
   if (future.wait_for(kPerFileLimit) != std::future_status::ready) {
@@ -124,7 +115,7 @@ TEST(MediaCorpusOracle, AgreesWithExiftool) {
     if (entry.value("corrupt", false)) continue;
     const json& exif = entry.at("exif");
     const bool has_time = exif.contains("DateTimeOriginal");
-    const bool has_gps = exif.contains("GPSLatitude");
+    const bool has_gps = exif.contains("GPSLatitude") && exif.contains("GPSLongitude");
     const bool has_camera = exif.contains("Make") || exif.contains("Model");
     if (!has_time && !has_gps && !has_camera) continue;
     const std::string path = entry.at("path");
@@ -155,16 +146,15 @@ TEST(MediaCorpusOracle, AgreesWithExiftool) {
     if (has_gps) {
       ++gps.compared;
       const double latitude = exif["GPSLatitude"].get<double>();
-      const bool has_longitude = exif.contains("GPSLongitude");
-      const double longitude = has_longitude ? exif["GPSLongitude"].get<double>() : 0;
+      const double longitude = exif["GPSLongitude"].get<double>();
       const auto& got = metadata.gps;
-      if (got && has_longitude && std::abs(got->latitude - latitude) <= 1e-6 &&
+      if (got && std::abs(got->latitude - latitude) <= 1e-6 &&
           std::abs(got->longitude - longitude) <= 1e-6) {
         ++gps.agreed;
       } else {
         gps.disagreements[path] =
-            "exiftool " + exif["GPSLatitude"].dump() + "," +
-            (has_longitude ? exif["GPSLongitude"].dump() : "none") + ", imgsync " +
+            "exiftool " + exif["GPSLatitude"].dump() + "," + exif["GPSLongitude"].dump() +
+            ", imgsync " +
             (got ? std::to_string(got->latitude) + "," + std::to_string(got->longitude) : "none");
       }
     }
@@ -192,6 +182,11 @@ TEST(MediaCorpusOracle, AgreesWithExiftool) {
   RecordProperty("gps_agreement", std::to_string(gps.agreed) + "/" + std::to_string(gps.compared));
   RecordProperty("camera_agreement",
                  std::to_string(camera.agreed) + "/" + std::to_string(camera.compared));
+  // The goal of issue 14: times and positions together agree for at least 98% of the images.
+  const int agreed = time.agreed + gps.agreed, compared = time.compared + gps.compared;
+  std::cout << "time and GPS: " << agreed << "/" << compared << " agree\n";
+  EXPECT_GE(100.0 * agreed, 98.0 * compared);
+  EXPECT_GE(100.0 * time.agreed, 98.0 * time.compared);
   // Guard against a silently shrinking comparison (e.g. a corpus that failed to load).
   EXPECT_GE(time.compared, 100);
   EXPECT_GE(gps.compared, 25);
@@ -199,27 +194,41 @@ TEST(MediaCorpusOracle, AgreesWithExiftool) {
 }
 
 // Every file under images/ (broken ones, PoCs, READMEs, the oracle itself): no crash, no hang,
-// no exception; either metadata or an error with a message.
+// no exception. extract_metadata: metadata or an error with a message; the archivable read: a
+// result for every file, saying what could not be read exactly where the strict one refused.
 TEST(MediaCorpusOracle, EveryFileIsReadSafely) {
-  int files = 0, read = 0, failed = 0;
+  int files = 0, read = 0, failed = 0, partial = 0;
   for (const auto& item : std::filesystem::recursive_directory_iterator(images_dir())) {
     if (!item.is_regular_file()) continue;
     ++files;
     const auto result = extract_with_time_limit(item.path());
     ASSERT_TRUE(result) << item.path() << ": extraction took longer than " << kPerFileLimit.count()
                         << " s";
+    const auto archivable = extract_with_time_limit(item.path(), extract_archivable_metadata);
+    ASSERT_TRUE(archivable) << item.path() << ": took longer than " << kPerFileLimit.count();
+    ASSERT_TRUE(archivable->ok()) << item.path() << ": " << archivable->error().message;
+    const ImageMetadata& lenient = **archivable;
+    EXPECT_EQ(lenient.sha256.size(), 64u) << item.path();
+    EXPECT_FALSE(lenient.mime.empty()) << item.path();
+    EXPECT_TRUE(lenient.captured_at) << item.path();
+    EXPECT_EQ(lenient.metadata_error.empty(), lenient.read_status == MetadataReadStatus::kComplete)
+        << item.path();
     if (result->ok()) {
       ++read;
       EXPECT_EQ((*result)->sha256.size(), 64u) << item.path();
+      EXPECT_EQ(**result, lenient) << item.path();
+      partial += (*result)->read_status == MetadataReadStatus::kPartial;
     } else {
       ++failed;
       EXPECT_FALSE(result->error().message.empty()) << item.path();
       EXPECT_TRUE(result->error().category == ErrorCategory::kInvalidInput ||
                   result->error().category == ErrorCategory::kLocalIo)
           << item.path();
+      EXPECT_EQ(lenient.read_status, MetadataReadStatus::kUnreadable) << item.path();
     }
   }
-  std::cout << files << " files: " << read << " read, " << failed << " refused with an error\n";
+  std::cout << files << " files: " << read << " read (" << partial << " partly), " << failed
+            << " refused with an error\n";
   EXPECT_GE(files, 390);
 }
 

@@ -95,9 +95,9 @@ TEST(MetaCommand, EveryJsonLineHasTheWholeShape) {
   const auto lines = json_lines(run.output);
   ASSERT_EQ(lines.size(), 2u) << run.output;
   for (const auto& line : lines) {
-    for (const char* key :
-         {"path", "mime", "width", "height", "orientation", "captured_at", "captured_at_source",
-          "offset_known", "gps", "camera", "tags", "sha256", "bytes", "error"}) {
+    for (const char* key : {"path", "mime", "width", "height", "orientation", "captured_at",
+                            "captured_at_source", "offset_known", "gps", "camera", "tags", "sha256",
+                            "bytes", "metadata_status", "metadata_error", "error"}) {
       EXPECT_TRUE(line.contains(key)) << key << " in " << line.dump();
     }
   }
@@ -121,6 +121,34 @@ TEST(MetaCommand, TableGoesOnPastAFailureAndExitsOne) {
   EXPECT_NE(run.output.find("missing.jpg"), std::string::npos);
   EXPECT_NE(run.output.find("error"), std::string::npos);
   EXPECT_NE(run.output.find("Apple iPhone 11 Pro Max"), std::string::npos) << run.output;
+}
+
+// Worker processes (the default with several files) print what reading here prints, in order.
+TEST(MetaCommand, WorkerProcessesGiveTheSameLines) {
+  std::string files;
+  int count = 0;
+  for (const auto& item :
+       std::filesystem::directory_iterator(corpus_dir() / "images/exiv2-test-data")) {
+    if (item.is_regular_file()) {
+      files += " " + quoted(item.path().string());
+      ++count;
+    }
+  }
+  const CommandRun here = run_imgsync("meta --json --jobs 1" + files);
+  const CommandRun pooled = run_imgsync("meta --json --jobs 2" + files);
+  EXPECT_EQ(json_lines(here.output).size(), static_cast<std::size_t>(count));
+  EXPECT_EQ(pooled.output, here.output);
+  EXPECT_EQ(pooled.exit_code, here.exit_code);
+  // Partial reads say so: the keys are there for every file.
+  for (const auto& line : json_lines(pooled.output)) {
+    EXPECT_TRUE(line.contains("metadata_status"));
+    EXPECT_TRUE(line.contains("metadata_error"));
+  }
+}
+
+TEST(MetaCommand, NegativeJobsIsAUsageError) {
+  const CommandRun run = run_imgsync("meta --jobs -1 a.jpg b.jpg");
+  EXPECT_EQ(run.exit_code, 2);
 }
 
 TEST(MetaCommand, NoFilesIsAUsageError) {

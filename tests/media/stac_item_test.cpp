@@ -142,6 +142,19 @@ TEST(StacItemTest, NoGpsMeansNullGeometryAndNoBbox) {
   EXPECT_EQ(item["properties"]["imgsync:utc_offset"], "+00:00");
 }
 
+// Issue 14: a file whose metadata was only partly read (or not at all) is archived with an Item
+// that says so; a complete read adds nothing.
+TEST(StacItemTest, MetadataErrorsAreNamedInTheItem) {
+  EXPECT_FALSE(build(single_raw(camera_file("/in/a.cr3", 0)))["properties"].contains(
+      "imgsync:metadata_error"));
+  ImageMetadata partial = camera_file("/in/a.cr3", 0);
+  partial.read_status = MetadataReadStatus::kPartial;
+  partial.metadata_error = "XMP: the packet is not well-formed XML";
+  const json item = build(single_raw(partial));
+  EXPECT_EQ(item["properties"]["imgsync:metadata_status"], "partial");
+  EXPECT_EQ(item["properties"]["imgsync:metadata_error"], "XMP: the packet is not well-formed XML");
+}
+
 TEST(StacItemTest, UnknownOffsetGivesNullDatetimeAndTheSpanOfAllOffsets) {
   const json properties = build(single_raw(camera_file("/in/a.cr3", std::nullopt)))["properties"];
   EXPECT_TRUE(properties["datetime"].is_null());

@@ -12,7 +12,8 @@ void put16(std::string& out, std::uint16_t value) {
 }
 
 void put32(std::string& out, std::uint32_t value) {
-  for (int shift = 0; shift < 32; shift += 8) out.push_back(static_cast<char>((value >> shift) & 0xff));
+  for (int shift = 0; shift < 32; shift += 8)
+    out.push_back(static_cast<char>((value >> shift) & 0xff));
 }
 
 void put16_be(std::string& out, std::uint16_t value) {
@@ -26,7 +27,9 @@ std::string segment(std::uint8_t marker, const std::string& payload) {
   return out + payload;
 }
 
-std::size_t ifd_size(const std::vector<TiffEntry>& entries) { return 2 + 12 * entries.size() + 4; }
+std::size_t ifd_size(const std::vector<TiffEntry>& entries) {
+  return 2 + 12 * entries.size() + 4;
+}
 
 // Writes one IFD at the end of `out`; values longer than 4 bytes go to `data` at `data_offset`.
 void write_ifd(std::string& out, std::vector<TiffEntry> entries, std::string& data,
@@ -123,7 +126,9 @@ std::string xmp_packet(const std::string& attributes, const std::string& element
          "    xmlns:tiff=\"http://ns.adobe.com/tiff/1.0/\"\n"
          "    xmlns:dc=\"http://purl.org/dc/elements/1.1/\"\n"
          "    xmlns:drone-dji=\"http://www.dji.com/drone-dji/1.0/\"\n"
-         "    " + attributes + ">\n" + elements +
+         "    xmlns:photoshop=\"http://ns.adobe.com/photoshop/1.0/\"\n"
+         "    " +
+         attributes + ">\n" + elements +
          "  </rdf:Description>\n"
          " </rdf:RDF>\n"
          "</x:xmpmeta>\n"

@@ -29,9 +29,10 @@ TiffEntry dms_entry(std::uint16_t tag, std::uint32_t degrees, std::uint32_t minu
                     std::uint32_t seconds_times_100);
 
 struct ExifSpec {
-  std::vector<TiffEntry> ifd0;
-  std::vector<TiffEntry> exif_ifd;               // pointed to from IFD0 when not empty
-  std::optional<std::vector<TiffEntry>> gps_ifd;  // pointed to when set, even when empty
+  std::vector<TiffEntry> ifd0 = {};
+  std::vector<TiffEntry> exif_ifd = {};  // pointed to from IFD0 when not empty
+  std::optional<std::vector<TiffEntry>> gps_ifd =
+      std::nullopt;  // pointed to when set, even when empty
 };
 
 // A little-endian TIFF structure as found in a JPEG APP1 "Exif" segment.

@@ -12,7 +12,9 @@ MetadataLayer layer_of(const std::string& packet) {
   initialize_exiv2();
   Exiv2::XmpData xmp;
   EXPECT_EQ(Exiv2::XmpParser::decode(xmp, packet), 0);
-  return read_xmp_layer(xmp);
+  MetadataLayer layer = read_xmp_layer(xmp);
+  resolve_capture_time(layer);
+  return layer;
 }
 
 TEST(MediaXmpReader, Coordinates) {
@@ -30,9 +32,9 @@ TEST(MediaXmpReader, Coordinates) {
 }
 
 TEST(MediaXmpReader, DateTimeOriginalBeforeCreateDate) {
-  const MetadataLayer layer = layer_of(testing::xmp_packet(
-      "exif:DateTimeOriginal=\"2019-06-01T10:11:12.5+02:00\" "
-      "xmp:CreateDate=\"2019-06-02T00:00:00\""));
+  const MetadataLayer layer =
+      layer_of(testing::xmp_packet("exif:DateTimeOriginal=\"2019-06-01T10:11:12.5+02:00\" "
+                                   "xmp:CreateDate=\"2019-06-02T00:00:00\""));
   ASSERT_TRUE(layer.captured_at);
   EXPECT_EQ(layer.captured_at->to_rfc3339(), "2019-06-01T10:11:12.500+02:00");
   EXPECT_EQ(layer.captured_at->source, CaptureTimeSource::kXmpDateTimeOriginal);
@@ -71,9 +73,9 @@ TEST(MediaXmpReader, DroneFieldsGpsCameraAndKeywords) {
 }
 
 TEST(MediaXmpReader, DjiPositionIsAFallbackOnly) {
-  const MetadataLayer layer = layer_of(testing::xmp_packet(
-      "drone-dji:GpsLatitude=\"22.5431\" drone-dji:GpsLongtitude=\"113.9578\" "
-      "drone-dji:AbsoluteAltitude=\"+98.5\""));
+  const MetadataLayer layer = layer_of(
+      testing::xmp_packet("drone-dji:GpsLatitude=\"22.5431\" drone-dji:GpsLongtitude=\"113.9578\" "
+                          "drone-dji:AbsoluteAltitude=\"+98.5\""));
   ASSERT_TRUE(layer.gps);
   EXPECT_EQ(layer.gps->latitude, 22.5431);
   EXPECT_EQ(layer.gps->longitude, 113.9578);
