@@ -16,5 +16,6 @@ void add_watch_commands(CLI::App& app, int& exit_code);   // watch, enqueue
 void add_bucket_commands(CLI::App& app, int& exit_code);  // init, share
 void add_search_commands(CLI::App& app, int& exit_code);  // search, index rebuild|publish
 void add_gallery_command(CLI::App& app, int& exit_code);  // publish
+void add_doctor_command(CLI::App& app, int& exit_code);   // doctor
 
 }  // namespace imgsync::cli

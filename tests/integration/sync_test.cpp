@@ -153,6 +153,7 @@ TEST_F(SyncTest, SameSizeEditIsUploadedAgainUnderTheSameKey) {
 }
 
 TEST_F(SyncTest, DamagedFilesFailWithAReasonAndTheRestArrives) {
+  IMGSYNC_REQUIRE_CORPUS();
   make_photos(2);
   // A fuzzer's crash reproducer from the corpus: its metadata cannot be read.
   write_file(source() / "damaged.crw",
@@ -492,6 +493,7 @@ TEST_F(SyncTest, ItemLeftUnsentMakesItsThumbnailAgainBeforeItGoesUp) {
 }
 
 TEST_F(SyncTest, CorpusSyncUploadsEveryReadableImageWithItsItem) {
+  IMGSYNC_REQUIRE_CORPUS();
   const auto corpus = corpus_dir() / "images";
   auto run = imgsync(sync_args(corpus, {"--jobs", "16"}));
   EXPECT_EQ(run.exit_code, 1) << run.err;  // the corpus holds damaged files

@@ -118,6 +118,7 @@ void check_against_list(const char* field, const Tally& tally,
 }
 
 TEST(MediaCorpusOracle, AgreesWithExiftool) {
+  IMGSYNC_REQUIRE_CORPUS();
   const json oracle = json::parse(testing::read_file(images_dir() / "expected.json"));
   Tally time, gps, camera;
   for (const json& entry : oracle) {
@@ -201,6 +202,7 @@ TEST(MediaCorpusOracle, AgreesWithExiftool) {
 // Every file under images/ (broken ones, PoCs, READMEs, the oracle itself): no crash, no hang,
 // no exception; either metadata or an error with a message.
 TEST(MediaCorpusOracle, EveryFileIsReadSafely) {
+  IMGSYNC_REQUIRE_CORPUS();
   int files = 0, read = 0, failed = 0;
   for (const auto& item : std::filesystem::recursive_directory_iterator(images_dir())) {
     if (!item.is_regular_file()) continue;
