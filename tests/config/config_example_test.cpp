@@ -44,5 +44,35 @@ TEST(ConfigExample, IsTheExampleOfTheDocumentAndEveryKeyIsDocumented) {
   }
 }
 
+TEST(ConfigErrors, EveryProblemAtOnceInFileOrder) {
+  testing::ScratchDir dir;
+  const auto file = dir.path() / "imgsync.toml";
+  auto config = parse_app_config(R"(project = 5
+[upload]
+jobs = 0
+bogus = 1
+[[source]]
+path = "out"
+kind = "cooked"
+[thumbnails]
+quality = 500
+)",
+                                 file);
+  ASSERT_FALSE(config.ok());
+  const std::string& message = config.error().message;
+  EXPECT_NE(message.find("has 5 problems, in file order"), std::string::npos) << message;
+  std::size_t previous = 0;
+  for (int line : {1, 3, 4, 7, 9}) {
+    const auto at = message.find(file.string() + ":" + std::to_string(line) + ":");
+    ASSERT_NE(at, std::string::npos) << "line " << line << " missing:\n" << message;
+    EXPECT_GT(at, previous) << "line " << line << " out of order:\n" << message;
+    previous = at;
+  }
+  // One problem reads as before: just it.
+  auto one = parse_app_config("project = 5\n", file);
+  ASSERT_FALSE(one.ok());
+  EXPECT_EQ(one.error().message.find("problems"), std::string::npos) << one.error().message;
+}
+
 }  // namespace
 }  // namespace imgsync::config
