@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -137,6 +138,35 @@ TEST_F(DoctorTest, UnwritableStateDirFailsLocallyWithExitOne) {
   EXPECT_EQ(checks.at("state").at("status"), "fail");
   EXPECT_NE(checks.at("state").at("fix").get<std::string>().find("--state-dir"), std::string::npos);
   EXPECT_EQ(checks.at("probe").at("status"), "ok");
+}
+
+TEST_F(DoctorTest, NamesTheProcessUsingTheJournal) {
+  const auto photos = scratch_.path() / "photos";
+  const auto state = scratch_.path() / "state";
+  ChildProcess daemon(imgsync_binary(),
+                      {"watch", photos.string(), "--to", destination(), "--state-dir",
+                       state.string(), "--json", "--settle", "0.2"},
+                      imgsync_env(), unset_env());
+  write_file(photos / "one.jpg", read_file(source_dir() / "samples" / "DSCN0042.jpg"));
+  bool uploaded = false;  // by then the daemon has its journal open
+  while (auto line = daemon.read_line(std::chrono::seconds(60))) {
+    if (nlohmann::json::parse(*line).value("event", "") == "uploaded") {
+      uploaded = true;
+      break;
+    }
+  }
+  ASSERT_TRUE(uploaded);
+  const auto checks = doctor({"--to", destination(), "--state-dir", state.string()});
+  ASSERT_TRUE(checks.contains("state")) << last_.out;
+  const std::string detail = checks.at("state").at("detail");
+  EXPECT_NE(detail.find("in use by pid"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("imgsync watch"), std::string::npos) << detail;
+  daemon.send_signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(), 0);
+  const auto after = doctor({"--to", destination(), "--state-dir", state.string()});
+  EXPECT_NE(after.at("state").at("detail").get<std::string>().find("no other imgsync"),
+            std::string::npos)
+      << after.at("state").dump();
 }
 
 TEST_F(DoctorTest, WithoutADestinationSaysHowToGiveOne) {

@@ -9,6 +9,7 @@
 #include "catalog/journal_store.h"
 #include "imgsync_cli_fixture.h"
 #include "media/metadata_extractor.h"
+#include "media/naming.h"
 #include "media/object_keys.h"
 #include "util/hashing.h"
 
@@ -260,11 +261,24 @@ TEST_F(SyncTest, UnicodeAndAwkwardFileNames) {
   std::set<std::string> keys;
   for (const auto& [key, object] : objects()) {
     keys.insert(key);
-    for (unsigned char c : key) {
-      EXPECT_TRUE(std::isalnum(c) || c == '/' || c == '_' || c == '-' || c == '.') << key;
+    // Every segment is a safe name: ASCII letters, digits, '.', '_', '-', and the letters slugs
+    // keep as UTF-8 (東京 stays, Ü becomes u; media/naming.h).
+    std::size_t start = 0;
+    for (std::size_t slash = key.find('/'); start <= key.size();
+         start = slash + 1, slash = key.find('/', start)) {
+      const std::string segment =
+          key.substr(start, slash == std::string::npos ? slash : slash - start);
+      EXPECT_TRUE(media::is_safe_name(segment)) << segment << " in " << key;
+      if (slash == std::string::npos) break;
     }
   }
   EXPECT_EQ(keys.size(), names.size() * 3);  // image, Item, thumbnail
+  EXPECT_EQ(std::count_if(keys.begin(), keys.end(),
+                          [](const std::string& key) {
+                            return key.find("/imgsync_unicode-東京-1_") != std::string::npos;
+                          }),
+            3)
+      << "a readable name for \"Ünïcødé 東京 #1.jpg\"";
   EXPECT_EQ(verify(true).exit_code, 0);
 }
 
