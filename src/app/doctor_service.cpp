@@ -112,6 +112,14 @@ DoctorCheck explain_bucket_error(const Error& error, const DoctorOptions& option
         fmt::format("the server does not know access key {} (from {})", id, s3.credentials.source),
         "use a key of this endpoint's account; check AWS_PROFILE and --endpoint-url");
   }
+  if (error.s3_code == "PermanentRedirect" || error.s3_code == "AuthorizationHeaderMalformed" ||
+      error.s3_code == "IllegalLocationConstraintException") {
+    return remote("bucket", CheckStatus::kFail,
+                  fmt::format("s3://{} is not in region {}: {}", destination.bucket, s3.region,
+                              error.describe()),
+                  "pass --region with the bucket's region (or set AWS_REGION, or region in "
+                  "imgsync.toml's [s3])");
+  }
   if (error.s3_code == "RequestTimeTooSkewed") {
     return remote("endpoint", CheckStatus::kFail, "this machine's clock is far off the server's",
                   "set the clock: sudo timedatectl set-ntp true");
@@ -182,10 +190,22 @@ BucketAnswer check_bucket(s3::S3Client& client, const DoctorOptions& options) {
     answer.checks.back().fix = "drop --no-verify-ssl; pass --ca-bundle FILE for a private CA";
   }
   answer.checks.push_back(check_clock(response->header("Date")));
+  // AWS names the bucket's region in every answer about it; other stores may not.
+  const std::string region = response->header("x-amz-bucket-region");
+  if (!region.empty() && region != options.s3->region) {
+    answer.checks.push_back(
+        remote("bucket", CheckStatus::kWarn,
+               fmt::format("s3://{} is in {}, the settings say {}", destination.bucket, region,
+                           options.s3->region),
+               fmt::format("pass --region {0} (or AWS_REGION={0}): requests then go there directly",
+                           region)));
+    return answer;
+  }
   answer.checks.push_back(
       remote("bucket", CheckStatus::kOk,
              fmt::format("s3://{} exists and answers {} (region {})", destination.bucket,
-                         options.s3->credentials.access_key_id, options.s3->region)));
+                         options.s3->credentials.access_key_id,
+                         region.empty() ? options.s3->region : region)));
   return answer;
 }
 
