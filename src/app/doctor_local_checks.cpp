@@ -1,9 +1,13 @@
 // The doctor's checks of this machine: the state directory and the inotify watch limit.
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include "app/doctor_service.h"
@@ -71,6 +75,19 @@ std::optional<pid_t> journal_user(const fs::path& state_dir) {
   return holder;
 }
 
+// The daemon named in watch.lock (catalog/journal_lock.h) while it still runs here; the file
+// stays behind a daemon that ended, so its pid is checked.
+std::optional<std::string> watching_daemon(const fs::path& state_dir) {
+  std::ifstream in(state_dir / "watch.lock");
+  std::string text;
+  std::getline(in, text);
+  const auto at = text.find("(pid ");
+  if (at == std::string::npos) return std::nullopt;
+  const long pid = std::atol(text.c_str() + at + 5);
+  if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM)) return std::nullopt;
+  return text;
+}
+
 }  // namespace
 
 DoctorCheck check_state_dir(const fs::path& state_dir, std::uint64_t low_free_space_bytes) {
@@ -101,11 +118,14 @@ DoctorCheck check_state_dir(const fs::path& state_dir, std::uint64_t low_free_sp
   const std::string where = existing == state_dir
                                 ? state_dir.string() + " writable"
                                 : state_dir.string() + " will be created (its parent is writable)";
+  const auto daemon = watching_daemon(state_dir);
+  const std::string watched = daemon ? "; watched by " + *daemon : "";
   if (auto pid = journal_user(state_dir)) {
     return local("state", CheckStatus::kOk,
-                 fmt::format("{}; the journal is in use by pid {} ({})", where, *pid,
-                             command_line_of(*pid)));
+                 fmt::format("{}; the journal is in use by pid {} ({}){}", where, *pid,
+                             command_line_of(*pid), watched));
   }
+  if (daemon) return local("state", CheckStatus::kOk, where + watched);
   return local("state", CheckStatus::kOk, where + "; no other imgsync is using it");
 }
 
