@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "media/object_keys.h"
+#include "util/hashing.h"
 
 namespace imgsync::app {
 namespace {
@@ -39,6 +40,30 @@ std::string readme_text(const std::string& prefix) {
       "x-amz-meta-imgsync-item (the key of its Item). `imgsync index rebuild` recreates a local\n"
       "search index from metadata/ alone.\n",
       root);
+}
+
+bool same_cors(const std::vector<s3::CorsRule>& current, const s3::CorsRule& wanted) {
+  if (current.size() != 1) return false;
+  const auto& rule = current.front();
+  return rule.allowed_origins == wanted.allowed_origins &&
+         rule.allowed_methods == wanted.allowed_methods &&
+         rule.allowed_headers == wanted.allowed_headers &&
+         rule.expose_headers == wanted.expose_headers &&
+         rule.max_age_seconds == wanted.max_age_seconds;
+}
+
+bool same_abort_rule(const std::optional<s3::LifecycleRule>& current,
+                     const s3::LifecycleRule& wanted) {
+  return current && current->enabled && current->prefix == wanted.prefix &&
+         current->abort_incomplete_multipart_days == wanted.abort_incomplete_multipart_days &&
+         !current->expiration_days;
+}
+
+bool same_block(const s3::PublicAccessBlock& a, const s3::PublicAccessBlock& b) {
+  return a.block_public_acls == b.block_public_acls &&
+         a.ignore_public_acls == b.ignore_public_acls &&
+         a.block_public_policy == b.block_public_policy &&
+         a.restrict_public_buckets == b.restrict_public_buckets;
 }
 
 }  // namespace
@@ -116,7 +141,13 @@ Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
   }
 
   // 2. Versioning (optional: never turned off here, since that is a data decision).
-  if (options.versioning) {
+  const bool versioning_on = options.versioning && exists.ok() && [&] {
+    auto state = client.get_bucket_versioning(bucket);
+    return state.ok() && *state == "Enabled";
+  }();
+  if (versioning_on) {
+    steps.push_back({"versioning", "enabled", false, ""});
+  } else if (options.versioning) {
     if (!dry) {
       if (Status ok = client.put_bucket_versioning(bucket, true); !ok.ok()) {
         return explain("enabling versioning", ok.error(), "");
@@ -127,11 +158,13 @@ Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
 
   // 3. Lifecycle: abort incomplete multipart uploads, keeping every other rule.
   std::vector<s3::LifecycleRule> rules;
+  std::optional<s3::LifecycleRule> current_abort_rule;
   if (exists.ok()) {
     auto current = client.get_bucket_lifecycle(bucket);
     if (current.ok()) {
       for (auto& rule : *current) {
         if (rule.id != kLifecycleId) rules.push_back(rule);
+        if (rule.id == kLifecycleId) current_abort_rule = rule;
       }
     } else if (current.error().category != ErrorCategory::kNotFound) {
       return explain("reading the lifecycle rules", current.error(), "");
@@ -142,7 +175,8 @@ Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
   abort_rule.prefix = prefix->empty() ? "" : *prefix + "/";
   abort_rule.abort_incomplete_multipart_days = options.abort_incomplete_days;
   rules.push_back(abort_rule);
-  if (!dry) {
+  const bool lifecycle_set = same_abort_rule(current_abort_rule, abort_rule);
+  if (!dry && !lifecycle_set) {
     if (Status ok = client.put_bucket_lifecycle(bucket, rules); !ok.ok()) {
       return explain("setting the lifecycle rule", ok.error(), "");
     }
@@ -150,7 +184,7 @@ Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
   steps.push_back({"lifecycle",
                    fmt::format("abort incomplete multipart uploads under \"{}\" after {} days",
                                abort_rule.prefix, options.abort_incomplete_days),
-                   !dry, ""});
+                   !dry && !lifecycle_set, ""});
 
   // 4. CORS for the gallery: GET and HEAD from the given origins.
   s3::CorsRule cors;
@@ -159,14 +193,18 @@ Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
   cors.allowed_headers = {"*"};
   cors.expose_headers = {"ETag"};
   cors.max_age_seconds = 3600;
-  if (!dry) {
+  const bool cors_set = exists.ok() && [&] {
+    auto current = client.get_bucket_cors(bucket);
+    return current.ok() && same_cors(*current, cors);
+  }();
+  if (!dry && !cors_set) {
     if (Status ok = client.put_bucket_cors(bucket, {cors}); !ok.ok()) {
       return explain("setting CORS", ok.error(), "");
     }
   }
   steps.push_back({"cors",
                    "GET, HEAD from " + fmt::format("{}", fmt::join(cors.allowed_origins, ", ")),
-                   !dry, ""});
+                   !dry && !cors_set, ""});
 
   // 5. The README object, which also proves the credentials may write.
   auto write_readme = [&]() -> Status {
@@ -178,14 +216,20 @@ Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
     auto put = client.put_object(std::move(readme));
     return put.ok() ? Status{} : Status(put.take_error());
   };
-  if (!dry) {
+  // A single PUT's ETag is the MD5 of its body: the same README is not written again.
+  const auto current_readme =
+      exists.ok() ? client.head_object(bucket, join_prefix(*prefix, "README.txt"))
+                  : Result<s3::ObjectInfo>(make_error(ErrorCategory::kNotFound, "no bucket"));
+  const bool readme_set =
+      current_readme.ok() && current_readme->etag == to_hex(md5(readme_text(*prefix)));
+  if (!dry && !readme_set) {
     if (Status ok = write_readme(); !ok.ok()) {
       return explain("writing README.txt", ok.error(),
                      "the credentials must allow s3:PutObject on the prefix");
     }
   }
-  steps.push_back(
-      {"readme", "s3://" + bucket + "/" + join_prefix(*prefix, "README.txt"), !dry, ""});
+  steps.push_back({"readme", "s3://" + bucket + "/" + join_prefix(*prefix, "README.txt"),
+                   !dry && !readme_set, ""});
 
   // 6. Block Public Access: everything blocked, except policies when a public prefix is wanted.
   s3::PublicAccessBlock block;  // all four true by default
@@ -197,7 +241,12 @@ Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
       "public access block",
       !any_public ? "block all public access" : "block public ACLs; allow the public-read policy",
       !dry, ""};
-  if (!dry) {
+  const auto current_block =
+      exists.ok()
+          ? client.get_public_access_block(bucket)
+          : Result<s3::PublicAccessBlock>(make_error(ErrorCategory::kNotFound, "no bucket"));
+  if (current_block.ok() && same_block(*current_block, block)) block_step.changed = false;
+  if (!dry && block_step.changed) {
     if (Status ok = client.put_public_access_block(bucket, block); !ok.ok()) {
       return explain("setting Block Public Access", ok.error(), "");
     }
@@ -229,7 +278,9 @@ Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
       if (current.ok()) existing = *current;
     }
     const std::string policy = merge_public_read_policy(existing, bucket, public_key_prefixes);
-    if (!dry) {
+    const bool policy_set = !existing.empty() && nlohmann::json::parse(existing, nullptr, false) ==
+                                                     nlohmann::json::parse(policy, nullptr, false);
+    if (!dry && !policy_set) {
       if (Status ok = client.put_bucket_policy(bucket, policy); !ok.ok()) {
         return explain("setting the public-read policy", ok.error(),
                        ok.error().category == ErrorCategory::kAuth
@@ -239,7 +290,8 @@ Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
                            : "");
       }
     }
-    steps.push_back({"policy", "anonymous s3:GetObject on " + public_list, !dry, ""});
+    steps.push_back(
+        {"policy", "anonymous s3:GetObject on " + public_list, !dry && !policy_set, ""});
   }
   return steps;
 }

@@ -241,19 +241,19 @@ Result<std::chrono::seconds> parse_expiry(const std::string& text) {
 
 Result<catalog::SearchQuery> make_search_query(const SearchArguments& arguments) {
   catalog::SearchQuery query;
-  if (!arguments.from.empty()) {
-    auto from = parse_time_bound("--from", arguments.from, false, arguments.utc);
+  if (!arguments.since.empty()) {
+    auto from = parse_time_bound("--since", arguments.since, false, arguments.utc);
     if (!from.ok()) return from.take_error();
     query.from = *from;
   }
-  if (!arguments.to.empty()) {
-    auto until = parse_time_bound("--to", arguments.to, true, arguments.utc);
+  if (!arguments.until.empty()) {
+    auto until = parse_time_bound("--until", arguments.until, true, arguments.utc);
     if (!until.ok()) return until.take_error();
     query.until = *until;
   }
   if (query.from && query.until && query.until->milliseconds <= query.from->milliseconds) {
-    return invalid(fmt::format("--to {} is before --from {}: nothing can match; swap them?",
-                               arguments.to, arguments.from));
+    return invalid(fmt::format("--until {} is before --since {}: nothing can match; swap them?",
+                               arguments.until, arguments.since));
   }
   if (!arguments.bbox.empty()) {
     auto box = parse_bbox(arguments.bbox);

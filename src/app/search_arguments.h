@@ -3,8 +3,8 @@
 //
 // Times: "2026-05-01", "2026-05-01T14:30", "2026-05-01T14:30:15[.250]" ('T' or a space) are the
 // capture's local wall clock, unless `utc` is set; a trailing "Z" or "+02:00" makes any of them a
-// UTC instant. An upper bound includes the whole unit written: --to 2026-05-31 ends at midnight
-// after May 31st, --to 2026-05-31T12:00 at 12:01.
+// UTC instant. An upper bound includes the whole unit written: --until 2026-05-31 ends at midnight
+// after May 31st, --until 2026-05-31T12:00 at 12:01.
 #pragma once
 
 #include <chrono>
@@ -19,11 +19,11 @@
 namespace imgsync::app {
 
 struct SearchArguments {
-  std::string from, to;  // as typed
-  bool utc = false;      // times without a zone are UTC rather than local
-  std::string bbox;      // "W,S,E,N"
-  std::string near;      // "LAT,LON"
-  std::string radius;    // "5km"
+  std::string since, until;  // as typed (--since, --until)
+  bool utc = false;          // times without a zone are UTC rather than local
+  std::string bbox;          // "W,S,E,N"
+  std::string near;          // "LAT,LON"
+  std::string radius;        // "5km"
   std::string camera;
   std::vector<std::string> tags;
   std::string kind;  // "", "raw", "enhanced"

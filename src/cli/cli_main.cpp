@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/help_examples.h"
 #include "notify/event_log.h"
 
 namespace imgsync::cli {
@@ -12,18 +13,42 @@ namespace imgsync::cli {
 namespace {
 
 constexpr const char* kExamples = R"(Examples:
-  imgsync put photo.jpg s3://my-bucket/raw/photo.jpg
+  imgsync init --to s3://my-bucket/survey
   imgsync sync ./out --to s3://my-bucket/survey
-  imgsync meta IMG_0001.jpg --json
+  imgsync search --to s3://my-bucket/survey --since 2026-05-01 --until 2026-05-31
+  imgsync doctor --to s3://my-bucket/survey
+  imgsync COMMAND --help          # each command's flags and examples
+
+The destination is --to s3://BUCKET[/PREFIX] in every command (or 'destination' in imgsync.toml);
+time ranges are --since/--until.
 
 Credentials and endpoint follow the AWS conventions: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
 AWS_SESSION_TOKEN, AWS_PROFILE (~/.aws/credentials, ~/.aws/config), AWS_REGION, AWS_ENDPOINT_URL.
 Exit codes: 0 done, 1 some items failed, 2 usage/configuration error, 3 destination unusable.)";
 
+// "imgsync search: --limit: Value abc not ... (imgsync search --help)": the deepest command the
+// parser reached names the error, so a user knows whose flags to look up.
+int report_parse_error(CLI::App& app, const CLI::ParseError& error) {
+  if (error.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+    app.exit(error);  // --help, --version
+    return kExitOk;
+  }
+  std::string command;
+  for (const CLI::App* current = &app; !current->get_subcommands().empty();) {
+    current = current->get_subcommands().back();
+    command += " " + current->get_name();
+  }
+  fmt::print(stderr, "imgsync{}: {}\nRun 'imgsync{} --help' for its flags and examples.\n", command,
+             error.what(), command);
+  return kExitUsage;
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
-  CLI::App app{"imgsync: turn folders of images into a verified, searchable archive on S3"};
+  // Named, not argv[0]: help, errors and the man page say "imgsync", wherever it was run from.
+  CLI::App app{"imgsync: turn folders of images into a verified, searchable archive on S3",
+               "imgsync"};
   app.footer(kExamples);
   app.set_version_flag("--version", fmt::format("imgsync {}", IMGSYNC_VERSION));
   app.require_subcommand(0, 1);
@@ -64,11 +89,12 @@ int run(int argc, char** argv) {
   add_gallery_command(app, exit_code);
   add_serve_command(app, exit_code);
   add_catalog_commands(app, exit_code);
+  add_doctor_command(app, exit_code);
+  add_help_examples(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    const int code = app.exit(error);
-    return code == 0 ? kExitOk : kExitUsage;
+    return report_parse_error(app, error);
   }
   if (app.get_subcommands().empty()) {
     fmt::print("{}", app.help());

@@ -18,6 +18,7 @@ void add_search_commands(CLI::App& app, int& exit_code);       // search, index 
 void add_gallery_command(CLI::App& app, int& exit_code);       // publish
 void add_serve_command(CLI::App& app, int& exit_code);         // serve (STAC API)
 void add_catalog_commands(CLI::App& app, int& exit_code);      // catalog compact
+void add_doctor_command(CLI::App& app, int& exit_code);         // doctor
 void add_index_pull_command(CLI::App& index, int& exit_code);  // index pull
 
 }  // namespace imgsync::cli

@@ -1,4 +1,4 @@
-// Process exit codes, as promised in DESIGN.md section 1.
+// Process exit codes, as promised in docs/design.md §5 and docs/errors.md.
 #pragma once
 
 #include "util/result.h"

@@ -34,13 +34,13 @@ Result<app::SearchArguments> parse_filter(const std::string& filter) {
   if (filter.empty()) return arguments;
   CLI::App parser("--filter", "publish --filter");
   parser.allow_extras(false);
-  add_search_filter_flags(parser, arguments);
+  add_search_filter_flags(parser, arguments, "publish --filter", true);
   try {
     parser.parse(filter, false);
   } catch (const CLI::ParseError& error) {
     return make_error(ErrorCategory::kInvalidInput,
                       fmt::format("--filter \"{}\": {} (it takes the flags of 'imgsync search', "
-                                  "e.g. --filter \"--from 2026-05-01 --camera nikon\")",
+                                  "e.g. --filter \"--since 2026-05-01 --camera nikon\")",
                                   filter, error.what()));
   }
   return arguments;
@@ -146,7 +146,7 @@ void add_gallery_command(CLI::App& app, int& exit_code) {
                     "show positions and a map even in a public gallery");
   command->add_option("--filter", options->filter,
                       "only the Items these search flags select, in one string, e.g. "
-                      "\"--from 2026-05-01 --camera nikon --tag survey\"");
+                      "\"--since 2026-05-01 --camera nikon --tag survey\"");
   command->add_option("--expires", options->expires,
                       "lifetime of a private gallery's links: 90m, 24h, 7d (default and max)");
   command->add_option("--title", options->title, "the page's title");

@@ -13,6 +13,7 @@
 #include "cli/exit_codes.h"
 #include "cli/search_flags.h"
 #include "cli/sync_flags.h"
+#include "cli/vocabulary.h"
 #include "media/object_keys.h"
 #include "util/byte_size.h"
 
@@ -107,8 +108,8 @@ int run_search(const SearchOptions& options) {
   if (!destination.ok() && destination.error().message.starts_with("no destination")) {
     return fail("search",
                 make_error(ErrorCategory::kInvalidInput,
-                           "which archive? pass --destination s3://BUCKET[/PREFIX] (the "
-                           "sync's --to), or run where an imgsync.toml sets destination"));
+                           "which archive? pass --to s3://BUCKET[/PREFIX] (as for sync), or "
+                           "run where an imgsync.toml sets destination"));
   }
   if (!destination.ok()) return fail("search", destination.error());
   const auto& state_dir = destination->setup.config.state_dir;
@@ -281,21 +282,41 @@ Result<app::BucketLocation> bucket_location(const SyncSetup& setup) {
 void add_destination_flags(CLI::App& command, SyncFlags& flags) {
   command.add_option("--config", flags.config_path,
                      "imgsync.toml (default: ./imgsync.toml if present)");
-  command.add_option("--destination", flags.to,
-                     "the archive s3://BUCKET[/PREFIX] (what sync calls --to; default: "
-                     "imgsync.toml's destination)");
+  add_destination_option(command, flags.to, flags.deprecated_destination);
   command.add_option("--state-dir", flags.state_dir, "where the journal and the index live");
   command.add_flag("--json", flags.json,
                    "machine-readable output (search: one Item per line, as --format ndjson)");
   add_s3_flags(command, flags.s3);
 }
 
-void add_search_filter_flags(CLI::App& command, app::SearchArguments& a) {
-  command.add_option("--from", a.from,
+void add_search_filter_flags(CLI::App& command, app::SearchArguments& a,
+                             const std::string& command_name, bool to_is_a_time) {
+  command.add_option("--since", a.since,
                      "captured at or after: YYYY-MM-DD[THH:MM[:SS]] local time, or with Z / "
                      "+HH:MM for UTC");
-  command.add_option("--to", a.to, "captured up to (inclusive: --to 2026-05-31 is all of May 31)");
-  command.add_flag("--utc", a.utc, "--from/--to without a zone are UTC, not local time");
+  command.add_option("--until", a.until,
+                     "captured up to (inclusive: --until 2026-05-31 is all of May 31)");
+  command.add_flag("--utc", a.utc, "--since/--until without a zone are UTC, not local time");
+  command
+      .add_option_function<std::string>(
+          "--from",
+          [&a, command_name](const std::string& value) {
+            note_deprecated(command_name, "--from", "--since");
+            a.since = value;
+          },
+          "deprecated spelling of --since")
+      ->group("");
+  if (to_is_a_time) {
+    command
+        .add_option_function<std::string>(
+            "--to",
+            [&a, command_name](const std::string& value) {
+              note_deprecated(command_name, "--to as a time", "--until");
+              a.until = value;
+            },
+            "deprecated spelling of --until")
+        ->group("");
+  }
   command.add_option("--bbox", a.bbox, "W,S,E,N in degrees; W > E crosses the antimeridian");
   command.add_option("--near", a.near, "LAT,LON in degrees, with --radius");
   command.add_option("--radius", a.radius, "great-circle distance from --near: 500m, 5km, 3mi");
@@ -313,7 +334,7 @@ void add_search_commands(CLI::App& app, int& exit_code) {
   CLI::App* command = app.add_subcommand(
       "search", "find uploaded images by time, place, camera and tags (in the local index)");
   add_destination_flags(*command, search->flags);
-  add_search_filter_flags(*command, search->arguments);
+  add_search_filter_flags(*command, search->arguments, "search", false);
   command->add_option("--format", search->format, "table (default), json, ndjson, urls or keys")
       ->check(CLI::IsMember({"table", "json", "ndjson", "urls", "keys"}));
   command->add_option("--expires", search->expires,
@@ -322,7 +343,16 @@ void add_search_commands(CLI::App& app, int& exit_code) {
                       "download the matching assets and their Items into DIR");
   command->add_option("-j,--jobs", search->jobs, "concurrent downloads (default 16)")
       ->check(CLI::Range(1, 256));
-  command->callback([search, &exit_code] { exit_code = run_search(*search); });
+  command->callback([search, &exit_code] {
+    // `--to 2026-05-31` was the end of the time range before --to named the destination.
+    if (looks_like_time(search->flags.to)) {
+      note_deprecated("search", "--to as a time",
+                      "--until (and --to s3://... for the destination)");
+      if (search->arguments.until.empty()) search->arguments.until = search->flags.to;
+      search->flags.to.clear();
+    }
+    exit_code = run_search(*search);
+  });
 
   CLI::App* index = app.add_subcommand("index", "the local search index: rebuild, publish, pull");
   index->require_subcommand(1);

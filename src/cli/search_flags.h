@@ -1,6 +1,6 @@
 // Flags shared by the commands that read the archive through the local index (search, index,
-// publish): which archive (--destination, --config, --state-dir, S3 flags), and which Items
-// (--from, --to, --bbox, --near, --camera, --tag, ...: `search` takes them directly,
+// publish): which archive (--to, --config, --state-dir, S3 flags), and which Items
+// (--since, --until, --bbox, --near, --camera, --tag, ...: `search` takes them directly,
 // `publish --filter "..."` inside one string).
 #pragma once
 
@@ -13,7 +13,10 @@
 
 namespace imgsync::cli {
 
-void add_search_filter_flags(CLI::App& command, app::SearchArguments& arguments);
+// to_is_a_time: --to is the old spelling of --until (publish --filter, where no destination is
+// given); in `search` itself --to is the destination.
+void add_search_filter_flags(CLI::App& command, app::SearchArguments& arguments,
+                             const std::string& command_name, bool to_is_a_time);
 
 void add_destination_flags(CLI::App& command, SyncFlags& flags);
 

@@ -139,6 +139,7 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
     summary.destination = setup->config.destination->to_string();
     summary.uploaded = r.uploaded + r.already_there;
     summary.failed = r.failed + r.items_failed;
+    summary.pending = r.destination_error || r.cancelled ? pending_files(r) : 0;
     summary.first_errors = first_errors;
     if (r.destination_error && summary.first_errors.size() < 5) {
       summary.first_errors.push_back(r.destination_error->message);
@@ -166,6 +167,7 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
                            {"renamed", r.renamed},
                            {"bytes_uploaded", r.bytes_uploaded}};
     if (r.destination_error) summary["destination_error"] = r.destination_error->message;
+    if (r.destination_error || r.cancelled) summary["pending"] = pending_files(r);
     fmt::print("{}\n", summary.dump());
   } else if (options.dry_run) {
     fmt::print("dry run: {} files ({}) would be uploaded; {} unchanged; {} failed\n", r.planned,
@@ -187,18 +189,22 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
       fmt::print(" (+{} damaged files unchanged since they failed: imgsync status)",
                  r.failed_earlier);
     }
-    fmt::print("\nthe objects are in s3://{}/{}\n", setup->config.destination->bucket,
-               setup->config.destination->key);
+    fmt::print("\n");
+    if (!r.destination_error) {
+      fmt::print("the objects are in {}\n", setup->config.destination->to_string());
+    }
   }
   if (r.cancelled) {
     fmt::print(stderr,
-               "imgsync {}: interrupted; what was not finished is recorded and the next run "
-               "continues it\n",
-               command);
+               "imgsync {}: interrupted: {} files pending, nothing lost; the next run continues "
+               "them\n",
+               command, pending_files(r));
     return kExitSomeFailed;
   }
   if (r.destination_error) {
-    fmt::print(stderr, "imgsync {}: stopped: {}\n", command, r.destination_error->describe());
+    print_stopped(command, pending_files(r),
+                  stop_cause(*r.destination_error, setup->s3, *setup->config.destination),
+                  *r.destination_error);
     return kExitDestination;
   }
   return r.all_done() ? kExitOk : kExitSomeFailed;

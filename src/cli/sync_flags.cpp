@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "catalog/journal_store.h"
+#include "cli/vocabulary.h"
 #include "config/environment.h"
 #include "util/byte_size.h"
 
@@ -46,8 +47,7 @@ std::string journal_destination(const SyncSetup& setup) {
 void add_sync_flags(CLI::App& command, SyncFlags& flags, bool with_sources) {
   command.add_option("--config", flags.config_path,
                      "imgsync.toml (default: ./imgsync.toml if present)");
-  command.add_option("--to", flags.to,
-                     "destination s3://BUCKET[/PREFIX] (overrides 'destination')");
+  add_destination_option(command, flags.to, flags.deprecated_destination);
   command.add_option("--state-dir", flags.state_dir,
                      "where the journal lives (default: .imgsync next to imgsync.toml, else "
                      "$XDG_STATE_HOME/imgsync/BUCKET_PREFIX)");
@@ -88,8 +88,9 @@ Result<SyncSetup> resolve_sync_setup(const SyncFlags& flags, bool need_credentia
   setup.config = std::move(*loaded);
   config::AppConfig& config = setup.config;
 
-  if (!flags.to.empty()) {
-    auto destination = config::parse_s3_uri(flags.to);
+  if (const std::string& to = flags.to.empty() ? flags.deprecated_destination : flags.to;
+      !to.empty()) {
+    auto destination = config::parse_s3_uri(to);
     if (!destination.ok()) return destination.take_error();
     config.destination = *destination;
   }

@@ -20,6 +20,7 @@ struct SyncFlags {
   std::vector<std::string> sources;      // positional: enhanced (processed) images
   std::vector<std::string> raw_sources;  // --raw DIR
   std::string to;
+  std::string deprecated_destination;  // --destination, the old spelling of --to
   std::string project, name_template, state_dir;
   int jobs = 0;
   std::string part_size, multipart_threshold, storage_class, sse, sse_kms_key_id;

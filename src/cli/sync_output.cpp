@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -106,6 +107,33 @@ void log_retries(s3::S3Client& client, std::function<void()> also) {
                                  notice.attempt, notice.delay.count(), notice.error->message);
     notify::log(record);
   };
+}
+
+int pending_files(const app::SyncReport& report) {
+  const int settled = report.unchanged + report.uploaded + report.already_there + report.failed +
+                      report.failed_earlier;
+  return std::max(0, report.scanned - settled);
+}
+
+std::string stop_cause(const Error& error, const config::S3Settings& s3,
+                       const config::S3Uri& destination) {
+  if (error.category == ErrorCategory::kAuth) {
+    return fmt::format("the credentials ({}, from {})", s3.credentials.access_key_id,
+                       s3.credentials.source.empty() ? "?" : s3.credentials.source);
+  }
+  if (error.category == ErrorCategory::kNotFound) {
+    return fmt::format("the missing bucket s3://{} (imgsync init --to {} creates it)",
+                       destination.bucket, destination.to_string());
+  }
+  if (error.http_status == 0) return "the connection to " + s3.endpoint_url();
+  return "the destination's problem below";
+}
+
+void print_stopped(const char* command, int pending, const std::string& cause, const Error& error) {
+  fmt::print(stderr,
+             "imgsync {0}: stopped: {1} file{2} pending, nothing lost; run again when {3} is "
+             "fixed (imgsync doctor checks it)\nimgsync {0}: {4}\n",
+             command, pending, pending == 1 ? "" : "s", cause, error.describe());
 }
 
 }  // namespace imgsync::cli

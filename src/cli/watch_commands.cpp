@@ -120,11 +120,19 @@ int run_watch(const WatchCommandOptions& options) {
       log_event(event);
       if (json) print_event_json(event);
     };
-    service.on_pause = [destination, &notifier, &metrics](bool paused, const std::string& why) {
+    service.on_pause = [destination, &notifier, &metrics, &journal](bool paused,
+                                                                    const std::string& why) {
       metrics.set_paused(paused, why);
       notify::RunSummary summary;
       summary.event = paused ? "destination_unusable" : "resumed";
       summary.destination = destination;
+      // A pause loses nothing: the files wait in the journal, and the message says how many.
+      if (auto counts = journal->counts(); paused && counts.ok()) {
+        for (const char* state : {"pending", "uploading"}) {
+          const auto found = counts->by_state.find(state);
+          if (found != counts->by_state.end()) summary.pending += static_cast<int>(found->second);
+        }
+      }
       if (!why.empty()) summary.first_errors.push_back(why);
       notifier.post(std::move(summary));
     };

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <toml++/toml.h>
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -185,19 +186,9 @@ Result<SourceFolder> read_source(const TomlReader& reader, const toml::table& ta
   return source;
 }
 
-}  // namespace
-
-Result<AppConfig> parse_app_config(std::string_view text, const std::filesystem::path& file) {
-  toml::table root;
-  try {
-    root = toml::parse(text, file.string());
-  } catch (const toml::parse_error& error) {
-    return make_error(
-        ErrorCategory::kInvalidInput,
-        fmt::format("{}:{}:{}: not valid TOML: {}", file.string(), error.source().begin.line,
-                    error.source().begin.column, error.description()));
-  }
-  TomlReader reader(file);
+// Everything in `root`, stopping at the first problem (reader.last_error_node() names where).
+Result<AppConfig> read_app_config(const toml::table& root, const std::filesystem::path& file,
+                                  const TomlReader& reader) {
   AppConfig config;
   config.config_file = file;
   config.state_dir = file.parent_path() / ".imgsync";
@@ -286,6 +277,63 @@ Result<AppConfig> parse_app_config(std::string_view text, const std::filesystem:
     if (Status ok = read_s3(reader, *s3->as_table(), config.s3); !ok.ok()) return ok.error();
   }
   return config;
+}
+
+// Takes `target` out of the tree under `parent`; false when it is not there.
+bool erase_node(toml::node& parent, const toml::node* target) {
+  if (toml::table* table = parent.as_table()) {
+    for (auto it = table->begin(); it != table->end(); ++it) {
+      if (&it->second == target) {
+        table->erase(it);
+        return true;
+      }
+      if (erase_node(it->second, target)) return true;
+    }
+  } else if (toml::array* array = parent.as_array()) {
+    for (auto it = array->begin(); it != array->end(); ++it) {
+      if (&*it == target) {
+        array->erase(it);
+        return true;
+      }
+      if (erase_node(*it, target)) return true;
+    }
+  }
+  return false;
+}
+
+constexpr int kMaxReportedProblems = 50;
+
+}  // namespace
+
+// Every problem at once, in file order: read, and after each problem take its node out and read
+// again, so that one run names all the mistakes of a hand-written file.
+Result<AppConfig> parse_app_config(std::string_view text, const std::filesystem::path& file) {
+  toml::table root;
+  try {
+    root = toml::parse(text, file.string());
+  } catch (const toml::parse_error& error) {
+    return make_error(
+        ErrorCategory::kInvalidInput,
+        fmt::format("{}:{}:{}: not valid TOML: {}", file.string(), error.source().begin.line,
+                    error.source().begin.column, error.description()));
+  }
+  std::vector<std::pair<std::uint32_t, std::string>> problems;  // line, message
+  for (int round = 0; round < kMaxReportedProblems; ++round) {
+    TomlReader reader(file);
+    auto config = read_app_config(root, file, reader);
+    if (config.ok() && problems.empty()) return config;
+    if (config.ok()) break;
+    problems.emplace_back(reader.last_error_line(), config.error().message);
+    const toml::node* node = reader.last_error_node();
+    if (node == nullptr || node == &root || !erase_node(root, node)) break;
+  }
+  if (problems.size() == 1) return make_error(ErrorCategory::kInvalidInput, problems[0].second);
+  std::stable_sort(problems.begin(), problems.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string message =
+      fmt::format("{} has {} problems, in file order:", file.string(), problems.size());
+  for (const auto& [line, problem] : problems) message += "\n  " + problem;
+  return make_error(ErrorCategory::kInvalidInput, message);
 }
 
 Result<AppConfig> load_app_config(const std::filesystem::path& file) {

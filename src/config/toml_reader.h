@@ -18,12 +18,15 @@
 
 namespace imgsync::config {
 
-// Collects the first problem with its location.
+// Makes each problem an Error with its location, and remembers the node of the last one, so that
+// parse_app_config can take it out and read on to report every problem at once.
 class TomlReader {
  public:
   explicit TomlReader(std::filesystem::path file) : file_(std::move(file)) {}
 
   Error error_at(const toml::node& node, const std::string& key, const std::string& problem) const {
+    last_error_node_ = &node;
+    last_error_line_ = node.source().begin.line;
     return make_error(
         ErrorCategory::kInvalidInput,
         fmt::format("{}:{}: {}: {}", file_.string(), node.source().begin.line, key, problem));
@@ -81,6 +84,9 @@ class TomlReader {
     return error_at(*node, section + key, R"(must be a size such as "16MiB" or a number of bytes)");
   }
 
+  const toml::node* last_error_node() const { return last_error_node_; }
+  std::uint32_t last_error_line() const { return last_error_line_; }
+
   std::filesystem::path resolve(const std::string& path) const {
     std::filesystem::path value(path);
     return value.is_absolute() ? value : file_.parent_path() / value;
@@ -88,6 +94,8 @@ class TomlReader {
 
  private:
   std::filesystem::path file_;
+  mutable const toml::node* last_error_node_ = nullptr;
+  mutable std::uint32_t last_error_line_ = 0;
 };
 
 // One [[notify]] table.

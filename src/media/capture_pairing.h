@@ -1,4 +1,4 @@
-// Pairing raw and enhanced files into captures (DESIGN.md §2, "Linking"): a raw file and the
+// Pairing raw and enhanced files into captures (docs/design.md §2, "Pairs"): a raw file and the
 // processed output made from it share one <name> and one STAC Item. They are matched by stem,
 // case-insensitively, after stripping an editing suffix from the enhanced stem:
 // "IMG_0042.CR3" + "img_0042_enhanced.jpg" are one capture, wherever each file lives.

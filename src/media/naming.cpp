@@ -7,6 +7,8 @@
 #include <iterator>
 #include <utility>
 
+#include "media/transliteration.h"
+
 namespace imgsync::media {
 namespace {
 
@@ -107,7 +109,9 @@ std::string fold_to_ascii(std::string_view text, FoldMode mode, std::size_t max_
     if (mode == FoldMode::kSlug) c = ascii_lower(c);
     out.push_back(c);
   };
+  NonLatinTransliterator non_latin;
   for (std::size_t i = 0; i < text.size() && out.size() <= max_bytes;) {
+    const std::size_t start = i;
     const char32_t cp = decode_utf8(text, i);
     if (cp < 0x80) {
       const char c = static_cast<char>(cp);
@@ -118,6 +122,10 @@ std::string fold_to_ascii(std::string_view text, FoldMode mode, std::size_t max_
       }
     } else if (cp >= 0xC0 && cp < 0x180 && *kLatinTransliteration[cp - 0xC0] != '\0') {
       for (const char* p = kLatinTransliteration[cp - 0xC0]; *p != '\0'; ++p) emit(*p);
+    } else if (mode == FoldMode::kSlug && non_latin.append(cp, out)) {
+      // Cyrillic, Greek, kana: spelled in ASCII
+    } else if (mode == FoldMode::kSlug && cp != kInvalid && is_kept_letter(cp)) {
+      out.append(text.substr(start, i - start));  // kept as UTF-8
     } else if (!is_invisible(cp)) {
       separate();
     }
@@ -134,7 +142,12 @@ std::string tidy_segment(std::string text, std::size_t max_bytes) {
     if ((c == '.' || c == '-') && out.empty()) continue;
     out.push_back(c);
   }
-  if (out.size() > max_bytes) out.resize(max_bytes);
+  if (out.size() > max_bytes) {
+    // Never cut a UTF-8 sequence (kept letters): back up to the start of the last one.
+    std::size_t end = max_bytes;
+    while (end > 0 && (static_cast<unsigned char>(out[end]) & 0xC0) == 0x80) --end;
+    out.resize(end);
+  }
   while (!out.empty() && (out.back() == '.' || out.back() == '-')) out.pop_back();
   return out;
 }
@@ -261,9 +274,14 @@ std::string normalize_extension(std::string_view extension) {
 
 bool is_safe_name(std::string_view name) {
   if (name.empty() || name.size() > kMaxNameBytes || name.front() == '.') return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
+  for (std::size_t i = 0; i < name.size();) {
+    if (static_cast<unsigned char>(name[i]) >= 0x80) {  // a letter slugify keeps as UTF-8
+      if (!is_kept_letter(decode_utf8(name, i))) return false;
+      continue;
+    }
     if (!is_name_char(name[i])) return false;
     if (name[i] == '.' && i + 1 < name.size() && name[i + 1] == '.') return false;
+    ++i;
   }
   return true;
 }

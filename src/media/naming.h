@@ -1,4 +1,4 @@
-// Object names: the `<name>` part of every key of one capture (DESIGN.md §2, "Naming").
+// Object names: the `<name>` part of every key of one capture (docs/design.md §2, "Names").
 // A name comes from a template such as "{project}_{slug}_{date:%Y%m%d}" filled from one file.
 // Names are deterministic (same inputs, same name) and always one safe path segment:
 // ASCII letters, digits, '.', '_' and '-' only, never "..", never a leading '.', at most
@@ -32,9 +32,11 @@ struct NamingInput {
 // Stem and extension split off metadata.path (only the last ".xyz" is the extension).
 NamingInput naming_input_from(const ImageMetadata& metadata, std::string project);
 
-// The stem made URL-safe: common Latin letters transliterated to ASCII, lower-case, every run of
-// other characters (and invalid UTF-8) turned into one '-', trimmed, at most kMaxSlugBytes;
-// "img" when nothing is left. Never fails.
+// The stem made URL-safe: Latin, Cyrillic, Greek letters and kana transliterated to ASCII
+// (media/transliteration.h), lower-case; CJK, Hangul, Hebrew, Arabic, Thai and Devanagari letters
+// kept as UTF-8 (S3 allows them in keys); every run of other characters (and invalid UTF-8) turned
+// into one '-', trimmed, at most kMaxSlugBytes (never inside a UTF-8 sequence); "img" when
+// nothing is left. Never fails.
 std::string slugify(std::string_view stem);
 
 // Like slugify but keeps case, '.' and '_' ({stem}, {project}); "" when nothing is left.
@@ -43,8 +45,8 @@ std::string safe_name_component(std::string_view text);
 // Lower-case ASCII letters and digits of an extension, without dot, at most 16 bytes.
 std::string normalize_extension(std::string_view extension);
 
-// True for a string usable as `<name>`: non-empty, at most kMaxNameBytes, only [A-Za-z0-9._-],
-// no "..", not starting with '.'.
+// True for a string usable as `<name>`: non-empty, at most kMaxNameBytes, only [A-Za-z0-9._-]
+// and the UTF-8 letters slugify keeps, no "..", not starting with '.'.
 bool is_safe_name(std::string_view name);
 
 // A parsed name template. Placeholders: {project} {slug} {stem} {ext} {hash6} {time} (HHMMSS)

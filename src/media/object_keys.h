@@ -1,4 +1,4 @@
-// Object keys of one capture in the bucket layout (DESIGN.md §2, "The bucket"):
+// Object keys of one capture in the bucket layout (docs/design.md §2, "The bucket"):
 //   [PREFIX/]raw/YYYY/MM/DD/<name>.<ext>        [PREFIX/]enhanced/YYYY/MM/DD/<name>.<ext>
 //   [PREFIX/]metadata/YYYY/MM/DD/<name>.json    [PREFIX/]thumbnails/YYYY/MM/DD/<name>.webp
 // The date folders are the capture's local wall-clock date. Also: settling name collisions

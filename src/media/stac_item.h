@@ -1,5 +1,5 @@
-// The STAC 1.0.0 Item of one capture (DESIGN.md §2): what the bucket says about a photo, stored at
-// metadata/YYYY/MM/DD/<name>.json beside the assets it links. Valid against the official
+// The STAC 1.0.0 Item of one capture (docs/design.md §2): what the bucket says about a photo,
+// stored at metadata/YYYY/MM/DD/<name>.json beside the assets it links. Valid against the official
 // item.json schema (tests/media/stac_item_test.cpp checks this offline with ajv).
 //
 // Choices a reader of the Items relies on:

@@ -1,4 +1,4 @@
-// Thumbnails for galleries and search results (DESIGN.md §2: thumbnails/YYYY/MM/DD/<name>.webp):
+// Thumbnails for galleries and search results (docs/design.md §2: thumbnails/YYYY/MM/DD/<name>.webp):
 // WebP, the long edge at most `long_edge` pixels (never enlarged), turned upright by the EXIF
 // orientation, and stripped of every metadata block, so a thumbnail never carries a GPS position
 // or a serial number, whatever the original holds.

@@ -88,7 +88,11 @@ std::string email_subject(const RunSummary& summary) {
   const std::string& to = summary.destination;
   if (summary.event == "resumed") return fmt::format("imgsync: uploads to {} resumed", to);
   if (summary.event == "destination_unusable") {
-    return fmt::format("imgsync: uploads to {} paused, the destination is unusable", to);
+    return fmt::format("imgsync: uploads to {} paused, the destination is unusable{}", to,
+                       summary.pending > 0
+                           ? fmt::format(" ({} {} pending, nothing lost)", summary.pending,
+                                         summary.pending == 1 ? "file" : "files")
+                           : "");
   }
   if (summary.failed > 0) {
     return fmt::format("imgsync: {} {} failed uploading to {}", summary.failed,
@@ -116,6 +120,10 @@ std::string format_email(const config::NotifierConfig& notifier, const RunSummar
   message +=
       fmt::format("Destination: {}\r\nEvent: {}\r\nUploaded: {}\r\nFailed: {}\r\n",
                   one_line(summary.destination), summary.event, summary.uploaded, summary.failed);
+  if (summary.pending > 0) {
+    message +=
+        fmt::format("Pending: {} (nothing lost: the next run takes them)\r\n", summary.pending);
+  }
   if (!summary.first_errors.empty()) {
     message += summary.event == "destination_unusable" ? "\r\nWhy:\r\n" : "\r\nFirst errors:\r\n";
     for (const auto& error : summary.first_errors) message += "- " + one_line(error) + "\r\n";

@@ -94,17 +94,19 @@ std::string host_of_url(const std::string& url) {
 }
 
 std::string summary_json(const RunSummary& summary) {
-  return nlohmann::json{{"event", summary.event},
-                        {"destination", summary.destination},
-                        {"uploaded", summary.uploaded},
-                        {"failed", summary.failed},
-                        {"first_errors", summary.first_errors}}
+  return nlohmann::json{{"event", summary.event},       {"destination", summary.destination},
+                        {"uploaded", summary.uploaded}, {"failed", summary.failed},
+                        {"pending", summary.pending},   {"first_errors", summary.first_errors}}
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string summary_text(const RunSummary& summary) {
   std::string text = fmt::format("imgsync: {} to {}: {} uploaded, {} failed", summary.event,
                                  summary.destination, summary.uploaded, summary.failed);
+  if (summary.pending > 0) {
+    text += fmt::format(", {} pending (stopped: nothing lost, the next run takes them)",
+                        summary.pending);
+  }
   for (const auto& error : summary.first_errors) text += "\n- " + error;
   return text;
 }

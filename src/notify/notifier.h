@@ -15,6 +15,7 @@ struct RunSummary {
   std::string destination;              // s3://bucket/prefix
   int uploaded = 0;
   int failed = 0;
+  int pending = 0;  // files a stopped run left for the next one (nothing lost)
   std::vector<std::string> first_errors;  // at most 5, "path: message"
 };
 

@@ -18,27 +18,27 @@ std::string error_of(const SearchArguments& arguments) {
 }
 
 TEST(SearchArguments, TimesAreLocalUnlessZonedAndUpperBoundsCoverTheirUnit) {
-  auto day = parse_time_bound("--from", "2026-05-01", false, false);
+  auto day = parse_time_bound("--since", "2026-05-01", false, false);
   ASSERT_TRUE(day.ok());
   EXPECT_EQ(day->milliseconds, kMay1);
   EXPECT_TRUE(day->local);
-  auto day_end = parse_time_bound("--to", "2026-05-01", true, false);
+  auto day_end = parse_time_bound("--until", "2026-05-01", true, false);
   EXPECT_EQ(day_end->milliseconds, kMay1 + 24 * 60 * kMinute);
-  auto minute_end = parse_time_bound("--to", "2026-05-01T10:30", true, false);
+  auto minute_end = parse_time_bound("--until", "2026-05-01T10:30", true, false);
   EXPECT_EQ(minute_end->milliseconds, kMay1 + (10 * 60 + 31) * kMinute);
-  auto second = parse_time_bound("--from", "2026-05-01 10:30:15.25", false, false);
+  auto second = parse_time_bound("--since", "2026-05-01 10:30:15.25", false, false);
   EXPECT_EQ(second->milliseconds, kMay1 + (10 * 60 + 30) * kMinute + 15'250);
-  auto zulu = parse_time_bound("--from", "2026-05-01T10:00Z", false, false);
+  auto zulu = parse_time_bound("--since", "2026-05-01T10:00Z", false, false);
   EXPECT_FALSE(zulu->local);
   EXPECT_EQ(zulu->milliseconds, kMay1 + 600 * kMinute);
-  auto offset = parse_time_bound("--from", "2026-05-01T10:00:00+02:00", false, false);
+  auto offset = parse_time_bound("--since", "2026-05-01T10:00:00+02:00", false, false);
   EXPECT_FALSE(offset->local);
   EXPECT_EQ(offset->milliseconds, kMay1 + 480 * kMinute);
-  auto utc_flag = parse_time_bound("--from", "2026-05-01", false, true);
+  auto utc_flag = parse_time_bound("--since", "2026-05-01", false, true);
   EXPECT_FALSE(utc_flag->local);
   for (const char* bad : {"2026-13-01", "2026-02-29", "May 1", "2026-05-01T25:00",
                           "2026-05-01T10:00+2", "2026-05-01+02:00", "2026-05-01T10:00:61"}) {
-    EXPECT_FALSE(parse_time_bound("--from", bad, false, false).ok()) << bad;
+    EXPECT_FALSE(parse_time_bound("--since", bad, false, false).ok()) << bad;
   }
 }
 
@@ -74,9 +74,9 @@ TEST(SearchArguments, MistakesNameTheProblem) {
   a.radius = "5 furlongs";
   EXPECT_NE(error_of(a).find("unknown unit \"furlongs\""), std::string::npos);
   a = {};
-  a.from = "2026-05-31";
-  a.to = "2026-05-01";
-  EXPECT_NE(error_of(a).find("--to 2026-05-01 is before --from 2026-05-31"), std::string::npos);
+  a.since = "2026-05-31";
+  a.until = "2026-05-01";
+  EXPECT_NE(error_of(a).find("--until 2026-05-01 is before --since 2026-05-31"), std::string::npos);
   a = {};
   a.sort = "distance";
   EXPECT_NE(error_of(a).find("needs --near"), std::string::npos);
@@ -90,8 +90,8 @@ TEST(SearchArguments, MistakesNameTheProblem) {
 
 TEST(SearchArguments, AWholeQuery) {
   SearchArguments a;
-  a.from = "2026-05-01";
-  a.to = "2026-05-31";
+  a.since = "2026-05-01";
+  a.until = "2026-05-31";
   a.near = "47.37,8.54";
   a.radius = "5km";
   a.camera = " DJI ";

@@ -31,7 +31,19 @@ TEST_F(BucketTest, InitConfiguresTheBucketIdempotentlyAndOpensOnlyThePublicPrefi
     auto init = imgsync({"init", "--to", "s3://" + fresh + "/field", "--public-prefix", "gallery/",
                          "--abort-incomplete-days", "3", "--json"});
     ASSERT_EQ(init.exit_code, 0) << init.err;
+    int changed = 0;
+    for (const auto& step : json_lines(init.out)) changed += step.at("changed").get<bool>();
+    if (run == 0) {
+      EXPECT_GE(changed, 4) << init.out;  // bucket, lifecycle, CORS, README, policy
+    } else {
+      EXPECT_EQ(changed, 0) << "a re-run reports every step unchanged:\n" << init.out;
+    }
   }
+  auto human = imgsync({"init", "--to", "s3://" + fresh + "/field", "--public-prefix", "gallery/",
+                        "--abort-incomplete-days", "3"});
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  EXPECT_NE(human.out.find("unchanged  lifecycle"), std::string::npos) << human.out;
+  EXPECT_EQ(("\n" + human.out).find("\nset "), std::string::npos) << human.out;
   ASSERT_TRUE(client().head_bucket(fresh).ok());
   auto rules = client().get_bucket_lifecycle(fresh);
   ASSERT_TRUE(rules.ok());
@@ -91,11 +103,25 @@ TEST_F(BucketTest, ShareGivesWorkingLinksForAnItemAndRefusesBadLifetimes) {
       imgsync({"share", "no_such_item", "--to", destination, "--state-dir", state.path().string()});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("no_such_item"), std::string::npos);
-  // A key works directly too.
-  auto by_key = imgsync({"share", "shared/README-missing.txt", "--to", destination, "--state-dir",
-                         state.path().string()});
-  ASSERT_EQ(by_key.exit_code, 0);
-  EXPECT_EQ(anonymous_get(by_key.out.substr(0, by_key.out.find('\n'))), 404);
+  // A key works directly too, relative to the destination's prefix like every key imgsync
+  // prints; a full s3:// URI needs no destination at all.
+  const std::string item_key = links[1]["key"];
+  ASSERT_TRUE(item_key.starts_with("shared/metadata/")) << item_key;
+  auto by_key = imgsync(
+      {"share", item_key.substr(7), "--to", destination, "--state-dir", state.path().string()});
+  ASSERT_EQ(by_key.exit_code, 0) << by_key.err;
+  EXPECT_EQ(anonymous_get(by_key.out.substr(0, by_key.out.find('\n'))), 200);
+  auto by_uri = imgsync({"share", "s3://" + bucket() + "/" + item_key});
+  ASSERT_EQ(by_uri.exit_code, 0) << by_uri.err;
+  EXPECT_EQ(anonymous_get(by_uri.out.substr(0, by_uri.out.find('\n'))), 200);
+  // A link to nothing is an error, not a URL.
+  auto missing = imgsync({"share", "metadata/missing.json", "--to", destination, "--state-dir",
+                          state.path().string()});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.out, "");
+  EXPECT_NE(missing.err.find("s3://" + bucket() + "/shared/metadata/missing.json does not exist"),
+            std::string::npos)
+      << missing.err;
 }
 
 }  // namespace

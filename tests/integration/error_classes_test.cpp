@@ -144,6 +144,20 @@ TEST_F(ErrorClassTest, MissingBucketStopsTheRunSayingHowToCreateIt) {
   EXPECT_EQ(run.exit_code, 3) << run.err;
   EXPECT_NE(run.err.find("imgsync init"), std::string::npos) << run.err;
   EXPECT_EQ(summary_of(run.out)["failed"], 0);
+  // An honest ending: how much is left, that nothing is lost, and what to fix.
+  const int pending = summary_of(run.out).value("pending", -1);
+  EXPECT_GT(pending, 0) << run.out;
+  EXPECT_NE(run.err.find("stopped: " + std::to_string(pending) +
+                         " files pending, nothing lost; run again when the missing bucket "
+                         "s3://no-such-bucket-imgsync-e"),
+            std::string::npos)
+      << run.err;
+  // Without --json: no "the objects are in" a bucket that does not exist.
+  auto human = imgsync({"sync", source().string(), "--to", "s3://no-such-bucket-imgsync-e/p",
+                        "--state-dir", state().string()});
+  EXPECT_EQ(human.exit_code, 3);
+  EXPECT_EQ(human.out.find("the objects are in"), std::string::npos) << human.out;
+  EXPECT_NE(human.err.find("files pending, nothing lost"), std::string::npos) << human.err;
 }
 
 // 400 InvalidArgument on every request: the request is wrong, not the files. Not retried; after

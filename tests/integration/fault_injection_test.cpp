@@ -123,6 +123,7 @@ TEST_F(FaultInjectionTest, RefusedConnectionsStopTheSyncWithExit3AndTheNextRunFi
   auto notice = nlohmann::json::parse(bodies[0]);
   EXPECT_EQ(notice["event"], "destination_unusable");
   EXPECT_FALSE(notice["first_errors"].empty());
+  EXPECT_GT(notice.value("pending", 0), 0) << "a stopped run says how much it left for the next";
   // Files not done stay pending, none failed.
   auto status = imgsync({"status", "--config", config.string(), "--json"});
   auto report = nlohmann::json::parse(status.out, nullptr, false);

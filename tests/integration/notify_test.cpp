@@ -16,6 +16,7 @@ class NotifyTest : public ImgsyncCliTest {
 };
 
 TEST_F(NotifyTest, OneMessagePerRunToEveryNotifierAndAFailingOneChangesNothing) {
+  IMGSYNC_REQUIRE_CORPUS();
   HttpReceiver receiver;
   const auto photos = scratch_.path() / "photos";
   write_file(photos / "good.jpg", read_file(source_dir() / "samples" / "DSCN0010.jpg"));

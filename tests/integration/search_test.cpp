@@ -90,7 +90,7 @@ class SearchTest : public ImgsyncCliTest {
   std::string destination() const { return "s3://" + bucket() + "/archive"; }
 
   ProcessResult search(const std::filesystem::path& state_dir, std::vector<std::string> flags) {
-    std::vector<std::string> args{"search", "--destination", destination(), "--state-dir",
+    std::vector<std::string> args{"search", "--to", destination(), "--state-dir",
                                   state_dir.string()};
     args.insert(args.end(), flags.begin(), flags.end());
     return imgsync(args);
@@ -215,28 +215,28 @@ class SearchTest : public ImgsyncCliTest {
          {"--near", "-89.9,45", "--radius", "12000km"},
          near(-89.9, 45, 1.2e7)},
         {"one local day",
-         {"--from", "2008-10-22", "--to", "2008-10-22"},
+         {"--since", "2008-10-22", "--until", "2008-10-22"},
          local_window("2008-10-22T00:00:00", "2008-10-23T00:00:00")},
         {"local July 2015",
-         {"--from", "2015-07-01", "--to", "2015-07-31"},
+         {"--since", "2015-07-01", "--until", "2015-07-31"},
          local_window("2015-07-01T00:00:00", "2015-08-01T00:00:00")},
         {"local minutes",
-         {"--from", "2008-10-22T16:30", "--to", "2008-10-22T16:50"},
+         {"--since", "2008-10-22T16:30", "--until", "2008-10-22T16:50"},
          local_window("2008-10-22T16:30:00", "2008-10-22T16:51:00")},
         {"local 2005-2010",
-         {"--from", "2005-01-01", "--to", "2010-12-31"},
+         {"--since", "2005-01-01", "--until", "2010-12-31"},
          local_window("2005-01-01T00:00:00", "2011-01-01T00:00:00")},
         {"UTC day with an offset",
-         {"--from", "2021-04-11T00:00:00Z", "--to", "2021-04-11T23:59:59Z"},
+         {"--since", "2021-04-11T00:00:00Z", "--until", "2021-04-11T23:59:59Z"},
          utc_window("2021-04-11T00:00:00", "2021-04-12T00:00:00")},
         {"UTC days",
-         {"--from", "2008-10-22", "--to", "2008-10-23", "--utc"},
+         {"--since", "2008-10-22", "--until", "2008-10-23", "--utc"},
          utc_window("2008-10-22T00:00:00", "2008-10-24T00:00:00")},
         {"UTC 2020-2021 by offset",
-         {"--from", "2020-01-01T00:00+00:00", "--to", "2021-12-31T23:59Z"},
+         {"--since", "2020-01-01T00:00+00:00", "--until", "2021-12-31T23:59Z"},
          utc_window("2020-01-01T00:00:00", "2022-01-01T00:00:00")},
         {"place and time",
-         {"--near", "43.4674,11.8851", "--radius", "300m", "--from", "2008-10-22T16:30", "--to",
+         {"--near", "43.4674,11.8851", "--radius", "300m", "--since", "2008-10-22T16:30", "--until",
           "2008-10-22T17:00"},
          [=](const OracleEntry& e) {
            return near(43.4674, 11.8851, 300)(e) &&
@@ -256,6 +256,7 @@ class SearchTest : public ImgsyncCliTest {
 };
 
 TEST_F(SearchTest, CorpusAnswersEqualTheOracleAlsoAfterARebuildAndTheCatalogIsValidStac) {
+  IMGSYNC_REQUIRE_CORPUS();
   const auto entries = sync_corpus();
   std::map<std::string, const OracleEntry*> by_id;
   for (const auto& e : entries) by_id[e.id] = &e;
@@ -427,9 +428,9 @@ TEST_F(SearchTest, BadArgumentsAreClearErrors) {
       {{"--near", "47.3,8.5", "--radius", "5parsecs"}, "unknown unit \"parsecs\""},
       {{"--near", "47.3,8.5", "--radius", "5"}, "give a unit"},
       {{"--near", "47.3,8.5"}, "--near needs --radius"},
-      {{"--from", "2026-05-31", "--to", "2026-05-01"}, "--to 2026-05-01 is before --from"},
-      {{"--from", "2026-02-30"}, "no such day"},
-      {{"--from", "yesterday"}, "not a date"},
+      {{"--since", "2026-05-31", "--until", "2026-05-01"}, "--until 2026-05-01 is before --since"},
+      {{"--since", "2026-02-30"}, "no such day"},
+      {{"--since", "yesterday"}, "not a date"},
       {{"--bbox", "8,48,9,47"}, "is north of north"},
       {{"--bbox", "8,47,9"}, "write W,S,E,N"},
       {{"--sort", "distance"}, "--sort distance needs --near"},

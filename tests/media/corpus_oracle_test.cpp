@@ -109,6 +109,7 @@ void check_against_list(const char* field, const Tally& tally,
 }
 
 TEST(MediaCorpusOracle, AgreesWithExiftool) {
+  IMGSYNC_REQUIRE_CORPUS();
   const json oracle = json::parse(testing::read_file(images_dir() / "expected.json"));
   Tally time, gps, camera;
   for (const json& entry : oracle) {
@@ -197,6 +198,7 @@ TEST(MediaCorpusOracle, AgreesWithExiftool) {
 // no exception. extract_metadata: metadata or an error with a message; the archivable read: a
 // result for every file, saying what could not be read exactly where the strict one refused.
 TEST(MediaCorpusOracle, EveryFileIsReadSafely) {
+  IMGSYNC_REQUIRE_CORPUS();
   int files = 0, read = 0, failed = 0, partial = 0;
   for (const auto& item : std::filesystem::recursive_directory_iterator(images_dir())) {
     if (!item.is_regular_file()) continue;

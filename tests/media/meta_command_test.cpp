@@ -51,6 +51,7 @@ std::vector<nlohmann::json> json_lines(const std::string& output) {
 }
 
 TEST(MetaCommand, JsonLinePerFileAndExitOne) {
+  IMGSYNC_REQUIRE_CORPUS();
   ScratchDir dir("imgsync-meta");
   const auto good = dir.path() / "g\xc3\xbct.jpg";
   imgsync::testing::write_file(good, testing::build_jpeg(std::nullopt, std::nullopt, 32, 16));
@@ -74,6 +75,7 @@ TEST(MetaCommand, JsonLinePerFileAndExitOne) {
 }
 
 TEST(MetaCommand, TableByDefaultAndExitZero) {
+  IMGSYNC_REQUIRE_CORPUS();
   const auto heic = corpus_dir() / "images/ianare-exif-samples/heic/IMG_5195.HEIC";
   const CommandRun run = run_imgsync("meta " + quoted(heic.string()));
   EXPECT_EQ(run.exit_code, 0);
@@ -85,6 +87,7 @@ TEST(MetaCommand, TableByDefaultAndExitZero) {
 }
 
 TEST(MetaCommand, EveryJsonLineHasTheWholeShape) {
+  IMGSYNC_REQUIRE_CORPUS();
   ScratchDir dir("imgsync-meta");
   const auto corrupt = dir.path() / "corrupt.jpg";
   imgsync::testing::write_file(corrupt, "not an image at all");
@@ -113,6 +116,7 @@ TEST(MetaCommand, EveryJsonLineHasTheWholeShape) {
 }
 
 TEST(MetaCommand, TableGoesOnPastAFailureAndExitsOne) {
+  IMGSYNC_REQUIRE_CORPUS();
   ScratchDir dir("imgsync-meta");
   const auto heic = corpus_dir() / "images/ianare-exif-samples/heic/IMG_5195.HEIC";
   const CommandRun run = run_imgsync("meta " + quoted((dir.path() / "missing.jpg").string()) + " " +

@@ -155,6 +155,7 @@ TEST_F(MetadataExtractorTest, XmpOffsetCompletesTheSameExifMoment) {
 }
 
 TEST_F(MetadataExtractorTest, DateTimeOriginalOnlyInXmp) {
+  IMGSYNC_REQUIRE_CORPUS();
   const ImageMetadata metadata = extract_ok(synth::build_jpeg(
       std::nullopt, synth::xmp_packet("exif:DateTimeOriginal=\"2013-07-05T03:18:27Z\"")));
   ASSERT_TRUE(metadata.captured_at);
@@ -222,6 +223,7 @@ TEST_F(MetadataExtractorTest, HashAndSize) {
 }
 
 TEST_F(MetadataExtractorTest, NonAsciiFileNames) {
+  IMGSYNC_REQUIRE_CORPUS();
   const std::string name = "Z\xc3\xbcrich \xe5\x8c\x97\xe4\xba\xac \xf0\x9f\x93\xb7.jpg";
   const ImageMetadata metadata = extract_ok(jpeg_with_dates("2020:02:02 02:02:02", ""), name);
   EXPECT_EQ(std::filesystem::path(metadata.path).filename().string(), name);
@@ -238,6 +240,7 @@ TEST_F(MetadataExtractorTest, NonAsciiFileNames) {
 }
 
 TEST(MetadataExtractor, HeicFromAnIphone) {
+  IMGSYNC_REQUIRE_CORPUS();
   const auto metadata = extract_metadata(corpus_image("ianare-exif-samples/heic/IMG_5195.HEIC"));
   ASSERT_TRUE(metadata.ok()) << metadata.error().message;
   EXPECT_EQ(metadata->mime, "image/heic");
@@ -255,6 +258,7 @@ TEST(MetadataExtractor, HeicFromAnIphone) {
 // Exiv2 0.27 takes a HEIF's size from EXIF PixelXDimension; the primary item's 'ispe' box is the
 // stored size, and exiftool agrees with it.
 TEST(MetadataExtractor, HeifSizeIsThePrimaryItemsNotExiv2s) {
+  IMGSYNC_REQUIRE_CORPUS();
   struct Case {
     const char* path;
     int width, height;  // exiftool; Exiv2 says otherwise
@@ -291,6 +295,7 @@ std::size_t ifd_value_field(const std::string& bytes, std::size_t ifd, std::uint
 
 // ISO BMFF (CR3, AVIF, HEIF) is off by default in Exiv2 0.27; initialize_exiv2() enables it.
 TEST(MetadataExtractor, BmffFormatsAreReadWithBmffEnabledAtStartUp) {
+  IMGSYNC_REQUIRE_CORPUS();
   ASSERT_TRUE(exiv2_supports_bmff());
   const auto cr3 = extract_metadata(corpus_image("exiv2-test-data/Canon-R6-pruned.CR3"));
   ASSERT_TRUE(cr3.ok()) << cr3.error().message;
@@ -319,6 +324,7 @@ TEST(MetadataExtractor, BmffFormatsAreReadWithBmffEnabledAtStartUp) {
 // (README: both refs or nothing), as for a JPEG: exiftool reads an unknown ref as N/E and puts
 // the photo at 119.69 E, in China, while its XMP says Santa Barbara, California (119.69 W).
 TEST(MetadataExtractor, JpegXrIsReadThroughItsTiffStructure) {
+  IMGSYNC_REQUIRE_CORPUS();
   const auto corpus_file = corpus_image("exiv2-test-data/IMG_1913_8bit_prophoto_q50.jxr");
   const auto metadata = extract_metadata(corpus_file);
   ASSERT_TRUE(metadata.ok()) << metadata.error().message;
@@ -373,6 +379,7 @@ TEST_F(MetadataExtractorTest, Exiv2VideoReadersAreNotUsed) {
 }
 
 TEST_F(MetadataExtractorTest, ErrorsAreValuesWithCategories) {
+  IMGSYNC_REQUIRE_CORPUS();
   const auto missing = extract_metadata(dir_.path() / "missing.jpg");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().category, ErrorCategory::kLocalIo);

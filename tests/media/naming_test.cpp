@@ -52,8 +52,31 @@ TEST(SlugTest, DecomposedAccentsKeepTheirBaseLetter) {
   EXPECT_EQ(slugify("Cafe\xCC\x81"), "cafe");
 }
 
+TEST(SlugTest, NonLatinNamesGetReadableSlugs) {
+  // Transliterated: Cyrillic, Greek, kana (with digraphs and the doubling small tsu).
+  EXPECT_EQ(slugify("Фото 1"), "foto-1");
+  EXPECT_EQ(slugify("Съёмка_Щука"), "syomka-shchuka");
+  EXPECT_EQ(slugify("Ακρόπολη"), "akropoli");
+  EXPECT_EQ(slugify("とうきょう"), "toukyou");
+  EXPECT_EQ(slugify("がっこう"), "gakkou");
+  EXPECT_EQ(slugify("マッチャ"), "matcha");
+  EXPECT_EQ(slugify("しゃしん"), "shashin");
+  // Kept as UTF-8 (S3 keys allow it), and accepted as a name.
+  EXPECT_EQ(slugify("東京タワー 2"), "東京tawa-2");
+  EXPECT_EQ(slugify("서울"), "서울");
+  EXPECT_TRUE(is_safe_name("p_東京_20260501"));
+  EXPECT_FALSE(is_safe_name("p_\xE2\x80\x93_x"));  // an en dash is no letter
+  // Truncation never splits a UTF-8 sequence: 3-byte letters, 64 bytes at most.
+  std::string thirty;
+  for (int k = 0; k < 30; ++k) thirty += "東";  // 90 bytes
+  const std::string long_slug = slugify(thirty);
+  EXPECT_EQ(long_slug.size(), 63u);
+  EXPECT_EQ(long_slug.substr(0, 3), "東");
+}
+
 TEST(SlugTest, OtherScriptsAndSymbolsSeparateWords) {
-  EXPECT_EQ(slugify("東京 tower"), "tower");
+  EXPECT_EQ(slugify("東京 tower"), "東京-tower");
+  EXPECT_EQ(slugify("©tower"), "tower");
   EXPECT_EQ(slugify("Zürich–Nord"), "zurich-nord");  // en dash
   EXPECT_EQ(slugify("photo😀2"), "photo-2");
 }
@@ -61,7 +84,7 @@ TEST(SlugTest, OtherScriptsAndSymbolsSeparateWords) {
 TEST(SlugTest, EmptyResultFallsBackToImg) {
   EXPECT_EQ(slugify(""), "img");
   EXPECT_EQ(slugify("---"), "img");
-  EXPECT_EQ(slugify("東京"), "img");
+  EXPECT_EQ(slugify("☀☁"), "img");
   EXPECT_EQ(slugify(".."), "img");
 }
 

@@ -307,6 +307,7 @@ ProcessResult run(const std::string& command) {
 class StacValidationTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    IMGSYNC_REQUIRE_CORPUS();
     const auto tools = testing::source_dir() / "tests" / "tools";
     ASSERT_TRUE(std::filesystem::exists(tools / "node_modules" / "ajv" / "package.json") &&
                 std::filesystem::exists(tools / "node_modules" / "ajv-formats" / "package.json"))

@@ -71,6 +71,7 @@ Thumbnail thumbnail_of(const std::filesystem::path& file, ThumbnailOptions optio
 }
 
 TEST(Thumbnail, EveryExifOrientationEndsUpright) {
+  IMGSYNC_REQUIRE_CORPUS();
   // The eight files show the same picture stored in the eight orientations; upright, they must
   // all look like the one stored upright (orientation 1).
   for (const std::string shape : {"Landscape", "Portrait"}) {
@@ -89,6 +90,7 @@ TEST(Thumbnail, EveryExifOrientationEndsUpright) {
 }
 
 TEST(Thumbnail, WrongOrientationWouldBeNoticed) {
+  IMGSYNC_REQUIRE_CORPUS();
   // The comparison above can fail: a mirrored picture differs clearly from the upright one.
   auto mirrored = make_thumbnail(orientation_example("Landscape_1.jpg"), "image/jpeg", 1);
   ASSERT_TRUE(mirrored.ok());
@@ -99,6 +101,7 @@ TEST(Thumbnail, WrongOrientationWouldBeNoticed) {
 }
 
 TEST(Thumbnail, CarriesNoMetadataEvenWhenTheOriginalHasGps) {
+  IMGSYNC_REQUIRE_CORPUS();
   const auto file = corpus_dir() / "images" / "ianare-exif-samples" / "heic" / "IMG_5195.HEIC";
   auto metadata = extract_metadata(file);
   ASSERT_TRUE(metadata.ok());
@@ -117,6 +120,7 @@ TEST(Thumbnail, CarriesNoMetadataEvenWhenTheOriginalHasGps) {
 }
 
 TEST(Thumbnail, LongEdgeIsConfigurableAndNeverEnlarged) {
+  IMGSYNC_REQUIRE_CORPUS();
   ThumbnailOptions options;
   options.long_edge = 100;
   const Decoded small = decode(thumbnail_of(orientation_example("Portrait_1.jpg"), options).webp);
@@ -130,12 +134,14 @@ TEST(Thumbnail, LongEdgeIsConfigurableAndNeverEnlarged) {
 }
 
 TEST(Thumbnail, SameFileSameBytes) {
+  IMGSYNC_REQUIRE_CORPUS();
   // Deterministic: a re-run regenerates exactly the object the bucket already holds.
   EXPECT_EQ(thumbnail_of(orientation_example("Landscape_3.jpg")).webp,
             thumbnail_of(orientation_example("Landscape_3.jpg")).webp);
 }
 
 TEST(Thumbnail, RawFileUsesItsEmbeddedPreview) {
+  IMGSYNC_REQUIRE_CORPUS();
   const auto file = corpus_dir() / "images" / "exiv2-test-data" / "Canon-R6-pruned.CR3";
   auto metadata = extract_metadata(file);
   ASSERT_TRUE(metadata.ok());

@@ -48,6 +48,10 @@ TEST(EmailNotifier, SubjectSaysWhatHappened) {
   EXPECT_EQ(email_subject(summary), "imgsync: uploads to s3://b/p resumed");
   summary.event = "destination_unusable";
   EXPECT_NE(email_subject(summary).find("paused"), std::string::npos);
+  summary.pending = 12;
+  EXPECT_EQ(email_subject(summary),
+            "imgsync: uploads to s3://b/p paused, the destination is unusable (12 files pending, "
+            "nothing lost)");
 }
 
 TEST(EmailNotifier, MessageHasTheHeadersAndCountsWithCrlfOnly) {

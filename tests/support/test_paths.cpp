@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include <cstdlib>
+
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -9,7 +11,28 @@
 namespace imgsync::testing {
 
 std::filesystem::path corpus_dir() {
+  const char* configured = std::getenv("IMGSYNC_CORPUS");
+  if (configured != nullptr && *configured != '\0') return configured;
   return IMGSYNC_CORPUS_DIR;
+}
+
+bool corpus_available() {
+  std::error_code ignored;
+  for (const char* part : {"images", "sigv4", "stac-schemas"}) {
+    if (!std::filesystem::is_directory(corpus_dir() / part, ignored)) return false;
+  }
+  return true;
+}
+
+std::string corpus_missing_note() {
+  return "test corpus not found at " + corpus_dir().string() +
+         ": set IMGSYNC_CORPUS to it (third-party images, the AWS SigV4 suite and STAC schemas; "
+         "tests/CORPUS.md lists their sources)";
+}
+
+bool running_under_ci() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && (std::string(ci) == "true" || std::string(ci) == "1");
 }
 std::filesystem::path source_dir() {
   return IMGSYNC_SOURCE_DIR;
