@@ -1,10 +1,12 @@
 #include "app/gallery_service.h"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <memory>
+#include <set>
 
+#include "app/gallery_access.h"
+#include "app/gallery_copies.h"
 #include "app/gallery_page.h"
 #include "media/object_keys.h"
 
@@ -40,93 +42,179 @@ void copy_if(json& entry, const char* name, const json& properties, const char* 
   if (found != properties.end() && !found->is_null()) entry[name] = found->get<T>();
 }
 
-// The HTTP status an anonymous reader gets for `url` (0: no answer).
-int anonymous_status(const std::string& url, const config::S3Settings& settings) {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) return 0;
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_NOBODY, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 20L);
-  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-  if (!settings.ca_bundle.empty())
-    curl_easy_setopt(curl.get(), CURLOPT_CAINFO, settings.ca_bundle.c_str());
-  if (!settings.verify_tls) {
-    curl_easy_setopt(curl.get(), CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(curl.get(), CURLOPT_SSL_VERIFYHOST, 0L);
+using LinkMaker = std::function<Result<std::string>(const std::string&)>;
+
+// Every property of one entry that is not a link.
+json entry_of(const catalog::SearchHit& hit) {
+  const json item = json::parse(hit.item_json, nullptr, false);
+  const json properties =
+      item.is_object() && item.contains("properties") && item["properties"].is_object()
+          ? item["properties"]
+          : json::object();
+  json entry{{"id", hit.id}, {"camera", camera_of(hit)}, {"bytes", hit.bytes}};
+  copy_if<std::string>(entry, "local", properties, "imgsync:local_datetime");
+  copy_if<std::string>(entry, "offset", properties, "imgsync:utc_offset");
+  copy_if<std::string>(entry, "utc", properties, "datetime");
+  copy_if<std::string>(entry, "lens", properties, "imgsync:lens");
+  copy_if<std::int64_t>(entry, "width", properties, "imgsync:width");
+  copy_if<std::int64_t>(entry, "height", properties, "imgsync:height");
+  for (const char* tags : {"keywords", "imgsync:tags"}) {
+    if (properties.contains(tags) && properties[tags].is_array()) {
+      entry["tags"] = json::array();
+      for (const auto& tag : properties[tags]) {
+        if (tag.is_string()) entry["tags"].push_back(tag);
+      }
+      break;
+    }
   }
-  if (curl_easy_perform(curl.get()) != CURLE_OK) return 0;
-  long status = 0;
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-  return static_cast<int>(status);
+  return entry;
+}
+
+// The page's key is public while anonymous readers get it or learn that it is missing.
+bool anonymous_readable(int status) {
+  return status == 200 || status == 206 || status == 404;
+}
+
+Error private_over_public(const BucketLocation& location, const std::string& key,
+                          const std::string& removal) {
+  return make_error(
+      ErrorCategory::kInvalidInput,
+      fmt::format("s3://{}/{} is readable by anyone (a bucket policy makes gallery/ public), so a "
+                  "private gallery cannot live there{}. Publish with --public (positions "
+                  "stripped), or take gallery/ out of the bucket policy's public prefixes",
+                  location.bucket, key, removal));
+}
+
+// The links of every hit: copies made and uploaded, or the originals. `published` receives the
+// hits that made it and `keep` the copies' keys.
+Result<std::vector<GalleryLinks>> links_for(
+    const std::vector<catalog::SearchHit>& hits, s3::S3Client& client,
+    const BucketLocation& location, const GalleryOptions& options,
+    std::vector<catalog::SearchHit>& published, std::set<std::string>& keep, int& failed,
+    const std::function<void(const std::string&, const Error&)>& on_failure) {
+  std::vector<GalleryLinks> links;
+  const GalleryCopyOptions copy_options{
+      .image_long_edge = options.image_long_edge,
+      .thumbnail_long_edge = options.thumbnail_long_edge,
+      .cache_control = options.is_public ? "max-age=300" : "no-store",
+      .scratch_dir = options.scratch_dir};
+  for (const auto& hit : hits) {
+    if (!gallery_uses_copies(options)) {
+      links.push_back(original_links(hit));
+      published.push_back(hit);
+      continue;
+    }
+    auto copy = publish_gallery_copy(hit, client, location, copy_options);
+    if (!copy.ok()) {
+      // Only what is about this one capture leaves it out; a failing bucket fails the gallery.
+      if (copy.error().category != ErrorCategory::kInvalidInput &&
+          copy.error().category != ErrorCategory::kNotFound) {
+        return copy.take_error();
+      }
+      ++failed;
+      if (on_failure) on_failure(hit.id, copy.error());
+      continue;
+    }
+    keep.insert(copy->image_key);
+    keep.insert(copy->thumbnail_key);
+    links.push_back({.thumb = copy->thumbnail_key,
+                     .full = copy->image_key,
+                     .latitude = hit.latitude,
+                     .longitude = hit.longitude,
+                     .altitude = hit.altitude});
+    published.push_back(hit);
+  }
+  return links;
+}
+
+Status upload_page(s3::S3Client& client, const BucketLocation& location, const std::string& key,
+                   std::string page, bool is_public) {
+  s3::PutObjectRequest put;
+  put.bucket = location.bucket;
+  put.key = key;
+  put.body = s3::Body::from_string(std::move(page));
+  put.attributes.content_type = "text/html; charset=utf-8";
+  // Private pages hold links that expire: a browser must not keep an old copy.
+  put.attributes.cache_control = is_public ? "max-age=300" : "no-store";
+  auto stored = client.put_object(put);
+  if (!stored.ok()) {
+    Error error = stored.take_error();
+    error.message =
+        fmt::format("uploading the gallery to s3://{}/{}: {}", location.bucket, key, error.message);
+    return error;
+  }
+  return {};
 }
 
 }  // namespace
 
+bool gallery_uses_copies(const GalleryOptions& options) {
+  return options.is_public || options.strip_gps;
+}
+
+GalleryLinks original_links(const catalog::SearchHit& hit) {
+  GalleryLinks links{.thumb = hit.thumbnail_key,
+                     .full = !hit.enhanced_key.empty() ? hit.enhanced_key : hit.raw_key,
+                     .item = hit.item_key,
+                     .latitude = hit.latitude,
+                     .longitude = hit.longitude,
+                     .altitude = hit.altitude};
+  if (hit.raw_key != links.full) links.raw = hit.raw_key;
+  return links;
+}
+
 Result<json> gallery_entries(const std::vector<catalog::SearchHit>& hits,
-                             const GalleryOptions& options,
-                             const std::function<Result<std::string>(const std::string&)>& link,
-                             int* withheld) {
+                             const std::vector<GalleryLinks>& links, const GalleryOptions& options,
+                             const LinkMaker& link) {
   json entries = json::array();
-  for (const auto& hit : hits) {
-    const json item = json::parse(hit.item_json, nullptr, false);
-    const json properties =
-        item.is_object() && item.contains("properties") && item["properties"].is_object()
-            ? item["properties"]
-            : json::object();
-    json entry{{"id", hit.id}, {"camera", camera_of(hit)}, {"bytes", hit.bytes}};
-    copy_if<std::string>(entry, "local", properties, "imgsync:local_datetime");
-    copy_if<std::string>(entry, "offset", properties, "imgsync:utc_offset");
-    copy_if<std::string>(entry, "utc", properties, "datetime");
-    copy_if<std::string>(entry, "lens", properties, "imgsync:lens");
-    copy_if<std::int64_t>(entry, "width", properties, "imgsync:width");
-    copy_if<std::int64_t>(entry, "height", properties, "imgsync:height");
-    if (properties.contains("keywords") && properties["keywords"].is_array()) {
-      entry["tags"] = properties["keywords"];
-    } else if (properties.contains("imgsync:tags") && properties["imgsync:tags"].is_array()) {
-      entry["tags"] = properties["imgsync:tags"];
-    }
-    const bool located = hit.latitude && hit.longitude;
-    if (located && !options.strip_gps) {
-      entry["lat"] = *hit.latitude;
-      entry["lon"] = *hit.longitude;
-      if (hit.altitude) entry["alt"] = *hit.altitude;
-    }
-    auto add_link = [&](const char* name, const std::string& key) -> Status {
-      if (key.empty()) return {};
-      auto url = link(key);
-      if (!url.ok()) return url.error();
-      entry[name] = *url;
-      return {};
-    };
-    if (Status ok = add_link("thumb", hit.thumbnail_key); !ok.ok()) return ok.error();
-    const std::string full_key = !hit.enhanced_key.empty() ? hit.enhanced_key : hit.raw_key;
-    if (options.strip_gps && located) {
-      // The originals keep their EXIF, position included: only the stripped thumbnail is shown.
-      entry["withheld"] =
-          "The full image is not linked: it carries its GPS position (publish with "
-          "--no-strip-gps to link it).";
-      if (withheld != nullptr) ++*withheld;
-    } else {
-      if (Status ok = add_link("full", full_key); !ok.ok()) return ok.error();
-      if (!hit.raw_key.empty() && hit.raw_key != full_key) {
-        if (Status ok = add_link("raw", hit.raw_key); !ok.ok()) return ok.error();
-      }
+  for (std::size_t i = 0; i < hits.size() && i < links.size(); ++i) {
+    json entry = entry_of(hits[i]);
+    const GalleryLinks& sources = links[i];
+    if (!options.strip_gps && sources.latitude && sources.longitude) {
+      entry["lat"] = *sources.latitude;
+      entry["lon"] = *sources.longitude;
+      if (sources.altitude) entry["alt"] = *sources.altitude;
     }
     // An Item holds the position: a gallery without positions links none.
-    if (!options.strip_gps) {
-      if (Status ok = add_link("item", hit.item_key); !ok.ok()) return ok.error();
+    const std::string item = options.strip_gps ? "" : sources.item;
+    for (const auto& [name, key] : {std::pair{"thumb", sources.thumb},
+                                    {"full", sources.full},
+                                    {"raw", sources.raw},
+                                    {"item", item}}) {
+      if (key.empty()) continue;
+      auto url = link(key);
+      if (!url.ok()) return url.take_error();
+      entry[name] = *url;
     }
     entries.push_back(std::move(entry));
   }
   return entries;
 }
 
-Result<GalleryReport> publish_gallery(const std::vector<catalog::SearchHit>& hits,
-                                      s3::S3Client& client, const BucketLocation& location,
-                                      const GalleryOptions& options) {
+Result<GalleryReport> publish_gallery(
+    const std::vector<catalog::SearchHit>& hits, s3::S3Client& client,
+    const BucketLocation& location, const GalleryOptions& options,
+    const std::function<void(const std::string&, const Error&)>& on_failure) {
   GalleryReport report;
   report.key = under_prefix(location, "gallery/index.html");
-  std::function<Result<std::string>(const std::string&)> link;
+  auto page_url = plain_object_url(client, location.bucket, report.key);
+  if (!page_url.ok()) return page_url.take_error();
+  // Nothing is written before these checks.
+  if (!options.is_public && anonymous_readable(anonymous_status(*page_url, client.settings()))) {
+    return private_over_public(location, report.key, "; nothing was written");
+  }
+  if (options.is_public && !options.allow_public_originals) {
+    if (Status ok = check_originals_not_public(client, location, hits); !ok.ok()) {
+      return ok.error();
+    }
+  }
+
+  std::vector<catalog::SearchHit> published;
+  std::set<std::string> keep;
+  auto links =
+      links_for(hits, client, location, options, published, keep, report.failed, on_failure);
+  if (!links.ok()) return links.take_error();
+  LinkMaker link;
   if (options.is_public) {
     link = [&report](const std::string& key) -> Result<std::string> {
       return media::relative_href(report.key, key);
@@ -136,46 +224,34 @@ Result<GalleryReport> publish_gallery(const std::vector<catalog::SearchHit>& hit
       return client.presign_get(location.bucket, key, options.expires);
     };
   }
-  auto entries = gallery_entries(hits, options, link, &report.withheld);
+  auto entries = gallery_entries(published, *links, options, link);
   if (!entries.ok()) return entries.take_error();
   report.images = static_cast<int>(entries->size());
   const std::string page = render_gallery_page(options.title, *entries);
-
-  s3::PutObjectRequest put;
-  put.bucket = location.bucket;
-  put.key = report.key;
-  put.body = s3::Body::from_string(page);
-  put.attributes.content_type = "text/html; charset=utf-8";
-  // Private pages hold links that expire: a browser must not keep an old copy.
-  put.attributes.cache_control = options.is_public ? "max-age=300" : "no-store";
-  auto stored = client.put_object(put);
-  if (!stored.ok()) {
-    Error error = stored.take_error();
-    error.message = fmt::format("uploading the gallery to s3://{}/{}: {}", location.bucket,
-                                report.key, error.message);
-    return error;
+  if (Status ok = upload_page(client, location, report.key, page, options.is_public); !ok.ok()) {
+    return ok.error();
   }
-  auto url = client.presign_get(location.bucket, report.key, options.expires);
-  if (!url.ok()) return url.take_error();
-  report.url = *url;
-  const std::string plain_url = report.url.substr(0, report.url.find('?'));
-  report.anonymous_status = anonymous_status(plain_url, client.settings());
-  report.publicly_readable = report.anonymous_status == 200;
-  if (options.is_public) {
-    report.url = plain_url;
-  } else if (report.publicly_readable) {
-    // A bucket policy makes gallery/ public: this page (ids, times, cameras, maybe positions)
-    // would be readable by anyone for as long as it stays. Take it down again.
+
+  report.anonymous_status = anonymous_status(*page_url, client.settings());
+  report.publicly_readable = report.anonymous_status == 200 || report.anonymous_status == 206;
+  if (!options.is_public && report.publicly_readable) {
+    // The key was missing and a store that answers 403 for missing keys hid that gallery/ is
+    // public: this page was not there before, so taking it down again replaces nothing.
     Status removed = client.delete_object(location.bucket, report.key);
-    return make_error(
-        ErrorCategory::kInvalidInput,
-        fmt::format("s3://{}/{} is readable by anyone (a bucket policy makes it public), so a "
-                    "private gallery cannot live there; {}. Publish with --public (positions "
-                    "stripped), or take gallery/ out of the bucket policy's public prefixes",
-                    location.bucket, report.key,
-                    removed.ok() ? "the page was removed again"
-                                 : "removing the page again failed too: " +
-                                       removed.error().message + "; delete it by hand"));
+    return private_over_public(location, report.key,
+                               removed.ok() ? "; the page was removed again"
+                                            : "; removing the page again failed too: " +
+                                                  removed.error().message + "; delete it by hand");
+  }
+  auto removed = remove_stale_gallery_copies(client, location, keep);
+  if (!removed.ok()) return removed.take_error();
+  report.removed = *removed;
+  if (options.is_public) {
+    report.url = *page_url;
+  } else {
+    auto url = client.presign_get(location.bucket, report.key, options.expires);
+    if (!url.ok()) return url.take_error();
+    report.url = *url;
   }
   return report;
 }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <memory>
 
+#include "media/naming.h"
 #include "media/object_keys.h"
 #include "media/stac_item.h"
 #include "transfer/object_upload.h"
@@ -40,6 +41,80 @@ std::string recorded_sha256(const json& item, const std::string& item_key, const
     if (checksum.size() == 68 && checksum.starts_with("1220")) return checksum.substr(4);
   }
   return {};
+}
+
+// is_safe_key, and no "." segment either: a key that a path join could not turn into a path
+// outside its folder.
+bool is_plain_key(const std::string& key) {
+  if (!media::is_safe_key(key)) return false;
+  for (std::size_t start = 0; start <= key.size();) {
+    std::size_t end = key.find('/', start);
+    if (end == std::string::npos) end = key.size();
+    if (key.compare(start, end - start, ".") == 0) return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+// Where `key` lands under `directory`, checked after joining: nullopt when the result is not
+// inside `directory` (a key that climbs or is absolute).
+std::optional<std::filesystem::path> confined_target(const std::filesystem::path& directory,
+                                                     const BucketLocation& location,
+                                                     const std::string& key) {
+  if (!is_plain_key(key)) return std::nullopt;
+  std::error_code error;
+  const auto root =
+      std::filesystem::weakly_canonical(std::filesystem::absolute(directory, error), error);
+  if (error) return std::nullopt;
+  const auto target =
+      std::filesystem::weakly_canonical(root / without_prefix(location, key), error);
+  if (error) return std::nullopt;
+  const auto relative = target.lexically_relative(root);
+  if (relative.empty() || relative.is_absolute() || *relative.begin() == "..") {
+    return std::nullopt;
+  }
+  return target;
+}
+
+Error unsafe_key(const std::string& what) {
+  return make_error(ErrorCategory::kInvalidInput,
+                    what +
+                        " has an empty, \".\" or \"..\" segment or a character keys may not "
+                        "hold, so it would land outside the download directory: skipped (the "
+                        "Item was written by someone other than imgsync)");
+}
+
+}  // namespace
+
+Status check_item_identity(const std::string& item_key, const std::string& id,
+                           const std::vector<std::string>& asset_keys) {
+  if (!is_plain_key(item_key)) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      "the Item's key has an empty, \".\" or \"..\" segment: not indexed");
+  }
+  if (!media::is_safe_name(id)) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      "the Item's id is not a name imgsync writes (letters, digits, '.', '_', "
+                      "'-', at most 200 bytes): not indexed");
+  }
+  for (const auto& key : asset_keys) {
+    if (!key.empty() && !is_plain_key(key)) {
+      return make_error(ErrorCategory::kInvalidInput,
+                        "an asset href of the Item leads to a key with an empty, \".\" or "
+                        "\"..\" segment: not indexed");
+    }
+  }
+  return {};
+}
+
+namespace {
+
+// The Item's key, id and asset keys (as the index would record them) checked before indexing.
+Status check_item(const json& item, const std::string& key) {
+  auto record = catalog::index_record_from_item(item, key);
+  if (!record.ok()) return record.error();
+  return check_item_identity(key, record->id,
+                             {record->raw_key, record->enhanced_key, record->thumbnail_key});
 }
 
 }  // namespace
@@ -101,6 +176,8 @@ Result<RebuildReport> rebuild_index(
           auto item = json::parse(response->body, nullptr, false);
           if (item.is_discarded()) {
             failed(key, make_error(ErrorCategory::kInvalidInput, "not JSON"));
+          } else if (Status safe = check_item(item, key); !safe.ok()) {
+            failed(key, safe.error());
           } else if (Status ok = index.upsert_item(item, key); !ok.ok()) {
             if (ok.error().category == ErrorCategory::kInvalidInput) {
               failed(key, ok.error());
@@ -240,10 +317,25 @@ Result<DownloadReport> download_hits(
   };
   DownloadReport report;
   std::deque<Download> downloads;
+  auto skip = [&](const std::string& key, const std::string& what) {
+    ++report.failed;
+    if (on_failure) on_failure(key, unsafe_key(what));
+  };
   for (const auto& hit : hits) {
     const auto item = json::parse(hit.item_json, nullptr, false);
+    // Keys come from Items anyone with write access to the bucket may have written.
+    const auto item_target = confined_target(directory, location, hit.item_key);
+    if (!item_target) {
+      skip(hit.item_key, "the Item's key");
+      continue;
+    }
     for (const auto& key : asset_keys(hit, kind)) {
-      const auto target = directory / without_prefix(location, key);
+      const auto confined = confined_target(directory, location, key);
+      if (!confined) {
+        skip(key, "the asset's key");
+        continue;
+      }
+      const auto& target = *confined;
       const std::string sha = item.is_discarded() ? "" : recorded_sha256(item, hit.item_key, key);
       if (!sha.empty() && std::filesystem::exists(target)) {
         auto digests = digest_file(target.string());
@@ -254,7 +346,7 @@ Result<DownloadReport> download_hits(
       }
       downloads.push_back({key, sha, target});
     }
-    const auto item_path = directory / without_prefix(location, hit.item_key);
+    const auto& item_path = *item_target;
     std::error_code error;
     std::filesystem::create_directories(item_path.parent_path(), error);
     std::ofstream out(item_path, std::ios::binary | std::ios::trunc);

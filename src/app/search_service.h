@@ -37,9 +37,17 @@ struct RebuildReport {
   double seconds = 0;
 };
 
+// What rebuild_index refuses of an Item read from the bucket (kInvalidInput): a key (its own or
+// an asset's) with an empty, "." or ".." segment, or an id outside the name alphabet
+// (media::is_safe_name). Such Items were not written by imgsync and could steer downloads and
+// pages.
+Status check_item_identity(const std::string& item_key, const std::string& id,
+                           const std::vector<std::string>& asset_keys);
+
 // Lists [prefix/]metadata/ and GETs every *.json with `jobs` requests in flight; the index is
 // replaced in one transaction, so a search during the rebuild sees the old index whole. An Item
-// that cannot be fetched or read is reported through on_failure and skipped.
+// that cannot be fetched or read, or fails check_item_identity, is reported through on_failure
+// and skipped.
 Result<RebuildReport> rebuild_index(
     catalog::SearchIndex& index, s3::S3Client& client, const BucketLocation& location, int jobs,
     const std::function<void(const RebuildProgress&)>& on_progress,
@@ -77,7 +85,9 @@ struct DownloadReport {
 
 // Every asset of each hit (only `kind` when not kAny), as key-relative paths under `directory`
 // (the bucket layout without the prefix, so the Items' relative hrefs still resolve), each
-// checked against its Item's file:checksum, plus the Item itself.
+// checked against its Item's file:checksum, plus the Item itself. A key that would land outside
+// `directory` (checked after joining) is reported through on_failure, counted as failed and
+// skipped.
 Result<DownloadReport> download_hits(
     const std::vector<catalog::SearchHit>& hits, catalog::KindFilter kind, s3::S3Client& client,
     const BucketLocation& location, const std::filesystem::path& directory, int jobs,

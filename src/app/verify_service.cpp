@@ -89,7 +89,9 @@ Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client
           problem(check, missing ? "missing from the bucket" : response.error().message, missing);
           return;
         }
-        const s3::ObjectInfo info = s3::object_info_from_headers(check.key, *response);
+        auto parsed = s3::object_info_from_headers(check.key, *response);
+        if (!parsed.ok()) return problem(check, parsed.error().message, false);
+        const s3::ObjectInfo& info = *parsed;
         auto stored = info.metadata.find("imgsync-sha256");
         if (stored == info.metadata.end() || stored->second != check.sha256) {
           problem(check, fmt::format("stored sha256 {} differs from the journal's {}",

@@ -18,6 +18,8 @@ struct PublishOptions {
   SyncFlags flags;
   bool is_public = false, is_private = false;
   bool strip_gps = false, no_strip_gps = false;
+  bool allow_public_originals = false;
+  int image_size = 2048;
   std::string filter;
   std::string expires = "7d";
   std::string title = "imgsync gallery";
@@ -55,6 +57,12 @@ int run_publish_gallery(const PublishOptions& options) {
     return fail(make_error(ErrorCategory::kInvalidInput,
                            "--strip-gps and --no-strip-gps exclude each other: choose one"));
   }
+  if (options.image_size < 64 || options.image_size > 16384) {
+    return fail(make_error(ErrorCategory::kInvalidInput,
+                           fmt::format("--image-size {}: the copies' long edge must be 64 to "
+                                       "16384 pixels (default 2048)",
+                                       options.image_size)));
+  }
   auto arguments = parse_filter(options.filter);
   if (!arguments.ok()) return fail(arguments.error());
   auto query = app::make_search_query(*arguments);
@@ -63,6 +71,8 @@ int run_publish_gallery(const PublishOptions& options) {
   gallery.is_public = options.is_public;
   gallery.strip_gps = options.is_public ? !options.no_strip_gps : options.strip_gps;
   gallery.title = options.title;
+  gallery.allow_public_originals = options.allow_public_originals;
+  gallery.image_long_edge = options.image_size;
   auto expiry = app::parse_expiry(options.expires);
   if (!expiry.ok()) return fail(expiry.error());
   auto destination = resolve_destination(options.flags, true);
@@ -70,6 +80,7 @@ int run_publish_gallery(const PublishOptions& options) {
   if (!gallery.is_public) {
     gallery.expires = link_lifetime(*expiry, destination->setup.s3.credentials, "publish");
   }
+  gallery.scratch_dir = destination->setup.config.state_dir / "publish";
   auto index = catalog::SearchIndex::open(destination->setup.config.state_dir);
   if (!index.ok()) return fail(index.error());
   auto hits = index->search(*query);
@@ -84,7 +95,10 @@ int run_publish_gallery(const PublishOptions& options) {
             : "no Item matches --filter; nothing was published (try it with 'imgsync search')"));
   }
   s3::S3Client client(destination->setup.s3);
-  auto report = app::publish_gallery(*hits, client, destination->location, gallery);
+  auto report = app::publish_gallery(
+      *hits, client, destination->location, gallery, [](const std::string& id, const Error& error) {
+        fmt::print(stderr, "imgsync publish: {} left out: {}\n", id, error.message);
+      });
   if (!report.ok()) return fail(report.error());
   const auto& bucket = destination->location.bucket;
   if (options.flags.json) {
@@ -92,7 +106,8 @@ int run_publish_gallery(const PublishOptions& options) {
                                       {"key", report->key},
                                       {"url", report->url},
                                       {"images", report->images},
-                                      {"withheld", report->withheld},
+                                      {"failed", report->failed},
+                                      {"removed", report->removed},
                                       {"public", gallery.is_public},
                                       {"strip_gps", gallery.strip_gps},
                                       {"publicly_readable", report->publicly_readable}}
@@ -106,25 +121,19 @@ int run_publish_gallery(const PublishOptions& options) {
     }
     fmt::print("{}\n", report->url);
   }
-  if (report->withheld > 0) {
-    fmt::print(stderr,
-               "imgsync publish: {} full images carry a GPS position in their EXIF and are not "
-               "linked (--strip-gps); the page shows their thumbnails, which carry none\n",
-               report->withheld);
-  }
   if (gallery.is_public && !report->publicly_readable) {
     const std::string prefix =
         destination->location.prefix.empty() ? "" : destination->location.prefix + "/";
     fmt::print(stderr,
                "imgsync publish: warning: the gallery is uploaded but anonymous readers get {} "
                "for it; allow them with: imgsync init --to s3://{}/{} --public-prefix gallery/ "
-               "--public-prefix thumbnails/ --public-prefix enhanced/ (or publish --private)\n",
+               "(only gallery/ needs to be public; or publish --private)\n",
                report->anonymous_status == 0 ? std::string("no answer")
                                              : "HTTP " + std::to_string(report->anonymous_status),
                bucket, prefix);
     return kExitSomeFailed;
   }
-  return kExitOk;
+  return report->failed > 0 ? kExitSomeFailed : kExitOk;
 }
 
 }  // namespace
@@ -135,13 +144,14 @@ void add_gallery_command(CLI::App& app, int& exit_code) {
       "publish", "publish a web gallery of the archive to [PREFIX/]gallery/index.html");
   add_destination_flags(*command, options->flags);
   command->add_flag("--public", options->is_public,
-                    "link images by plain URLs (the bucket policy must allow anonymous reads: "
-                    "imgsync init --public-prefix); strips GPS unless --no-strip-gps");
+                    "stripped web-size copies under gallery/, linked by plain URLs (only "
+                    "gallery/ must be public: imgsync init --public-prefix gallery/); strips GPS "
+                    "unless --no-strip-gps");
   command->add_flag("--private", options->is_private,
                     "link images by presigned URLs that expire (the default)");
   command->add_flag("--strip-gps", options->strip_gps,
-                    "leave positions out of the page, the map and the links (default with "
-                    "--public)");
+                    "leave positions out of the page and the map, and link only stripped copies "
+                    "(default with --public)");
   command->add_flag("--no-strip-gps", options->no_strip_gps,
                     "show positions and a map even in a public gallery");
   command->add_option("--filter", options->filter,
@@ -150,6 +160,10 @@ void add_gallery_command(CLI::App& app, int& exit_code) {
   command->add_option("--expires", options->expires,
                       "lifetime of a private gallery's links: 90m, 24h, 7d (default and max)");
   command->add_option("--title", options->title, "the page's title");
+  command->add_option("--image-size", options->image_size,
+                      "long edge of the gallery's web-size copies in pixels (default 2048)");
+  command->add_flag("--allow-public-originals", options->allow_public_originals,
+                    "publish --public even though raw/, enhanced/ or metadata/ are public");
   command->callback([options, &exit_code] { exit_code = run_publish_gallery(*options); });
 }
 

@@ -305,6 +305,20 @@ constexpr int kMaxReportedProblems = 50;
 
 }  // namespace
 
+std::string toml_problem_without_input(std::string_view description) {
+  // toml++ quotes what it found ("saw 'x'", "'\\q'"): everything from the first quote goes.
+  std::string_view problem = description.substr(0, description.find_first_of("'\"`"));
+  for (std::string_view tail : {"; saw ", ", saw ", " saw ", ": ", " "}) {
+    if (problem.ends_with(tail)) problem.remove_suffix(tail.size());
+  }
+  while (!problem.empty() && (problem.back() == ' ' || problem.back() == ',' ||
+                              problem.back() == ';' || problem.back() == ':')) {
+    problem.remove_suffix(1);
+  }
+  if (problem.empty()) problem = "unreadable TOML";
+  return std::string(problem) + " (the text there is not shown: it may be a secret)";
+}
+
 // Every problem at once, in file order: read, and after each problem take its node out and read
 // again, so that one run names all the mistakes of a hand-written file.
 Result<AppConfig> parse_app_config(std::string_view text, const std::filesystem::path& file) {
@@ -315,7 +329,7 @@ Result<AppConfig> parse_app_config(std::string_view text, const std::filesystem:
     return make_error(
         ErrorCategory::kInvalidInput,
         fmt::format("{}:{}:{}: not valid TOML: {}", file.string(), error.source().begin.line,
-                    error.source().begin.column, error.description()));
+                    error.source().begin.column, toml_problem_without_input(error.description())));
   }
   std::vector<std::pair<std::uint32_t, std::string>> problems;  // line, message
   for (int round = 0; round < kMaxReportedProblems; ++round) {

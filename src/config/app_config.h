@@ -95,6 +95,9 @@ struct AppConfig {
 Result<AppConfig> load_app_config(const std::filesystem::path& file);
 // The same from the text of a file (`file` names it in messages and anchors relative paths).
 Result<AppConfig> parse_app_config(std::string_view text, const std::filesystem::path& file);
+// toml++'s description of a syntax error without the input it quotes ("saw 'x'"): a TOML file
+// may hold a secret (a webhook URL with its token), and a broken line is often that one.
+std::string toml_problem_without_input(std::string_view description);
 // imgsync.toml in `directory` if it exists, else defaults (config_file empty).
 Result<AppConfig> load_app_config_from_directory(const std::filesystem::path& directory);
 

@@ -308,6 +308,7 @@ Result<S3Settings> resolve_s3_settings(const Environment& env, const S3Overrides
         auto from_process = run_credential_process(process);
         if (!from_process.ok()) return from_process.take_error();
         settings.credentials = *from_process;
+        settings.credential_process = process;
         settings.credentials.source =
             fmt::format("credential_process of profile {}", settings.profile);
       }

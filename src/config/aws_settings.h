@@ -53,6 +53,9 @@ struct S3Settings {
   std::string ca_bundle;
   std::string profile = "default";
   int max_attempts = 0;  // AWS_MAX_ATTEMPTS or profile max_attempts; 0: the RetryPolicy default
+  // The profile's credential_process that printed `credentials` ("" otherwise): run again when
+  // they near their expiration (credential_refresh.h).
+  std::string credential_process;
 
   bool use_path_style(const std::string& bucket) const;
   std::string endpoint_url() const {

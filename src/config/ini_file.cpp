@@ -31,9 +31,9 @@ Result<IniFile> parse_ini(const std::string& text, const std::string& origin) {
     const bool indented = raw[0] == ' ' || raw[0] == '\t';
     if (line.front() == '[') {
       if (line.back() != ']') {
-        return make_error(ErrorCategory::kInvalidInput,
-                          fmt::format("{}:{}: section header \"{}\" lacks its closing ']'", origin,
-                                      line_number, line));
+        return make_error(
+            ErrorCategory::kInvalidInput,
+            fmt::format("{}:{}: a section header lacks its closing ']'", origin, line_number));
       }
       section = &file[trim(line.substr(1, line.size() - 2))];
       parent_key.clear();
@@ -41,14 +41,15 @@ Result<IniFile> parse_ini(const std::string& text, const std::string& origin) {
     }
     const auto equals = line.find('=');
     if (equals == std::string::npos) {
-      return make_error(
-          ErrorCategory::kInvalidInput,
-          fmt::format("{}:{}: expected \"key = value\", found \"{}\"", origin, line_number, line));
+      return make_error(ErrorCategory::kInvalidInput,
+                        fmt::format("{}:{}: expected \"key = value\" (or an indented \"key = "
+                                    "value\" below a key with an empty value); fix that line",
+                                    origin, line_number));
     }
     if (section == nullptr) {
-      return make_error(ErrorCategory::kInvalidInput,
-                        fmt::format("{}:{}: \"{}\" comes before any [section] header", origin,
-                                    line_number, trim(line.substr(0, equals))));
+      return make_error(
+          ErrorCategory::kInvalidInput,
+          fmt::format("{}:{}: a key comes before any [section] header", origin, line_number));
     }
     const std::string key = trim(line.substr(0, equals));
     const std::string value = trim(line.substr(equals + 1));

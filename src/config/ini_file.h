@@ -1,6 +1,7 @@
 // The INI dialect of ~/.aws/credentials and ~/.aws/config: [section] headers, `key = value` lines,
 // `#`/`;` comments, and indented sub-keys under a key with an empty value (`s3 =\n  endpoint_url =
-// x`), which are stored as "parent.child".
+// x`), which are stored as "parent.child". Errors name the file and line, never the line's text:
+// these files hold secret keys, and a mangled line is often one.
 #pragma once
 
 #include <filesystem>

@@ -11,12 +11,18 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <deque>
+#include <vector>
 
 namespace imgsync::notify {
 namespace {
 
 constexpr std::size_t kMaxRequestHead = 8192;
-constexpr std::chrono::milliseconds kClientTimeout{2000};
+// Each connection's whole budget (read the head, write the answer): a client that sends nothing
+// is dropped when it runs out, and never delays anyone else.
+constexpr std::chrono::milliseconds kClientTimeout{5000};
+// Open connections at most; a new one past this drops the oldest (whose budget ends first).
+constexpr std::size_t kMaxConnections = 256;
 
 const char* reason(int status) {
   switch (status) {
@@ -32,16 +38,6 @@ const char* reason(int status) {
       return "Service Unavailable";
   }
   return "Error";
-}
-
-void write_all(int fd, const std::string& data) {
-  std::size_t sent = 0;
-  while (sent < data.size()) {
-    const ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // the scraper went away: nothing to do
-    sent += static_cast<std::size_t>(n);
-  }
 }
 
 }  // namespace
@@ -91,7 +87,7 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const config::Listen
   socket_address.sin_port = htons(address.port);
   inet_pton(AF_INET, address.host.c_str(), &socket_address.sin_addr);
   if (bind(fd, reinterpret_cast<sockaddr*>(&socket_address), sizeof socket_address) != 0 ||
-      listen(fd, 16) != 0) {
+      listen(fd, 64) != 0) {
     const int error = errno;
     close(fd);
     if (error == EADDRINUSE) {
@@ -130,42 +126,81 @@ MetricsServer::~MetricsServer() {
   close(wake_write_);
 }
 
+// One thread, every connection in one poll: each reads its head and writes its answer as the
+// socket allows, within its own budget, so a silent or slow client costs one slot, not a turn.
 void MetricsServer::serve() {
+  using Clock = std::chrono::steady_clock;
+  struct Connection {
+    int fd;
+    Clock::time_point deadline;
+    std::string request, reply;
+    std::size_t sent = 0;
+  };
+  std::deque<Connection> connections;  // oldest first
+  auto drop = [&](std::size_t index) {
+    close(connections[index].fd);
+    connections.erase(connections.begin() + static_cast<std::ptrdiff_t>(index));
+  };
   for (;;) {
-    pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_read_, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      return;
+    const auto now = Clock::now();
+    for (std::size_t i = connections.size(); i-- > 0;) {
+      if (connections[i].deadline <= now) drop(i);
     }
-    if (fds[1].revents != 0) return;
+    std::vector<pollfd> fds{{listen_fd_, POLLIN, 0}, {wake_read_, POLLIN, 0}};
+    int timeout = -1;
+    for (const auto& connection : connections) {
+      fds.push_back(
+          {connection.fd, static_cast<short>(connection.reply.empty() ? POLLIN : POLLOUT), 0});
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(connection.deadline - now).count() +
+          1;
+      timeout = timeout < 0 ? static_cast<int>(left) : std::min(timeout, static_cast<int>(left));
+    }
+    if (poll(fds.data(), fds.size(), timeout) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (fds[1].revents != 0) break;
+    // Existing connections first (by index, before any is added or dropped).
+    for (std::size_t i = connections.size(); i-- > 0;) {
+      const short events = fds[2 + i].revents;
+      if (events == 0) continue;
+      if (!advance(connections[i].fd, connections[i].request, connections[i].reply,
+                   connections[i].sent, events)) {
+        drop(i);
+      }
+    }
     if (fds[0].revents & POLLIN) {
-      const int client = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      const int client = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
       if (client < 0) continue;
-      answer(client);
-      close(client);
+      if (connections.size() >= kMaxConnections) drop(0);
+      connections.push_back({client, Clock::now() + kClientTimeout, {}, {}, 0});
     }
   }
+  for (const auto& connection : connections) close(connection.fd);
 }
 
-// One request per connection, read within kClientTimeout; a slow or silent client is dropped
-// rather than allowed to hold the (single) serving thread.
-void MetricsServer::answer(int client) {
-  const auto deadline = std::chrono::steady_clock::now() + kClientTimeout;
-  std::string request;
-  char buffer[2048];
-  while (request.find("\r\n\r\n") == std::string::npos && request.size() < kMaxRequestHead) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return;
-    pollfd fds[2] = {{client, POLLIN, 0}, {wake_read_, POLLIN, 0}};
-    const int ready = poll(fds, 2, static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0 || fds[1].revents != 0) return;
+// Reads more of the head or writes more of the answer; false when the connection is done (the
+// answer sent) or broken.
+bool MetricsServer::advance(int client, std::string& request, std::string& reply, std::size_t& sent,
+                            short events) {
+  if (reply.empty()) {
+    if ((events & (POLLIN | POLLHUP | POLLERR)) == 0) return true;
+    char buffer[2048];
     const ssize_t got = recv(client, buffer, sizeof buffer, 0);
-    if (got <= 0) return;
+    if (got < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+    if (got <= 0) return false;
     request.append(buffer, static_cast<std::size_t>(got));
+    if (request.find("\r\n\r\n") == std::string::npos) {
+      return request.size() < kMaxRequestHead;  // an endless head is dropped
+    }
+    reply = answer_metrics_request(request, registry_).to_string();
   }
-  write_all(client, answer_metrics_request(request, registry_).to_string());
+  const ssize_t n = send(client, reply.data() + sent, reply.size() - sent, MSG_NOSIGNAL);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+  if (n <= 0) return false;  // the scraper went away: nothing to do
+  sent += static_cast<std::size_t>(n);
+  return sent < reply.size();
 }
 
 }  // namespace imgsync::notify

@@ -1,5 +1,7 @@
-// The daemon's metrics endpoint: a small HTTP/1.1 server on one thread (poll on the listening
-// socket and a wake pipe), one request per connection. GET /metrics: the Prometheus text format;
+// The daemon's metrics endpoint: a small HTTP/1.1 server on one thread (one poll over the
+// listening socket, a wake pipe and every open connection), one request per connection, each
+// connection with its own 5 s budget and at most 256 open at once, so idle or slow clients
+// never starve a scrape. GET /metrics: the Prometheus text format;
 // GET /healthz: 200 "ok", or 503 with the reason while uploads are paused; 404 for other paths,
 // 405 for other methods. No authentication: bind it to loopback unless the network may read it.
 #pragma once
@@ -42,7 +44,8 @@ class MetricsServer {
   MetricsServer(int listen_fd, int wake_read, int wake_write, std::uint16_t port,
                 const MetricsRegistry& registry);
   void serve();
-  void answer(int client);
+  bool advance(int client, std::string& request, std::string& reply, std::size_t& sent,
+               short events);
 
   int listen_fd_;
   int wake_read_;

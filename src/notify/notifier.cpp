@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <thread>
 
 #include "notify/email_notifier.h"
@@ -47,22 +48,32 @@ void post(const std::string& url, const std::string& body) {
   }
 }
 
-void run_command(const std::vector<std::string>& command, const RunSummary& summary) {
+// AWS credentials by the names the AWS tools read (and any AWS_* secret of the same shape).
+bool is_aws_secret(std::string_view name) {
+  if (!name.starts_with("AWS_")) return false;
+  return name == "AWS_ACCESS_KEY_ID" || name.find("SECRET") != std::string_view::npos ||
+         name.find("TOKEN") != std::string_view::npos ||
+         name.find("PASSWORD") != std::string_view::npos;
+}
+
+void run_command(const std::vector<std::string>& command, const RunSummary& summary,
+                 const std::vector<config::NotifierConfig>& notifiers) {
+  // Built before fork: the child of a threaded process may only exec.
+  std::vector<std::string> parent;
+  for (char** variable = environ; *variable != nullptr; ++variable) parent.emplace_back(*variable);
+  std::vector<std::string> environment = exec_environment(parent, notifiers, summary);
+  std::vector<char*> envp;
+  for (auto& variable : environment) envp.push_back(variable.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> copies = command;
+  std::vector<char*> argv;
+  for (auto& argument : copies) argv.push_back(argument.data());
+  argv.push_back(nullptr);
   const pid_t pid = fork();
   if (pid < 0) return warn("cannot start the exec notifier");
   if (pid == 0) {
-    setenv("IMGSYNC_EVENT", summary.event.c_str(), 1);
-    setenv("IMGSYNC_DESTINATION", summary.destination.c_str(), 1);
-    setenv("IMGSYNC_UPLOADED", std::to_string(summary.uploaded).c_str(), 1);
-    setenv("IMGSYNC_FAILED", std::to_string(summary.failed).c_str(), 1);
-    setenv("IMGSYNC_FIRST_ERROR",
-           summary.first_errors.empty() ? "" : summary.first_errors.front().c_str(), 1);
-    setenv("IMGSYNC_SUMMARY_JSON", summary_json(summary).c_str(), 1);
-    std::vector<std::string> copies = command;
-    std::vector<char*> argv;
-    for (auto& argument : copies) argv.push_back(argument.data());
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());  // no shell: the details never pass through a command string
+    // No shell: the details never pass through a command string.
+    execvpe(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -82,6 +93,29 @@ void run_command(const std::vector<std::string>& command, const RunSummary& summ
 }
 
 }  // namespace
+
+std::vector<std::string> exec_environment(const std::vector<std::string>& parent,
+                                          const std::vector<config::NotifierConfig>& notifiers,
+                                          const RunSummary& summary) {
+  std::vector<std::string> environment;
+  for (const auto& variable : parent) {
+    const std::string_view name = std::string_view(variable).substr(0, variable.find('='));
+    if (is_aws_secret(name) || name.starts_with("IMGSYNC_")) continue;
+    bool password = false;
+    for (const auto& notifier : notifiers) {
+      password = password || (!notifier.password_env.empty() && name == notifier.password_env);
+    }
+    if (!password) environment.push_back(variable);
+  }
+  environment.push_back("IMGSYNC_EVENT=" + summary.event);
+  environment.push_back("IMGSYNC_DESTINATION=" + summary.destination);
+  environment.push_back("IMGSYNC_UPLOADED=" + std::to_string(summary.uploaded));
+  environment.push_back("IMGSYNC_FAILED=" + std::to_string(summary.failed));
+  environment.push_back("IMGSYNC_FIRST_ERROR=" +
+                        (summary.first_errors.empty() ? "" : summary.first_errors.front()));
+  environment.push_back("IMGSYNC_SUMMARY_JSON=" + summary_json(summary));
+  return environment;
+}
 
 std::string host_of_url(const std::string& url) {
   const auto start = url.find("://");
@@ -122,7 +156,7 @@ void notify_run(const std::vector<config::NotifierConfig>& notifiers, const RunS
       post(notifier.url, nlohmann::json{{"text", summary_text(summary)}}.dump(
                              -1, ' ', false, nlohmann::json::error_handler_t::replace));
     } else if (notifier.type == "exec") {
-      run_command(notifier.command, summary);
+      run_command(notifier.command, summary, notifiers);
     } else if (notifier.type == "email") {
       if (Status sent = send_email(notifier, summary); !sent.ok()) warn(sent.error().message);
     }

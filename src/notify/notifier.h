@@ -25,6 +25,14 @@ void notify_run(const std::vector<config::NotifierConfig>& notifiers, const RunS
 std::string summary_json(const RunSummary& summary);
 std::string summary_text(const RunSummary& summary);
 
+// What an exec notifier's program sees: `parent` ("NAME=value" strings) without AWS credentials
+// (AWS_ACCESS_KEY_ID and every AWS_* holding SECRET, TOKEN or PASSWORD), without the variable
+// any notifier's password_env names and without stale IMGSYNC_* values, plus the run's IMGSYNC_*
+// details. A hook gets what it needs to report a run, not the keys to the bucket.
+std::vector<std::string> exec_environment(const std::vector<std::string>& parent,
+                                          const std::vector<config::NotifierConfig>& notifiers,
+                                          const RunSummary& summary);
+
 // "host:port" of a URL: what logs may show of a webhook or SMTP URL (its path, query and any
 // user:password@ can hold secrets).
 std::string host_of_url(const std::string& url);

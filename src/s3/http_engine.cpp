@@ -16,6 +16,19 @@
 
 namespace imgsync::s3 {
 
+void append_header_line(HttpResponse& response, std::string_view line) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.rfind("HTTP/", 0) == 0) {
+    response.headers.clear();
+    return;
+  }
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos) return;
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  response.headers.push_back({std::string(line.substr(0, colon)), std::string(value)});
+}
+
 std::string HttpResponse::header(std::string_view name) const {
   for (const auto& entry : headers) {
     if (entry.name.size() == name.size() &&
@@ -186,17 +199,7 @@ size_t write_body(char* data, size_t size, size_t count, void* user) {
 size_t receive_header(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const size_t bytes = size * count;
-  std::string_view line(data, bytes);
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-  if (line.rfind("HTTP/", 0) == 0) {
-    transfer->response.headers.clear();  // a new response (after 100 Continue or a redirect)
-    return bytes;
-  }
-  const auto colon = line.find(':');
-  if (colon == std::string_view::npos) return bytes;
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  transfer->response.headers.push_back({std::string(line.substr(0, colon)), std::string(value)});
+  append_header_line(transfer->response, std::string_view(data, bytes));
   return bytes;
 }
 

@@ -44,4 +44,9 @@ struct HttpResponse {
   bool success() const { return status >= 200 && status < 300; }
 };
 
+// Adds one raw header line as received ("Name: value\r\n"); a status line ("HTTP/1.1 100 ...")
+// starts a new response (after 100 Continue or a redirect) and a line without ':' is ignored.
+// Never throws, whatever the bytes.
+void append_header_line(HttpResponse& response, std::string_view line);
+
 }  // namespace imgsync::s3

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "config/credential_refresh.h"
 #include "s3/s3_error.h"
 #include "s3/sigv4_signer.h"
 #include "util/time_format.h"
@@ -18,6 +19,7 @@ struct S3Client::Attempt {
   std::function<void(Result<HttpResponse>)> done;
   int number = 0;
   bool clock_corrected = false;
+  bool credentials_renewed = false;
 };
 
 S3Client::S3Client(config::S3Settings settings, S3ClientOptions options)
@@ -79,6 +81,11 @@ Result<HttpRequest> S3Client::build_http_request(const S3Request& request) {
     }
   }
 
+  // Temporary credentials from a credential_process renew themselves before they expire.
+  const auto signing_time = std::chrono::system_clock::now() + clock_offset_;
+  if (Status fresh = config::refresh_expiring_credentials(settings_, signing_time); !fresh.ok()) {
+    return fresh.error();
+  }
   SigV4Signer::Options signer_options;
   signer_options.region = settings_.region;
   signer_options.service = "s3";
@@ -90,8 +97,7 @@ Result<HttpRequest> S3Client::build_http_request(const S3Request& request) {
   input.query = request.query;
   input.headers = http.headers;
   input.payload_sha256_hex = payload_hash;
-  const auto now = std::chrono::system_clock::now() + clock_offset_;
-  SignedRequest signed_request = signer.sign(input, now);
+  SignedRequest signed_request = signer.sign(input, signing_time);
   for (auto& header : signed_request.headers_to_add) http.headers.push_back(std::move(header));
 
   http.url = fmt::format("{}://{}{}", settings_.endpoint_scheme, host, uri_encode(path, false));
@@ -144,7 +150,21 @@ void S3Client::dispatch(std::shared_ptr<Attempt> attempt) {
         attempt->clock_corrected = true;
         spdlog::warn("clock differs from the server's by {} s; correcting and retrying",
                      clock_offset_.count());
-        if (on_retry) on_retry({request.operation, target_of(request), attempt->number, &error, {}});
+        if (on_retry)
+          on_retry({request.operation, target_of(request), attempt->number, &error, {}});
+        dispatch(attempt);
+        return;
+      }
+    }
+    if (error.s3_code == "ExpiredToken" && !attempt->credentials_renewed &&
+        !settings_.credential_process.empty()) {
+      // Expired sooner than they said (or the clocks differ): renew them now and try again.
+      attempt->credentials_renewed = true;
+      if (Status fresh = config::refresh_expiring_credentials(
+              settings_, std::chrono::system_clock::now(), true);
+          fresh.ok()) {
+        if (on_retry)
+          on_retry({request.operation, target_of(request), attempt->number, &error, {}});
         dispatch(attempt);
         return;
       }
@@ -183,6 +203,11 @@ Result<std::string> S3Client::presign_get(const std::string& bucket, const std::
   input.host = path_style ? settings_.endpoint_host : bucket + "." + settings_.endpoint_host;
   input.path = settings_.endpoint_base_path + (path_style ? "/" + bucket : "") + "/" + key;
   input.payload_sha256_hex = "UNSIGNED-PAYLOAD";
+  // Temporary credentials from a credential_process renew themselves before they expire.
+  const auto signing_time = std::chrono::system_clock::now() + clock_offset_;
+  if (Status fresh = config::refresh_expiring_credentials(settings_, signing_time); !fresh.ok()) {
+    return fresh.error();
+  }
   SigV4Signer::Options signer_options;
   signer_options.region = settings_.region;
   SigV4Signer signer(settings_.credentials, signer_options);

@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "s3/s3_xml.h"
 #include "util/uri_encoding.h"
@@ -32,11 +33,28 @@ std::vector<HttpHeader> object_attribute_headers(const ObjectAttributes& attribu
   return headers;
 }
 
-ObjectInfo object_info_from_headers(const std::string& key, const HttpResponse& response) {
+std::optional<std::uint64_t> parse_content_length(std::string_view text) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  if (text.empty() || text.size() > 20) return std::nullopt;
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+Result<ObjectInfo> object_info_from_headers(const std::string& key, const HttpResponse& response) {
   ObjectInfo info;
   info.key = key;
   const std::string length = response.header("Content-Length");
-  info.size = length.empty() ? 0 : std::stoull(length);
+  if (!length.empty()) {
+    auto size = parse_content_length(length);
+    if (!size) {
+      return make_error(ErrorCategory::kFatal,
+                        "the server answered with a Content-Length that is not a byte count for " +
+                            key + ": is something between imgsync and S3 rewriting answers?");
+    }
+    info.size = *size;
+  }
   info.etag = xml::strip_quotes(response.header("ETag"));
   info.last_modified = response.header("Last-Modified");
   info.content_type = response.header("Content-Type");

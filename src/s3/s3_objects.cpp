@@ -37,7 +37,9 @@ Result<GetObjectResult> S3Client::get_object(const GetObjectRequest& request) {
   auto response = send(std::move(s3_request));
   if (!response.ok()) return response.take_error();
   GetObjectResult result;
-  result.info = object_info_from_headers(request.key, *response);
+  auto info = object_info_from_headers(request.key, *response);
+  if (!info.ok()) return info.take_error();
+  result.info = std::move(*info);
   result.body = std::move(response->body);
   return result;
 }

@@ -1,5 +1,7 @@
 #include "s3/s3_xml.h"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include <pugixml.hpp>
@@ -25,12 +27,12 @@ Result<pugi::xml_node> load_root(pugi::xml_document& document, const std::string
   return node;
 }
 
+// 0 for anything but a decimal count (from_chars: no exceptions, no locale, no sign).
 std::uint64_t to_u64(const char* text) {
-  try {
-    return std::stoull(text);
-  } catch (...) {
-    return 0;
-  }
+  const std::string_view digits(text);
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  return error == std::errc() && end == digits.data() + digits.size() ? value : 0;
 }
 
 bool to_bool(const char* text) {

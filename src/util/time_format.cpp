@@ -161,8 +161,11 @@ Result<SystemTime> to_system_time(const CivilTime& civil, std::string_view text,
                                   std::string_view expected_form) {
   const year_month_day date{year{civil.year}, month{static_cast<unsigned>(civil.month)},
                             day{static_cast<unsigned>(civil.day)}};
-  // Second 60 is a leap second; it lands on the next second like POSIX time does.
-  if (!date.ok() || civil.hour > 23 || civil.minute > 59 || civil.second > 60) {
+  // Second 60 is a leap second; it lands on the next second like POSIX time does. The years are
+  // those system_clock's nanoseconds can hold (1678..2261): a server's "Date: ... 1013" must be an
+  // error, not an overflow (found by s3_headers_fuzzer).
+  if (!date.ok() || civil.year < 1678 || civil.year > 2261 || civil.hour > 23 ||
+      civil.minute > 59 || civil.second > 60) {
     return not_a_timestamp(text, expected_form);
   }
   const sys_seconds whole = sys_days{date} + hours{civil.hour} + minutes{civil.minute} +

@@ -71,10 +71,13 @@ Result<std::string> key_as_link(const std::string& key) {
   return "L:" + key;
 }
 
+// gallery_entries for one hit linked as a private gallery without strip_gps links it.
+Result<json> entries_of(const catalog::SearchHit& hit, const GalleryOptions& options = {}) {
+  return gallery_entries({hit}, {original_links(hit)}, options, key_as_link);
+}
+
 TEST(GalleryEntries, PrivateGalleryLinksEverythingWithPositions) {
-  GalleryOptions options;
-  int withheld = 0;
-  auto entries = gallery_entries({located_hit()}, options, key_as_link, &withheld);
+  auto entries = entries_of(located_hit());
   ASSERT_TRUE(entries.ok());
   const json& entry = (*entries)[0];
   EXPECT_EQ(entry["camera"], "Canon EOS R6");
@@ -86,7 +89,6 @@ TEST(GalleryEntries, PrivateGalleryLinksEverythingWithPositions) {
   EXPECT_EQ(entry["full"], "L:p/enhanced/2026/05/03/p_a_20260503.jpg");
   EXPECT_EQ(entry["raw"], "L:p/raw/2026/05/03/p_a_20260503.cr3");
   EXPECT_EQ(entry["item"], "L:p/metadata/2026/05/03/p_a_20260503.json");
-  EXPECT_EQ(withheld, 0);
 }
 
 TEST(GalleryEntries, CameraNamesDoNotRepeatTheMake) {
@@ -94,7 +96,7 @@ TEST(GalleryEntries, CameraNamesDoNotRepeatTheMake) {
     auto hit = located_hit();
     hit.make = make;
     hit.model = model;
-    auto entries = gallery_entries({hit}, GalleryOptions{}, key_as_link);
+    auto entries = entries_of(hit);
     EXPECT_TRUE(entries.ok());
     return entries.ok() ? (*entries)[0]["camera"].get<std::string>() : "";
   };
@@ -109,31 +111,61 @@ TEST(GalleryEntries, CameraNamesDoNotRepeatTheMake) {
 TEST(GalleryEntries, StrippedGalleryHasNoPositionAnywhere) {
   GalleryOptions options;
   options.strip_gps = true;
-  int withheld = 0;
-  auto entries = gallery_entries({located_hit()}, options, key_as_link, &withheld);
+  EXPECT_TRUE(gallery_uses_copies(options));
+  const auto hit = located_hit();
+  // The copies' links carry the Item's position along; strip_gps drops it whatever they say.
+  const GalleryLinks copies{.thumb = "p/gallery/thumbs/a.webp",
+                            .full = "p/gallery/images/a.webp",
+                            .latitude = 47.37,
+                            .longitude = 8.54};
+  auto entries = gallery_entries({hit}, {copies}, options, key_as_link);
   ASSERT_TRUE(entries.ok());
   const json& entry = (*entries)[0];
   EXPECT_FALSE(entry.contains("lat"));
   EXPECT_FALSE(entry.contains("lon"));
   EXPECT_FALSE(entry.contains("item")) << "Items carry the position";
-  EXPECT_FALSE(entry.contains("full")) << "the original's EXIF carries the position";
   EXPECT_FALSE(entry.contains("raw"));
-  EXPECT_TRUE(entry.contains("thumb"));
-  EXPECT_TRUE(entry.contains("withheld"));
-  EXPECT_EQ(withheld, 1);
+  EXPECT_EQ(entry["thumb"], "L:p/gallery/thumbs/a.webp");
+  EXPECT_EQ(entry["full"], "L:p/gallery/images/a.webp");
   EXPECT_EQ(entry.dump().find("47.37"), std::string::npos);
-  // Without a position, nothing needs withholding.
-  auto unlocated = located_hit();
-  unlocated.latitude.reset();
-  unlocated.longitude.reset();
-  auto plain = gallery_entries({unlocated}, options, key_as_link, &withheld);
-  ASSERT_TRUE(plain.ok());
-  EXPECT_TRUE((*plain)[0].contains("full"));
-  EXPECT_EQ(withheld, 1);
+  // Even links to originals lose their Item under strip_gps.
+  auto originals = entries_of(hit, options);
+  ASSERT_TRUE(originals.ok());
+  EXPECT_FALSE((*originals)[0].contains("item"));
+  EXPECT_FALSE((*originals)[0].contains("lat"));
+}
+
+TEST(GalleryEntries, PublicAndStrippedGalleriesUseCopiesOnly) {
+  EXPECT_FALSE(gallery_uses_copies(GalleryOptions{}));
+  GalleryOptions options;
+  options.is_public = true;
+  EXPECT_TRUE(gallery_uses_copies(options));
+}
+
+TEST(GalleryEntries, HostileStringsStayDataInThePage) {
+  auto hit = located_hit();
+  hit.id = "x</script><script>alert(1)</script>";
+  hit.make = "<img src=x onerror=alert(2)>";
+  hit.item_json = json{{"properties",
+                        {{"imgsync:lens", "<b onmouseover=alert(3)>"},
+                         {"keywords", {"<svg onload=alert(4)>", 7, nullptr}}}}}
+                      .dump();
+  auto entries = entries_of(hit);
+  ASSERT_TRUE(entries.ok());
+  EXPECT_EQ((*entries)[0]["tags"], json({"<svg onload=alert(4)>"})) << "only strings are tags";
+  const std::string page = render_gallery_page("<script>alert(5)</script>", *entries);
+  // Outside the data block no hostile markup appears; inside it, the strings survive intact.
+  EXPECT_EQ(page.find("<script>alert"), std::string::npos);
+  EXPECT_EQ(page.find("<img src=x"), std::string::npos);
+  const json data = data_of(page);
+  EXPECT_EQ(data["items"][0]["id"], hit.id);
+  EXPECT_EQ(data["items"][0]["camera"], hit.make + " Canon EOS R6");
+  EXPECT_EQ(data["title"], "<script>alert(5)</script>");
 }
 
 TEST(GalleryEntries, ALinkThatCannotBeMadeFailsTheGallery) {
-  auto entries = gallery_entries({located_hit()}, GalleryOptions{},
+  const auto hit = located_hit();
+  auto entries = gallery_entries({hit}, {original_links(hit)}, GalleryOptions{},
                                  [](const std::string&) -> Result<std::string> {
                                    return make_error(ErrorCategory::kAuth, "no credentials");
                                  });

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <sstream>
+#include <vector>
 
 #include "notify/metrics_registry.h"
 #include "notify/metrics_server.h"
@@ -184,6 +185,35 @@ TEST(MetricsServer, ServesOverLoopbackAndStopsCleanly) {
   close(silent);
   server->reset();  // joins the thread; the port is closed after
   EXPECT_EQ(testing::http_get(base + "/healthz").status, 0);
+}
+
+TEST(MetricsServer, ScrapesAreAnsweredWhileFiftyIdleConnectionsAreOpen) {
+  MetricsRegistry registry;
+  auto server = MetricsServer::start({"127.0.0.1", 0}, registry);
+  ASSERT_TRUE(server.ok()) << server.error().message;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons((*server)->port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  // Slow clients: half connect and say nothing, half send part of a head and stall.
+  std::vector<int> idle;
+  for (int i = 0; i < 50; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    if (i % 2 == 1) {
+      ASSERT_EQ(send(fd, "GET /metr", 9, 0), 9);
+    }
+    idle.push_back(fd);
+  }
+  // Each scrape gets its answer within http_get's 5 s, although every idle connection above is
+  // still open: one server handling them in turn (2 s each) would leave these unanswered.
+  const std::string base = "http://127.0.0.1:" + std::to_string((*server)->port());
+  for (int scrape = 0; scrape < 5; ++scrape) {
+    auto metrics = testing::http_get(base + "/metrics");
+    EXPECT_EQ(metrics.status, 200) << scrape;
+    EXPECT_NE(metrics.body.find("imgsync_uploaded_bytes_total"), std::string::npos);
+  }
+  for (const int fd : idle) close(fd);
 }
 
 TEST(MetricsServer, BusyPortIsAClearError) {

@@ -52,11 +52,12 @@ TEST(TimeFormat, ParsesTheThreeHttpDateForms) {
 }
 
 TEST(TimeFormat, RejectsMalformedHttpDates) {
-  for (const char* bad : {"", "GMT", "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37",
-                          "Sun, 06 Nov 1994 08:49:37 PST", "Sun, 06 Foo 1994 08:49:37 GMT",
-                          "Sun, 30 Feb 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT",
-                          "Xyz, 06 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMT junk",
-                          "1994-11-06T08:49:37Z"}) {
+  for (const char* bad :
+       {"", "GMT", "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37",
+        "Sun, 06 Nov 1994 08:49:37 PST", "Sun, 06 Foo 1994 08:49:37 GMT",
+        "Sun, 30 Feb 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT",
+        "Xyz, 06 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMT junk",
+        "1994-11-06T08:49:37Z", "Tue, 01 Dec 1013 03:00:00 GMT", "Tue, 01 Dec 9999 03:00:00 GMT"}) {
     auto result = parse_http_date(bad);
     ASSERT_FALSE(result.ok()) << bad;
     EXPECT_EQ(result.error().category, ErrorCategory::kInvalidInput);
