@@ -51,6 +51,13 @@ const std::map<std::string, std::string>& examples() {
       {"publish", R"(  imgsync publish --to s3://my-bucket/survey --expires 7d --title "May survey"
   imgsync publish --to s3://my-bucket/survey --filter "--since 2026-05-01 --camera nikon"
   imgsync publish --public --to s3://my-bucket/survey   # after init --public-prefix gallery/ ...)"},
+      {"serve", R"(  imgsync serve --to s3://my-bucket/survey --listen 127.0.0.1:8080
+  imgsync serve --listen 0.0.0.0:8080 --base-url https://stac.example.org --expires 30m)"},
+      {"catalog", R"(  imgsync catalog compact --to s3://my-bucket/survey)"},
+      {"catalog compact", R"(  imgsync catalog compact --to s3://my-bucket/survey
+  imgsync catalog compact --to s3://my-bucket/survey --lease 1h)"},
+      {"index pull", R"(  imgsync index pull --to s3://my-bucket/survey
+  imgsync index pull --to s3://my-bucket/survey --state-dir ./analyst-state)"},
       {"doctor", R"(  imgsync doctor
   imgsync doctor --to s3://my-bucket/survey
   imgsync doctor --to s3://my-bucket/survey --json)"},

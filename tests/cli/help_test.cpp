@@ -66,8 +66,9 @@ std::vector<std::string> every_command() {
 
 // The commands that work on an archive: each must offer the destination as --to.
 const std::vector<std::string> kArchiveCommands = {
-    "sync",  "retry",  "status",        "verify",        "watch",   "enqueue", "init",
-    "share", "search", "index rebuild", "index publish", "publish", "doctor"};
+    "sync",    "retry",  "status", "verify",         "watch",         "enqueue",
+    "init",    "share",  "search", "index rebuild",  "index publish", "index pull",
+    "publish", "doctor", "serve",  "catalog compact"};
 
 TEST(Help, EveryCommandIsWalkedAndUsesTheOneVocabulary) {
   const auto commands = every_command();
