@@ -21,14 +21,21 @@ struct S3Client::Attempt {
 };
 
 S3Client::S3Client(config::S3Settings settings, S3ClientOptions options)
-    : settings_(std::move(settings)), options_(std::move(options)), retry_policy_(options_.retry) {
+    : S3Client(std::move(settings), std::move(options), nullptr) {}
+
+S3Client::S3Client(config::S3Settings settings, S3ClientOptions options,
+                   std::unique_ptr<HttpEngine> engine)
+    : settings_(std::move(settings)),
+      options_(std::move(options)),
+      engine_(std::move(engine)),
+      retry_policy_(options_.retry) {
   options_.http.verify_tls = options_.http.verify_tls && settings_.verify_tls;
   if (options_.http.ca_bundle.empty()) options_.http.ca_bundle = settings_.ca_bundle;
   if (settings_.max_attempts > 0) {
     options_.retry.max_attempts = settings_.max_attempts;
     retry_policy_ = RetryPolicy(options_.retry);
   }
-  engine_ = std::make_unique<HttpEngine>(options_.http);
+  if (!engine_) engine_ = std::make_unique<HttpEngine>(options_.http);
 }
 
 S3Client::~S3Client() = default;
@@ -144,7 +151,8 @@ void S3Client::dispatch(std::shared_ptr<Attempt> attempt) {
         attempt->clock_corrected = true;
         spdlog::warn("clock differs from the server's by {} s; correcting and retrying",
                      clock_offset_.count());
-        if (on_retry) on_retry({request.operation, target_of(request), attempt->number, &error, {}});
+        if (on_retry)
+          on_retry({request.operation, target_of(request), attempt->number, &error, {}});
         dispatch(attempt);
         return;
       }

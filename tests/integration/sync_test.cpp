@@ -54,13 +54,21 @@ class SyncTest : public ImgsyncCliTest {
     return made;
   }
 
-  // Every object in the bucket, by key.
+  // Every object in the bucket, by key; a second, independent client must list the same keys.
   std::map<std::string, s3::ObjectSummary> objects() {
     std::map<std::string, s3::ObjectSummary> by_key;
     auto listed = client().list_all_objects(bucket(), "");
     EXPECT_TRUE(listed.ok());
     if (listed.ok()) {
       for (auto& object : *listed) by_key[object.key] = object;
+    }
+    CurlS3 curl = independent();
+    auto keys = curl.list_keys();
+    EXPECT_TRUE(keys.has_value()) << curl.error();
+    std::set<std::string> ours;
+    for (const auto& [key, object] : by_key) ours.insert(key);
+    if (keys) {
+      EXPECT_EQ(std::set<std::string>(keys->begin(), keys->end()), ours);
     }
     return by_key;
   }
@@ -92,6 +100,7 @@ TEST_F(SyncTest, UploadsAssetsAndItemsThenAnUnchangedTreeSendsNoRequest) {
     ASSERT_TRUE(head.ok()) << record.object_key;
     EXPECT_EQ(head->metadata["imgsync-sha256"], to_hex(sha256(read_file(record.path))));
     EXPECT_EQ(head->metadata["imgsync-item"], record.item_key);
+    EXPECT_EQ(independent().get(record.object_key), read_file(record.path)) << record.object_key;
     EXPECT_EQ(head->content_type, "image/jpeg");
     auto item = client().get_object({bucket(), record.item_key, {}, {}});
     ASSERT_TRUE(item.ok()) << record.item_key;
