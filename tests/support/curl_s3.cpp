@@ -74,7 +74,9 @@ std::optional<std::string> CurlS3::get(const std::string& key) {
 }
 
 std::optional<std::string> CurlS3::get_configuration(const std::string& name) {
-  return fetch("/" + bucket_ + "?" + percent_encode(name, false));
+  // "?versioning=": curl signs a query parameter without a value wrongly (7.88 leaves out the
+  // '=' of the canonical query), and S3 reads both forms alike.
+  return fetch("/" + bucket_ + "?" + percent_encode(name, false) + "=");
 }
 
 }  // namespace imgsync::testing

@@ -53,23 +53,34 @@ std::optional<S3ServerInfo> parse_server_line(const std::string& output,
                       .directory = directory};
 }
 
-// Starts a server for this process; the error text when it did not start.
+// Starts a server for this process; the error text when it did not start. Ports are chosen free
+// but may be taken by another server starting at the same moment (ctest -j, other builds on
+// the machine): a start that failed is tried again, twice at most.
 std::string start_own_server() {
   const auto directory =
       std::filesystem::temp_directory_path() / ("imgsync-s3-" + std::to_string(::getpid()));
-  const std::string command = (source_dir() / "scripts" / "s3-server").string() + " start " +
-                              directory.string() + " --watch-pid " + std::to_string(::getpid()) +
-                              " 2>&1";
-  int exit_code = 0;
-  const std::string output = run_and_capture(command, exit_code);
-  auto server = parse_server_line(output, directory);
-  if (exit_code != 0 || !server) {
-    return "the S3 test server did not start (exit " + std::to_string(exit_code) +
-           "); is Ceph installed (scripts/setup)?\n" + output;
+  const std::string script = (source_dir() / "scripts" / "s3-server").string();
+  std::string failures;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    int exit_code = 0;
+    const std::string output =
+        run_and_capture(script + " start " + directory.string() + " --watch-pid " +
+                            std::to_string(::getpid()) + " 2>&1",
+                        exit_code);
+    auto server = parse_server_line(output, directory);
+    if (exit_code == 0 && server) {
+      g_server = std::move(*server);
+      g_server_is_ours = true;
+      return "";
+    }
+    failures += "attempt " + std::to_string(attempt) + " (exit " + std::to_string(exit_code) +
+                "):\n" + output;
+    int ignored = 0;
+    run_and_capture(script + " stop " + directory.string() + " 2>&1", ignored);
+    std::error_code error;
+    std::filesystem::remove_all(directory, error);
   }
-  g_server = std::move(*server);
-  g_server_is_ours = true;
-  return "";
+  return "the S3 test server did not start; is Ceph installed (scripts/setup)?\n" + failures;
 }
 
 }  // namespace
