@@ -81,8 +81,7 @@ struct WatchService::Loop {
       if (backoff.count() == 0 && service.on_pause) {
         service.on_pause(true, report->destination_error->message);
       }
-      backoff =
-          std::min(options.max_backoff, std::max(std::chrono::milliseconds(1000), backoff * 2));
+      backoff = next_backoff(backoff, options.max_backoff);
       paused_until = Clock::now() + backoff;
       need_rescan = true;  // whatever was not done is found again by the rescan
       notice(fmt::format("destination unusable ({}); pausing, retrying in {} s",
@@ -267,6 +266,11 @@ struct WatchService::Loop {
     }
   }
 };
+
+std::chrono::milliseconds next_backoff(std::chrono::milliseconds current,
+                                       std::chrono::milliseconds max) {
+  return std::min(max, std::max(std::chrono::milliseconds(1000), current * 2));
+}
 
 WatchService::WatchService(const config::AppConfig& config, catalog::JournalStore& journal,
                            s3::S3Client& client)

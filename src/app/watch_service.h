@@ -30,6 +30,11 @@ struct WatchOptions {
 
 enum class WatchExit { kStopped, kReload, kIdle };
 
+// The pause after a pass that found the destination unusable: 1 s after the first, doubling
+// after each pass that still finds it so, at most `max` (WatchOptions::max_backoff, 60 s).
+std::chrono::milliseconds next_backoff(std::chrono::milliseconds current,
+                                       std::chrono::milliseconds max);
+
 class WatchService {
  public:
   WatchService(const config::AppConfig& config, catalog::JournalStore& journal,

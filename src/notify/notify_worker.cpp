@@ -5,10 +5,11 @@
 namespace imgsync::notify {
 
 NotifyWorker::NotifyWorker(std::vector<config::NotifierConfig> notifiers, std::string destination,
-                           std::chrono::milliseconds interval)
+                           std::chrono::milliseconds interval, Now now)
     : notifiers_(std::move(notifiers)),
       destination_(std::move(destination)),
       interval_(interval),
+      now_(std::move(now)),
       thread_([this] { run(); }) {}
 
 NotifyWorker::~NotifyWorker() {
@@ -51,6 +52,11 @@ void NotifyWorker::post(RunSummary summary) {
   }
 }
 
+void NotifyWorker::time_passed() {
+  { std::lock_guard lock(mutex_); }  // the thread is waiting or will look at the clock
+  wake_.notify_one();
+}
+
 void NotifyWorker::queue_batch_locked(Clock::time_point now) {
   batch_.event = "watch_report";
   batch_.destination = destination_;
@@ -63,7 +69,8 @@ void NotifyWorker::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
     const auto due = last_batch_sent_ + interval_;
-    if (batch_.failed > 0 && (stopping_ || Clock::now() >= due)) queue_batch_locked(Clock::now());
+    const auto now = now_();
+    if (batch_.failed > 0 && (stopping_ || now >= due)) queue_batch_locked(now);
     if (!queue_.empty()) {
       RunSummary summary = std::move(queue_.front());
       queue_.pop_front();
@@ -74,7 +81,7 @@ void NotifyWorker::run() {
     }
     if (stopping_) return;  // everything sent
     if (batch_.failed > 0) {
-      wake_.wait_until(lock, due);
+      wake_.wait_for(lock, due - now);  // measured on now_: an injected clock wakes us itself
     } else {
       wake_.wait(lock);
     }

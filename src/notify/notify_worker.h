@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -21,8 +22,13 @@ namespace imgsync::notify {
 
 class NotifyWorker {
  public:
+  using Clock = std::chrono::steady_clock;
+  // What the batching interval is measured with; tests pass a manual clock and call
+  // time_passed() after moving it.
+  using Now = std::function<Clock::time_point()>;
+
   NotifyWorker(std::vector<config::NotifierConfig> notifiers, std::string destination,
-               std::chrono::milliseconds interval = std::chrono::minutes(1));
+               std::chrono::milliseconds interval = std::chrono::minutes(1), Now now = Clock::now);
   // Sends the batch still held (if it has failures) and what is queued, then joins the thread.
   ~NotifyWorker();
   NotifyWorker(const NotifyWorker&) = delete;
@@ -33,17 +39,19 @@ class NotifyWorker {
   // Queues one report as it is (pause, resume) and returns at once. Beyond kMaxQueued waiting
   // reports the oldest is dropped (and logged): notifiers that far behind are not catching up.
   void post(RunSummary summary);
+  // Wakes the thread to look at the clock again (an injected clock has moved).
+  void time_passed();
 
   static constexpr std::size_t kMaxQueued = 32;
 
  private:
-  using Clock = std::chrono::steady_clock;
   void run();
   void queue_batch_locked(Clock::time_point now);
 
   const std::vector<config::NotifierConfig> notifiers_;
   const std::string destination_;
   const std::chrono::milliseconds interval_;
+  const Now now_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<RunSummary> queue_;

@@ -1,5 +1,7 @@
 // An event loop over libcurl's multi interface: many concurrent transfers on reused connections,
 // driven from one thread, with timers for retry back-off. Not thread-safe: one engine per thread.
+// The transfer and timer calls are virtual so that tests can run S3Client on a fake engine
+// (tests/s3/fake_http_engine.h) that answers from a script and fires timers at once.
 #pragma once
 
 #include <chrono>
@@ -27,23 +29,23 @@ class HttpEngine {
   using Callback = std::function<void(Result<HttpResponse>)>;
 
   explicit HttpEngine(HttpEngineOptions options = {});
-  ~HttpEngine();
+  virtual ~HttpEngine();
   HttpEngine(const HttpEngine&) = delete;
   HttpEngine& operator=(const HttpEngine&) = delete;
 
   // Queue a request; the callback runs from inside run() when it completes. Transport failures
   // (no connection, reset, timeout, TLS) arrive as an Error; any HTTP status arrives as a response.
-  void submit(HttpRequest request, Callback callback);
+  virtual void submit(HttpRequest request, Callback callback);
   // Run `action` from inside run() once `delay` has passed.
-  void schedule(std::chrono::milliseconds delay, std::function<void()> action);
+  virtual void schedule(std::chrono::milliseconds delay, std::function<void()> action);
   // Drive transfers and timers until nothing is queued, running or scheduled.
   void run();
   // Drive until `done()` is true (or nothing is left).
-  void run_until(const std::function<bool()>& done);
+  virtual void run_until(const std::function<bool()>& done);
   // Convenience: one request, synchronously.
   Result<HttpResponse> perform(HttpRequest request);
 
-  std::size_t in_flight() const;
+  virtual std::size_t in_flight() const;
 
  private:
   struct Impl;

@@ -23,14 +23,21 @@ struct S3Client::Attempt {
 };
 
 S3Client::S3Client(config::S3Settings settings, S3ClientOptions options)
-    : settings_(std::move(settings)), options_(std::move(options)), retry_policy_(options_.retry) {
+    : S3Client(std::move(settings), std::move(options), nullptr) {}
+
+S3Client::S3Client(config::S3Settings settings, S3ClientOptions options,
+                   std::unique_ptr<HttpEngine> engine)
+    : settings_(std::move(settings)),
+      options_(std::move(options)),
+      engine_(std::move(engine)),
+      retry_policy_(options_.retry) {
   options_.http.verify_tls = options_.http.verify_tls && settings_.verify_tls;
   if (options_.http.ca_bundle.empty()) options_.http.ca_bundle = settings_.ca_bundle;
   if (settings_.max_attempts > 0) {
     options_.retry.max_attempts = settings_.max_attempts;
     retry_policy_ = RetryPolicy(options_.retry);
   }
-  engine_ = std::make_unique<HttpEngine>(options_.http);
+  if (!engine_) engine_ = std::make_unique<HttpEngine>(options_.http);
 }
 
 S3Client::~S3Client() = default;

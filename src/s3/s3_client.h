@@ -40,6 +40,9 @@ struct S3Request {
 class S3Client {
  public:
   explicit S3Client(config::S3Settings settings, S3ClientOptions options = {});
+  // On a given engine (tests: a fake one); options.http is then not used.
+  S3Client(config::S3Settings settings, S3ClientOptions options,
+           std::unique_ptr<HttpEngine> engine);
   ~S3Client();
   S3Client(const S3Client&) = delete;
   S3Client& operator=(const S3Client&) = delete;

@@ -77,6 +77,25 @@ TEST_F(BucketTest, InitConfiguresTheBucketIdempotentlyAndOpensOnlyThePublicPrefi
   EXPECT_EQ(anonymous_get(server().endpoint + "/" + fresh + "/" + (*listed)[0].key), 403);
 }
 
+TEST_F(BucketTest, InitVersioningTurnsVersioningOnAndIsRepeatable) {
+  EXPECT_EQ(*client().get_bucket_versioning(bucket()), "");  // a fresh bucket: never versioned
+  for (int run = 0; run < 2; ++run) {
+    auto init = imgsync({"init", "--to", "s3://" + bucket() + "/v", "--versioning", "--json"});
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+  }
+  auto versioning = client().get_bucket_versioning(bucket());
+  ASSERT_TRUE(versioning.ok()) << versioning.error().describe();
+  EXPECT_EQ(*versioning, "Enabled");
+  CurlS3 curl = independent();
+  auto document = curl.get_configuration("versioning");
+  ASSERT_TRUE(document.has_value()) << curl.error();
+  EXPECT_NE(document->find("<Status>Enabled</Status>"), std::string::npos) << *document;
+  // Without the flag, init leaves versioning as it is.
+  auto again = imgsync({"init", "--to", "s3://" + bucket() + "/v", "--json"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(*client().get_bucket_versioning(bucket()), "Enabled");
+}
+
 TEST_F(BucketTest, ShareGivesWorkingLinksForAnItemAndRefusesBadLifetimes) {
   ScratchDir state;
   const std::string destination = "s3://" + bucket() + "/shared";

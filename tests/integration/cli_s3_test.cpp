@@ -52,6 +52,33 @@ TEST_F(CliS3Test, PutThenLsShowsTheObjectWithItsChecksum) {
   EXPECT_NE(again.err.find("exists"), std::string::npos) << again.err;
 }
 
+// --log-file rotates at 10 MiB: a log that is that full already moves to NAME.1.EXT at the first
+// record that would pass the limit, and the new records start a fresh file.
+TEST_F(CliS3Test, LogFileRotatesAtTenMebibytes) {
+  ScratchDir scratch("imgsync-log");
+  const auto log = scratch.path() / "imgsync.log";
+  const std::string line(99, 'x');
+  std::string filler;
+  while (filler.size() + line.size() + 1 <= (10u << 20) - 10) filler += line + "\n";
+  write_file(log, filler);
+  auto sync =
+      imgsync({"sync", (source_dir() / "samples").string(), "--to", "s3://" + bucket() + "/logged",
+               "--state-dir", (scratch.path() / "state").string(), "--log-file", log.string(),
+               "--log-format", "json"});
+  ASSERT_EQ(sync.exit_code, 0) << sync.err;
+  const auto rotated = scratch.path() / "imgsync.1.log";
+  ASSERT_TRUE(std::filesystem::exists(rotated)) << "no rotation to " << rotated;
+  EXPECT_EQ(read_file(rotated).substr(0, filler.size()), filler);
+  EXPECT_LE(std::filesystem::file_size(rotated), 10u << 20);
+  const std::string fresh = read_file(log);
+  ASSERT_FALSE(fresh.empty());
+  EXPECT_EQ(fresh.find(line), std::string::npos) << "the new file holds new records only";
+  std::istringstream records(fresh);
+  for (std::string record; std::getline(records, record);) {
+    EXPECT_FALSE(nlohmann::json::parse(record, nullptr, false).is_discarded()) << record;
+  }
+}
+
 TEST_F(CliS3Test, MbCreatesABucketAndIsIdempotentForItsOwner) {
   auto made = imgsync({"mb", "s3://cli-made-bucket"});
   ASSERT_EQ(made.exit_code, 0) << made.err;

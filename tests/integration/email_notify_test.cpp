@@ -49,9 +49,8 @@ class SmtpReceiver {
   // Waits (up to `limit`) until at least `count` messages arrived; the messages.
   std::vector<std::string> await_messages(std::size_t count,
                                           std::chrono::seconds limit = 90s) const {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
     auto texts = messages();
-    while (texts.size() < count && std::chrono::steady_clock::now() < deadline) {
+    for (auto polls = limit / 100ms; texts.size() < count && polls > 0; --polls) {
       std::this_thread::sleep_for(100ms);  // polling the folder: the observable condition
       texts = messages();
     }
@@ -148,9 +147,7 @@ TEST_F(EmailNotifyTest, DeadAndSilentSmtpServersCostOneLineEachAndABoundedWait) 
   write_config(
       email_notifier("smtp://127.0.0.1:" + std::to_string(refused_port), "when = \"always\"\n") +
       email_notifier("smtp://127.0.0.1:" + std::to_string(silent_port), "when = \"always\"\n"));
-  const auto started = std::chrono::steady_clock::now();
   auto run = imgsync({"sync", "--config", config_file().string(), "--json"});
-  const auto took = std::chrono::steady_clock::now() - started;
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(summary_of(run.out)["uploaded"], 3);
   auto listed = client().list_all_objects(bucket(), "n/enhanced/");
@@ -168,9 +165,20 @@ TEST_F(EmailNotifyTest, DeadAndSilentSmtpServersCostOneLineEachAndABoundedWait) 
   EXPECT_EQ(lines_with("e-mail to 127.0.0.1:" + std::to_string(silent_port) + " failed"), 1)
       << run.err;
   EXPECT_EQ(lines_with("notify_failed"), 2) << run.err;
-  // The silent server is given up on after the notifier's time limit, not waited for forever.
-  EXPECT_LT(took, 60s);
+  // The silent server is given up on by the notifier's time limit (the run returned at all, and
+  // its line says it timed out), not waited for forever.
+  const std::string silent_line = "e-mail to 127.0.0.1:" + std::to_string(silent_port) + " failed";
+  std::istringstream lines(run.err);
+  for (std::string line; std::getline(lines, line);) {
+    if (contains(line, silent_line)) {
+      EXPECT_TRUE(contains(line, "timed out") || contains(line, "Timeout")) << line;
+    }
+  }
 }
+
+// Stops the gateway: on a server of its own, not the one other cases share.
+const bool kStopsTheGateway =
+    own_server_for("EmailNotifyTest.PausedWatchQueueMailsOnceWhenPausedAndOnceWhenItResumes");
 
 TEST_F(EmailNotifyTest, PausedWatchQueueMailsOnceWhenPausedAndOnceWhenItResumes) {
   SmtpReceiver receiver(scratch_.path() / "mail");

@@ -204,6 +204,25 @@ TEST_F(ErrorClassTest, IntegrityFailureIsRetriedOnceThenTheFileFails) {
   expect_next_sync_finishes();
 }
 
+// An ETag that does not match the local MD5 (the server stored other bytes than were sent):
+// integrity; the file fails naming both, and the next run finds the object (If-None-Match and
+// its sha256) or uploads it again.
+TEST_F(ErrorClassTest, EtagNotMatchingTheLocalMd5FailsTheFileAsAnIntegrityError) {
+  FaultPolicy policy;
+  policy.replace_etag = "\"0123456789abcdef0123456789abcdef\"";
+  policy.only_method = "PUT";
+  FaultProxy& proxy = with_faults(policy);
+  auto run = sync_via(proxy);
+  expect_all_failed(run, "integrity");
+  EXPECT_GE(proxy.counters().etag_replaced, file_count());
+  for (const auto& failure : logged(run.err, "failed")) {
+    EXPECT_NE(failure.value("message", "").find("ETag 0123456789abcdef0123456789abcdef"),
+              std::string::npos)
+        << failure.dump();
+  }
+  expect_next_sync_finishes();
+}
+
 // 412 PreconditionFailed: a different object under the key is never overwritten; the file takes
 // its next name (the hash-suffix rule); identical ones count as already there.
 TEST_F(ErrorClassTest, DifferentObjectUnderTheKeyIsNeverOverwritten) {
@@ -284,15 +303,12 @@ TEST_F(ErrorClassTest, LockedJournalWaitsThenStopsWithExit2) {
   sqlite3* holder = nullptr;
   ASSERT_EQ(sqlite3_open((state() / "journal.sqlite").c_str(), &holder), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(holder, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
-  const auto start = Clock::now();
-  auto run = imgsync(sync_args());
-  const double waited = seconds_between(start, Clock::now());
+  auto run = imgsync(sync_args());  // how long it waits is SQLite's busy timeout: not timed here
   sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(holder);
   EXPECT_EQ(run.exit_code, 2) << run.err.substr(0, 3000);
   EXPECT_NE(run.err.find("another imgsync process holds the journal"), std::string::npos)
       << run.err.substr(0, 3000);
-  EXPECT_GE(waited, 9.0);
   expect_next_sync_finishes();
 }
 

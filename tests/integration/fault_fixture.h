@@ -51,6 +51,7 @@ inline std::string describe(const FaultCounters& c) {
   add(c.slow_down, "503 SlowDown");
   add(c.internal_error, "500 InternalError");
   add(c.custom_error, "other S3 errors");
+  add(c.etag_replaced, "ETags replaced");
   add(c.delayed, "delayed");
   add(c.refused_connections, "refused");
   add(c.upstream_failures, "server unreachable");
@@ -286,6 +287,7 @@ class FaultFixture : public ImgsyncCliTest {
         ADD_FAILURE() << "missing object " << key;
       }
     }
+    expect_independent_read_back(present);
     auto uploads = client().list_multipart_uploads(bucket());
     ASSERT_TRUE(uploads.ok());
     EXPECT_TRUE(uploads->empty()) << uploads->size() << " multipart uploads left";
@@ -307,6 +309,30 @@ class FaultFixture : public ImgsyncCliTest {
     EXPECT_EQ(row.lost, 0);
     EXPECT_EQ(row.duplicates, 0);
     if (!scenario.empty()) table().push_back(row);
+  }
+
+  // A second, independent client (curl) lists the same keys, and reads back the same bytes as
+  // the local files for the multipart ones and a few small ones.
+  void expect_independent_read_back(const std::set<std::string>& present) {
+    CurlS3 curl = independent();
+    auto keys = curl.list_keys("faults/");
+    ASSERT_TRUE(keys.has_value()) << curl.error();
+    EXPECT_EQ(std::set<std::string>(keys->begin(), keys->end()), present);
+    auto journal = catalog::JournalStore::open(state());
+    ASSERT_TRUE(journal.ok());
+    int small_ones = 0;
+    for (const auto& path : files_) {
+      std::error_code missing;
+      const auto size = std::filesystem::file_size(path, missing);
+      if (missing) continue;
+      const bool multipart = size > 5 * 1024 * 1024;
+      if (!multipart && ++small_ones > 3) continue;
+      auto record = journal->find(path.string());
+      ASSERT_TRUE(record.ok() && record->has_value()) << path;
+      auto bytes = curl.get((*record)->object_key);
+      ASSERT_TRUE(bytes.has_value()) << curl.error();
+      EXPECT_TRUE(*bytes == read_file(path)) << (*record)->object_key << " differs from " << path;
+    }
   }
 
   // One sync through a proxy with `policy`, which must succeed in one run: every fault is retried

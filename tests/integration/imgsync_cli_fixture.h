@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/curl_s3.h"
 #include "support/run_process.h"
 #include "support/s3_server.h"
 #include "support/test_paths.h"
@@ -52,6 +53,9 @@ class ImgsyncCliTest : public S3IntegrationTest {
     }
     return summary;
   }
+
+  // The bucket as a second, independent client reads it (support/curl_s3.h).
+  CurlS3 independent() const { return CurlS3(server(), bucket()); }
 
   ScratchDir home_{"imgsync-cli-home"};
 };

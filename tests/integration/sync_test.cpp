@@ -36,6 +36,7 @@ TEST_F(SyncTest, UploadsAssetsAndItemsThenAnUnchangedTreeSendsNoRequest) {
     ASSERT_TRUE(head.ok()) << record.object_key;
     EXPECT_EQ(head->metadata["imgsync-sha256"], to_hex(sha256(read_file(record.path))));
     EXPECT_EQ(head->metadata["imgsync-item"], record.item_key);
+    EXPECT_EQ(independent().get(record.object_key), read_file(record.path)) << record.object_key;
     EXPECT_EQ(head->content_type, "image/jpeg");
     auto item = client().get_object({bucket(), record.item_key, {}, {}});
     ASSERT_TRUE(item.ok()) << record.item_key;

@@ -1,5 +1,6 @@
 // `imgsync watch` with real inotify and the real server: slow writers, atomic moves, completion
-// markers, a thousand files at once, restarts, kill -9, an endpoint outage, SIGHUP and SIGTERM.
+// markers (".done" and sidecars), a thousand files at once, restarts, kill -9, an endpoint outage,
+// SIGHUP and SIGTERM.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -35,6 +36,17 @@ class WatchTest : public ImgsyncCliTest {
   }
   // Reads the daemon's events until `count` files were uploaded; the paths, in order. Gives up
   // (and the assertions fail) if the daemon says nothing for `quiet`.
+  // Polls `file` (written by a notifier) until it reads `text`, for 2 minutes at most; what it
+  // read last.
+  static std::string await_text(const std::filesystem::path& file, const std::string& text) {
+    std::string now;
+    for (int polls = 0; polls < 1200; ++polls) {
+      now = std::filesystem::exists(file) ? read_file(file) : "";
+      if (now == text) break;
+      std::this_thread::sleep_for(100ms);
+    }
+    return now;
+  }
   std::vector<std::string> await_uploads(ChildProcess& daemon, int count,
                                          std::chrono::milliseconds quiet = 60s) {
     std::vector<std::string> paths;
@@ -63,6 +75,10 @@ class WatchTest : public ImgsyncCliTest {
     auto records = journal->all(catalog::FileState::kUploaded);
     return records.ok() ? static_cast<int>(records->size()) : -1;
   }
+
+  void expect_marker_holds_the_image(const std::string& marker_setting,
+                                     const std::string& marker_file,
+                                     const std::string& marker_content);
 
   ScratchDir scratch_{"imgsync-watch"};
 };
@@ -109,27 +125,63 @@ TEST_F(WatchTest, FilesMovedInAtomicallyAndNewSubfoldersAreUploaded) {
                                                (source() / "moved.jpg").string()}));
 }
 
-TEST_F(WatchTest, MarkerModeWaitsForTheMarker) {
+// A source with `ready_marker` (".done" or "sidecar"): its image waits for the marker, across a
+// restart too, while a plain source's image written after it goes up.
+void WatchTest::expect_marker_holds_the_image(const std::string& marker_setting,
+                                              const std::string& marker_file,
+                                              const std::string& marker_content) {
   std::filesystem::create_directories(source() / "marked");
   std::filesystem::create_directories(source() / "plain");
-  write_file(scratch_.path() / "imgsync.toml",
-             "destination = \"" + destination() +
-                 "\"\nstate_dir = \"state\"\n"
-                 "[[source]]\npath = \"incoming/marked\"\nready_marker = \".done\"\n"
-                 "[[source]]\npath = \"incoming/plain\"\n[watch]\nsettle = 0.3\n");
-  auto daemon =
-      start_daemon({"watch", "--config", (scratch_.path() / "imgsync.toml").string(), "--json"});
-  write_file(source() / "marked" / "IMG_1.jpg", sample(5));
-  write_file(source() / "plain" / "control.jpg", sample(6));
-  // The control settles after the marked image was written, so by the time it is uploaded the
-  // marked one has been looked at and held back.
-  auto first = await_uploads(*daemon, 1);
-  ASSERT_EQ(first.size(), 1u);
-  EXPECT_EQ(first[0], (source() / "plain" / "control.jpg").string());
-  write_file(source() / "marked" / "IMG_1.done", "");
+  const auto config = scratch_.path() / "imgsync.toml";
+  write_file(config, "destination = \"" + destination() +
+                         "\"\nstate_dir = \"state\"\n"
+                         "[[source]]\npath = \"incoming/marked\"\nready_marker = \"" +
+                         marker_setting +
+                         "\"\n[[source]]\npath = \"incoming/plain\"\n[watch]\nsettle = 0.3\n");
+  const auto marked = source() / "marked" / "IMG_1.jpg";
+  {
+    auto daemon = start_daemon({"watch", "--config", config.string(), "--json"});
+    write_file(marked, sample(5));
+    write_file(source() / "plain" / "control.jpg", sample(6));
+    // The control settles after the marked image was written: a marker mode that did not hold
+    // the marked image would have taken it in the same pass or an earlier one.
+    auto first = await_uploads(*daemon, 1);
+    ASSERT_EQ(first.size(), 1u);
+    EXPECT_EQ(first[0], (source() / "plain" / "control.jpg").string());
+    daemon->send_signal(SIGTERM);  // in-flight work finishes before it exits
+    nlohmann::json summary;
+    while (auto line = daemon->read_line(60s)) {
+      auto event = nlohmann::json::parse(*line);
+      EXPECT_NE(event.value("path", ""), marked.string()) << event.dump();
+      if (event.value("event", "") == "summary") summary = event;
+    }
+    EXPECT_EQ(daemon->wait(), 0);
+    EXPECT_EQ(summary["uploaded"], 1) << summary.dump();
+  }
+  // Nothing of the marked image is in the bucket or recorded as uploaded: the control's image,
+  // Item and thumbnail only.
+  EXPECT_EQ(uploaded_count(), 1);
+  CurlS3 curl = independent();
+  auto keys = curl.list_keys("live/");
+  ASSERT_TRUE(keys.has_value()) << curl.error();
+  EXPECT_EQ(keys->size(), 3u);
+  // Started again (a rescan), it still waits; the marker releases the image.
+  auto daemon = start_daemon({"watch", "--config", config.string(), "--json"});
+  write_file(marked.parent_path() / marker_file, marker_content);
   auto second = await_uploads(*daemon, 1);
   ASSERT_EQ(second.size(), 1u);
-  EXPECT_EQ(second[0], (source() / "marked" / "IMG_1.jpg").string());
+  EXPECT_EQ(second[0], marked.string());
+  EXPECT_EQ(uploaded_count(), 2);
+}
+
+TEST_F(WatchTest, MarkerModeWaitsForTheMarker) {
+  expect_marker_holds_the_image(".done", "IMG_1.done", "");
+}
+
+TEST_F(WatchTest, SidecarMarkerModeWaitsForTheSidecar) {
+  expect_marker_holds_the_image(
+      "sidecar", "IMG_1.xmp",
+      read_file(corpus_dir() / "images/exiv2-test-data/StaffPhotographer-Example.xmp"));
 }
 
 TEST_F(WatchTest, AThousandFilesDroppedAtOnceAreAllUploaded) {
@@ -169,6 +221,10 @@ TEST_F(WatchTest, KilledDaemonLosesNothingAndFilesWrittenWhileStoppedGoUpOnStart
   EXPECT_EQ(claims->size(), 180u);
 }
 
+// Stops the gateway: on a server of its own, not the one other cases share.
+const bool kStopsTheGateway =
+    own_server_for("WatchTest.EndpointOutagePausesNotifiesAndEverythingArrivesAfterwards");
+
 TEST_F(WatchTest, EndpointOutagePausesNotifiesAndEverythingArrivesAfterwards) {
   std::filesystem::create_directories(source());
   const auto hook = scratch_.path() / "hook.sh";
@@ -196,8 +252,9 @@ TEST_F(WatchTest, EndpointOutagePausesNotifiesAndEverythingArrivesAfterwards) {
             0);
   for (int i = 0; i < 10; ++i)
     write_file(source() / ("during_" + std::to_string(i) + ".jpg"), sample(100 + i));
-  // Give the daemon time to meet the outage (its retries and pause), then bring the gateway back.
-  std::this_thread::sleep_for(3s);
+  // The daemon meets the outage (its retries, then the pause it notifies): then the gateway
+  // comes back. The notifier's file is the event waited for.
+  EXPECT_EQ(await_text(heard, "destination_unusable\n"), "destination_unusable\n");
   ASSERT_EQ(std::system(("'" + (source_dir() / "scripts/s3-server").string() + "' gateway-start '" +
                          server().directory.string() + "'")
                             .c_str()),

@@ -342,6 +342,31 @@ FaultProxy::Fault FaultProxy::decide(const std::string& method, bool has_body) {
   return fault;
 }
 
+void FaultProxy::release_held() {
+  {
+    std::lock_guard lock(mutex_);
+    ++releases_;
+  }
+  changed_.notify_all();
+}
+
+std::string FaultProxy::maybe_replace_etag(const std::string& method,
+                                           const std::string& response_text) {
+  Head response = Head::parse(response_text);
+  {
+    std::lock_guard lock(mutex_);
+    if (policy_.replace_etag.empty() || response.field("ETag").empty()) return response_text;
+    if (!policy_.only_method.empty() && method != policy_.only_method) return response_text;
+    for (auto& [key, value] : response.fields) {
+      if (iequals(key, "ETag")) value = policy_.replace_etag;
+    }
+    ++counters_.etag_replaced;
+    last_fault_ = Clock::now();
+  }
+  changed_.notify_all();
+  return response.serialize();
+}
+
 void FaultProxy::accept_loop() {
   for (;;) {
     const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -458,7 +483,12 @@ void FaultProxy::serve(int client_fd) {
     if (fault == Fault::kDelay) {
       count([](FaultCounters& c) { ++c.delayed; }, true);
       std::unique_lock lock(mutex_);
-      if (changed_.wait_for(lock, policy_.delay_by, [this] { return stopping_; })) break;
+      const int releases = releases_;
+      if (changed_.wait_for(lock, policy_.delay_by,
+                            [this, releases] { return stopping_ || releases_ != releases; }) &&
+          stopping_) {
+        break;
+      }
     }
     // The proxy answers "100 Continue" itself and sends the server the whole body at once.
     if (expect_continue && !client.write_all("HTTP/1.1 100 Continue\r\n\r\n")) break;
@@ -502,6 +532,7 @@ void FaultProxy::serve(int client_fd) {
       response = Head::parse(response_text);
     }
     bool until_close = false;
+    if (relayed) response_text = maybe_replace_etag(method, response_text);
     if (!relayed || !client.write_all(response_text) ||
         !relay_body(response, head_request, server, client, until_close)) {
       count([](FaultCounters& c) { ++c.broken_off; });

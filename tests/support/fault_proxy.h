@@ -36,6 +36,9 @@ struct FaultPolicy {
   int custom_status = 400;
   std::string custom_code = "InvalidArgument";
   std::string custom_message = "injected by the fault proxy";
+  // Not empty: the ETag of every forwarded answer (to a request of only_method) that has one is
+  // replaced by this, as if the server had stored other bytes than were sent.
+  std::string replace_etag;
   std::string only_method;  // faults only for requests of this method ("PUT"); "": any
   int max_faults = -1;      // no more faults after this many (-1: no limit)
 };
@@ -52,9 +55,10 @@ struct FaultCounters {
   int internal_error = 0;       // faults
   int delayed = 0;              // faults
   int custom_error = 0;         // faults
+  int etag_replaced = 0;        // faults
   int refused_connections = 0;  // connections (or requests on open ones) closed while refusing
   int faults() const {
-    return dropped_mid_body + slow_down + internal_error + delayed + custom_error;
+    return dropped_mid_body + slow_down + internal_error + delayed + custom_error + etag_replaced;
   }
 };
 
@@ -74,6 +78,8 @@ class FaultProxy {
   void reset_counters();
   // While refusing, new connections are closed at accept (a reset) and open ones are closed.
   void refuse_connections(bool refuse);
+  // Forwards the requests held back by a delay now, without waiting for the rest of delay_by.
+  void release_held();
 
   FaultCounters counters() const;
   // When the last fault (of the policy, or a refused connection) was injected; nullopt: none yet.
@@ -97,6 +103,8 @@ class FaultProxy {
   bool track(int fd);  // false when stopping (the fd is closed then)
   void untrack(int fd);
   bool stopping() const;
+  // The response head with its ETag replaced when the policy says so (and counts it).
+  std::string maybe_replace_etag(const std::string& method, const std::string& response_text);
 
   std::string upstream_host_;
   int upstream_port_ = 0;
@@ -110,6 +118,7 @@ class FaultProxy {
   int faults_injected_ = 0;
   bool refusing_ = false;
   bool stopping_ = false;
+  int releases_ = 0;  // release_held() calls: a held request waits for a change of it
   FaultCounters counters_;
   std::optional<Clock::time_point> last_fault_;
   std::set<int> open_fds_;

@@ -109,11 +109,11 @@ TEST_F(FaultProxyTest, RefusesConnectionsUntilToldAndDelaysWhenAsked) {
   EXPECT_TRUE(
       proxy.wait_for([](const FaultCounters& c) { return c.refused_connections >= 1; }, 5s));
   proxy.refuse_connections(false);
-  const auto start = std::chrono::steady_clock::now();
-  auto delayed = put(proxy, "delayed");
+  auto delayed = put(proxy, "delayed");  // held back, then forwarded (how long: not asserted)
   ASSERT_TRUE(delayed.ok()) << delayed.error().describe();
-  EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
   EXPECT_EQ(proxy.counters().delayed, 1);
+  // Counted once the answer was relayed, which the client may see first: waited for.
+  EXPECT_TRUE(proxy.wait_for([](const FaultCounters& c) { return c.forwarded == 1; }, 30s));
 }
 
 TEST_F(FaultProxyTest, StopsWhileARequestIsHeldBack) {
@@ -130,9 +130,10 @@ TEST_F(FaultProxyTest, StopsWhileARequestIsHeldBack) {
                  [&outcome](Result<s3::HttpResponse> result) { outcome = std::move(result); });
   // Drive the engine until the proxy holds the request, then destroy the proxy under it.
   engine_.run_until([&] { return proxy->counters().delayed == 1; });
-  const auto start = std::chrono::steady_clock::now();
-  proxy.reset();  // wakes the held request, closes its connection, joins every thread
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_EQ(proxy->counters().forwarded, 0) << "held back for an hour, not forwarded";
+  // Wakes the held request, closes its connection, joins every thread: returning at all (not
+  // after the hour) is what is tested; a hang fails by ctest's timeout.
+  proxy.reset();
   engine_.run_until([&] { return outcome.has_value(); });
   ASSERT_TRUE(outcome.has_value());
   EXPECT_FALSE(outcome->ok());

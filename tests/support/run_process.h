@@ -22,7 +22,7 @@ ProcessResult run_process(const std::filesystem::path& program,
                           const std::map<std::string, std::string>& environment = {},
                           const std::vector<std::string>& unset = {});
 
-// build/imgsync
+// build/imgsync, or $IMGSYNC_TEST_IMGSYNC (scripts/test: a sanitized build of it).
 std::filesystem::path imgsync_binary();
 
 }  // namespace imgsync::testing

@@ -4,8 +4,11 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <random>
 #include <regex>
+#include <set>
 
 #include "support/test_paths.h"
 
@@ -13,6 +16,12 @@ namespace imgsync::testing {
 namespace {
 
 std::optional<S3ServerInfo> g_server;
+bool g_server_is_ours = false;  // started by this process (stopped by TearDown)
+
+std::set<std::string>& own_server_tests() {
+  static std::set<std::string> names;
+  return names;
+}
 
 std::string run_and_capture(const std::string& command, int& exit_code) {
   std::string output;
@@ -28,35 +37,84 @@ std::string run_and_capture(const std::string& command, int& exit_code) {
   return output;
 }
 
-}  // namespace
-
-void S3ServerEnvironment::SetUp() {
-  const auto directory =
-      std::filesystem::temp_directory_path() / ("imgsync-s3-" + std::to_string(::getpid()));
-  const std::string command = (source_dir() / "scripts" / "s3-server").string() + " start " +
-                              directory.string() + " --watch-pid " + std::to_string(::getpid()) +
-                              " 2>&1";
-  int exit_code = 0;
-  const std::string output = run_and_capture(command, exit_code);
+// The server from the line `s3-server start` prints; nullopt when the line is not there.
+std::optional<S3ServerInfo> parse_server_line(const std::string& output,
+                                              const std::filesystem::path& directory) {
   std::smatch match;
   const std::regex line(
       R"(endpoint=http://(\S+) access_key=(\S+) secret_key=(\S+) tls_endpoint=https://(\S+) ca_bundle=(\S+))");
-  if (exit_code != 0 || !std::regex_search(output, match, line)) {
-    FAIL() << "the S3 test server did not start (exit " << exit_code
-           << "); is Ceph installed (scripts/setup)?\n"
-           << output;
+  if (!std::regex_search(output, match, line)) return std::nullopt;
+  return S3ServerInfo{.endpoint = "http://" + match[1].str(),
+                      .host = match[1].str(),
+                      .access_key = match[2].str(),
+                      .secret_key = match[3].str(),
+                      .tls_host = match[4].str(),
+                      .ca_bundle = match[5].str(),
+                      .directory = directory};
+}
+
+// Starts a server for this process; the error text when it did not start. Ports are chosen free
+// but may be taken by another server starting at the same moment (ctest -j, other builds on
+// the machine): a start that failed is tried again, twice at most.
+std::string start_own_server() {
+  const auto directory =
+      std::filesystem::temp_directory_path() / ("imgsync-s3-" + std::to_string(::getpid()));
+  const std::string script = (source_dir() / "scripts" / "s3-server").string();
+  std::string failures;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    int exit_code = 0;
+    const std::string output =
+        run_and_capture(script + " start " + directory.string() + " --watch-pid " +
+                            std::to_string(::getpid()) + " 2>&1",
+                        exit_code);
+    auto server = parse_server_line(output, directory);
+    if (exit_code == 0 && server) {
+      g_server = std::move(*server);
+      g_server_is_ours = true;
+      return "";
+    }
+    failures += "attempt " + std::to_string(attempt) + " (exit " + std::to_string(exit_code) +
+                "):\n" + output;
+    int ignored = 0;
+    run_and_capture(script + " stop " + directory.string() + " 2>&1", ignored);
+    std::error_code error;
+    std::filesystem::remove_all(directory, error);
   }
-  g_server = S3ServerInfo{"http://" + match[1].str(),
-                          match[1].str(),
-                          match[2].str(),
-                          match[3].str(),
-                          match[4].str(),
-                          match[5].str(),
-                          directory};
+  return "the S3 test server did not start; is Ceph installed (scripts/setup)?\n" + failures;
+}
+
+}  // namespace
+
+void S3ServerEnvironment::SetUp() {
+  if (const char* shared = std::getenv("IMGSYNC_TEST_S3_SERVER"); shared && *shared) {
+    const std::filesystem::path line_file(shared);
+    std::ifstream in(line_file);
+    const std::string line((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // The server's directory: the file's name without ".line" (see tests/CMakeLists.txt).
+    g_server = parse_server_line(line, line_file.parent_path() / line_file.stem());
+    if (!g_server) FAIL() << "IMGSYNC_TEST_S3_SERVER=" << shared << " names no running server";
+    return;
+  }
+  const std::string failed = start_own_server();
+  if (!failed.empty()) FAIL() << failed;
+}
+
+void S3ServerEnvironment::use_own_server() {
+  if (g_server_is_ours) return;
+  const std::string failed = start_own_server();
+  if (!failed.empty()) FAIL() << failed;
+}
+
+bool own_server_for(const std::string& test_name) {
+  own_server_tests().insert(test_name);
+  return true;
 }
 
 void S3ServerEnvironment::TearDown() {
-  if (!g_server) return;
+  if (!g_server || !g_server_is_ours) {
+    g_server.reset();
+    return;
+  }
   int exit_code = 0;
   run_and_capture((source_dir() / "scripts" / "s3-server").string() + " stop " +
                       g_server->directory.string() + " 2>&1",
@@ -64,6 +122,7 @@ void S3ServerEnvironment::TearDown() {
   std::error_code ignored;
   std::filesystem::remove_all(g_server->directory, ignored);
   g_server.reset();
+  g_server_is_ours = false;
 }
 
 const S3ServerInfo& S3ServerEnvironment::info() {
@@ -86,10 +145,13 @@ config::S3Settings test_server_settings() {
 }
 
 void S3IntegrationTest::SetUp() {
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (own_server_tests().count(std::string(test->test_suite_name()) + "." + test->name())) {
+    S3ServerEnvironment::use_own_server();
+  }
   ASSERT_NO_THROW(S3ServerEnvironment::info());
   client_ = std::make_unique<s3::S3Client>(test_server_settings());
   // Bucket names: lowercase test name plus a random tail, within the 63-character limit.
-  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name;
   for (char c : std::string(test->name())) {
     if (std::isalnum(static_cast<unsigned char>(c))) name += static_cast<char>(std::tolower(c));

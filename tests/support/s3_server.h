@@ -1,6 +1,10 @@
-// A real S3 server (Ceph RGW via scripts/s3-server) for integration tests: one per test binary,
-// started on free loopback ports before the first test, stopped after the last (and by the
-// script's watchdog if the binary dies). Each test gets a fresh bucket.
+// A real S3 server (Ceph RGW via scripts/s3-server) for integration tests. Under ctest, one
+// server serves every case: a setup test starts it and names it in $IMGSYNC_TEST_S3_SERVER (a
+// file holding the line `s3-server start` printed), a cleanup test stops it. A binary run by
+// hand starts one of its own on free loopback ports before the first test and stops it after the
+// last (the script's watchdog stops it if the binary dies). Each test gets a fresh bucket. A test
+// that stops the gateway (an outage) would take it from every case running beside it: it is
+// registered with own_server_for() and gets a server of its own.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -30,7 +34,13 @@ class S3ServerEnvironment : public ::testing::Environment {
   void SetUp() override;
   void TearDown() override;
   static const S3ServerInfo& info();  // valid between SetUp and TearDown
+  // Switches to a server started for this process (no-op when it already has one).
+  static void use_own_server();
 };
+
+// Registers a test ("Suite.Name") that needs a server of its own; returns true (for a
+// namespace-scope constant beside the test).
+bool own_server_for(const std::string& test_name);
 
 // Settings that point at the test server with its keys, path-style.
 config::S3Settings test_server_settings();
