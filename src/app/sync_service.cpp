@@ -153,7 +153,11 @@ struct SyncService::Run {
   bool refill(transfer::TaskQueue& queue) {
     while (!stop && !cancelled()) {
       auto work = feed->next();
-      if (!work) return false;
+      if (!work) {
+        progress.total_known = true;  // every file is found: the totals are final
+        tick();
+        return false;
+      }
       progress.files_total += 1;
       progress.bytes_total += work->file.stat.size;
       if (!options.dry_run && !aborted_checked) {

@@ -104,6 +104,9 @@ struct SyncReport {
 };
 
 struct SyncProgress {
+  // False while files are still being found (the walk goes on): the totals only grow until then,
+  // so no ETA can be given.
+  bool total_known = false;
   int files_total = 0;  // to upload in this run
   int files_done = 0;
   int files_failed = 0;

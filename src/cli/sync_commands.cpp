@@ -35,7 +35,7 @@ int report_journal_error(const char* command, const Error& error) {
   return exit_code_for_journal(error);
 }
 
-// "\r 12/300 files  4.1 MiB/80 MiB  3.2 MiB/s  ETA 24s  1 failed", at most 5 times a second.
+// format_progress on one line of the terminal, at most 5 times a second.
 class ProgressLine {
  public:
   explicit ProgressLine(bool enabled) : enabled_(enabled) {}
@@ -43,18 +43,12 @@ class ProgressLine {
     if (!enabled_ || progress.files_total == 0) return;
     const auto now = Clock::now();
     if (now - last_ < std::chrono::milliseconds(200) &&
-        progress.files_done < progress.files_total) {
+        (progress.files_done < progress.files_total || !progress.total_known)) {
       return;
     }
     last_ = now;
     const double seconds = std::chrono::duration<double>(now - start_).count();
-    const double rate = seconds > 0 ? static_cast<double>(progress.bytes_done) / seconds : 0;
-    const double eta =
-        rate > 0 ? static_cast<double>(progress.bytes_total - progress.bytes_done) / rate : 0;
-    fmt::print(stderr, "\r{}/{} files  {}/{}  {}/s  ETA {:.0f}s  {} failed   ", progress.files_done,
-               progress.files_total, format_byte_size(progress.bytes_done),
-               format_byte_size(progress.bytes_total),
-               format_byte_size(static_cast<std::uint64_t>(rate)), eta, progress.files_failed);
+    fmt::print(stderr, "\r{}   ", format_progress(progress, seconds));
     shown_ = true;
   }
   void clear() {

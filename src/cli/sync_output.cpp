@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "notify/event_log.h"
+#include "util/byte_size.h"
 
 namespace imgsync::cli {
 
@@ -107,6 +108,21 @@ void log_retries(s3::S3Client& client, std::function<void()> also) {
                                  notice.attempt, notice.delay.count(), notice.error->message);
     notify::log(record);
   };
+}
+
+std::string format_progress(const app::SyncProgress& progress, double seconds) {
+  const double rate = seconds > 0 ? static_cast<double>(progress.bytes_done) / seconds : 0;
+  if (!progress.total_known) {
+    return fmt::format("scanning: {}/{}+ files  {}  {}/s  {} failed", progress.files_done,
+                       progress.files_total, format_byte_size(progress.bytes_done),
+                       format_byte_size(static_cast<std::uint64_t>(rate)), progress.files_failed);
+  }
+  const double eta =
+      rate > 0 ? static_cast<double>(progress.bytes_total - progress.bytes_done) / rate : 0;
+  return fmt::format(
+      "{}/{} files  {}/{}  {}/s  ETA {:.0f}s  {} failed", progress.files_done, progress.files_total,
+      format_byte_size(progress.bytes_done), format_byte_size(progress.bytes_total),
+      format_byte_size(static_cast<std::uint64_t>(rate)), eta, progress.files_failed);
 }
 
 int pending_files(const app::SyncReport& report) {

@@ -22,6 +22,10 @@ void log_retries(s3::S3Client& client, std::function<void()> also = {});
 
 // Files of a run that are neither done nor failed: a stopped run leaves them for the next one.
 int pending_files(const app::SyncReport& report);
+
+// The progress line's text after `seconds`: "12/300 files  4.1 MiB/80 MiB  3.2 MiB/s  ETA 24s
+// 1 failed", or, while files are still being found, "scanning: 12/40+ files ..." without an ETA.
+std::string format_progress(const app::SyncProgress& progress, double seconds);
 // What must be fixed before running again: "the credentials of AKID...", "the bucket s3://B
 // (imgsync init creates it)", "the connection to http://host:port".
 std::string stop_cause(const Error& error, const config::S3Settings& s3,
