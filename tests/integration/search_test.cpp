@@ -25,11 +25,8 @@ using nlohmann::json;
 // Files whose capture time imgsync reads differently from exiftool's DateTimeOriginal, for the
 // reasons tests/media/corpus_oracle_test.cpp explains (no date Exiv2 can read: imgsync dates
 // them by their file time).
-const std::set<std::string> kTimeExplained = {
-    "ianare-exif-samples/jpg/Reconyx_HC500_Hyperfire.jpg",
-    "ianare-exif-samples/jpg/exif-org/olympus-d320l.jpg",
-    "ianare-exif-samples/jpg/exif-org/sony-powershota5.jpg",
-};
+// (None since the maker-note readers of issue 14: Reconyx, Olympus/Sanyo PictureInfo.)
+const std::set<std::string> kTimeExplained = {};
 // Positions imgsync does not take (see corpus_oracle_test.cpp's kGpsDisagreements).
 const std::set<std::string> kGpsExplained = {
     "pillow-test-images/exif_gps.jpg",

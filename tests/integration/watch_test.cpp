@@ -159,12 +159,12 @@ void WatchTest::expect_marker_holds_the_image(const std::string& marker_setting,
     EXPECT_EQ(summary["uploaded"], 1) << summary.dump();
   }
   // Nothing of the marked image is in the bucket or recorded as uploaded: the control's image,
-  // Item and thumbnail only.
+  // Item, thumbnail and the claim on its name only.
   EXPECT_EQ(uploaded_count(), 1);
   CurlS3 curl = independent();
   auto keys = curl.list_keys("live/");
   ASSERT_TRUE(keys.has_value()) << curl.error();
-  EXPECT_EQ(keys->size(), 3u);
+  EXPECT_EQ(keys->size(), 4u);
   // Started again (a rescan), it still waits; the marker releases the image.
   auto daemon = start_daemon({"watch", "--config", config.string(), "--json"});
   write_file(marked.parent_path() / marker_file, marker_content);
