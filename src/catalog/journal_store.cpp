@@ -80,6 +80,7 @@ CREATE INDEX IF NOT EXISTS files_by_name ON files(destination, name);
 CREATE INDEX IF NOT EXISTS captures_dirty ON captures(destination, item_sha256)
   WHERE item_sha256 = '';
 CREATE INDEX IF NOT EXISTS captures_by_pair_key ON captures(destination, pair_key);
+CREATE INDEX IF NOT EXISTS files_by_path ON files(path);
 )sql";
 
 // Schema 1 had no destination: its rows become rows of none ('' ), adopted later by the
@@ -113,8 +114,11 @@ DROP TABLE parts_v1;
 DROP TABLE captures_v1;
 )sql";
 
-// Every query reads the destination as ?1: one destination's rows, or every row when it is ''.
-constexpr const char* kScope = "(?1 = '' OR destination = ?1)";
+// Every query reads the destination as ?1: one destination's rows, or every row when the store
+// has none. Spelled as a plain equality when scoped, so that SQLite uses the (destination, ...)
+// keys; an OR here made every lookup a scan of the table (a sync of N files cost N^2).
+constexpr const char* kScoped = "destination = ?1";
+constexpr const char* kUnscoped = "?1 = ?1";
 
 constexpr const char* kFileColumns =
     "path, source, kind, size, mtime_ns, inode, sha256, name, object_key, item_key, state, "
@@ -223,7 +227,10 @@ Status JournalStore::migrate() {
     if (!row.ok()) return row.take_error();
     version = *row ? query->integer(0) : 0;
   }
-  if (version == kSchemaVersion) return transaction.commit();
+  if (version == kSchemaVersion) {
+    if (Status ok = database_.execute(kIndexes); !ok.ok()) return ok;  // indexes added since
+    return transaction.commit();
+  }
   if (version > kSchemaVersion) {
     return make_error(ErrorCategory::kFatal,
                       fmt::format("the journal was written by a newer imgsync (this one knows "
@@ -252,6 +259,10 @@ Status JournalStore::migrate() {
     return ok;
   }
   return transaction.commit();
+}
+
+const char* JournalStore::scope() const {
+  return destination_.empty() ? kUnscoped : kScoped;
 }
 
 Result<Statement> JournalStore::scoped(const std::string& sql) {
@@ -302,7 +313,7 @@ Status JournalStore::adopt_legacy_rows() {
 
 Result<std::optional<FileRecord>> JournalStore::find(const std::string& path) {
   auto query = scoped(
-      fmt::format("SELECT {} FROM files WHERE {} AND path = ?2 LIMIT 1", kFileColumns, kScope));
+      fmt::format("SELECT {} FROM files WHERE {} AND path = ?2 LIMIT 1", kFileColumns, scope()));
   if (!query.ok()) return query.take_error();
   query->bind(2, path);
   auto row = query->step();
@@ -314,8 +325,8 @@ Result<std::optional<FileRecord>> JournalStore::find(const std::string& path) {
 Result<std::vector<FileRecord>> JournalStore::all(std::optional<FileState> state) {
   auto query = scoped(
       state ? fmt::format("SELECT {} FROM files WHERE {} AND state = ?2 ORDER BY path",
-                          kFileColumns, kScope)
-            : fmt::format("SELECT {} FROM files WHERE {} ORDER BY path", kFileColumns, kScope));
+                          kFileColumns, scope())
+            : fmt::format("SELECT {} FROM files WHERE {} ORDER BY path", kFileColumns, scope()));
   if (!query.ok()) return query.take_error();
   if (state) query->bind(2, std::string_view(to_string(*state)));
   return collect_rows<FileRecord>(*query, read_file_record);
@@ -323,7 +334,7 @@ Result<std::vector<FileRecord>> JournalStore::all(std::optional<FileState> state
 
 Result<std::map<std::string, std::pair<FileStat, FileState>>> JournalStore::stats() {
   auto query = scoped(fmt::format(
-      "SELECT path, size, mtime_ns, inode, state, ctime_ns FROM files WHERE {}", kScope));
+      "SELECT path, size, mtime_ns, inode, state, ctime_ns FROM files WHERE {}", scope()));
   if (!query.ok()) return query.take_error();
   std::map<std::string, std::pair<FileStat, FileState>> result;
   while (true) {
@@ -451,7 +462,7 @@ Result<std::vector<CompletedPartRecord>> JournalStore::parts(const std::string& 
   auto query = scoped(fmt::format(
       "SELECT part_number, etag, size FROM parts WHERE {} AND path = ?2 AND upload_id = ?3 "
       "ORDER BY part_number",
-      kScope));
+      scope()));
   if (!query.ok()) return query.take_error();
   query->bind(2, path).bind(3, upload_id);
   std::vector<CompletedPartRecord> parts;
@@ -478,7 +489,7 @@ Status JournalStore::clear_upload(const std::string& path) {
 
 Result<std::vector<std::string>> JournalStore::upload_ids() {
   auto query =
-      scoped(fmt::format("SELECT upload_id FROM files WHERE {} AND upload_id != ''", kScope));
+      scoped(fmt::format("SELECT upload_id FROM files WHERE {} AND upload_id != ''", scope()));
   if (!query.ok()) return query.take_error();
   std::vector<std::string> ids;
   while (true) {
@@ -493,7 +504,7 @@ Result<std::vector<std::string>> JournalStore::upload_ids() {
 Result<std::optional<CaptureRecordRow>> JournalStore::capture_where(const std::string& clause,
                                                                     const std::string& value) {
   auto query = scoped(
-      fmt::format("SELECT {} FROM captures WHERE {} AND {}", kCaptureColumns, kScope, clause));
+      fmt::format("SELECT {} FROM captures WHERE {} AND {}", kCaptureColumns, scope(), clause));
   if (!query.ok()) return query.take_error();
   query->bind(2, value);
   auto row = query->step();
@@ -543,7 +554,7 @@ Status JournalStore::mark_item_dirty(const std::string& name) {
 Result<std::vector<CaptureRecordRow>> JournalStore::dirty_captures() {
   auto query = scoped(fmt::format(
       "SELECT {} FROM captures WHERE {} AND item_sha256 = '' AND item_json != '' ORDER BY name",
-      kCaptureColumns, kScope));
+      kCaptureColumns, scope()));
   if (!query.ok()) return query.take_error();
   return collect_rows<CaptureRecordRow>(*query, read_capture);
 }
@@ -584,7 +595,7 @@ Status JournalStore::complete_file(const std::string& path, const std::string& c
 
 Result<std::vector<FileRecord>> JournalStore::files_of_capture(const std::string& name) {
   auto query = scoped(fmt::format("SELECT {} FROM files WHERE {} AND name = ?2 ORDER BY kind DESC",
-                                  kFileColumns, kScope));
+                                  kFileColumns, scope()));
   if (!query.ok()) return query.take_error();
   query->bind(2, name);
   return collect_rows<FileRecord>(*query, read_file_record);
@@ -605,7 +616,7 @@ Result<int> JournalStore::requeue_failed(bool include_invalid_input) {
 
 Result<StateCounts> JournalStore::counts() {
   auto query =
-      scoped(fmt::format("SELECT state, COUNT(*) FROM files WHERE {} GROUP BY state", kScope));
+      scoped(fmt::format("SELECT state, COUNT(*) FROM files WHERE {} GROUP BY state", scope()));
   if (!query.ok()) return query.take_error();
   StateCounts counts;
   while (true) {

@@ -169,6 +169,7 @@ class JournalStore {
       : database_(std::move(database)), destination_(std::move(destination)) {}
   Status migrate();
   Result<Statement> scoped(const std::string& sql);  // ?1 is bound to the destination
+  const char* scope() const;                         // the WHERE term selecting this store's rows
   Status run_scoped(const std::string& sql, const std::string& path);
   Database database_;
   std::string destination_;
