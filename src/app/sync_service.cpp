@@ -10,7 +10,6 @@
 #include <unordered_set>
 
 #include "app/capture_planner.h"
-#include "app/fallback_metadata.h"
 #include "app/item_publisher.h"
 #include "app/journal_upkeep.h"
 #include "app/name_claims.h"
@@ -178,21 +177,14 @@ struct SyncService::Run {
     int renames = 0;  // names given up because other content held them
   };
 
-  // The file's metadata and digests. Metadata that cannot be read never stops the upload: the
-  // file goes up with its size, hash, type and file time, and its Item says what failed. Only a
-  // file that cannot be read at all fails.
-  Result<media::ImageMetadata> read_file(const ScannedFile& file, FileDigests& digests) {
-    auto metadata = media::extract_metadata(file.path, &digests);
-    if (metadata.ok() || metadata.error().category == ErrorCategory::kLocalIo) return metadata;
-    return fallback_metadata(file.path, metadata.error(), digests);
-  }
-
   // `previous`: the journal's record of the file, as looked up by refill().
   bool start(transfer::TaskQueue& queue, const ScannedFile& file,
              const std::optional<FileRecord>& previous) {
     const std::string path = file.path.string();
     auto prepared = std::make_shared<Prepared>();
-    auto metadata = read_file(file, prepared->digests);
+    // Metadata that cannot be read never stops the upload: the file goes up with its size, hash,
+    // type and file time, and its Item says what failed. Only an unreadable file fails.
+    auto metadata = media::extract_archivable_metadata(file.path, &prepared->digests);
     if (!metadata.ok()) return fail(file, metadata.error()), false;
     // Re-stat: what was hashed must be what was scanned, else it is still being written.
     auto now = stat_file(file.path);
@@ -284,20 +276,26 @@ struct SyncService::Run {
   // there itself (its imgsync-sha256 is the hash the journal confirmed), so an edit goes through
   // even after a killed re-upload, and other content is never overwritten.
   enum class AtKey { kFree, kOurEarlierVersion, kThisContent, kOtherContent };
-  Result<AtKey> inspect_key(const std::string& key, const std::string& sha,
-                            const std::optional<FileRecord>& previous) {
+  struct KeyState {
+    AtKey at = AtKey::kFree;
+    s3::PutObjectResult held;  // the ETag and version of the object there, if any
+  };
+  Result<KeyState> inspect_key(const std::string& key, const std::string& sha,
+                               const std::optional<FileRecord>& previous) {
     auto head = service.client_.head_object(config().destination->bucket, key);
     if (!head.ok()) {
-      if (head.error().category == ErrorCategory::kNotFound) return AtKey::kFree;
+      if (head.error().category == ErrorCategory::kNotFound) return KeyState{};
       return head.take_error();
     }
+    KeyState state{AtKey::kOtherContent, {head->etag, head->version_id}};
     const std::string held = head->metadata["imgsync-sha256"];
-    if (held == sha) return AtKey::kThisContent;
-    if (previous && previous->confirmed_key == key && !previous->confirmed_sha256.empty() &&
-        held == previous->confirmed_sha256) {
-      return AtKey::kOurEarlierVersion;
+    if (held == sha) {
+      state.at = AtKey::kThisContent;
+    } else if (previous && previous->confirmed_key == key && !previous->confirmed_sha256.empty() &&
+               held == previous->confirmed_sha256) {
+      state.at = AtKey::kOurEarlierVersion;
     }
-    return AtKey::kOtherContent;
+    return state;
   }
 
   void upload(transfer::TaskQueue& queue, const ScannedFile& file,
@@ -310,17 +308,18 @@ struct SyncService::Run {
                               !previous->confirmed_sha256.empty();
     bool if_none_match = true;
     bool already_there = false;
-    std::optional<s3::PutObjectResult> existing;
+    s3::PutObjectResult existing;  // what already_there found at the key
     if (replaces_own || multipart) {
       // Multipart uploads cannot carry If-None-Match on every server: look first.
       auto at_key = inspect_key(planned.object_key, metadata.sha256, previous);
       if (!at_key.ok()) return claim_failed(file, planned, at_key.take_error());
-      if (*at_key == AtKey::kOtherContent) {
+      if (at_key->at == AtKey::kOtherContent) {
         return rename(queue, file, previous, prepared, planned);
       }
-      if_none_match = *at_key != AtKey::kOurEarlierVersion;
-      already_there = *at_key == AtKey::kThisContent;
-      if (previous && previous->error_category == "repair" && *at_key != AtKey::kFree) {
+      if_none_match = at_key->at != AtKey::kOurEarlierVersion;
+      already_there = at_key->at == AtKey::kThisContent;
+      existing = at_key->held;
+      if (previous && previous->error_category == "repair" && at_key->at != AtKey::kFree) {
         // verify found our object altered (its bytes no longer hash to what it claims).
         if_none_match = false;
         already_there = false;
@@ -355,10 +354,7 @@ struct SyncService::Run {
     if (already_there) {
       // Killed after the server took it and before the journal heard: nothing to send.
       ++report.already_there;
-      auto head = service.client_.head_object(config().destination->bucket, planned.object_key);
-      s3::PutObjectResult result;
-      if (head.ok()) result = {head->etag, head->version_id};
-      return after_upload(queue, file, prepared, planned_file, result, true,
+      return after_upload(queue, file, prepared, planned_file, existing, true,
                           std::chrono::steady_clock::duration{});
     }
 
@@ -402,15 +398,12 @@ struct SyncService::Run {
         // The key is taken: by this very content (a run that died before the journal heard),
         // or by other content, which sends the file to its next name.
         auto at_key = inspect_key(planned_file->object_key, prepared->metadata.sha256, previous);
-        if (at_key.ok() && *at_key == AtKey::kOtherContent) {
+        if (at_key.ok() && at_key->at == AtKey::kOtherContent) {
           publisher->asset_finished(*queue_ptr, planned_file->name, file);
           return rename(*queue_ptr, file, previous, prepared, *planned_file);
         }
-        if (at_key.ok() && *at_key == AtKey::kThisContent) {
-          auto head =
-              service.client_.head_object(config().destination->bucket, planned_file->object_key);
-          result =
-              s3::PutObjectResult{head.ok() ? head->etag : "", head.ok() ? head->version_id : ""};
+        if (at_key.ok() && at_key->at == AtKey::kThisContent) {
+          result = at_key->held;
           there = true;
           ++report.already_there;
         }
