@@ -33,7 +33,7 @@ std::string readme_text(const std::string& prefix) {
       "  {0}raw/YYYY/MM/DD/<name>.<ext>        original captures\n"
       "  {0}enhanced/YYYY/MM/DD/<name>.<ext>   processed outputs\n"
       "  {0}metadata/YYYY/MM/DD/<name>.json    one STAC Item per capture, linking its assets\n"
-      "  {0}thumbnails/YYYY/MM/DD/<name>.webp  previews\n"
+      "  {0}thumbnails/YYYY/MM/DD/<name>.jpg   previews\n"
       "  {0}catalog/catalog.json               STAC catalog; catalog/items.ndjson: every Item\n"
       "  {0}gallery/                           the published web gallery\n\n"
       "Every object carries x-amz-meta-imgsync-sha256 (its content hash) and, for images,\n"

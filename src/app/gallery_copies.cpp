@@ -37,7 +37,9 @@ Result<media::Thumbnail> scaled_copy(const std::string& bytes, const std::string
     }
   }
   auto made = media::make_thumbnail(scratch, mime, orientation,
-                                    {.long_edge = options.image_long_edge, .quality = 82});
+                                    {.long_edge = options.image_long_edge,
+                                     .quality = 82,
+                                     .format = media::ThumbnailFormat::kWebp});
   std::filesystem::remove(scratch, error);
   return made;
 }
@@ -87,16 +89,18 @@ Result<GalleryCopy> publish_gallery_copy(const catalog::SearchHit& hit, s3::S3Cl
                                   image.error().message));
   }
   // The thumbnail from the copy: decoded once at most 2048 px instead of twice at full size.
-  auto thumbnail = media::make_thumbnail_from_buffer(
-      image->webp, 1, {.long_edge = options.thumbnail_long_edge, .quality = 80});
+  auto thumbnail = media::make_thumbnail_from_buffer(image->bytes, 1,
+                                                     {.long_edge = options.thumbnail_long_edge,
+                                                      .quality = 80,
+                                                      .format = media::ThumbnailFormat::kWebp});
   if (!thumbnail.ok()) return thumbnail.take_error();
   if (Status ok =
-          put_copy(client, location.bucket, keys->image_key, std::move(image->webp), options);
+          put_copy(client, location.bucket, keys->image_key, std::move(image->bytes), options);
       !ok.ok()) {
     return ok.error();
   }
-  if (Status ok = put_copy(client, location.bucket, keys->thumbnail_key, std::move(thumbnail->webp),
-                           options);
+  if (Status ok = put_copy(client, location.bucket, keys->thumbnail_key,
+                           std::move(thumbnail->bytes), options);
       !ok.ok()) {
     return ok.error();
   }

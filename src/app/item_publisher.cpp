@@ -3,14 +3,19 @@
 #include <deque>
 #include <future>
 #include <map>
+#include <optional>
+#include <thread>
 
 #include "app/object_writes.h"
 #include "media/object_keys.h"
 #include "media/stac_item.h"
 #include "media/thumbnail.h"
 #include "util/hashing.h"
+#include "util/worker_pool.h"
 
 namespace imgsync::app {
+
+constexpr const char* kThumbnailType = "image/jpeg";
 
 struct ItemPublisher::State {
   State(const config::AppConfig& config, catalog::JournalStore& journal, s3::S3Client& client,
@@ -27,13 +32,26 @@ struct ItemPublisher::State {
   SyncReport& report;
   PublisherHooks hooks_;
 
-  // Thumbnails made in this run, waiting to go up just before their capture's Item.
-  std::map<std::string, std::string> thumbnails;  // capture name -> WebP bytes
-  // Thumbnails being made on worker threads while their files upload, by file path. Only types
-  // libvips decodes alone: the raw-preview path reads through Exiv2, which is not safe beside
-  // this thread's own metadata reads, and is made here when the upload finished. A job whose
-  // file failed is waited for and dropped (a future from std::async joins when destroyed).
-  std::map<std::string, std::future<Result<media::Thumbnail>>> thumbnail_jobs;
+  // Thumbnails are made on worker threads, never on the transfer loop, and never hold an Item:
+  // a capture's Item goes up as soon as its files are up, and again with the thumbnail once that
+  // is on the bucket (an Item only ever names a thumbnail the bucket holds). The journal keeps
+  // "thumbnail due" per capture, so an interrupted run's thumbnails are made by the next.
+  struct ThumbnailJob {
+    std::string capture;
+    bool file_done = false;  // the file is recorded: the thumbnail goes up when made
+    std::optional<Result<media::Thumbnail>> made;
+  };
+  std::map<std::string, ThumbnailJob> thumbnail_jobs;  // by source file path
+  std::map<std::string, std::string> due_files;        // recorded files to thumbnail -> capture
+  std::map<std::string, int> thumbnails_uploading;     // per capture
+  std::unique_ptr<WorkerPool> workers;
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+  transfer::TaskQueue* queue = nullptr;  // the run's queue, for work that finishes off the loop
+
+  ~State() {
+    *alive = false;
+    workers.reset();  // waits for running jobs; the dropped ones release their engine holds
+  }
 
   media::ThumbnailOptions thumbnail_options() const {
     media::ThumbnailOptions options;
@@ -42,83 +60,153 @@ struct ItemPublisher::State {
     return options;
   }
 
-  void start_thumbnail(const ScannedFile& file, const media::ImageMetadata& metadata) {
-    if (!config_.thumbnails.enabled || !media::thumbnail_decoded_by_libvips(metadata.mime)) {
-      return;
+  // Starts making the thumbnail of `path` on a worker. A camera raw's embedded preview is read
+  // here (Exiv2 runs on this thread only); libvips scales it on the worker.
+  void start_thumbnail(const std::string& capture, const std::string& path, const std::string& mime,
+                       int orientation, bool file_done) {
+    if (!config_.thumbnails.enabled || thumbnail_jobs.count(path) > 0) return;
+    ThumbnailJob& job = thumbnail_jobs[path];
+    job.capture = capture;
+    job.file_done = file_done;
+    std::optional<std::string> preview;
+    if (!media::thumbnail_decoded_by_libvips(mime)) {
+      auto bytes = media::embedded_preview(path, mime);
+      if (!bytes.ok()) {
+        job.made = Result<media::Thumbnail>(bytes.take_error());
+        if (file_done) thumbnail_made(path);
+        return;
+      }
+      preview = std::move(*bytes);
     }
-    thumbnail_jobs[file.path.string()] = std::async(
-        std::launch::async, [path = file.path, mime = metadata.mime,
-                             orientation = metadata.orientation, options = thumbnail_options()] {
-          return media::make_thumbnail(path, mime, orientation, options);
-        });
+    if (!workers) {
+      workers = std::make_unique<WorkerPool>(
+          static_cast<int>(std::max(1U, std::thread::hardware_concurrency())));
+    }
+    s3::HttpEngine& engine = client_.engine();
+    engine.hold();
+    workers->submit(
+        [this, &engine, alive = alive, path, mime, orientation, preview = std::move(preview),
+         options = thumbnail_options()] {
+          auto made = preview ? media::make_thumbnail_from_buffer(*preview, orientation, options)
+                              : media::make_thumbnail(path, mime, orientation, options);
+          engine.post([this, alive, path, made = std::move(made)]() mutable {
+            if (!*alive) return;
+            auto job = thumbnail_jobs.find(path);
+            if (job == thumbnail_jobs.end()) return;  // its file failed: made for nothing
+            job->second.made = std::move(made);
+            if (job->second.file_done) thumbnail_made(path);
+          });
+        },
+        [&engine] { engine.post([] {}); });
   }
 
-  // The file's thumbnail: from its worker when one was started, else made now.
-  Result<media::Thumbnail> take_thumbnail(const ScannedFile& file,
-                                          const media::ImageMetadata& metadata) {
-    if (auto job = thumbnail_jobs.find(file.path.string()); job != thumbnail_jobs.end()) {
-      auto thumbnail = job->second.get();
-      thumbnail_jobs.erase(job);
-      return thumbnail;
-    }
-    return media::make_thumbnail(file.path, metadata.mime, metadata.orientation,
-                                 thumbnail_options());
+  // The file is recorded and its thumbnail made: it goes up (or its failure is reported).
+  void thumbnail_made(const std::string& path) {
+    auto node = thumbnail_jobs.extract(path);
+    if (node.empty() || !node.mapped().made) return;
+    const std::string capture = node.mapped().capture;
+    Result<media::Thumbnail>& made = *node.mapped().made;
+    if (!made.ok()) return thumbnail_failed(capture, path, made.error());
+    upload_thumbnail(capture, std::move(made->bytes));
   }
 
-  // The capture's thumbnail comes from its enhanced file, else from its raw one. A thumbnail that
-  // cannot be made is a warning: the image is safe, its Item then names no thumbnail.
-  void attach_thumbnail(nlohmann::json& item, const ScannedFile& file, const std::string& name,
-                        const std::string& item_key, const media::ImageMetadata& metadata) {
-    if (!config_.thumbnails.enabled) return;
-    const auto& assets = item["assets"];
-    const std::string key = media::thumbnail_key_for_item(item_key);
-    if ((file.kind == config::SourceKind::kRaw && assets.contains("enhanced")) || key.empty()) {
-      thumbnail_jobs.erase(file.path.string());  // made for nothing: the enhanced file's wins
-      return;
+  // No thumbnail for the capture: a warning (the image is safe); its Item loses the thumbnail
+  // an earlier file gave it, which would be stale now.
+  void thumbnail_failed(const std::string& capture, const std::string& path, const Error& error) {
+    ++report.thumbnails_failed;
+    hooks_.emit({SyncEvent::Kind::kThumbnailFailed, path, "", 0, error.message,
+                 std::string(to_string(error.category))});
+    auto item = capture_item(capture);
+    if (!item) return;
+    item->second["assets"].erase("thumbnail");
+    hooks_.journal_failed(journal_.set_thumbnail_uploaded(capture, item->second.dump()));
+    if (queue != nullptr) upload_item_soon(*queue, capture);
+  }
+
+  // The capture's row and its Item, or nothing (reported) when the journal cannot say.
+  std::optional<std::pair<catalog::CaptureRecordRow, nlohmann::json>> capture_item(
+      const std::string& name) {
+    auto capture = journal_.capture_by_name(name);
+    if (!capture.ok()) return hooks_.journal_failed(capture.error()), std::nullopt;
+    if (!*capture) return std::nullopt;
+    auto item = nlohmann::json::parse((*capture)->item_json, nullptr, false);
+    if (!item.is_object() || !item.contains("assets") || !item["assets"].is_object()) {
+      return std::nullopt;
     }
-    auto thumbnail = take_thumbnail(file, metadata);
-    if (!thumbnail.ok()) {
-      item["assets"].erase("thumbnail");  // one made from the other file would be stale now
-      thumbnails.erase(name);
+    return std::make_pair(std::move(**capture), std::move(item));
+  }
+
+  void upload_thumbnail(const std::string& name, std::string bytes) {
+    auto capture = capture_item(name);
+    if (!capture || queue == nullptr) return;
+    const std::string key = media::thumbnail_key_for_item(capture->first.item_key);
+    if (key.empty()) return;
+    const std::string sha = to_hex(sha256(bytes));
+    const std::uint64_t size = bytes.size();
+    auto put = app::small_object_put(
+        config_, key, app::upload_attributes(config_, kThumbnailType, sha, capture->first.item_key),
+        std::move(bytes));
+    ++thumbnails_uploading[name];
+    queue->push_urgent([this, name, key, sha, size,
+                        put = std::move(put)](transfer::TaskQueue::Finished finished) mutable {
+      client_.send_async(std::move(put), [this, name, key, sha, size,
+                                          finished](Result<s3::HttpResponse> response) {
+        finished();
+        if (--thumbnails_uploading[name] <= 0) thumbnails_uploading.erase(name);
+        thumbnail_sent(name, key, {key, kThumbnailType, size, sha}, std::move(response));
+      });
+    });
+  }
+
+  void thumbnail_sent(const std::string& name, const std::string& key,
+                      const media::AssetInfo& asset, Result<s3::HttpResponse> response) {
+    if (!response.ok()) {
+      if (destination_unusable(response.error())) {
+        // The destination went away: the thumbnail stays due, the run stops.
+        hooks_.destination_lost(response.error());
+        return;
+      }
+      // Still due: the next run makes it again. The Item goes up without it.
       ++report.thumbnails_failed;
-      hooks_.emit({SyncEvent::Kind::kThumbnailFailed, file.path.string(), key, 0,
-                   thumbnail.error().message, std::string(to_string(thumbnail.error().category))});
-      return;
+      hooks_.emit({SyncEvent::Kind::kThumbnailFailed, "", key, 0,
+                   "the thumbnail was not uploaded: " + response.error().message,
+                   std::string(to_string(response.error().category)), response.error().s3_code,
+                   response.error().request_id});
+    } else if (auto capture = capture_item(name)) {
+      ++report.thumbnails_uploaded;
+      hooks_.emit({SyncEvent::Kind::kThumbnailUploaded, "", key, asset.bytes, "", ""});
+      if (media::add_stac_asset(capture->second, capture->first.item_key, "thumbnail", asset)
+              .ok()) {
+        hooks_.journal_failed(journal_.set_thumbnail_uploaded(name, capture->second.dump()));
+      }
     }
-    if (!name_thumbnail(item, item_key, key, thumbnail->webp).ok()) return;
-    thumbnails[name] = std::move(thumbnail->webp);
+    if (queue != nullptr && !hooks_.stopped()) upload_item_soon(*queue, name);
   }
 
-  // The Item's "thumbnail" asset for these WebP bytes at `key`.
-  static Status name_thumbnail(nlohmann::json& item, const std::string& item_key,
-                               const std::string& key, const std::string& webp) {
-    const media::AssetInfo asset{key, "image/webp", webp.size(), to_hex(sha256(webp))};
-    return media::add_stac_asset(item, item_key, "thumbnail", asset);
-  }
-
-  // The thumbnail an Item names, when this run did not make it (an earlier run's Item upload
-  // failed): made again from the capture's file. Empty when that file is gone; the Item then
-  // loses its thumbnail asset.
-  std::string remake_thumbnail(nlohmann::json& item, const catalog::CaptureRecordRow& capture) {
-    auto files = journal_.files_of_capture(capture.name);
-    if (!files.ok()) return {};
-    const catalog::FileRecord* source = nullptr;
-    for (const auto& record : *files) {
-      if (source == nullptr || record.kind == "enhanced") source = &record;
-    }
-    if (source != nullptr) {
+  // Thumbnails an earlier run left due (killed, or the destination went away): made again from
+  // the capture's enhanced file, else its raw one.
+  void start_due_thumbnails() {
+    if (!config_.thumbnails.enabled) return;
+    auto due = journal_.captures_due_thumbnails();
+    if (!due.ok()) return hooks_.journal_failed(due.error());
+    for (const auto& capture : *due) {
+      if (thumbnails_uploading.count(capture.name) > 0) continue;
+      auto files = journal_.files_of_capture(capture.name);
+      if (!files.ok()) return hooks_.journal_failed(files.error());
+      const catalog::FileRecord* source = nullptr;
+      for (const auto& record : *files) {
+        if (record.state != catalog::FileState::kUploaded) continue;
+        if (source == nullptr || record.kind == "enhanced") source = &record;
+      }
+      if (source == nullptr) {
+        hooks_.journal_failed(journal_.clear_thumbnail_due(capture.name));
+        continue;
+      }
       auto metadata = nlohmann::json::parse(source->metadata_json, nullptr, false);
       const std::string mime = metadata.is_object() ? metadata.value("mime", "") : "";
       const int orientation = metadata.is_object() ? metadata.value("orientation", 1) : 1;
-      auto thumbnail = media::make_thumbnail(source->path, mime, orientation, thumbnail_options());
-      const std::string key = media::thumbnail_key_for_item(capture.item_key);
-      if (thumbnail.ok() && !key.empty() &&
-          name_thumbnail(item, capture.item_key, key, thumbnail->webp).ok()) {
-        return std::move(thumbnail->webp);
-      }
+      start_thumbnail(capture.name, source->path, mime, orientation, true);
     }
-    item["assets"].erase("thumbnail");
-    return {};
   }
 
   // Items go up as soon as their capture has no other file in flight, after its assets; one
@@ -131,7 +219,8 @@ struct ItemPublisher::State {
   std::map<std::string, ItemUpload> item_uploads;
 
   void upload_item_soon(transfer::TaskQueue& queue, const std::string& name) {
-    if (files_in_flight.count(name) > 0) return;  // the last file of the capture uploads it
+    // The last file of the capture, or its thumbnail's upload, sends it.
+    if (files_in_flight.count(name) > 0 || thumbnails_uploading.count(name) > 0) return;
     ItemUpload& state = item_uploads[name];
     if (state.in_flight) {
       state.again = true;
@@ -145,7 +234,7 @@ struct ItemPublisher::State {
     }
     state.in_flight = true;
     queue.push_urgent([this, &queue, capture = **capture](transfer::TaskQueue::Finished finished) {
-      send_item(capture, [this, &queue, name = capture.name, finished] {
+      send_item_document(capture, [this, &queue, name = capture.name, finished] {
         finished();
         ItemUpload& done = item_uploads[name];
         const bool again = done.again;
@@ -153,51 +242,6 @@ struct ItemPublisher::State {
         if (again) upload_item_soon(queue, name);
       });
     });
-  }
-
-  // The capture's thumbnail (when its Item names one), then the Item: a reader of the Item never
-  // finds a thumbnail missing.
-  void send_item(catalog::CaptureRecordRow capture, std::function<void()> then) {
-    auto item = nlohmann::json::parse(capture.item_json, nullptr, false);
-    const bool names_thumbnail = item.is_object() && item.contains("assets") &&
-                                 item["assets"].is_object() && item["assets"].contains("thumbnail");
-    if (!names_thumbnail) return send_item_document(capture, std::move(then));
-    std::string webp;
-    if (auto made = thumbnails.find(capture.name); made != thumbnails.end()) {
-      webp = std::move(made->second);
-      thumbnails.erase(made);
-    } else {
-      webp = remake_thumbnail(item, capture);
-      capture.item_json = item.dump();
-      if (webp.empty()) return send_item_document(capture, std::move(then));
-    }
-    const std::string key = media::thumbnail_key_for_item(capture.item_key);
-    const std::uint64_t size = webp.size();
-    auto attributes =
-        app::upload_attributes(config_, "image/webp", to_hex(sha256(webp)), capture.item_key);
-    auto put = app::small_object_put(config_, key, attributes, std::move(webp));
-    client_.send_async(
-        std::move(put), [this, capture, key, size, then](Result<s3::HttpResponse> response) {
-          if (!response.ok() && destination_unusable(response.error())) {
-            // The destination went away, not this thumbnail: the Item stays dirty for the next
-            // run (which makes the thumbnail again), and the run stops as it does for a file.
-            hooks_.destination_lost(response.error());
-            return then();
-          }
-          if (!response.ok()) {
-            // The Item waits (it would name a missing thumbnail); the next run makes it again.
-            ++report.items_failed;
-            ++report.thumbnails_failed;
-            hooks_.emit({SyncEvent::Kind::kItemFailed, "", capture.item_key, 0,
-                         "its thumbnail " + key + " was not uploaded: " + response.error().message,
-                         std::string(to_string(response.error().category)),
-                         response.error().s3_code, response.error().request_id});
-            return then();
-          }
-          ++report.thumbnails_uploaded;
-          hooks_.emit({SyncEvent::Kind::kThumbnailUploaded, "", key, size, "", ""});
-          send_item_document(capture, then);
-        });
   }
 
   void send_item_document(const catalog::CaptureRecordRow& capture, std::function<void()> then) {
@@ -233,11 +277,9 @@ struct ItemPublisher::State {
         std::make_shared<std::deque<catalog::CaptureRecordRow>>(dirty->begin(), dirty->end());
     queue.set_refill([this, &queue, pending] {
       if (hooks_.stopped() || pending->empty()) return false;
-      catalog::CaptureRecordRow capture = std::move(pending->front());
+      const std::string name = pending->front().name;
       pending->pop_front();
-      queue.push([this, capture](transfer::TaskQueue::Finished finished) {
-        send_item(capture, finished);
-      });
+      upload_item_soon(queue, name);  // one upload per Item at a time, thumbnails first
       return true;
     });
     queue.run();
@@ -283,23 +325,40 @@ Result<nlohmann::json> ItemPublisher::item_with_asset(const ScannedFile& file,
 void ItemPublisher::asset_started(const std::string& capture, const ScannedFile& file,
                                   const media::ImageMetadata& metadata) {
   ++state_->files_in_flight[capture];
-  state_->start_thumbnail(file, metadata);
+  state_->start_thumbnail(capture, file.path.string(), metadata.mime, metadata.orientation, false);
 }
 
-void ItemPublisher::attach_thumbnail(nlohmann::json& item, const ScannedFile& file,
-                                     const std::string& capture, const std::string& item_key,
-                                     const media::ImageMetadata& metadata) {
-  state_->attach_thumbnail(item, file, capture, item_key, metadata);
+bool ItemPublisher::thumbnail_due(const nlohmann::json& item, const ScannedFile& file,
+                                  const std::string& capture, const std::string& item_key) {
+  if (!state_->config_.thumbnails.enabled || media::thumbnail_key_for_item(item_key).empty()) {
+    return false;
+  }
+  // The capture's thumbnail comes from its enhanced file, else from its raw one.
+  const bool has_enhanced =
+      item.contains("assets") && item["assets"].is_object() && item["assets"].contains("enhanced");
+  if (file.kind == config::SourceKind::kRaw && has_enhanced) return false;
+  state_->due_files[file.path.string()] = capture;
+  return true;
 }
 
 void ItemPublisher::asset_finished(transfer::TaskQueue& queue, const std::string& capture,
                                    const ScannedFile& file) {
-  state_->thumbnail_jobs.erase(file.path.string());  // not taken: the file did not make it
+  state_->queue = &queue;
+  const std::string path = file.path.string();
   if (--state_->files_in_flight[capture] <= 0) state_->files_in_flight.erase(capture);
+  if (state_->due_files.erase(path) == 0) {
+    state_->thumbnail_jobs.erase(path);  // the file failed, or another file's thumbnail wins
+  } else if (auto job = state_->thumbnail_jobs.find(path); job != state_->thumbnail_jobs.end()) {
+    job->second.file_done = true;
+    if (job->second.made) state_->thumbnail_made(path);
+  }
+  // (A due thumbnail with no job here stays due in the journal: publish_remaining makes it.)
   if (!state_->hooks_.stopped()) state_->upload_item_soon(queue, capture);
 }
 
 void ItemPublisher::publish_remaining(transfer::TaskQueue& queue) {
+  state_->queue = &queue;
+  state_->start_due_thumbnails();
   state_->upload_remaining_items(queue);
 }
 

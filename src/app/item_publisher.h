@@ -5,10 +5,11 @@
 // before an earlier one). A reader of an Item therefore never finds an asset or the thumbnail it
 // names missing: the API leaves no other order.
 //
-// Thumbnails: made from the capture's enhanced file, else its raw one; for types libvips decodes
-// alone they are made on a worker thread while the file uploads (start_thumbnail), else when the
-// upload ended. One that cannot be made is a warning (thumbnail_failed): the image is safe, its
-// Item then names none.
+// Thumbnails: made from the capture's enhanced file, else its raw one, on worker threads (started
+// when the file's upload starts), never holding an upload or an Item: the Item goes up when its
+// files are, and again naming the thumbnail once that is on the bucket. One that cannot be made
+// is a warning (thumbnail_failed): the image is safe, its Item then names none. The journal keeps
+// a capture's thumbnail due until it is up, so the next run makes what this one could not.
 #pragma once
 
 #include <functional>
@@ -50,9 +51,9 @@ class ItemPublisher {
   void asset_started(const std::string& capture, const ScannedFile& file,
                      const media::ImageMetadata& metadata);
   // The file is on the server and `item` (the capture's Item with its asset) is about to be
-  // recorded: the thumbnail is made (or taken from its worker) and named in the Item.
-  void attach_thumbnail(nlohmann::json& item, const ScannedFile& file, const std::string& capture,
-                        const std::string& item_key, const media::ImageMetadata& metadata);
+  // recorded: whether the capture's thumbnail is (again) due from this file.
+  bool thumbnail_due(const nlohmann::json& item, const ScannedFile& file,
+                     const std::string& capture, const std::string& item_key);
   // The file's upload ended (either way; a failed file's thumbnail work is dropped). The
   // capture's Item goes up once none of its files is in flight.
   void asset_finished(transfer::TaskQueue& queue, const std::string& capture,

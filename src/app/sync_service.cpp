@@ -450,9 +450,10 @@ struct SyncService::Run {
     auto item = publisher->item_with_asset(file, planned.name, planned.item_key, planned.object_key,
                                            metadata);
     if (!item.ok()) return fail(file, item.error());
-    publisher->attach_thumbnail(*item, file, planned.name, planned.item_key, metadata);
+    const bool thumbnail_due =
+        publisher->thumbnail_due(*item, file, planned.name, planned.item_key);
     journal_failed(journal().complete_file(path, planned.name, item->dump(), result->etag,
-                                           result->version_id));
+                                           result->version_id, thumbnail_due));
     // Search follows the journal; a failure costs only search ('imgsync index rebuild' mends it).
     if (index && !fatal && !index->upsert_item(*item, planned.item_key).ok()) index.reset();
     any_success = true;

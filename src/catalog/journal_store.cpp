@@ -70,6 +70,7 @@ CREATE TABLE IF NOT EXISTS captures (
   date_path TEXT NOT NULL DEFAULT '',
   item_json TEXT NOT NULL DEFAULT '',
   claimed INTEGER NOT NULL DEFAULT 0,
+  thumbnail_due INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (destination, name)
 );
 )sql";
@@ -126,7 +127,8 @@ constexpr const char* kFileColumns =
     "confirmed_key, confirmed_sha256, confirmed_etag, confirmed_version_id, destination";
 
 constexpr const char* kCaptureColumns =
-    "name, pair_key, owner_sha256, item_key, item_sha256, date_path, item_json, claimed";
+    "name, pair_key, owner_sha256, item_key, item_sha256, date_path, item_json, claimed, "
+    "thumbnail_due";
 
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -163,8 +165,8 @@ FileRecord read_file_record(const Statement& row) {
 }
 
 CaptureRecordRow read_capture(const Statement& row) {
-  return {row.text(0), row.text(1), row.text(2), row.text(3),
-          row.text(4), row.text(5), row.text(6), row.integer(7) != 0};
+  return {row.text(0), row.text(1), row.text(2),         row.text(3),        row.text(4),
+          row.text(5), row.text(6), row.integer(7) != 0, row.integer(8) != 0};
 }
 
 }  // namespace
@@ -228,6 +230,7 @@ Status JournalStore::migrate() {
     version = *row ? query->integer(0) : 0;
   }
   if (version == kSchemaVersion) {
+    if (Status ok = add_columns_since(); !ok.ok()) return ok;
     if (Status ok = database_.execute(kIndexes); !ok.ok()) return ok;  // indexes added since
     return transaction.commit();
   }
@@ -259,6 +262,18 @@ Status JournalStore::migrate() {
     return ok;
   }
   return transaction.commit();
+}
+
+// Columns added to schema 2 after journals of it were written: added in place.
+Status JournalStore::add_columns_since() {
+  auto query = database_.prepare(
+      "SELECT COUNT(*) FROM pragma_table_info('captures') WHERE name = 'thumbnail_due'");
+  if (!query.ok()) return query.take_error();
+  auto row = query->step();
+  if (!row.ok()) return row.take_error();
+  if (*row && query->integer(0) > 0) return {};
+  return database_.execute(
+      "ALTER TABLE captures ADD COLUMN thumbnail_due INTEGER NOT NULL DEFAULT 0");
 }
 
 const char* JournalStore::scope() const {
@@ -524,7 +539,7 @@ Result<std::optional<CaptureRecordRow>> JournalStore::capture_by_pair_key(
 
 Status JournalStore::upsert_capture(const CaptureRecordRow& capture) {
   auto statement = scoped(fmt::format(
-      "INSERT OR REPLACE INTO captures (destination, {}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+      "INSERT OR REPLACE INTO captures (destination, {}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
       kCaptureColumns));
   if (!statement.ok()) return statement.take_error();
   statement->bind(2, capture.name)
@@ -534,8 +549,31 @@ Status JournalStore::upsert_capture(const CaptureRecordRow& capture) {
       .bind(6, capture.item_sha256)
       .bind(7, capture.date_path)
       .bind(8, capture.item_json)
-      .bind(9, static_cast<std::int64_t>(capture.claimed ? 1 : 0));
+      .bind(9, static_cast<std::int64_t>(capture.claimed ? 1 : 0))
+      .bind(10, static_cast<std::int64_t>(capture.thumbnail_due ? 1 : 0));
   return statement->run();
+}
+
+Result<std::vector<CaptureRecordRow>> JournalStore::captures_due_thumbnails() {
+  auto query = scoped(fmt::format(
+      "SELECT {} FROM captures WHERE {} AND thumbnail_due = 1 AND item_json != '' ORDER BY name",
+      kCaptureColumns, scope()));
+  if (!query.ok()) return query.take_error();
+  return collect_rows<CaptureRecordRow>(*query, read_capture);
+}
+
+Status JournalStore::set_thumbnail_uploaded(const std::string& name, const std::string& item_json) {
+  auto statement = scoped(
+      "UPDATE captures SET thumbnail_due = 0, item_json = ?3, item_sha256 = '' WHERE "
+      "destination = ?1 AND name = ?2");
+  if (!statement.ok()) return statement.take_error();
+  statement->bind(2, name).bind(3, item_json);
+  return statement->run();
+}
+
+Status JournalStore::clear_thumbnail_due(const std::string& name) {
+  return run_scoped("UPDATE captures SET thumbnail_due = 0 WHERE destination = ?1 AND name = ?2",
+                    name);
 }
 
 Status JournalStore::set_capture_claimed(const std::string& name) {
@@ -571,7 +609,7 @@ Status JournalStore::set_item_uploaded(const std::string& name, const std::strin
 
 Status JournalStore::complete_file(const std::string& path, const std::string& capture_name,
                                    const std::string& item_json, const std::string& etag,
-                                   const std::string& version_id) {
+                                   const std::string& version_id, bool thumbnail_due) {
   Database::Transaction transaction(database_);
   if (!transaction.begun().ok()) return transaction.begun();
   auto file = scoped(
@@ -586,9 +624,10 @@ Status JournalStore::complete_file(const std::string& path, const std::string& c
     return ok;
   }
   auto capture = scoped(
-      "UPDATE captures SET item_json = ?3, item_sha256 = '' WHERE destination = ?1 AND name = ?2");
+      "UPDATE captures SET item_json = ?3, item_sha256 = '', thumbnail_due = MAX(thumbnail_due, "
+      "?4) WHERE destination = ?1 AND name = ?2");
   if (!capture.ok()) return capture.take_error();
-  capture->bind(2, capture_name).bind(3, item_json);
+  capture->bind(2, capture_name).bind(3, item_json).bind(4, std::int64_t{thumbnail_due ? 1 : 0});
   if (Status ok = capture->run(); !ok.ok()) return ok;
   return transaction.commit();
 }

@@ -86,6 +86,8 @@ struct CaptureRecordRow {
   // The capture's name is won on the bucket (its claim object holds owner_sha256): another writer
   // with the same name takes its next one.
   bool claimed = false;
+  // A file of the capture was uploaded and its thumbnail is not yet on the bucket.
+  bool thumbnail_due = false;
 };
 
 struct StateCounts {
@@ -140,15 +142,22 @@ class JournalStore {
   Status upsert_capture(const CaptureRecordRow& capture);
   // Captures whose Item must be (re)uploaded.
   Result<std::vector<CaptureRecordRow>> dirty_captures();
+  // Captures whose thumbnail is still to be made and uploaded (an interrupted run's included).
+  Result<std::vector<CaptureRecordRow>> captures_due_thumbnails();
+  // The thumbnail is on the bucket and `item_json` (the Item naming it) is to be uploaded.
+  Status set_thumbnail_uploaded(const std::string& name, const std::string& item_json);
+  // No thumbnail can be made for the capture (a warning was given): none is due any more.
+  Status clear_thumbnail_due(const std::string& name);
   // Marks the Item uploaded, unless it changed since `item_json` was sent (then it stays dirty).
   Status set_item_uploaded(const std::string& name, const std::string& item_json,
                            const std::string& item_sha256);
   // In one transaction: the file is uploaded, its multipart state cleared, its capture's Item
-  // replaced and marked for upload.
-  // `confirmed`: the server's ETag and version id of the object now holding the file's content.
+  // replaced and marked for upload; `thumbnail_due`: the capture's thumbnail is to be made
+  // (again) from this file.
+  // `etag`, `version_id`: the server's, of the object now holding the file's content.
   Status complete_file(const std::string& path, const std::string& capture_name,
                        const std::string& item_json, const std::string& etag = {},
-                       const std::string& version_id = {});
+                       const std::string& version_id = {}, bool thumbnail_due = false);
   Status set_capture_claimed(const std::string& name);
   Status remove_capture(const std::string& name);
   // The capture's Item on the bucket was found missing or altered: upload it again.
@@ -168,6 +177,7 @@ class JournalStore {
   JournalStore(Database database, std::string destination)
       : database_(std::move(database)), destination_(std::move(destination)) {}
   Status migrate();
+  Status add_columns_since();
   Result<Statement> scoped(const std::string& sql);  // ?1 is bound to the destination
   const char* scope() const;                         // the WHERE term selecting this store's rows
   Status run_scoped(const std::string& sql, const std::string& path);

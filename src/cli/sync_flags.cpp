@@ -70,7 +70,7 @@ void add_sync_flags(CLI::App& command, SyncFlags& flags, bool with_sources) {
         ->check(CLI::IsMember({"AES256", "aws:kms"}));
     command.add_option("--sse-kms-key-id", flags.sse_kms_key_id, "KMS key for --sse aws:kms");
     command.add_flag("--no-thumbnails", flags.no_thumbnails,
-                     "make no WebP thumbnails (overrides [thumbnails] enabled)");
+                     "make no thumbnails (overrides [thumbnails] enabled)");
     command
         .add_option("--thumbnail-size", flags.thumbnail_size,
                     "long edge of thumbnails in pixels (default 512)")

@@ -33,7 +33,7 @@ sse = "AES256"                          # --sse: "AES256" or "aws:kms"
 [thumbnails]
 enabled = true                          # --no-thumbnails turns them off
 long_edge = 512                         # --thumbnail-size: pixels, 16..4096
-quality = 80                            # WebP quality, 1..100
+quality = 80                            # JPEG quality, 1..100
 
 [watch]
 settle = 2.0                            # --settle: seconds a closed file must stay unchanged

@@ -125,7 +125,7 @@ Result<std::string> object_key(std::string_view prefix, AssetFolder folder,
       ext = "json";
       break;
     case AssetFolder::kThumbnail:
-      ext = "webp";
+      ext = "jpg";
       break;
     default:
       ext = normalize_extension(extension);
@@ -256,7 +256,7 @@ std::string thumbnail_key_for_item(std::string_view item_key) {
   std::string key(item_key.substr(0, segment));
   key += "thumbnails/";
   key += item_key.substr(at + 1, item_key.size() - kJson.size() - at - 1);
-  key += ".webp";
+  key += ".jpg";
   return key;
 }
 

@@ -1,6 +1,6 @@
 // Object keys of one capture in the bucket layout (docs/design.md §2, "The bucket"):
 //   [PREFIX/]raw/YYYY/MM/DD/<name>.<ext>        [PREFIX/]enhanced/YYYY/MM/DD/<name>.<ext>
-//   [PREFIX/]metadata/YYYY/MM/DD/<name>.json    [PREFIX/]thumbnails/YYYY/MM/DD/<name>.webp
+//   [PREFIX/]metadata/YYYY/MM/DD/<name>.json    [PREFIX/]thumbnails/YYYY/MM/DD/<name>.jpg
 // The date folders are the capture's local wall-clock date. Also: settling name collisions
 // between different files, and relative hrefs between keys (for STAC Items).
 // Every key built here is safe (see is_safe_key), whatever bytes the inputs held.
@@ -37,7 +37,7 @@ struct ObjectKeys {
 Result<std::string> normalize_prefix(std::string_view prefix);
 
 // One key. `name` must satisfy is_safe_name; `extension` is normalized (normalize_extension) and
-// ignored for kMetadata (".json") and kThumbnail (".webp"); an empty one leaves the key without
+// ignored for kMetadata (".json") and kThumbnail (".jpg"); an empty one leaves the key without
 // a dot. kInvalidInput "no capture date" without a valid captured_at.
 Result<std::string> object_key(std::string_view prefix, AssetFolder folder,
                                const std::optional<CaptureTime>& captured_at, std::string_view name,
@@ -51,7 +51,7 @@ Result<ObjectKeys> make_object_keys(std::string_view prefix,
                                     std::optional<std::string_view> enhanced_extension);
 
 // The thumbnail key beside an Item key: "[P/]metadata/Y/M/D/<name>.json" gives
-// "[P/]thumbnails/Y/M/D/<name>.webp"; empty for a key not of that shape.
+// "[P/]thumbnails/Y/M/D/<name>.jpg"; empty for a key not of that shape.
 std::string thumbnail_key_for_item(std::string_view item_key);
 
 // The invariants every key upholds: 1..kMaxKeyBytes bytes, no leading '/', no empty segment,

@@ -35,6 +35,9 @@ Status initialize_vips() {
     vips_block_untrusted_set(TRUE);
     // Each file is thumbnailed once: caching operations would only hold memory.
     vips_cache_set_max(0);
+    // Thumbnails are made in parallel, one image per worker thread: libvips' own threads per
+    // image only add locking for images this small (docs/benchmarks.md: thumbnails).
+    vips_concurrency_set(1);
     // libvips reports damaged input on stderr through GLib; imgsync reports it as an Error.
     g_log_set_handler(
         "VIPS",
@@ -121,15 +124,19 @@ Result<Thumbnail> encode(ImagePtr upright, const ThumbnailOptions& options) {
   if (!image.ok()) return image.take_error();
   void* buffer = nullptr;
   std::size_t length = 0;
-  // effort 2 of 0..6: 23 ms instead of 34 ms for a 640x480 JPEG (effort 4, libvips' default),
-  // for a file a few percent larger; thumbnails are made on the upload loop's thread.
-  if (vips_webpsave_buffer(image->get(), &buffer, &length, "Q", options.quality, "effort", 2,
-                           "strip", TRUE, nullptr) != 0) {
+  if (options.format == ThumbnailFormat::kJpeg) {
+    if (vips_jpegsave_buffer(image->get(), &buffer, &length, "Q", options.quality,
+                             "optimize_coding", TRUE, "strip", TRUE, nullptr) != 0) {
+      return make_error(ErrorCategory::kInvalidInput,
+                        "cannot encode the thumbnail as JPEG: " + vips_failure());
+    }
+  } else if (vips_webpsave_buffer(image->get(), &buffer, &length, "Q", options.quality, "effort",
+                                  options.effort, "strip", TRUE, nullptr) != 0) {
     return make_error(ErrorCategory::kInvalidInput,
                       "cannot encode the thumbnail as WebP: " + vips_failure());
   }
   Thumbnail thumbnail;
-  thumbnail.webp = without_riff_metadata(std::string(static_cast<const char*>(buffer), length));
+  thumbnail.bytes = without_riff_metadata(std::string(static_cast<const char*>(buffer), length));
   g_free(buffer);
   thumbnail.width = vips_image_get_width(image->get());
   thumbnail.height = vips_image_get_height(image->get());
@@ -153,6 +160,10 @@ Result<ImagePtr> apply_orientation(ImagePtr image, int orientation) {
 }
 
 }  // namespace
+
+const char* content_type(ThumbnailFormat format) {
+  return format == ThumbnailFormat::kJpeg ? "image/jpeg" : "image/webp";
+}
 
 bool thumbnail_decoded_by_libvips(const std::string& mime) {
   return decoded_by_vips(mime);
@@ -189,6 +200,18 @@ Result<Thumbnail> make_thumbnail(const std::filesystem::path& file, const std::s
     }
     return encode(ImagePtr(out), options);
   }
+  auto preview = embedded_preview(file, mime);
+  if (!preview.ok()) return preview.take_error();
+  auto thumbnail = make_thumbnail_from_buffer(*preview, orientation, options);
+  if (!thumbnail.ok()) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      fmt::format("no thumbnail from {}'s embedded preview: {}", file.string(),
+                                  thumbnail.error().message));
+  }
+  return thumbnail;
+}
+
+Result<std::string> embedded_preview(const std::filesystem::path& file, const std::string& mime) {
   if (mime.rfind("image/", 0) != 0) {
     return make_error(ErrorCategory::kInvalidInput,
                       fmt::format("no thumbnail from {}: {} is not an image type", file.string(),
@@ -222,13 +245,7 @@ Result<Thumbnail> make_thumbnail(const std::filesystem::path& file, const std::s
                       fmt::format("no thumbnail from {}: a {} file without an embedded preview",
                                   file.string(), mime));
   }
-  auto thumbnail = make_thumbnail_from_buffer(preview_bytes, orientation, options);
-  if (!thumbnail.ok()) {
-    return make_error(ErrorCategory::kInvalidInput,
-                      fmt::format("no thumbnail from {}'s embedded preview: {}", file.string(),
-                                  thumbnail.error().message));
-  }
-  return thumbnail;
+  return preview_bytes;
 }
 
 }  // namespace imgsync::media

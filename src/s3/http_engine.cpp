@@ -212,6 +212,21 @@ struct HttpEngine::Impl {
   std::deque<std::unique_ptr<Transfer>> pending;
   std::map<CURL*, std::unique_ptr<Transfer>> active;
   std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> timers;
+  std::size_t holds = 0;  // this thread's count; see hold()
+  std::mutex posted_mutex;
+  std::vector<std::function<void()>> posted;  // guarded by posted_mutex
+
+  void run_posted() {
+    std::vector<std::function<void()>> ready;
+    {
+      std::lock_guard lock(posted_mutex);
+      ready.swap(posted);
+    }
+    for (auto& action : ready) {
+      --holds;
+      action();
+    }
+  }
 
   CurlEasy take_handle() {
     if (!idle_handles.empty()) {
@@ -337,7 +352,7 @@ struct HttpEngine::Impl {
     }
   }
 
-  bool idle() const { return pending.empty() && active.empty() && timers.empty(); }
+  bool idle() const { return pending.empty() && active.empty() && timers.empty() && holds == 0; }
 };
 
 HttpEngine::HttpEngine(HttpEngineOptions options) : impl_(std::make_unique<Impl>()) {
@@ -369,6 +384,22 @@ void HttpEngine::schedule(std::chrono::milliseconds delay, std::function<void()>
   impl_->timers.emplace(std::chrono::steady_clock::now() + delay, std::move(action));
 }
 
+void HttpEngine::hold() {
+  ++impl_->holds;
+}
+
+void HttpEngine::post(std::function<void()> action) {
+  {
+    std::lock_guard lock(impl_->posted_mutex);
+    impl_->posted.push_back(std::move(action));
+  }
+  curl_multi_wakeup(impl_->multi);
+}
+
+std::size_t HttpEngine::holds() const {
+  return impl_->holds;
+}
+
 void HttpEngine::run() {
   run_until([] { return false; });
 }
@@ -376,6 +407,7 @@ void HttpEngine::run() {
 void HttpEngine::run_until(const std::function<bool()>& done) {
   Impl& impl = *impl_;
   while (!done()) {
+    impl.run_posted();
     impl.fire_due_timers();
     impl.start_pending();
     if (done() || impl.idle()) return;
@@ -397,7 +429,7 @@ void HttpEngine::run_until(const std::function<bool()>& done) {
       timeout_ms = static_cast<int>(std::clamp<long long>(wait.count(), 0, 1000));
     }
     if (!impl.active.empty() || timeout_ms > 0) {
-      curl_multi_poll(impl.multi, nullptr, 0, timeout_ms, nullptr);
+      curl_multi_poll(impl.multi, nullptr, 0, timeout_ms, nullptr);  // post() wakes it
     }
   }
 }
@@ -411,7 +443,7 @@ Result<HttpResponse> HttpEngine::perform(HttpRequest request) {
 }
 
 std::size_t HttpEngine::in_flight() const {
-  return impl_->pending.size() + impl_->active.size();
+  return impl_->pending.size() + impl_->active.size() + impl_->holds;
 }
 
 }  // namespace imgsync::s3

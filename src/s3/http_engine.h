@@ -45,7 +45,16 @@ class HttpEngine {
   // Convenience: one request, synchronously.
   Result<HttpResponse> perform(HttpRequest request);
 
+  // Transfers queued or running, and holds not yet released.
   virtual std::size_t in_flight() const;
+
+  // Work handed to another thread whose result comes back to this loop: hold() (on this
+  // thread) before handing it off; the other thread then calls post() exactly once, which wakes
+  // the loop; the action runs from inside run() and releases the hold. While a hold is out,
+  // run() waits for it rather than returning as idle.
+  void hold();
+  void post(std::function<void()> action);  // thread-safe
+  std::size_t holds() const;
 
  private:
   struct Impl;

@@ -50,22 +50,26 @@ void TaskQueue::run() {
       deadline = std::chrono::steady_clock::now() + grace_;
     }
     if (deadline && std::chrono::steady_clock::now() >= *deadline) return;
-    if (!deadline) start_ready();
-    if (running_ == 0 && queue_.empty()) {
+    // Once cancelled, refill is gone but what work under way queues (the Item and thumbnail of
+    // a file just uploaded, its next part) still runs until the deadline.
+    start_ready();
+    // Work on other threads (engine holds: thumbnails) may still queue tasks when it is done.
+    if (running_ == 0 && queue_.empty() && engine_.holds() == 0) {
       if (exhausted_ || !refill_) return;
       continue;
     }
-    if (deadline) queue_.clear();  // work queued by finishing callbacks is dropped too
     // Run the engine until a task finishes (a slot frees) or new work was queued by a callback.
     const int running_before = running_;
     const std::size_t queued_before = queue_.size();
+    const std::size_t holds_before = engine_.holds();
     const bool was_cancelled = deadline.has_value();
     engine_.run_until([&] {
       return running_ < running_before || queue_.size() != queued_before ||
-             (!was_cancelled && cancelled()) ||
+             engine_.holds() != holds_before || (!was_cancelled && cancelled()) ||
              (was_cancelled && std::chrono::steady_clock::now() >= *deadline);
     });
-    if (running_ == running_before && queue_.size() == queued_before && engine_.in_flight() == 0) {
+    if (running_ == running_before && queue_.size() == queued_before &&
+        engine_.holds() == holds_before && engine_.in_flight() == 0) {
       // The engine went idle without any task finishing: a task lost its callback. Do not spin.
       return;
     }

@@ -28,12 +28,14 @@ class TaskQueue {
     refill_ = std::move(refill);
     exhausted_ = false;
   }
-  // Drive the engine until no task is queued or running and refill has nothing more.
+  // Drive the engine until no task is queued or running, refill has nothing more and no work
+  // handed to another thread (HttpEngine::hold) is outstanding.
   void run();
 
-  // Once `cancelled` says so, queued tasks are dropped and no more are started or refilled;
-  // requests in flight get `grace` to finish, then run() returns regardless (their work is
-  // recorded as far as it got: multipart parts stay in the journal for the next run).
+  // Once `cancelled` says so, queued tasks are dropped and no more are refilled; work in flight
+  // and what it queues as it finishes (a file's Item and thumbnail, its next part) get `grace`
+  // to finish, then run() returns regardless (their work is recorded as far as it got:
+  // multipart parts stay in the journal, Items and thumbnails due, for the next run).
   void set_cancel(std::function<bool()> cancelled, std::chrono::milliseconds grace) {
     cancelled_ = std::move(cancelled);
     grace_ = grace;

@@ -25,7 +25,7 @@ TEST(ObjectKeysTest, BucketLayout) {
   EXPECT_EQ(keys->raw, "raw/2026/05/03/alps_img-0042_20260503.cr3");
   EXPECT_EQ(keys->enhanced, "enhanced/2026/05/03/alps_img-0042_20260503.jpg");
   EXPECT_EQ(keys->metadata, "metadata/2026/05/03/alps_img-0042_20260503.json");
-  EXPECT_EQ(keys->thumbnail, "thumbnails/2026/05/03/alps_img-0042_20260503.webp");
+  EXPECT_EQ(keys->thumbnail, "thumbnails/2026/05/03/alps_img-0042_20260503.jpg");
 }
 
 TEST(ObjectKeysTest, PrefixAndMissingAssets) {
@@ -34,7 +34,7 @@ TEST(ObjectKeysTest, PrefixAndMissingAssets) {
   EXPECT_EQ(keys->raw, "");
   EXPECT_EQ(keys->enhanced, "team/photos/enhanced/2026/12/31/n");  // no extension, no dot
   EXPECT_EQ(keys->metadata, "team/photos/metadata/2026/12/31/n.json");
-  EXPECT_EQ(keys->thumbnail, "team/photos/thumbnails/2026/12/31/n.webp");
+  EXPECT_EQ(keys->thumbnail, "team/photos/thumbnails/2026/12/31/n.jpg");
 }
 
 TEST(ObjectKeysTest, NormalizePrefix) {
@@ -282,9 +282,9 @@ namespace {
 
 TEST(ThumbnailKeyForItem, FollowsTheItemIntoThumbnails) {
   EXPECT_EQ(thumbnail_key_for_item("metadata/2026/05/03/alps_x_20260503.json"),
-            "thumbnails/2026/05/03/alps_x_20260503.webp");
+            "thumbnails/2026/05/03/alps_x_20260503.jpg");
   EXPECT_EQ(thumbnail_key_for_item("survey/b/metadata/2026/05/03/x.json"),
-            "survey/b/thumbnails/2026/05/03/x.webp");
+            "survey/b/thumbnails/2026/05/03/x.jpg");
   EXPECT_EQ(thumbnail_key_for_item("premetadata/2026/05/03/x.json"), "");
   EXPECT_EQ(thumbnail_key_for_item("raw/2026/05/03/x.json"), "");
   EXPECT_EQ(thumbnail_key_for_item("metadata/2026/05/x.json"), "");

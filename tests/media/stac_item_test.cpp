@@ -75,7 +75,7 @@ CaptureRecord record_for(const Capture& capture, bool with_thumbnail = true) {
                                 capture.enhanced->sha256};
   }
   if (with_thumbnail)
-    record.thumbnail = AssetInfo{keys->thumbnail, "image/webp", 30'000, kThumbSha};
+    record.thumbnail = AssetInfo{keys->thumbnail, "image/jpeg", 30'000, kThumbSha};
   return record;
 }
 
@@ -129,7 +129,7 @@ TEST(StacItemTest, GpsAndKnownOffset) {
   EXPECT_EQ(raw["file:size"], 45'000'000);
   EXPECT_EQ(raw["file:checksum"], "1220" + kRawSha);
   const json& thumbnail = item["assets"]["thumbnail"];
-  EXPECT_EQ(thumbnail["href"], "../../../../thumbnails/2026/05/03/alps_img-0042_20260503.webp");
+  EXPECT_EQ(thumbnail["href"], "../../../../thumbnails/2026/05/03/alps_img-0042_20260503.jpg");
   EXPECT_EQ(thumbnail["roles"], json({"thumbnail"}));
   EXPECT_FALSE(item["assets"].contains("enhanced"));
 }

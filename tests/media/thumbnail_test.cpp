@@ -25,11 +25,10 @@ struct Decoded {
   std::vector<double> grey;  // 16x16 mean grey levels, for comparing pictures
 };
 
-// Decodes WebP bytes back with libvips: what a browser would see.
-Decoded decode(const std::string& webp) {
-  VipsImage* image = nullptr;
-  EXPECT_EQ(vips_webpload_buffer(const_cast<char*>(webp.data()), webp.size(), &image, nullptr), 0)
-      << vips_error_buffer();
+// Decodes JPEG or WebP bytes back with libvips: what a browser would see.
+Decoded decode(const std::string& bytes) {
+  VipsImage* image = vips_image_new_from_buffer(bytes.data(), bytes.size(), "", nullptr);
+  EXPECT_NE(image, nullptr) << vips_error_buffer();
   Decoded decoded;
   if (image == nullptr) return decoded;
   decoded.width = vips_image_get_width(image);
@@ -75,13 +74,13 @@ TEST(Thumbnail, EveryExifOrientationEndsUpright) {
   // The eight files show the same picture stored in the eight orientations; upright, they must
   // all look like the one stored upright (orientation 1).
   for (const std::string shape : {"Landscape", "Portrait"}) {
-    const Decoded upright = decode(thumbnail_of(orientation_example(shape + "_1.jpg")).webp);
+    const Decoded upright = decode(thumbnail_of(orientation_example(shape + "_1.jpg")).bytes);
     ASSERT_GT(upright.width, 0);
     EXPECT_EQ(std::max(upright.width, upright.height), 512);
     EXPECT_EQ(upright.width > upright.height, shape == "Landscape");
     for (int orientation = 2; orientation <= 8; ++orientation) {
       const std::string name = shape + "_" + std::to_string(orientation) + ".jpg";
-      const Decoded turned = decode(thumbnail_of(orientation_example(name)).webp);
+      const Decoded turned = decode(thumbnail_of(orientation_example(name)).bytes);
       EXPECT_EQ(turned.width, upright.width) << name;
       EXPECT_EQ(turned.height, upright.height) << name;
       EXPECT_LT(mean_difference(turned, upright), 12.0) << name;
@@ -97,7 +96,7 @@ TEST(Thumbnail, WrongOrientationWouldBeNoticed) {
   auto source = read_file(orientation_example("Landscape_1.jpg"));
   auto flipped = make_thumbnail_from_buffer(source, 2);  // mirror it on purpose
   ASSERT_TRUE(flipped.ok()) << flipped.error().message;
-  EXPECT_GT(mean_difference(decode(mirrored->webp), decode(flipped->webp)), 20.0);
+  EXPECT_GT(mean_difference(decode(mirrored->bytes), decode(flipped->bytes)), 20.0);
 }
 
 TEST(Thumbnail, CarriesNoMetadataEvenWhenTheOriginalHasGps) {
@@ -106,29 +105,38 @@ TEST(Thumbnail, CarriesNoMetadataEvenWhenTheOriginalHasGps) {
   auto metadata = extract_metadata(file);
   ASSERT_TRUE(metadata.ok());
   ASSERT_TRUE(metadata->gps.has_value()) << "the test needs an original with a position";
-  const Thumbnail thumbnail = thumbnail_of(file);
-  ASSERT_FALSE(thumbnail.webp.empty());
-  EXPECT_EQ(thumbnail.webp.substr(0, 4), "RIFF");
-  EXPECT_EQ(thumbnail.webp.substr(8, 4), "WEBP");
-  const Decoded decoded = decode(thumbnail.webp);
-  EXPECT_FALSE(decoded.has_exif);
-  EXPECT_FALSE(decoded.has_xmp);
-  EXPECT_EQ(thumbnail.webp.find("Exif"), std::string::npos);
-  // Portrait iPhone picture: upright means taller than wide.
-  EXPECT_EQ(decoded.height, 512);
-  EXPECT_LT(decoded.width, decoded.height);
+  // The catalog's JPEG and the gallery's WebP alike.
+  for (const ThumbnailFormat format : {ThumbnailFormat::kJpeg, ThumbnailFormat::kWebp}) {
+    ThumbnailOptions options;
+    options.format = format;
+    const Thumbnail thumbnail = thumbnail_of(file, options);
+    ASSERT_FALSE(thumbnail.bytes.empty());
+    if (format == ThumbnailFormat::kJpeg) {
+      EXPECT_EQ(thumbnail.bytes.substr(0, 2), "\xFF\xD8");
+    } else {
+      EXPECT_EQ(thumbnail.bytes.substr(0, 4), "RIFF");
+      EXPECT_EQ(thumbnail.bytes.substr(8, 4), "WEBP");
+    }
+    const Decoded decoded = decode(thumbnail.bytes);
+    EXPECT_FALSE(decoded.has_exif);
+    EXPECT_FALSE(decoded.has_xmp);
+    EXPECT_EQ(thumbnail.bytes.find("Exif"), std::string::npos);
+    // Portrait iPhone picture: upright means taller than wide.
+    EXPECT_EQ(decoded.height, 512);
+    EXPECT_LT(decoded.width, decoded.height);
+  }
 }
 
 TEST(Thumbnail, LongEdgeIsConfigurableAndNeverEnlarged) {
   IMGSYNC_REQUIRE_CORPUS();
   ThumbnailOptions options;
   options.long_edge = 100;
-  const Decoded small = decode(thumbnail_of(orientation_example("Portrait_1.jpg"), options).webp);
+  const Decoded small = decode(thumbnail_of(orientation_example("Portrait_1.jpg"), options).bytes);
   EXPECT_EQ(small.height, 100);
   options.long_edge = 100000;
   auto original = extract_metadata(orientation_example("Portrait_1.jpg"));
   ASSERT_TRUE(original.ok() && original->width && original->height);
-  const Decoded same = decode(thumbnail_of(orientation_example("Portrait_1.jpg"), options).webp);
+  const Decoded same = decode(thumbnail_of(orientation_example("Portrait_1.jpg"), options).bytes);
   EXPECT_EQ(same.width, *original->width);
   EXPECT_EQ(same.height, *original->height);
 }
@@ -136,8 +144,8 @@ TEST(Thumbnail, LongEdgeIsConfigurableAndNeverEnlarged) {
 TEST(Thumbnail, SameFileSameBytes) {
   IMGSYNC_REQUIRE_CORPUS();
   // Deterministic: a re-run regenerates exactly the object the bucket already holds.
-  EXPECT_EQ(thumbnail_of(orientation_example("Landscape_3.jpg")).webp,
-            thumbnail_of(orientation_example("Landscape_3.jpg")).webp);
+  EXPECT_EQ(thumbnail_of(orientation_example("Landscape_3.jpg")).bytes,
+            thumbnail_of(orientation_example("Landscape_3.jpg")).bytes);
 }
 
 TEST(Thumbnail, RawFileUsesItsEmbeddedPreview) {

@@ -1,0 +1,45 @@
+#include "util/worker_pool.h"
+
+namespace imgsync {
+
+WorkerPool::WorkerPool(int threads) {
+  for (int i = 0; i < (threads < 1 ? 1 : threads); ++i) threads_.emplace_back([this] { work(); });
+}
+
+WorkerPool::~WorkerPool() {
+  std::deque<Job> never_started;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    never_started.swap(jobs_);
+  }
+  ready_.notify_all();
+  for (auto& thread : threads_) thread.join();
+  for (auto& job : never_started) {
+    if (job.dropped) job.dropped();
+  }
+}
+
+void WorkerPool::submit(std::function<void()> job, std::function<void()> dropped) {
+  {
+    std::lock_guard lock(mutex_);
+    jobs_.push_back({std::move(job), std::move(dropped)});
+  }
+  ready_.notify_one();
+}
+
+void WorkerPool::work() {
+  while (true) {
+    Job job;
+    {
+      std::unique_lock lock(mutex_);
+      ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      if (stopping_) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    job.run();
+  }
+}
+
+}  // namespace imgsync
