@@ -1,6 +1,7 @@
 // Thumbnail cost per setting, one process, one thread: CPU ms per thumbnail and bytes, for each
 // image given. Chooses the WebP effort and size imgsync uses (docs/benchmarks.md: thumbnails).
-//   ninja -C build thumbnail_bench && build/bench/thumbnail_bench [--runs N] IMAGE...
+//   ninja -C build thumbnail_bench && build/bench/thumbnail_bench [--runs N] [--default] IMAGE...
+//   build/bench/thumbnail_bench --make-jpeg /tmp/24mp.jpg 6000 4000   (a 24 MP test JPEG)
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,6 +9,8 @@
 #include <ctime>
 #include <string>
 #include <vector>
+
+#include <vips/vips.h>
 
 #include "media/metadata_extractor.h"
 #include "media/thumbnail.h"
@@ -26,13 +29,41 @@ struct Setting {
   int quality;
 };
 
+// A camera-sized JPEG (gradient plus sensor-like noise, quality 92) when the corpus has none:
+// --make-jpeg PATH WIDTH HEIGHT.
+int make_jpeg(const char* path, int width, int height) {
+  if (vips_init("thumbnail_bench") != 0) return 1;
+  VipsImage *xyz = nullptr, *gradient = nullptr, *noise = nullptr, *sum = nullptr, *rgb = nullptr,
+            *bytes = nullptr;
+  const double scale[] = {255.0 / width, 255.0 / height};
+  const double offset[] = {0, 0};
+  int failed = vips_xyz(&xyz, width, height, nullptr) ||
+               vips_linear(xyz, &gradient, scale, offset, 2, nullptr) ||
+               vips_gaussnoise(&noise, width, height, "sigma", 12.0, "mean", 0.0, nullptr) ||
+               vips_add(gradient, noise, &sum, nullptr) ||
+               vips_bandjoin_const1(sum, &rgb, 96.0, nullptr) ||
+               vips_cast_uchar(rgb, &bytes, nullptr) ||
+               vips_jpegsave(bytes, path, "Q", 92, nullptr);
+  for (VipsImage* image : {xyz, gradient, noise, sum, rgb, bytes}) {
+    if (image != nullptr) g_object_unref(image);
+  }
+  if (failed) fmt::print(stderr, "cannot make {}: {}\n", path, vips_error_buffer());
+  return failed ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 5 && std::strcmp(argv[1], "--make-jpeg") == 0) {
+    return make_jpeg(argv[2], std::atoi(argv[3]), std::atoi(argv[4]));
+  }
   int runs = 20;
+  bool default_only = false;  // --default: only the setting imgsync uses (for profiling)
   std::vector<std::string> images;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
+    if (std::strcmp(argv[i], "--default") == 0) {
+      default_only = true;
+    } else if (std::strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
       runs = std::max(1, std::atoi(argv[++i]));
     } else {
       images.emplace_back(argv[i]);
@@ -42,9 +73,10 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "usage: thumbnail_bench [--runs N] IMAGE...\n");
     return 2;
   }
-  const std::vector<Setting> settings = {{512, 0, 80},  {512, 2, 80},  {512, 4, 80},
+  std::vector<Setting> settings = {{512, 0, 80},  {512, 2, 80},  {512, 4, 80},
                                          {512, 0, 70},  {768, 0, 80},  {512, -1, 80},
                                          {512, -1, 85}, {768, -1, 82}, {1024, -1, 82}};
+  if (default_only) settings = {{imgsync::media::ThumbnailOptions{}.long_edge, -1, 80}};
   fmt::print("{:<40} {:>5} {:>6} {:>3} {:>9} {:>8} {:>9}\n", "image", "edge", "effort", "Q",
              "cpu ms", "bytes", "w x h");
   for (const std::string& image : images) {
@@ -68,7 +100,7 @@ int main(int argc, char** argv) {
           fmt::print(stderr, "{}: {}\n", image, thumbnail.error().message);
           return 1;
         }
-        bytes = thumbnail->webp.size();
+        bytes = thumbnail->bytes.size();
         width = thumbnail->width;
         height = thumbnail->height;
       }

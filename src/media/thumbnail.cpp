@@ -126,7 +126,7 @@ Result<Thumbnail> encode(ImagePtr upright, const ThumbnailOptions& options) {
   std::size_t length = 0;
   if (options.format == ThumbnailFormat::kJpeg) {
     if (vips_jpegsave_buffer(image->get(), &buffer, &length, "Q", options.quality,
-                             "optimize_coding", TRUE, "strip", TRUE, nullptr) != 0) {
+                             "optimize_coding", FALSE, "strip", TRUE, nullptr) != 0) {
       return make_error(ErrorCategory::kInvalidInput,
                         "cannot encode the thumbnail as JPEG: " + vips_failure());
     }
