@@ -37,13 +37,12 @@ int make_jpeg(const char* path, int width, int height) {
             *bytes = nullptr;
   const double scale[] = {255.0 / width, 255.0 / height};
   const double offset[] = {0, 0};
-  int failed = vips_xyz(&xyz, width, height, nullptr) ||
-               vips_linear(xyz, &gradient, scale, offset, 2, nullptr) ||
-               vips_gaussnoise(&noise, width, height, "sigma", 12.0, "mean", 0.0, nullptr) ||
-               vips_add(gradient, noise, &sum, nullptr) ||
-               vips_bandjoin_const1(sum, &rgb, 96.0, nullptr) ||
-               vips_cast_uchar(rgb, &bytes, nullptr) ||
-               vips_jpegsave(bytes, path, "Q", 92, nullptr);
+  int failed =
+      vips_xyz(&xyz, width, height, nullptr) ||
+      vips_linear(xyz, &gradient, scale, offset, 2, nullptr) ||
+      vips_gaussnoise(&noise, width, height, "sigma", 12.0, "mean", 0.0, nullptr) ||
+      vips_add(gradient, noise, &sum, nullptr) || vips_bandjoin_const1(sum, &rgb, 96.0, nullptr) ||
+      vips_cast_uchar(rgb, &bytes, nullptr) || vips_jpegsave(bytes, path, "Q", 92, nullptr);
   for (VipsImage* image : {xyz, gradient, noise, sum, rgb, bytes}) {
     if (image != nullptr) g_object_unref(image);
   }
@@ -74,8 +73,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::vector<Setting> settings = {{512, 0, 80},  {512, 2, 80},  {512, 4, 80},
-                                         {512, 0, 70},  {768, 0, 80},  {512, -1, 80},
-                                         {512, -1, 85}, {768, -1, 82}, {1024, -1, 82}};
+                                   {512, 0, 70},  {768, 0, 80},  {512, -1, 80},
+                                   {512, -1, 85}, {768, -1, 82}, {1024, -1, 82}};
   if (default_only) settings = {{imgsync::media::ThumbnailOptions{}.long_edge, -1, 80}};
   fmt::print("{:<40} {:>5} {:>6} {:>3} {:>9} {:>8} {:>9}\n", "image", "edge", "effort", "Q",
              "cpu ms", "bytes", "w x h");

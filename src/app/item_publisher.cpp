@@ -178,6 +178,7 @@ struct ItemPublisher::State {
       if (media::add_stac_asset(capture->second, capture->first.item_key, "thumbnail", asset)
               .ok()) {
         hooks_.journal_failed(journal_.set_thumbnail_uploaded(name, capture->second.dump()));
+        if (hooks_.item_changed) hooks_.item_changed(capture->second, capture->first.item_key);
       }
     }
     if (queue != nullptr && !hooks_.stopped()) upload_item_soon(*queue, name);

@@ -33,6 +33,8 @@ struct PublisherHooks {
   // The destination went away (not this Item): the run stops; the Item stays dirty for the next.
   std::function<void(const Error&)> destination_lost;
   std::function<bool()> stopped;
+  // The capture's Item changed after its files were recorded (it names its thumbnail now).
+  std::function<void(const nlohmann::json& item, const std::string& item_key)> item_changed;
 };
 
 class ItemPublisher {

@@ -46,7 +46,41 @@ struct SyncService::Run {
   std::unique_ptr<NameClaims> claims;
   std::unique_ptr<ItemPublisher> publisher;
   std::unique_ptr<catalog::SearchIndex> index;  // kept current beside the journal
-  std::optional<Error> fatal;                   // journal failure: stop
+  // Index writes are committed together, every kIndexCommitEvery at most (the index follows the
+  // journal and is rebuilt from the bucket, so a lost batch costs only search until then).
+  static constexpr std::chrono::milliseconds kIndexCommitEvery{250};
+  std::unique_ptr<catalog::SearchIndex::Batch> index_batch;
+
+  // Search follows the journal; a failure costs only search ('imgsync index rebuild' mends it).
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);  // for timers that outlive the run
+  ~Run() {
+    *alive = false;
+    commit_index();
+  }
+
+  void index_item(const nlohmann::json& item, const std::string& item_key) {
+    if (!index || fatal) return;
+    if (!index_batch) {
+      index_batch = std::make_unique<catalog::SearchIndex::Batch>(*index);
+      if (!index_batch->begun().ok()) return drop_index();
+      // Never held longer than that, even when no other Item follows (a long upload next).
+      service.client_.engine().schedule(kIndexCommitEvery, [this, alive = alive] {
+        if (*alive) commit_index();
+      });
+    }
+    if (!index->upsert_item(item, item_key).ok()) return drop_index();
+  }
+  void commit_index() {
+    if (!index_batch) return;
+    const bool committed = index_batch->commit().ok();
+    index_batch.reset();
+    if (!committed) drop_index();
+  }
+  void drop_index() {
+    index_batch.reset();  // rolls back what was not committed
+    index.reset();
+  }
+  std::optional<Error> fatal;  // journal failure: stop
   bool stop = false;
 
   Run(SyncService& owner, SyncOptions run_options) : service(owner), options(run_options) {}
@@ -454,8 +488,7 @@ struct SyncService::Run {
         publisher->thumbnail_due(*item, file, planned.name, planned.item_key);
     journal_failed(journal().complete_file(path, planned.name, item->dump(), result->etag,
                                            result->version_id, thumbnail_due));
-    // Search follows the journal; a failure costs only search ('imgsync index rebuild' mends it).
-    if (index && !fatal && !index->upsert_item(*item, planned.item_key).ok()) index.reset();
+    index_item(*item, planned.item_key);
     any_success = true;
     if (!already_there) {
       ++report.uploaded;
@@ -500,14 +533,17 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
   run.claims = std::make_unique<NameClaims>(config_, journal_, client_);
   run.publisher = std::make_unique<ItemPublisher>(
       config_, journal_, client_, run.report,
-      PublisherHooks{.emit = [&run](const SyncEvent& event) { run.emit(event); },
-                     .journal_failed = [&run](const Status& status) { run.journal_failed(status); },
-                     .destination_lost =
-                         [&run](const Error& error) {
-                           if (!run.report.destination_error) run.report.destination_error = error;
-                           run.stop = true;
-                         },
-                     .stopped = [&run] { return run.stop; }});
+      PublisherHooks{
+          .emit = [&run](const SyncEvent& event) { run.emit(event); },
+          .journal_failed = [&run](const Status& status) { run.journal_failed(status); },
+          .destination_lost =
+              [&run](const Error& error) {
+                if (!run.report.destination_error) run.report.destination_error = error;
+                run.stop = true;
+              },
+          .stopped = [&run] { return run.stop; },
+          .item_changed = [&run](const nlohmann::json& item,
+                                 const std::string& item_key) { run.index_item(item, item_key); }});
   run.planner = std::make_unique<CapturePlanner>(journal_, *prefix, std::move(*name_template),
                                                  config_.project);
   if (!options.dry_run && !config_.state_dir.empty()) {
@@ -532,6 +568,7 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
   queue.set_cancel([&run] { return run.cancelled(); }, options.cancel_grace);
   queue.run();
   if (!options.dry_run && !run.stop && !run.cancelled()) run.publisher->publish_remaining(queue);
+  run.commit_index();
   run.report.cancelled = run.cancelled();
   if (run.fatal) return *run.fatal;
   return run.report;

@@ -9,6 +9,7 @@
 
 #include "app/source_scanner.h"
 #include "catalog/journal_store.h"
+#include "catalog/search_index.h"
 #include "media/metadata_extractor.h"
 #include "media/naming.h"
 #include "media/object_keys.h"
@@ -409,6 +410,17 @@ TEST_F(SyncTest, ThumbnailsGoUpWithTheirItemsUprightAndWithoutMetadata) {
     }
   }
   EXPECT_EQ(verify(true).exit_code, 0);
+  // The search index holds the Items as they ended: naming their thumbnails (galleries link them).
+  {
+    auto index = catalog::SearchIndex::open(state());
+    ASSERT_TRUE(index.ok());
+    auto hits = index->search(catalog::SearchQuery{});
+    ASSERT_TRUE(hits.ok());
+    ASSERT_EQ(hits->size(), 2u);
+    for (const auto& hit : *hits) {
+      EXPECT_EQ(hit.thumbnail_key, media::thumbnail_key_for_item(hit.item_key)) << hit.id;
+    }
+  }
   // Nothing changed: nothing is made or sent again.
   auto again = sync();
   ASSERT_EQ(again.exit_code, 0) << again.err;
