@@ -25,6 +25,7 @@
 #include "s3/s3_object_headers.h"
 #include "transfer/object_upload.h"
 #include "transfer/task_queue.h"
+#include "util/worker_pool.h"
 
 namespace imgsync::app {
 namespace {
@@ -55,6 +56,7 @@ struct SyncService::Run {
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);  // for timers that outlive the run
   ~Run() {
     *alive = false;
+    *hashers_alive = false;
     commit_index();
   }
 
@@ -211,14 +213,57 @@ struct SyncService::Run {
     int renames = 0;  // names given up because other content held them
   };
 
-  // `previous`: the journal's record of the file, as looked up by refill().
+  // `previous`: the journal's record of the file, as looked up by refill(). True when work for
+  // it was queued.
   bool start(transfer::TaskQueue& queue, const ScannedFile& file,
              const std::optional<FileRecord>& previous) {
-    const std::string path = file.path.string();
+    // A large file is hashed on a worker thread (a task of the queue meanwhile): reading
+    // gigabytes here would stall every transfer in flight.
+    if (file.stat.size >= config().upload.multipart_threshold) {
+      hash_off_loop(queue, file, previous);
+      return true;
+    }
     auto prepared = std::make_shared<Prepared>();
     // Metadata that cannot be read never stops the upload: the file goes up with its size, hash,
     // type and file time, and its Item says what failed. Only an unreadable file fails.
     auto metadata = media::extract_archivable_metadata(file.path, &prepared->digests);
+    return prepare(queue, file, previous, prepared, std::move(metadata));
+  }
+
+  std::unique_ptr<WorkerPool> hashers;  // for large files, made when the first one comes
+  std::shared_ptr<bool> hashers_alive = std::make_shared<bool>(true);
+
+  void hash_off_loop(transfer::TaskQueue& queue, const ScannedFile& file,
+                     const std::optional<FileRecord>& previous) {
+    if (!hashers) hashers = std::make_unique<WorkerPool>(2);
+    queue.push([this, &queue, file, previous](transfer::TaskQueue::Finished finished) {
+      s3::HttpEngine& engine = service.client_.engine();
+      engine.hold();
+      hashers->submit(
+          [this, &engine, &queue, file, previous, finished, alive = hashers_alive] {
+            auto digests = digest_file(file.path.string());
+            engine.post([this, &queue, file, previous, finished, alive,
+                         digests = std::move(digests)]() mutable {
+              if (!*alive) return;
+              finished();
+              if (!digests.ok()) return fail(file, digests.error());
+              auto prepared = std::make_shared<Prepared>();
+              prepared->digests = *digests;
+              // Exiv2 reads the metadata here: it runs on this thread only.
+              auto metadata = media::extract_archivable_metadata(file.path, prepared->digests);
+              prepare(queue, file, previous, prepared, std::move(metadata));
+            });
+          },
+          [&engine] { engine.post([] {}); });
+    });
+  }
+
+  // The file read (metadata and digests): unchanged, or named and uploaded. True when work for
+  // it was queued.
+  bool prepare(transfer::TaskQueue& queue, const ScannedFile& file,
+               const std::optional<FileRecord>& previous, std::shared_ptr<Prepared> prepared,
+               Result<media::ImageMetadata> metadata) {
+    const std::string path = file.path.string();
     if (!metadata.ok()) return fail(file, metadata.error()), false;
     // Re-stat: what was hashed must be what was scanned, else it is still being written.
     auto now = stat_file(file.path);
@@ -335,6 +380,9 @@ struct SyncService::Run {
   void upload(transfer::TaskQueue& queue, const ScannedFile& file,
               const std::optional<FileRecord>& previous, std::shared_ptr<Prepared> prepared,
               const PlannedFile& planned) {
+    // Cancelled: work under way finishes, but no new file starts sending (this one stays
+    // pending for the next run).
+    if (cancelled()) return;
     const std::string path = file.path.string();
     const media::ImageMetadata& metadata = prepared->metadata;
     const bool multipart = file.stat.size >= config().upload.multipart_threshold;

@@ -124,8 +124,17 @@ ImageMetadata assemble(const std::string& name, EmbeddedMetadata embedded,
   return metadata;
 }
 
+// The file's digests: `known` when the caller read them already, else read now (MD5 only when
+// the caller wants it: it costs more than the SHA-256 and the metadata reading together; `imgsync
+// meta` ran at half speed with it).
+Result<FileDigests> digests_of(const std::string& name, FileDigests* digests_out,
+                               const FileDigests* known) {
+  if (known != nullptr) return *known;
+  return digests_out != nullptr ? digest_file(name) : sha256_of_file(name);
+}
+
 Result<ImageMetadata> extract_from_file(const std::filesystem::path& file, FileDigests* digests_out,
-                                        Strictness strictness) {
+                                        Strictness strictness, const FileDigests* known = nullptr) {
   initialize_exiv2();
   const std::string name = file.string();
   if (Status status = check_regular_file(file); !status.ok()) return status.error();
@@ -152,9 +161,7 @@ Result<ImageMetadata> extract_from_file(const std::filesystem::path& file, FileD
   if (!layer.captured_at) layer.captured_at = modification_time(file);
   if (embedded.mime.empty()) embedded.mime = mime_from_extension(file);
 
-  // MD5 (for S3) only when the caller wants it: it costs more than the SHA-256 and the metadata
-  // reading together (`imgsync meta` ran at half speed with it).
-  auto digests = digests_out != nullptr ? digest_file(name) : sha256_of_file(name);
+  auto digests = digests_of(name, digests_out, known);
   if (!digests.ok()) return digests.take_error();
   ImageMetadata metadata = assemble(name, std::move(embedded), layer, std::move(errors));
   metadata.sha256 = to_hex(digests->sha256);
@@ -202,10 +209,12 @@ Result<ImageMetadata> without_exceptions(const std::string& name, Function&& fun
 
 }  // namespace
 
-Result<ImageMetadata> basic_file_metadata(const std::filesystem::path& file,
-                                          FileDigests* digests_out, const std::string& error) {
+namespace {
+
+Result<ImageMetadata> basic_metadata(const std::filesystem::path& file, FileDigests* digests_out,
+                                     const std::string& error, const FileDigests* known) {
   const std::string name = file.string();
-  auto digests = digests_out != nullptr ? digest_file(name) : sha256_of_file(name);
+  auto digests = digests_of(name, digests_out, known);
   if (!digests.ok()) return digests.take_error();
   ImageMetadata metadata;
   metadata.path = name;
@@ -219,12 +228,30 @@ Result<ImageMetadata> basic_file_metadata(const std::filesystem::path& file,
   return metadata;
 }
 
+Result<ImageMetadata> archivable_metadata(const std::filesystem::path& file, FileDigests* digests,
+                                          const FileDigests* known) {
+  auto metadata = without_exceptions(file.string(), [&] {
+    return extract_from_file(file, digests, Strictness::kArchivable, known);
+  });
+  if (metadata.ok() || metadata.error().category != ErrorCategory::kInvalidInput) return metadata;
+  return basic_metadata(file, digests, metadata.error().message, known);
+}
+
+}  // namespace
+
+Result<ImageMetadata> basic_file_metadata(const std::filesystem::path& file,
+                                          FileDigests* digests_out, const std::string& error) {
+  return basic_metadata(file, digests_out, error, nullptr);
+}
+
 Result<ImageMetadata> extract_archivable_metadata(const std::filesystem::path& file,
                                                   FileDigests* digests) {
-  auto metadata = without_exceptions(
-      file.string(), [&] { return extract_from_file(file, digests, Strictness::kArchivable); });
-  if (metadata.ok() || metadata.error().category != ErrorCategory::kInvalidInput) return metadata;
-  return basic_file_metadata(file, digests, metadata.error().message);
+  return archivable_metadata(file, digests, nullptr);
+}
+
+Result<ImageMetadata> extract_archivable_metadata(const std::filesystem::path& file,
+                                                  const FileDigests& known) {
+  return archivable_metadata(file, nullptr, &known);
 }
 
 Result<ImageMetadata> extract_metadata(const std::filesystem::path& file, FileDigests* digests) {

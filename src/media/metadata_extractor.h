@@ -23,6 +23,10 @@ namespace imgsync::media {
 // `digests`, when given, receives the file's SHA-256 and MD5 from the same single read.
 Result<ImageMetadata> extract_archivable_metadata(const std::filesystem::path& file,
                                                   FileDigests* digests = nullptr);
+// The same for a file whose digests the caller read already (off the transfer loop, for large
+// files): the file is not read a second time for them.
+Result<ImageMetadata> extract_archivable_metadata(const std::filesystem::path& file,
+                                                  const FileDigests& known);
 
 // The same, stricter: kInvalidInput when nothing of the image's own metadata could be read
 // (read_status kUnreadable: not an image format imgsync recognises, or metadata so damaged no
