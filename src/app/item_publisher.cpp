@@ -79,8 +79,10 @@ struct ItemPublisher::State {
       preview = std::move(*bytes);
     }
     if (!workers) {
+      // Niceness 10: thumbnails take the CPU the transfer loop (and a local server) leave, so
+      // they never slow the images down (docs/benchmarks.md: watch latency).
       workers = std::make_unique<WorkerPool>(
-          static_cast<int>(std::max(1U, std::thread::hardware_concurrency())));
+          static_cast<int>(std::max(1U, std::thread::hardware_concurrency())), 10);
     }
     s3::HttpEngine& engine = client_.engine();
     engine.hold();

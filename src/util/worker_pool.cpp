@@ -1,9 +1,15 @@
 #include "util/worker_pool.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 namespace imgsync {
 
-WorkerPool::WorkerPool(int threads) {
-  for (int i = 0; i < (threads < 1 ? 1 : threads); ++i) threads_.emplace_back([this] { work(); });
+WorkerPool::WorkerPool(int threads, int nice) {
+  for (int i = 0; i < (threads < 1 ? 1 : threads); ++i) {
+    threads_.emplace_back([this, nice] { work(nice); });
+  }
 }
 
 WorkerPool::~WorkerPool() {
@@ -28,7 +34,11 @@ void WorkerPool::submit(std::function<void()> job, std::function<void()> dropped
   ready_.notify_one();
 }
 
-void WorkerPool::work() {
+void WorkerPool::work(int nice) {
+  if (nice != 0) {
+    // Best effort: a thread that keeps the default niceness still does its work.
+    (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice);
+  }
   while (true) {
     Job job;
     {

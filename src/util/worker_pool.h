@@ -15,7 +15,9 @@ namespace imgsync {
 
 class WorkerPool {
  public:
-  explicit WorkerPool(int threads);
+  // `nice`: the threads' scheduling niceness (Linux, per thread): background work such as
+  // thumbnails runs at a higher one, so it takes only the CPU the transfer loop leaves.
+  explicit WorkerPool(int threads, int nice = 0);
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
@@ -23,7 +25,7 @@ class WorkerPool {
   void submit(std::function<void()> job, std::function<void()> dropped = {});
 
  private:
-  void work();
+  void work(int nice);
 
   std::mutex mutex_;
   std::condition_variable ready_;

@@ -4,8 +4,12 @@
 #include "util/worker_pool.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -80,6 +84,16 @@ TEST(WorkerPool, AResultArrivingWhileATaskWaitsOnATimerDoesNotEndTheRun) {
   queue.run();
   EXPECT_TRUE(result_seen);
   EXPECT_TRUE(task_finished);
+}
+
+TEST(WorkerPool, BackgroundThreadsRunAtTheNicenessAskedForAndOthersAreUntouched) {
+  const int own = getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
+  WorkerPool pool(1, 10);
+  std::promise<int> seen;
+  pool.submit(
+      [&] { seen.set_value(getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)))); });
+  EXPECT_EQ(seen.get_future().get(), std::min(own + 10, 19));
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid))), own);
 }
 
 TEST(WorkerPool, JobsNotStartedWhenThePoolGoesAreReportedDropped) {
