@@ -5,8 +5,10 @@
 #include <atomic>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <set>
 
+#include "app/object_writes.h"
 #include "s3/s3_object_headers.h"
 #include "transfer/task_queue.h"
 #include "util/hashing.h"
@@ -65,8 +67,11 @@ Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client
     }
     on_problem({check.path, check.key, std::move(what), queued});
   };
+  // The destination itself refused or is gone (credentials, bucket, endpoint): every check would
+  // fail the same way, so verify stops and says so once (exit 3), not once per object.
+  std::optional<Error> unusable;
   queue.set_refill([&] {
-    if (checks.empty()) return false;
+    if (checks.empty() || unusable) return false;
     Check check = std::move(checks.front());
     checks.pop_front();
     queue.push([&, check](transfer::TaskQueue::Finished finished) {
@@ -84,6 +89,10 @@ Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client
                                              finished](Result<s3::HttpResponse> response) {
         finished();
         (check.item ? report.items_checked : report.objects_checked) += 1;
+        if (!response.ok() && destination_unusable(response.error())) {
+          if (!unusable) unusable = response.error();
+          return;
+        }
         if (!response.ok()) {
           const bool missing = response.error().category == ErrorCategory::kNotFound;
           problem(check, missing ? "missing from the bucket" : response.error().message, missing);
@@ -120,6 +129,7 @@ Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client
     return true;
   });
   queue.run();
+  if (unusable) return *unusable;
   return report;
 }
 

@@ -65,6 +65,17 @@ TEST_F(SyncTest, UploadsAssetsAndItemsThenAnUnchangedTreeSendsNoRequest) {
   summary = summary_of(again.out);
   EXPECT_EQ(summary["unchanged"], 12);
   EXPECT_EQ(summary["uploaded"], 0);
+  // verify with the wrong secret: the destination refused, said once with exit 3 (docs/errors.md),
+  // not a mismatch per object, and nothing is queued for repair.
+  auto refused =
+      imgsync({"verify", "--to", destination(), "--state-dir", state().string()}, wrong_secret);
+  EXPECT_EQ(refused.exit_code, 3) << refused.err << refused.out;
+  EXPECT_EQ(refused.out.find("MISMATCH"), std::string::npos) << refused.out;
+  EXPECT_EQ(std::count(refused.err.begin(), refused.err.end(), '\n'), 1) << refused.err;
+  EXPECT_EQ(refused.err.find("wrong-secret-0123456789"), std::string::npos);
+  auto records_after = journal().all(catalog::FileState::kUploaded);
+  ASSERT_TRUE(records_after.ok());
+  EXPECT_EQ(records_after->size(), 12u) << "nothing marked for repair";
 
   // Touched but not changed: re-hashed, still no request.
   std::filesystem::last_write_time(photos[0], std::filesystem::file_time_type::clock::now());
