@@ -95,6 +95,14 @@ int run(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     return report_parse_error(app, error);
+  } catch (const std::exception& error) {
+    // The last net: a throw from a library (std::filesystem, an allocation) that no Result
+    // caught ends the command with its message, not std::terminate.
+    fmt::print(stderr,
+               "imgsync: unexpected failure: {}\n(nothing already uploaded is affected; the "
+               "journal keeps what was done. Please report this.)\n",
+               error.what());
+    return kExitSomeFailed;
   }
   if (app.get_subcommands().empty()) {
     fmt::print("{}", app.help());
