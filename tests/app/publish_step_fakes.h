@@ -1,0 +1,85 @@
+// What the unit tests of the sync's upload step share: a journal in a temporary folder, an
+// AppConfig for s3://b/p and an S3Client on a scripted FakeHttpEngine (tests/s3), so NameClaims
+// and ItemPublisher are tested without a server (the integration tests run them on Ceph RGW).
+#pragma once
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "catalog/journal_store.h"
+#include "config/app_config.h"
+#include "s3/fake_http_engine.h"
+#include "s3/s3_client.h"
+#include "support/test_paths.h"
+
+namespace imgsync::app::testing {
+
+using s3::testing::FakeHttpEngine;
+
+inline s3::HttpResponse answer(long status, const std::string& code = "",
+                               std::vector<s3::HttpHeader> headers = {}) {
+  s3::HttpResponse response;
+  response.status = status;
+  response.headers = std::move(headers);
+  if (!code.empty()) {
+    response.body = "<?xml version=\"1.0\"?><Error><Code>" + code +
+                    "</Code><Message>scripted</Message><RequestId>req-1</RequestId></Error>";
+  }
+  return response;
+}
+
+inline std::string header_of(const s3::HttpRequest& request, const std::string& name) {
+  for (const auto& header : request.headers) {
+    std::string lower = header.name;
+    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    if (lower == name) return header.value;
+  }
+  return {};
+}
+
+class PublishStepTest : public ::testing::Test {
+ protected:
+  PublishStepTest() {
+    auto opened = catalog::JournalStore::open(dir_.path(), "endpoint|b|p");
+    EXPECT_TRUE(opened.ok());
+    journal_.emplace(std::move(*opened));
+    config_.destination = config::S3Uri{"b", "p"};
+    config_.thumbnails.enabled = false;
+  }
+
+  // The client answers each request with `script`.
+  void serve(FakeHttpEngine::Script script) {
+    config::S3Settings settings;
+    settings.credentials.access_key_id = "AKIDFAKE";
+    settings.credentials.secret_access_key = "fake-secret";
+    settings.region = "us-east-1";
+    settings.endpoint_scheme = "http";
+    settings.endpoint_host = "127.0.0.1:9";
+    settings.custom_endpoint = true;
+    settings.addressing_style = config::AddressingStyle::kPath;
+    auto fake = std::make_unique<FakeHttpEngine>(std::move(script));
+    engine_ = fake.get();
+    client_ = std::make_unique<s3::S3Client>(settings, s3::S3ClientOptions{}, std::move(fake));
+  }
+
+  catalog::CaptureRecordRow capture(const std::string& name, const std::string& owner) {
+    catalog::CaptureRecordRow row;
+    row.name = name;
+    row.pair_key = "/photos|" + name;
+    row.owner_sha256 = owner;
+    row.item_key = "p/metadata/2026/05/03/" + name + ".json";
+    row.date_path = "2026/05/03";
+    row.item_json = R"({"type":"Feature","id":")" + name + R"(","assets":{}})";
+    return row;
+  }
+
+  ::imgsync::testing::ScratchDir dir_;
+  std::optional<catalog::JournalStore> journal_;
+  config::AppConfig config_;
+  FakeHttpEngine* engine_ = nullptr;
+  std::unique_ptr<s3::S3Client> client_;
+};
+
+}  // namespace imgsync::app::testing
