@@ -18,17 +18,7 @@ namespace imgsync::app::testing {
 
 using s3::testing::FakeHttpEngine;
 
-inline s3::HttpResponse answer(long status, const std::string& code = "",
-                               std::vector<s3::HttpHeader> headers = {}) {
-  s3::HttpResponse response;
-  response.status = status;
-  response.headers = std::move(headers);
-  if (!code.empty()) {
-    response.body = "<?xml version=\"1.0\"?><Error><Code>" + code +
-                    "</Code><Message>scripted</Message><RequestId>req-1</RequestId></Error>";
-  }
-  return response;
-}
+using s3::testing::answer;
 
 inline std::string header_of(const s3::HttpRequest& request, const std::string& name) {
   for (const auto& header : request.headers) {
@@ -51,17 +41,10 @@ class PublishStepTest : public ::testing::Test {
 
   // The client answers each request with `script`.
   void serve(FakeHttpEngine::Script script) {
-    config::S3Settings settings;
-    settings.credentials.access_key_id = "AKIDFAKE";
-    settings.credentials.secret_access_key = "fake-secret";
-    settings.region = "us-east-1";
-    settings.endpoint_scheme = "http";
-    settings.endpoint_host = "127.0.0.1:9";
-    settings.custom_endpoint = true;
-    settings.addressing_style = config::AddressingStyle::kPath;
     auto fake = std::make_unique<FakeHttpEngine>(std::move(script));
     engine_ = fake.get();
-    client_ = std::make_unique<s3::S3Client>(settings, s3::S3ClientOptions{}, std::move(fake));
+    client_ = std::make_unique<s3::S3Client>(s3::testing::fake_settings(), s3::S3ClientOptions{},
+                                             std::move(fake));
   }
 
   catalog::CaptureRecordRow capture(const std::string& name, const std::string& owner) {

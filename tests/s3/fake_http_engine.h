@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/aws_settings.h"
 #include "s3/http_engine.h"
 
 namespace imgsync::s3::testing {
@@ -54,5 +55,32 @@ class FakeHttpEngine : public HttpEngine {
   std::vector<HttpRequest> requests_;
   std::vector<std::chrono::milliseconds> delays_;
 };
+
+// Settings for a client of the fake engine: path-style http://127.0.0.1:9, fake credentials.
+inline config::S3Settings fake_settings(int max_attempts = 0) {
+  config::S3Settings settings;
+  settings.credentials.access_key_id = "AKIDFAKE";
+  settings.credentials.secret_access_key = "fake-secret";
+  settings.region = "us-east-1";
+  settings.endpoint_scheme = "http";
+  settings.endpoint_host = "127.0.0.1:9";
+  settings.custom_endpoint = true;
+  settings.addressing_style = config::AddressingStyle::kPath;
+  settings.max_attempts = max_attempts;  // 0: the RetryPolicy's default
+  return settings;
+}
+
+// A scripted answer: `status`, with an S3 error body naming `code` when given.
+inline HttpResponse answer(long status, const std::string& code = "",
+                           std::vector<HttpHeader> headers = {}) {
+  HttpResponse response;
+  response.status = status;
+  response.headers = std::move(headers);
+  if (!code.empty()) {
+    response.body = "<?xml version=\"1.0\"?><Error><Code>" + code +
+                    "</Code><Message>scripted</Message><RequestId>req-1</RequestId></Error>";
+  }
+  return response;
+}
 
 }  // namespace imgsync::s3::testing

@@ -16,30 +16,8 @@ namespace {
 using namespace std::chrono_literals;
 using testing::FakeHttpEngine;
 
-config::S3Settings fake_settings(int max_attempts = 0) {
-  config::S3Settings settings;
-  settings.credentials.access_key_id = "AKIDFAKE";
-  settings.credentials.secret_access_key = "fake-secret";
-  settings.region = "us-east-1";
-  settings.endpoint_scheme = "http";
-  settings.endpoint_host = "127.0.0.1:9";
-  settings.custom_endpoint = true;
-  settings.addressing_style = config::AddressingStyle::kPath;
-  settings.max_attempts = max_attempts;  // 0: the RetryPolicy's default
-  return settings;
-}
-
-HttpResponse answer(long status, const std::string& code = "",
-                    std::vector<HttpHeader> headers = {}) {
-  HttpResponse response;
-  response.status = status;
-  response.headers = std::move(headers);
-  if (!code.empty()) {
-    response.body = "<?xml version=\"1.0\"?><Error><Code>" + code +
-                    "</Code><Message>scripted</Message><RequestId>req-1</RequestId></Error>";
-  }
-  return response;
-}
+using testing::answer;
+using testing::fake_settings;
 
 // A client on a fake engine that answers every request with `script`; the engine stays
 // reachable through `engine`.
