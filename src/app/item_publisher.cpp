@@ -10,8 +10,8 @@
 #include "media/object_keys.h"
 #include "media/stac_item.h"
 #include "media/thumbnail.h"
+#include "transfer/off_loop.h"
 #include "util/hashing.h"
-#include "util/worker_pool.h"
 
 namespace imgsync::app {
 
@@ -44,14 +44,8 @@ struct ItemPublisher::State {
   std::map<std::string, ThumbnailJob> thumbnail_jobs;  // by source file path
   std::map<std::string, std::string> due_files;        // recorded files to thumbnail -> capture
   std::map<std::string, int> thumbnails_uploading;     // per capture
-  std::unique_ptr<WorkerPool> workers;
-  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+  std::unique_ptr<transfer::OffLoop> workers;
   transfer::TaskQueue* queue = nullptr;  // the run's queue, for work that finishes off the loop
-
-  ~State() {
-    *alive = false;
-    workers.reset();  // waits for running jobs; the dropped ones release their engine holds
-  }
 
   media::ThumbnailOptions thumbnail_options() const {
     media::ThumbnailOptions options;
@@ -81,25 +75,21 @@ struct ItemPublisher::State {
     if (!workers) {
       // Niceness 10: thumbnails take the CPU the transfer loop (and a local server) leave, so
       // they never slow the images down (docs/benchmarks.md: watch latency).
-      workers = std::make_unique<WorkerPool>(
-          static_cast<int>(std::max(1U, std::thread::hardware_concurrency())), 10);
+      workers = std::make_unique<transfer::OffLoop>(
+          client_.engine(), static_cast<int>(std::max(1U, std::thread::hardware_concurrency())),
+          10);
     }
-    s3::HttpEngine& engine = client_.engine();
-    engine.hold();
-    workers->submit(
-        [this, &engine, alive = alive, path, mime, orientation, preview = std::move(preview),
-         options = thumbnail_options()] {
-          auto made = preview ? media::make_thumbnail_from_buffer(*preview, orientation, options)
-                              : media::make_thumbnail(path, mime, orientation, options);
-          engine.post([this, alive, path, made = std::move(made)]() mutable {
-            if (!*alive) return;
-            auto job = thumbnail_jobs.find(path);
-            if (job == thumbnail_jobs.end()) return;  // its file failed: made for nothing
-            job->second.made = std::move(made);
-            if (job->second.file_done) thumbnail_made(path);
-          });
+    workers->run<Result<media::Thumbnail>>(
+        [path, mime, orientation, preview = std::move(preview), options = thumbnail_options()] {
+          return preview ? media::make_thumbnail_from_buffer(*preview, orientation, options)
+                         : media::make_thumbnail(path, mime, orientation, options);
         },
-        [&engine] { engine.post([] {}); });
+        [this, path](Result<media::Thumbnail> made) {
+          auto job = thumbnail_jobs.find(path);
+          if (job == thumbnail_jobs.end()) return;  // its file failed: made for nothing
+          job->second.made = std::move(made);
+          if (job->second.file_done) thumbnail_made(path);
+        });
   }
 
   // The file is recorded and its thumbnail made: it goes up (or its failure is reported).

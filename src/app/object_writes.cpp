@@ -39,4 +39,23 @@ bool destination_unusable(const Error& error) {
          s3::is_untrusted_certificate(error);
 }
 
+Result<KeyState> inspect_key(s3::S3Client& client, const std::string& bucket,
+                             const std::string& key, const std::string& sha,
+                             const std::string& confirmed_key,
+                             const std::string& confirmed_sha256) {
+  auto head = client.head_object(bucket, key);
+  if (!head.ok()) {
+    if (head.error().category == ErrorCategory::kNotFound) return KeyState{};
+    return head.take_error();
+  }
+  KeyState state{AtKey::kOtherContent, {head->etag, head->version_id}};
+  const std::string held = head->metadata["imgsync-sha256"];
+  if (held == sha) {
+    state.at = AtKey::kThisContent;
+  } else if (confirmed_key == key && !confirmed_sha256.empty() && held == confirmed_sha256) {
+    state.at = AtKey::kOurEarlierVersion;
+  }
+  return state;
+}
+
 }  // namespace imgsync::app

@@ -24,4 +24,18 @@ s3::S3Request small_object_put(const config::AppConfig& config, const std::strin
 // The destination as a whole refuses, or cannot be reached even after the retries.
 bool destination_unusable(const Error& error);
 
+// What is at the key before an edit replaces it (the overwrite rule): imgsync replaces only the
+// object it confirmed there itself (its imgsync-sha256 is the hash the journal confirmed), so an
+// edit goes through even after a killed re-upload, and other content is never overwritten.
+enum class AtKey { kFree, kOurEarlierVersion, kThisContent, kOtherContent };
+struct KeyState {
+  AtKey at = AtKey::kFree;
+  s3::PutObjectResult held;  // the ETag and version of the object there, if any
+};
+// `sha`: the content to upload; `confirmed_key`/`confirmed_sha256`: what the journal confirmed
+// for the file at this destination (empty when nothing). One HEAD.
+Result<KeyState> inspect_key(s3::S3Client& client, const std::string& bucket,
+                             const std::string& key, const std::string& sha,
+                             const std::string& confirmed_key, const std::string& confirmed_sha256);
+
 }  // namespace imgsync::app

@@ -10,10 +10,12 @@
 #include <unordered_set>
 
 #include "app/capture_planner.h"
+#include "app/index_follower.h"
 #include "app/item_publisher.h"
 #include "app/journal_upkeep.h"
 #include "app/name_claims.h"
 #include "app/object_writes.h"
+#include "app/refusal_streak.h"
 #include "app/source_scanner.h"
 #include "app/sync_feed.h"
 #include "catalog/search_index.h"
@@ -24,8 +26,8 @@
 #include "media/thumbnail.h"
 #include "s3/s3_object_headers.h"
 #include "transfer/object_upload.h"
+#include "transfer/off_loop.h"
 #include "transfer/task_queue.h"
-#include "util/worker_pool.h"
 
 namespace imgsync::app {
 namespace {
@@ -46,41 +48,10 @@ struct SyncService::Run {
   std::unique_ptr<CapturePlanner> planner;
   std::unique_ptr<NameClaims> claims;
   std::unique_ptr<ItemPublisher> publisher;
-  std::unique_ptr<catalog::SearchIndex> index;  // kept current beside the journal
-  // Index writes are committed together, every kIndexCommitEvery at most (the index follows the
-  // journal and is rebuilt from the bucket, so a lost batch costs only search until then).
-  static constexpr std::chrono::milliseconds kIndexCommitEvery{250};
-  std::unique_ptr<catalog::SearchIndex::Batch> index_batch;
-
-  // Search follows the journal; a failure costs only search ('imgsync index rebuild' mends it).
-  std::shared_ptr<bool> alive = std::make_shared<bool>(true);  // for timers that outlive the run
-  ~Run() {
-    *alive = false;
-    *hashers_alive = false;
-    commit_index();
-  }
+  std::unique_ptr<IndexFollower> index;  // search, kept current beside the journal
 
   void index_item(const nlohmann::json& item, const std::string& item_key) {
-    if (!index || fatal) return;
-    if (!index_batch) {
-      index_batch = std::make_unique<catalog::SearchIndex::Batch>(*index);
-      if (!index_batch->begun().ok()) return drop_index();
-      // Never held longer than that, even when no other Item follows (a long upload next).
-      service.client_.engine().schedule(kIndexCommitEvery, [this, alive = alive] {
-        if (*alive) commit_index();
-      });
-    }
-    if (!index->upsert_item(item, item_key).ok()) return drop_index();
-  }
-  void commit_index() {
-    if (!index_batch) return;
-    const bool committed = index_batch->commit().ok();
-    index_batch.reset();
-    if (!committed) drop_index();
-  }
-  void drop_index() {
-    index_batch.reset();  // rolls back what was not committed
-    index.reset();
+    if (index && !fatal) index->upsert(item, item_key);
   }
   std::optional<Error> fatal;  // journal failure: stop
   bool stop = false;
@@ -105,35 +76,13 @@ struct SyncService::Run {
     }
   }
 
-  // A server that refuses every request the same way (a bad storage class, an encryption
-  // setting it does not support) refuses the run, not the files: after this many such failures
-  // in a row and no success, the run stops and names the setting.
-  static constexpr int kSameRefusalLimit = 3;
-  int same_refusals = 0;
-  std::string last_refusal;
+  RefusalStreak refusals;
   bool any_success = false;
 
   void note_refusal(const Error& error) {
-    // Only a 4xx refusal of the request itself (invalid-input): 5xx are the server's own trouble,
-    // integrity errors the data's, conflicts the key's.
-    if (error.http_status < 400 || error.http_status >= 500 ||
-        error.category != ErrorCategory::kInvalidInput || any_success) {
-      same_refusals = 0;
-      return;
-    }
-    const std::string signature = error.s3_code + "/" + std::to_string(error.http_status);
-    same_refusals = signature == last_refusal ? same_refusals + 1 : 1;
-    last_refusal = signature;
-    if (same_refusals < kSameRefusalLimit || report.destination_error) return;
-    Error stop_error = error;
-    stop_error.message = fmt::format(
-        "the server refused {} files in a row the same way ({}), so the run stopped: {}. Check "
-        "the settings every upload carries ([upload] storage_class / --storage-class, "
-        "server_side_encryption / --sse, sse_kms_key_id); the files stay pending for the next run",
-        same_refusals,
-        error.s3_code.empty() ? "HTTP " + std::to_string(error.http_status) : error.s3_code,
-        error.message);
-    report.destination_error = stop_error;
+    auto stop_error = refusals.note(error, any_success);
+    if (!stop_error || report.destination_error) return;
+    report.destination_error = *stop_error;
     stop = true;
   }
 
@@ -230,32 +179,21 @@ struct SyncService::Run {
     return prepare(queue, file, previous, prepared, std::move(metadata));
   }
 
-  std::unique_ptr<WorkerPool> hashers;  // for large files, made when the first one comes
-  std::shared_ptr<bool> hashers_alive = std::make_shared<bool>(true);
+  std::unique_ptr<transfer::OffLoop> hashers;  // for large files, made when the first one comes
 
   void hash_off_loop(transfer::TaskQueue& queue, const ScannedFile& file,
                      const std::optional<FileRecord>& previous) {
-    if (!hashers) hashers = std::make_unique<WorkerPool>(2);
-    queue.push([this, &queue, file, previous](transfer::TaskQueue::Finished finished) {
-      s3::HttpEngine& engine = service.client_.engine();
-      engine.hold();
-      hashers->submit(
-          [this, &engine, &queue, file, previous, finished, alive = hashers_alive] {
-            auto digests = digest_file(file.path.string());
-            engine.post([this, &queue, file, previous, finished, alive,
-                         digests = std::move(digests)]() mutable {
-              if (!*alive) return;
-              finished();
-              if (!digests.ok()) return fail(file, digests.error());
-              auto prepared = std::make_shared<Prepared>();
-              prepared->digests = *digests;
-              // Exiv2 reads the metadata here: it runs on this thread only.
-              auto metadata = media::extract_archivable_metadata(file.path, prepared->digests);
-              prepare(queue, file, previous, prepared, std::move(metadata));
-            });
-          },
-          [&engine] { engine.post([] {}); });
-    });
+    if (!hashers) hashers = std::make_unique<transfer::OffLoop>(service.client_.engine(), 2);
+    hashers->run_as_task<Result<FileDigests>>(
+        queue, [path = file.path.string()] { return digest_file(path); },
+        [this, &queue, file, previous](Result<FileDigests> digests) {
+          if (!digests.ok()) return fail(file, digests.error());
+          auto prepared = std::make_shared<Prepared>();
+          prepared->digests = *digests;
+          // Exiv2 reads the metadata here: it runs on this thread only.
+          auto metadata = media::extract_archivable_metadata(file.path, prepared->digests);
+          prepare(queue, file, previous, prepared, std::move(metadata));
+        });
   }
 
   // The file read (metadata and digests): unchanged, or named and uploaded. True when work for
@@ -351,63 +289,53 @@ struct SyncService::Run {
     fail(file, error);
   }
 
-  // What is at the key before an edit replaces it: imgsync replaces only the object it confirmed
-  // there itself (its imgsync-sha256 is the hash the journal confirmed), so an edit goes through
-  // even after a killed re-upload, and other content is never overwritten.
-  enum class AtKey { kFree, kOurEarlierVersion, kThisContent, kOtherContent };
-  struct KeyState {
-    AtKey at = AtKey::kFree;
-    s3::PutObjectResult held;  // the ETag and version of the object there, if any
-  };
   Result<KeyState> inspect_key(const std::string& key, const std::string& sha,
                                const std::optional<FileRecord>& previous) {
-    auto head = service.client_.head_object(config().destination->bucket, key);
-    if (!head.ok()) {
-      if (head.error().category == ErrorCategory::kNotFound) return KeyState{};
-      return head.take_error();
-    }
-    KeyState state{AtKey::kOtherContent, {head->etag, head->version_id}};
-    const std::string held = head->metadata["imgsync-sha256"];
-    if (held == sha) {
-      state.at = AtKey::kThisContent;
-    } else if (previous && previous->confirmed_key == key && !previous->confirmed_sha256.empty() &&
-               held == previous->confirmed_sha256) {
-      state.at = AtKey::kOurEarlierVersion;
-    }
-    return state;
+    return app::inspect_key(service.client_, config().destination->bucket, key, sha,
+                            previous ? previous->confirmed_key : std::string(),
+                            previous ? previous->confirmed_sha256 : std::string());
   }
 
-  void upload(transfer::TaskQueue& queue, const ScannedFile& file,
-              const std::optional<FileRecord>& previous, std::shared_ptr<Prepared> prepared,
-              const PlannedFile& planned) {
-    // Cancelled: work under way finishes, but no new file starts sending (this one stays
-    // pending for the next run).
-    if (cancelled()) return;
-    const std::string path = file.path.string();
-    const media::ImageMetadata& metadata = prepared->metadata;
+  // How the file's bytes go to its key, after the overwrite rule.
+  struct Overwrite {
+    bool if_none_match = true;     // the key must be free (else it is ours to replace)
+    bool already_there = false;    // the key holds this very content: nothing to send
+    s3::PutObjectResult existing;  // what already_there found at the key
+  };
+
+  // The overwrite rule for the file's key; nullopt when the file went elsewhere (renamed, or
+  // failed: already reported).
+  std::optional<Overwrite> decide_overwrite(transfer::TaskQueue& queue, const ScannedFile& file,
+                                            const std::optional<FileRecord>& previous,
+                                            const std::shared_ptr<Prepared>& prepared,
+                                            const PlannedFile& planned) {
     const bool multipart = file.stat.size >= config().upload.multipart_threshold;
     const bool replaces_own = previous && previous->confirmed_key == planned.object_key &&
                               !previous->confirmed_sha256.empty();
-    bool if_none_match = true;
-    bool already_there = false;
-    s3::PutObjectResult existing;  // what already_there found at the key
-    if (replaces_own || multipart) {
-      // Multipart uploads cannot carry If-None-Match on every server: look first.
-      auto at_key = inspect_key(planned.object_key, metadata.sha256, previous);
-      if (!at_key.ok()) return claim_failed(file, planned, at_key.take_error());
-      if (at_key->at == AtKey::kOtherContent) {
-        return rename(queue, file, previous, prepared, planned);
-      }
-      if_none_match = at_key->at != AtKey::kOurEarlierVersion;
-      already_there = at_key->at == AtKey::kThisContent;
-      existing = at_key->held;
-      if (previous && previous->error_category == "repair" && at_key->at != AtKey::kFree) {
-        // verify found our object altered (its bytes no longer hash to what it claims).
-        if_none_match = false;
-        already_there = false;
-      }
+    Overwrite overwrite;
+    if (!replaces_own && !multipart) return overwrite;
+    // Multipart uploads cannot carry If-None-Match on every server: look first.
+    auto at_key = inspect_key(planned.object_key, prepared->metadata.sha256, previous);
+    if (!at_key.ok()) return claim_failed(file, planned, at_key.take_error()), std::nullopt;
+    if (at_key->at == AtKey::kOtherContent) {
+      return rename(queue, file, previous, prepared, planned), std::nullopt;
     }
+    overwrite.if_none_match = at_key->at != AtKey::kOurEarlierVersion;
+    overwrite.already_there = at_key->at == AtKey::kThisContent;
+    overwrite.existing = at_key->held;
+    if (previous && previous->error_category == "repair" && at_key->at != AtKey::kFree) {
+      // verify found our object altered (its bytes no longer hash to what it claims).
+      overwrite.if_none_match = false;
+      overwrite.already_there = false;
+    }
+    return overwrite;
+  }
 
+  // Records the intent (state uploading, key, hash) before any byte leaves; a half-done
+  // multipart upload of other content is aborted first. The record as written.
+  FileRecord record_intent(const ScannedFile& file, const std::optional<FileRecord>& previous,
+                           const media::ImageMetadata& metadata, const PlannedFile& planned) {
+    const std::string path = file.path.string();
     FileRecord record = previous.value_or(FileRecord{});
     const bool same_content = previous && previous->sha256 == metadata.sha256;
     if (!same_content && !record.upload_id.empty()) {
@@ -428,18 +356,40 @@ struct SyncService::Run {
     record.item_key = planned.item_key;
     record.state = FileState::kUploading;
     record.metadata_json = media::metadata_to_json(metadata).dump();
-    journal_failed(journal().upsert(record));  // intent, before any byte leaves
-    if (stop) return;
+    journal_failed(journal().upsert(record));
+    return record;
+  }
 
+  void upload(transfer::TaskQueue& queue, const ScannedFile& file,
+              const std::optional<FileRecord>& previous, std::shared_ptr<Prepared> prepared,
+              const PlannedFile& planned) {
+    // Cancelled: work under way finishes, but no new file starts sending (this one stays
+    // pending for the next run).
+    if (cancelled()) return;
+    auto overwrite = decide_overwrite(queue, file, previous, prepared, planned);
+    if (!overwrite) return;
+    const FileRecord record = record_intent(file, previous, prepared->metadata, planned);
+    if (stop) return;
     auto planned_file = std::make_shared<PlannedFile>(planned);
-    publisher->asset_started(planned.name, file, metadata);
-    if (already_there) {
+    publisher->asset_started(planned.name, file, prepared->metadata);
+    if (overwrite->already_there) {
       // Killed after the server took it and before the journal heard: nothing to send.
       ++report.already_there;
-      return after_upload(queue, file, prepared, planned_file, existing, true,
+      return after_upload(queue, file, prepared, planned_file, overwrite->existing, true,
                           std::chrono::steady_clock::duration{});
     }
+    const bool same_content = previous && previous->sha256 == prepared->metadata.sha256;
+    send(queue, file, previous, prepared, planned_file, overwrite->if_none_match,
+         same_content ? record.upload_id : std::string());
+  }
 
+  // The transfer itself (single PUT or multipart, resumed from `resume_upload_id`).
+  void send(transfer::TaskQueue& queue, const ScannedFile& file,
+            const std::optional<FileRecord>& previous, std::shared_ptr<Prepared> prepared,
+            std::shared_ptr<PlannedFile> planned_file, bool if_none_match,
+            const std::string& resume_upload_id) {
+    const std::string path = file.path.string();
+    const media::ImageMetadata& metadata = prepared->metadata;
     transfer::UploadJob job;
     job.path = file.path;
     job.size = file.stat.size;
@@ -448,21 +398,22 @@ struct SyncService::Run {
     job.ctime_ns = file.stat.ctime_ns;
     job.digests = prepared->digests;
     job.bucket = config().destination->bucket;
-    job.key = planned.object_key;
-    job.attributes = upload_attributes(config(), metadata.mime, metadata.sha256, planned.item_key);
+    job.key = planned_file->object_key;
+    job.attributes =
+        upload_attributes(config(), metadata.mime, metadata.sha256, planned_file->item_key);
     job.if_none_match = if_none_match;
     job.multipart_threshold = config().upload.multipart_threshold;
     job.part_size = config().upload.part_size.value_or(0);
     job.list_parts_page_size = list_parts_page_size();
-    if (same_content) job.resume_upload_id = record.upload_id;
+    job.resume_upload_id = resume_upload_id;
 
     auto stats = std::make_shared<transfer::UploadStats>();
     transfer::UploadCallbacks callbacks;
     callbacks.upload_created = [this, path](const std::string& upload_id, std::uint64_t part_size) {
       journal_failed(journal().set_upload(path, upload_id, part_size));
     };
-    callbacks.part_done = [this, path, key = planned.object_key](const s3::CompletedPart& part,
-                                                                 std::uint64_t size) {
+    callbacks.part_done = [this, path, key = planned_file->object_key](
+                              const s3::CompletedPart& part, std::uint64_t size) {
       auto found = journal().find(path);
       if (found.ok() && *found) {
         journal_failed(
@@ -470,31 +421,38 @@ struct SyncService::Run {
       }
       emit({SyncEvent::Kind::kPartUploaded, path, key, size, "", ""});
     };
-    callbacks.done = [this, file, previous, prepared, stats, planned_file, queue_ptr = &queue,
-                      if_none_match, started = std::chrono::steady_clock::now()](
-                         Result<s3::PutObjectResult> result) {
-      report.parts_reused += stats->parts_reused;
-      report.parts_uploaded += stats->parts_uploaded;
-      bool there = false;
-      if (!result.ok() && if_none_match && result.error().category == ErrorCategory::kConflict) {
-        // The key is taken: by this very content (a run that died before the journal heard),
-        // or by other content, which sends the file to its next name.
-        auto at_key = inspect_key(planned_file->object_key, prepared->metadata.sha256, previous);
-        if (at_key.ok() && at_key->at == AtKey::kOtherContent) {
-          publisher->asset_finished(*queue_ptr, planned_file->name, file);
-          return rename(*queue_ptr, file, previous, prepared, *planned_file);
-        }
-        if (at_key.ok() && at_key->at == AtKey::kThisContent) {
-          result = at_key->held;
-          there = true;
-          ++report.already_there;
-        }
-      }
-      after_upload(*queue_ptr, file, prepared, planned_file, std::move(result), there,
-                   std::chrono::steady_clock::now() - started);
-    };
+    callbacks.done =
+        [this, file, previous, prepared, stats, planned_file, queue_ptr = &queue, if_none_match,
+         started = std::chrono::steady_clock::now()](Result<s3::PutObjectResult> result) {
+          report.parts_reused += stats->parts_reused;
+          report.parts_uploaded += stats->parts_uploaded;
+          sent(*queue_ptr, file, previous, prepared, planned_file, if_none_match, std::move(result),
+               std::chrono::steady_clock::now() - started);
+        };
     transfer::start_upload(queue, service.client_, std::move(job), std::move(callbacks),
                            stats.get());
+  }
+
+  void sent(transfer::TaskQueue& queue, const ScannedFile& file,
+            const std::optional<FileRecord>& previous, std::shared_ptr<Prepared> prepared,
+            std::shared_ptr<PlannedFile> planned_file, bool if_none_match,
+            Result<s3::PutObjectResult> result, std::chrono::steady_clock::duration took) {
+    bool there = false;
+    if (!result.ok() && if_none_match && result.error().category == ErrorCategory::kConflict) {
+      // The key is taken: by this very content (a run that died before the journal heard),
+      // or by other content, which sends the file to its next name.
+      auto at_key = inspect_key(planned_file->object_key, prepared->metadata.sha256, previous);
+      if (at_key.ok() && at_key->at == AtKey::kOtherContent) {
+        publisher->asset_finished(queue, planned_file->name, file);
+        return rename(queue, file, previous, prepared, *planned_file);
+      }
+      if (at_key.ok() && at_key->at == AtKey::kThisContent) {
+        result = at_key->held;
+        there = true;
+        ++report.already_there;
+      }
+    }
+    after_upload(queue, file, prepared, planned_file, std::move(result), there, took);
   }
 
   void after_upload(transfer::TaskQueue& queue, const ScannedFile& file,
@@ -596,7 +554,9 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
                                                  config_.project);
   if (!options.dry_run && !config_.state_dir.empty()) {
     auto index = catalog::SearchIndex::open(config_.state_dir, /*for_queries=*/false);
-    if (index.ok()) run.index = std::make_unique<catalog::SearchIndex>(std::move(*index));
+    run.index = std::make_unique<IndexFollower>(
+        index.ok() ? std::make_unique<catalog::SearchIndex>(std::move(*index)) : nullptr,
+        client_.engine());
   }
   run.feed = std::make_unique<SyncFeed>(
       config_, journal_, run.options, run.report,
@@ -616,7 +576,7 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
   queue.set_cancel([&run] { return run.cancelled(); }, options.cancel_grace);
   queue.run();
   if (!options.dry_run && !run.stop && !run.cancelled()) run.publisher->publish_remaining(queue);
-  run.commit_index();
+  if (run.index) run.index->commit();
   run.report.cancelled = run.cancelled();
   if (run.fatal) return *run.fatal;
   return run.report;
