@@ -9,6 +9,8 @@
 //      another: p50/p90/p99 latency and requests/s.
 //
 //   catalog_bench [--items N] [--clients C] [--requests R] [--dir DIR]
+//   catalog_bench --write-segments DIR N [WRITERS [BUCKET]]  (for bench/pull_bench: the catalog
+//   catalog_bench --write-snapshot DIR N [WRITERS [BUCKET]]  of N Items under DIR/p/catalog/)
 #include <curl/curl.h>
 #include <fmt/format.h>
 #include <sys/resource.h>
@@ -16,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -45,30 +48,91 @@ std::string timestamp(std::int64_t seconds) {
   return media::format_utc_timestamp(std::chrono::sys_seconds(std::chrono::seconds(seconds)));
 }
 
-// One catalog line: an Item as a segment carries it.
-std::string catalog_line(std::mt19937_64& random, std::int64_t n) {
+// One catalog line: an Item as a segment carries it, with the properties and assets sync
+// writes (camera, lens, size, tags, three assets with sizes and checksums): about 1.6 KB.
+std::string catalog_line(std::mt19937_64& random, std::int64_t n, const std::string& bucket = "b") {
   std::uniform_real_distribution<double> unit(0, 1);
   const double longitude = unit(random) * 360 - 180, latitude = unit(random) * 140 - 70;
   const std::int64_t seconds =
       kStartSeconds + static_cast<std::int64_t>(unit(random) * kSpanSeconds);
   const std::string id = fmt::format("item_{:08}", n);
-  const std::string key = "p/metadata/2025/01/01/" + id + ".json";
-  return json{
-      {"type", "Feature"},
-      {"stac_version", "1.0.0"},
-      {"id", id},
-      {"collection", "p"},
-      {"geometry", {{"type", "Point"}, {"coordinates", {longitude, latitude}}}},
-      {"bbox", {longitude, latitude, longitude, latitude}},
-      {"properties",
-       {{"datetime", timestamp(seconds)},
-        {"imgsync:utc_offset", "+00:00"},
-        {"updated", "2026-01-01T00:00:00.000Z"}}},
-      {"links", {{{"rel", "self"}, {"href", "s3://b/" + key}}}},
-      {"assets",
-       {{"enhanced",
-         {{"href", "s3://b/p/enhanced/2025/01/01/" + id + ".jpg"}, {"type", "image/jpeg"}}}}}}
+  const std::string day = timestamp(seconds).substr(0, 10);
+  const std::string folder = day.substr(0, 4) + "/" + day.substr(5, 2) + "/" + day.substr(8, 2);
+  const std::string key = "p/metadata/" + folder + "/" + id + ".json";
+  const int camera = static_cast<int>(n % 20);
+  auto asset = [&](const char* kind, const char* type, std::int64_t size) {
+    return json{{"href", fmt::format("s3://{}/p/{}/{}/{}.jpg", bucket, kind, folder, id)},
+                {"type", type},
+                {"file:size", size},
+                {"file:checksum", fmt::format("1220{:064x}", n * 7919 + size)}};
+  };
+  return json{{"type", "Feature"},
+              {"stac_version", "1.0.0"},
+              {"stac_extensions", {"https://stac-extensions.github.io/file/v2.1.0/schema.json"}},
+              {"id", id},
+              {"collection", "p"},
+              {"geometry", {{"type", "Point"}, {"coordinates", {longitude, latitude}}}},
+              {"bbox", {longitude, latitude, longitude, latitude}},
+              {"properties",
+               {{"datetime", timestamp(seconds)},
+                {"created", "2026-01-01T00:00:00Z"},
+                {"updated", "2026-01-01T00:00:00.000Z"},
+                {"imgsync:local_datetime", timestamp(seconds).substr(0, 19)},
+                {"imgsync:utc_offset", "+00:00"},
+                {"imgsync:make", fmt::format("Maker{}", camera % 5)},
+                {"imgsync:model", fmt::format("Model {}", camera)},
+                {"imgsync:lens", "24-70mm f/2.8"},
+                {"imgsync:width", 6000},
+                {"imgsync:height", 4000},
+                {"imgsync:orientation", 1},
+                {"imgsync:mime", "image/jpeg"},
+                {"imgsync:tags", {fmt::format("site{}", n % 97), "survey"}}}},
+              {"links",
+               {{{"rel", "self"},
+                 {"href", "s3://" + bucket + "/" + key},
+                 {"type", "application/geo+json"}}}},
+              {"assets",
+               {{"raw", asset("raw", "image/jpeg", 8'000'000 + n % 1000)},
+                {"enhanced", asset("enhanced", "image/jpeg", 3'000'000 + n % 1000)},
+                {"thumbnail", asset("thumbnail", "image/jpeg", 30'000 + n % 1000)}}}}
       .dump();
+}
+
+// The catalog as a bucket holds it, under DIR/p/catalog/ (copy it to s3://BUCKET/): N Items as
+// segments of 10,000 spread over `writers` writers, or as one snapshot and its manifest.
+void write_catalog(const std::filesystem::path& dir, std::int64_t items, int writers, bool snapshot,
+                   const std::string& bucket) {
+  std::mt19937_64 random(16);
+  const std::filesystem::path root = dir / "p" / "catalog";
+  std::ofstream out;
+  json positions = json::object();
+  if (snapshot) {
+    std::filesystem::create_directories(root / "snapshots");
+    out.open(root / "snapshots" / "00000001767225600000-0000000000000000.ndjson.gz",
+             std::ios::binary);
+  }
+  for (std::int64_t first = 0, segment = 0; first < items; first += 10'000, ++segment) {
+    std::string lines;
+    for (std::int64_t n = first; n < std::min(items, first + 10'000); ++n) {
+      lines += catalog_line(random, n, bucket) + "\n";
+    }
+    const std::string writer = fmt::format("{:016x}", segment % writers + 1);
+    const std::string name = fmt::format("{:016}-{:016}.ndjson.gz", segment / writers * 10'000 + 1,
+                                         segment / writers * 10'000 + 10'000);
+    positions[writer] = "p/catalog/items/" + writer + "/" + name;
+    if (snapshot) {
+      out << gzip_compress(lines);  // a gzip member per 10,000 lines, as compaction writes
+      continue;
+    }
+    std::filesystem::create_directories(root / "items" / writer);
+    std::ofstream(root / "items" / writer / name, std::ios::binary) << gzip_compress(lines);
+  }
+  if (snapshot) {
+    std::ofstream(root / "snapshots" / "00000001767225600000-0000000000000000.json") << json{
+        {"snapshot", "p/catalog/snapshots/00000001767225600000-0000000000000000.ndjson.gz"},
+        {"items", items},
+        {"positions", positions}}.dump();
+  }
 }
 
 void bench_merge(const std::filesystem::path& dir, std::int64_t items) {
@@ -174,6 +238,12 @@ int main(int argc, char** argv) {
     if (flag == "--dir") dir = argv[i + 1];
   }
   std::filesystem::create_directories(dir);
+  if (argc >= 4 &&
+      (std::string(argv[1]) == "--write-segments" || std::string(argv[1]) == "--write-snapshot")) {
+    write_catalog(argv[2], std::stoll(argv[3]), argc >= 5 ? std::stoi(argv[4]) : 3,
+                  std::string(argv[1]) == "--write-snapshot", argc >= 6 ? argv[5] : "b");
+    return 0;
+  }
   curl_global_init(CURL_GLOBAL_DEFAULT);
   try {
     bench_merge(dir, items);
