@@ -1,9 +1,10 @@
 // The shared catalog and the STAC API at scale, in process, no S3 server:
 //
 //   1. merge: N Items as catalog segments (gzip'd NDJSON, 10,000 Items each, as `index pull`
-//      reads them) inflated and merged into a fresh index, one transaction per segment: Items/s
-//      and the peak resident memory before and after (it must not grow with N). The GETs of a
-//      real pull are left out: this is the local cost per Item.
+//      reads them) inflated, prepared and merged (merge_items, bulk mode) into a fresh index on
+//      one thread, one transaction per segment: Items/s and the peak resident memory before and
+//      after. The GETs and the pipeline of a real pull are left out (bench/pull_bench has them):
+//      this is the local cost per Item.
 //   2. /search: `imgsync serve`'s HTTP server over that index, C clients each sending R GET
 //      /search requests (a random box of about 1°, a random 30-day window, limit 10) one after
 //      another: p50/p90/p99 latency and requests/s.
@@ -143,6 +144,8 @@ void bench_merge(const std::filesystem::path& dir, std::int64_t items) {
   double merge_seconds = 0;
   const long rss_before = peak_rss_mib();
   long rss_at_tenth = 0;
+  if (Status bulk = index->begin_bulk_load(); !bulk.ok())
+    throw std::runtime_error(bulk.error().message);
   for (std::int64_t first = 0; first < items; first += 10'000) {
     std::string lines;
     for (std::int64_t n = first; n < std::min(items, first + 10'000); ++n) {
@@ -150,21 +153,29 @@ void bench_merge(const std::filesystem::path& dir, std::int64_t items) {
     }
     const std::string segment = gzip_compress(lines);
     const auto start = Clock::now();
-    Status merged = index->in_transaction([&] {
-      return for_each_gzip_line(std::string_view(segment), [&](std::string_view line) -> Status {
-        json item = json::parse(line);
-        item["links"] = json::array();
-        auto outcome = index->merge_item(item, "p/metadata/2025/01/01/x.json", 1);
-        return outcome.ok() ? Status{} : Status(outcome.error());
-      });
+    std::vector<catalog::CatalogItem> prepared;
+    Status read = for_each_gzip_line(std::string_view(segment), [&](std::string_view line) {
+      json item = json::parse(line);
+      item["links"] = json::array();
+      auto record = catalog::index_record_from_item(item, "p/metadata/2025/01/01/x.json");
+      if (!record.ok()) return Status(record.error());
+      prepared.push_back({.record = std::move(*record), .item_json = item.dump(), .updated_ms = 1});
+      return Status{};
     });
+    if (!read.ok()) throw std::runtime_error(read.error().message);
+    auto merged = index->merge_items(prepared);
     merge_seconds += std::chrono::duration<double>(Clock::now() - start).count();
     if (!merged.ok()) throw std::runtime_error(merged.error().message);
     if (first < items / 10 && first + 10'000 >= items / 10) rss_at_tenth = peak_rss_mib();
   }
+  const auto start = Clock::now();
+  if (Status bulk = index->end_bulk_load(); !bulk.ok())
+    throw std::runtime_error(bulk.error().message);
+  merge_seconds += std::chrono::duration<double>(Clock::now() - start).count();
   fmt::print(
-      "merge: {} Items in {:.1f} s: {:.0f} Items/s (inflate + parse + index, per segment "
-      "transaction); peak RSS {} MiB before, {} MiB at 10%, {} MiB at the end\n",
+      "merge: {} Items in {:.1f} s: {:.0f} Items/s (inflate + parse + prepare + merge_items on "
+      "one thread, bulk mode, indexes built at the end); peak RSS {} MiB before, {} MiB at 10%, {} "
+      "MiB at the end\n",
       items, merge_seconds, items / merge_seconds, rss_before, rss_at_tenth, peak_rss_mib());
 }
 
