@@ -78,7 +78,8 @@ CREATE TABLE IF NOT EXISTS settings (
 // What begin_bulk_load() sets aside: kSchema creates them again (IF NOT EXISTS).
 constexpr const char* kDeferredIndexes[] = {"items_by_utc", "items_by_local", "items_by_sort",
                                             "items_by_camera", "item_changes_local"};
-constexpr const char* kBulkCacheSize = "PRAGMA cache_size = -65536";
+constexpr const char* kBulkCacheSize =
+    "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384";
 
 std::optional<std::int64_t> parse_instant_ms(const std::string& text) {
   auto parsed = parse_iso8601(text);
@@ -476,7 +477,8 @@ Status SearchIndex::end_bulk_load() {
   if (Status ok = migrate(); !ok.ok()) return ok;  // the schema again: the indexes, sorted
   if (!cache_size_) return {};
   const std::int64_t size = *std::exchange(cache_size_, std::nullopt);
-  return database_.execute(fmt::format("PRAGMA cache_size = {}", size));
+  return database_.execute(
+      fmt::format("PRAGMA cache_size = {}; PRAGMA wal_autocheckpoint = 1000", size));
 }
 
 Status SearchIndex::for_each_change(std::int64_t after, ChangeScope scope,

@@ -68,9 +68,10 @@ class SearchIndex final : public ItemIndex {
   Result<std::optional<std::string>> setting(const std::string& name) override;
   Status set_setting(const std::string& name, const std::string& value) override;
   Status in_transaction(const std::function<Status()>& work) override;
-  // Drops the secondary indexes no merge reads (time, camera, change order) and enlarges the
-  // page cache to 64 MiB; end_bulk_load() builds them again by sorting, several times faster
-  // than keeping them up to date row by row, and returns the cache to its size. open() builds
+  // Drops the secondary indexes no merge reads (time, camera, change order), enlarges the page
+  // cache to 64 MiB and checkpoints every 64 MiB of WAL; end_bulk_load() builds the indexes
+  // again by sorting, several times faster than keeping them up to date row by row, and
+  // returns the cache and checkpoints to their defaults. open() builds
   // any that are missing (a pull that died in bulk mode).
   Status begin_bulk_load() override;
   Status end_bulk_load() override;
