@@ -1,14 +1,17 @@
 // The shared catalog and the STAC API at scale, in process, no S3 server:
 //
 //   1. merge: N Items as catalog segments (gzip'd NDJSON, 10,000 Items each, as `index pull`
-//      reads them) inflated and merged into a fresh index, one transaction per segment: Items/s
-//      and the peak resident memory before and after (it must not grow with N). The GETs of a
-//      real pull are left out: this is the local cost per Item.
+//      reads them) inflated, prepared and merged (merge_items, bulk mode) into a fresh index on
+//      one thread, one transaction per segment: Items/s and the peak resident memory before and
+//      after. The GETs and the pipeline of a real pull are left out (bench/pull_bench has them):
+//      this is the local cost per Item.
 //   2. /search: `imgsync serve`'s HTTP server over that index, C clients each sending R GET
 //      /search requests (a random box of about 1°, a random 30-day window, limit 10) one after
 //      another: p50/p90/p99 latency and requests/s.
 //
 //   catalog_bench [--items N] [--clients C] [--requests R] [--dir DIR]
+//   catalog_bench --write-segments DIR N [WRITERS [BUCKET]]  (for bench/pull_bench: the catalog
+//   catalog_bench --write-snapshot DIR N [WRITERS [BUCKET]]  of N Items under DIR/p/catalog/)
 #include <curl/curl.h>
 #include <fmt/format.h>
 #include <sys/resource.h>
@@ -16,6 +19,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -45,30 +49,91 @@ std::string timestamp(std::int64_t seconds) {
   return media::format_utc_timestamp(std::chrono::sys_seconds(std::chrono::seconds(seconds)));
 }
 
-// One catalog line: an Item as a segment carries it.
-std::string catalog_line(std::mt19937_64& random, std::int64_t n) {
+// One catalog line: an Item as a segment carries it, with the properties and assets sync
+// writes (camera, lens, size, tags, three assets with sizes and checksums): about 1.6 KB.
+std::string catalog_line(std::mt19937_64& random, std::int64_t n, const std::string& bucket = "b") {
   std::uniform_real_distribution<double> unit(0, 1);
   const double longitude = unit(random) * 360 - 180, latitude = unit(random) * 140 - 70;
   const std::int64_t seconds =
       kStartSeconds + static_cast<std::int64_t>(unit(random) * kSpanSeconds);
   const std::string id = fmt::format("item_{:08}", n);
-  const std::string key = "p/metadata/2025/01/01/" + id + ".json";
-  return json{
-      {"type", "Feature"},
-      {"stac_version", "1.0.0"},
-      {"id", id},
-      {"collection", "p"},
-      {"geometry", {{"type", "Point"}, {"coordinates", {longitude, latitude}}}},
-      {"bbox", {longitude, latitude, longitude, latitude}},
-      {"properties",
-       {{"datetime", timestamp(seconds)},
-        {"imgsync:utc_offset", "+00:00"},
-        {"updated", "2026-01-01T00:00:00.000Z"}}},
-      {"links", {{{"rel", "self"}, {"href", "s3://b/" + key}}}},
-      {"assets",
-       {{"enhanced",
-         {{"href", "s3://b/p/enhanced/2025/01/01/" + id + ".jpg"}, {"type", "image/jpeg"}}}}}}
+  const std::string day = timestamp(seconds).substr(0, 10);
+  const std::string folder = day.substr(0, 4) + "/" + day.substr(5, 2) + "/" + day.substr(8, 2);
+  const std::string key = "p/metadata/" + folder + "/" + id + ".json";
+  const int camera = static_cast<int>(n % 20);
+  auto asset = [&](const char* kind, const char* type, std::int64_t size) {
+    return json{{"href", fmt::format("s3://{}/p/{}/{}/{}.jpg", bucket, kind, folder, id)},
+                {"type", type},
+                {"file:size", size},
+                {"file:checksum", fmt::format("1220{:064x}", n * 7919 + size)}};
+  };
+  return json{{"type", "Feature"},
+              {"stac_version", "1.0.0"},
+              {"stac_extensions", {"https://stac-extensions.github.io/file/v2.1.0/schema.json"}},
+              {"id", id},
+              {"collection", "p"},
+              {"geometry", {{"type", "Point"}, {"coordinates", {longitude, latitude}}}},
+              {"bbox", {longitude, latitude, longitude, latitude}},
+              {"properties",
+               {{"datetime", timestamp(seconds)},
+                {"created", "2026-01-01T00:00:00Z"},
+                {"updated", "2026-01-01T00:00:00.000Z"},
+                {"imgsync:local_datetime", timestamp(seconds).substr(0, 19)},
+                {"imgsync:utc_offset", "+00:00"},
+                {"imgsync:make", fmt::format("Maker{}", camera % 5)},
+                {"imgsync:model", fmt::format("Model {}", camera)},
+                {"imgsync:lens", "24-70mm f/2.8"},
+                {"imgsync:width", 6000},
+                {"imgsync:height", 4000},
+                {"imgsync:orientation", 1},
+                {"imgsync:mime", "image/jpeg"},
+                {"imgsync:tags", {fmt::format("site{}", n % 97), "survey"}}}},
+              {"links",
+               {{{"rel", "self"},
+                 {"href", "s3://" + bucket + "/" + key},
+                 {"type", "application/geo+json"}}}},
+              {"assets",
+               {{"raw", asset("raw", "image/jpeg", 8'000'000 + n % 1000)},
+                {"enhanced", asset("enhanced", "image/jpeg", 3'000'000 + n % 1000)},
+                {"thumbnail", asset("thumbnail", "image/jpeg", 30'000 + n % 1000)}}}}
       .dump();
+}
+
+// The catalog as a bucket holds it, under DIR/p/catalog/ (copy it to s3://BUCKET/): N Items as
+// segments of 10,000 spread over `writers` writers, or as one snapshot and its manifest.
+void write_catalog(const std::filesystem::path& dir, std::int64_t items, int writers, bool snapshot,
+                   const std::string& bucket) {
+  std::mt19937_64 random(16);
+  const std::filesystem::path root = dir / "p" / "catalog";
+  std::ofstream out;
+  json positions = json::object();
+  if (snapshot) {
+    std::filesystem::create_directories(root / "snapshots");
+    out.open(root / "snapshots" / "00000001767225600000-0000000000000000.ndjson.gz",
+             std::ios::binary);
+  }
+  for (std::int64_t first = 0, segment = 0; first < items; first += 10'000, ++segment) {
+    std::string lines;
+    for (std::int64_t n = first; n < std::min(items, first + 10'000); ++n) {
+      lines += catalog_line(random, n, bucket) + "\n";
+    }
+    const std::string writer = fmt::format("{:016x}", segment % writers + 1);
+    const std::string name = fmt::format("{:016}-{:016}.ndjson.gz", segment / writers * 10'000 + 1,
+                                         segment / writers * 10'000 + 10'000);
+    positions[writer] = "p/catalog/items/" + writer + "/" + name;
+    if (snapshot) {
+      out << gzip_compress(lines);  // a gzip member per 10,000 lines, as compaction writes
+      continue;
+    }
+    std::filesystem::create_directories(root / "items" / writer);
+    std::ofstream(root / "items" / writer / name, std::ios::binary) << gzip_compress(lines);
+  }
+  if (snapshot) {
+    std::ofstream(root / "snapshots" / "00000001767225600000-0000000000000000.json") << json{
+        {"snapshot", "p/catalog/snapshots/00000001767225600000-0000000000000000.ndjson.gz"},
+        {"items", items},
+        {"positions", positions}}.dump();
+  }
 }
 
 void bench_merge(const std::filesystem::path& dir, std::int64_t items) {
@@ -79,6 +144,8 @@ void bench_merge(const std::filesystem::path& dir, std::int64_t items) {
   double merge_seconds = 0;
   const long rss_before = peak_rss_mib();
   long rss_at_tenth = 0;
+  if (Status bulk = index->begin_bulk_load(); !bulk.ok())
+    throw std::runtime_error(bulk.error().message);
   for (std::int64_t first = 0; first < items; first += 10'000) {
     std::string lines;
     for (std::int64_t n = first; n < std::min(items, first + 10'000); ++n) {
@@ -86,21 +153,29 @@ void bench_merge(const std::filesystem::path& dir, std::int64_t items) {
     }
     const std::string segment = gzip_compress(lines);
     const auto start = Clock::now();
-    Status merged = index->in_transaction([&] {
-      return for_each_gzip_line(std::string_view(segment), [&](std::string_view line) -> Status {
-        json item = json::parse(line);
-        item["links"] = json::array();
-        auto outcome = index->merge_item(item, "p/metadata/2025/01/01/x.json", 1);
-        return outcome.ok() ? Status{} : Status(outcome.error());
-      });
+    std::vector<catalog::CatalogItem> prepared;
+    Status read = for_each_gzip_line(std::string_view(segment), [&](std::string_view line) {
+      json item = json::parse(line);
+      item["links"] = json::array();
+      auto record = catalog::index_record_from_item(item, "p/metadata/2025/01/01/x.json");
+      if (!record.ok()) return Status(record.error());
+      prepared.push_back({.record = std::move(*record), .item_json = item.dump(), .updated_ms = 1});
+      return Status{};
     });
+    if (!read.ok()) throw std::runtime_error(read.error().message);
+    auto merged = index->merge_items(prepared);
     merge_seconds += std::chrono::duration<double>(Clock::now() - start).count();
     if (!merged.ok()) throw std::runtime_error(merged.error().message);
     if (first < items / 10 && first + 10'000 >= items / 10) rss_at_tenth = peak_rss_mib();
   }
+  const auto start = Clock::now();
+  if (Status bulk = index->end_bulk_load(); !bulk.ok())
+    throw std::runtime_error(bulk.error().message);
+  merge_seconds += std::chrono::duration<double>(Clock::now() - start).count();
   fmt::print(
-      "merge: {} Items in {:.1f} s: {:.0f} Items/s (inflate + parse + index, per segment "
-      "transaction); peak RSS {} MiB before, {} MiB at 10%, {} MiB at the end\n",
+      "merge: {} Items in {:.1f} s: {:.0f} Items/s (inflate + parse + prepare + merge_items on "
+      "one thread, bulk mode, indexes built at the end); peak RSS {} MiB before, {} MiB at 10%, {} "
+      "MiB at the end\n",
       items, merge_seconds, items / merge_seconds, rss_before, rss_at_tenth, peak_rss_mib());
 }
 
@@ -174,6 +249,12 @@ int main(int argc, char** argv) {
     if (flag == "--dir") dir = argv[i + 1];
   }
   std::filesystem::create_directories(dir);
+  if (argc >= 4 &&
+      (std::string(argv[1]) == "--write-segments" || std::string(argv[1]) == "--write-snapshot")) {
+    write_catalog(argv[2], std::stoll(argv[3]), argc >= 5 ? std::stoi(argv[4]) : 3,
+                  std::string(argv[1]) == "--write-snapshot", argc >= 6 ? argv[5] : "b");
+    return 0;
+  }
   curl_global_init(CURL_GLOBAL_DEFAULT);
   try {
     bench_merge(dir, items);

@@ -36,6 +36,8 @@ json search_parameters() {
                 {{"type", "string"}}),
       parameter("sortby", "query", "properties.datetime or id, with +/-", {{"type", "string"}}),
       parameter("token", "query", "the next page (from a next link)", {{"type", "string"}}),
+      parameter("fields", "query", "members to return: id,properties.title,-assets",
+                {{"type", "string"}}),
   });
 }
 

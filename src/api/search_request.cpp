@@ -277,7 +277,11 @@ Result<ItemSearch> search_from_parameters(const QueryParameters& parameters) {
       auto cursor = decode_token(value);
       if (!cursor.ok()) return cursor.take_error();
       search.query.after = *cursor;
-    }  // other parameters (fields, filter...) are not implemented and ignored, as OGC allows
+    } else if (name == "fields") {
+      auto fields = fields_from_text(value);
+      if (!fields.ok()) return fields.take_error();
+      search.fields = std::move(*fields);
+    }  // other parameters (filter, query...) are not implemented and ignored, as OGC allows
     if (!applied.ok()) return applied.error();
   }
   if (search.query.box && !search.query.within.empty()) {
@@ -335,6 +339,10 @@ Result<ItemSearch> search_from_body(const json& body) {
       auto cursor = decode_token(value.get<std::string>());
       if (!cursor.ok()) return cursor.take_error();
       search.query.after = *cursor;
+    } else if (name == "fields") {
+      auto fields = fields_from_json(value);
+      if (!fields.ok()) return fields.take_error();
+      search.fields = std::move(*fields);
     }
     if (!applied.ok()) return applied.error();
   }

@@ -12,6 +12,7 @@
 //               POST [{"field": ..., "direction": "desc"}]); a second key may only be id in the
 //               same direction (the order already breaks ties by id)
 //   token       where the previous page ended (from a next link)
+//   fields      which members of each Item to return (api/item_fields.h)
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/item_fields.h"
 #include "catalog/item_query.h"
 #include "util/result.h"
 
@@ -33,6 +35,7 @@ inline constexpr std::int64_t kMaxLimit = 10'000;
 struct ItemSearch {
   catalog::SearchQuery query;            // limit set (clamped)
   std::vector<std::string> collections;  // empty: any
+  FieldSelection fields;                 // whole Items unless the request names fields
 };
 
 using QueryParameters = std::map<std::string, std::string>;  // decoded names and values

@@ -20,6 +20,8 @@ const std::vector<std::string>& conformance_classes() {
       "https://api.stacspec.org/v1.0.0/core",
       "https://api.stacspec.org/v1.0.0/item-search",
       "https://api.stacspec.org/v1.0.0/item-search#sort",
+      "https://api.stacspec.org/v1.0.0/item-search#fields",
+      "https://api.stacspec.org/v1.0.0/ogcapi-features#fields",
       "https://api.stacspec.org/v1.0.0/collections",
       "https://api.stacspec.org/v1.0.0/ogcapi-features",
       "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -228,7 +230,9 @@ ApiResponse StacApi::items(const ApiRequest& request, ItemSearch search, bool fr
     auto hits = (*lease)->index().search(search.query);
     if (!hits.ok()) return error_response(500, "ServerError", index_error(hits.error()).message);
     const std::size_t shown = std::min(hits->size(), static_cast<std::size_t>(limit));
-    for (std::size_t i = 0; i < shown; ++i) features.push_back(item_json((*hits)[i], base));
+    for (std::size_t i = 0; i < shown; ++i) {
+      features.push_back(select_fields(item_json((*hits)[i], base), search.fields));
+    }
     if (hits->size() > shown) {
       next =
           catalog::PageCursor{.sort_ms = (*hits)[shown - 1].sort_ms(), .id = (*hits)[shown - 1].id};

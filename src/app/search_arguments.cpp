@@ -214,7 +214,7 @@ Result<catalog::GeoBox> parse_bbox(const std::string& text) {
   return box;  // west > east: the box crosses the antimeridian
 }
 
-Result<std::chrono::seconds> parse_expiry(const std::string& text) {
+Result<std::chrono::seconds> parse_duration(const std::string& flag, const std::string& text) {
   const std::string value = trim(text);
   std::size_t split_at = value.size();
   while (split_at > 0 && std::isalpha(static_cast<unsigned char>(value[split_at - 1]))) {
@@ -229,13 +229,18 @@ Result<std::chrono::seconds> parse_expiry(const std::string& text) {
                                                           : 0;
   if (!number || factor == 0 || *number <= 0) {
     return invalid(
-        fmt::format("--expires \"{}\": write a duration such as 90s, 30m, 1h or 7d", text));
+        fmt::format("{} \"{}\": write a duration such as 90s, 30m, 1h or 7d", flag, text));
   }
   const auto seconds = std::chrono::seconds(static_cast<std::int64_t>(*number * factor));
-  if (seconds > std::chrono::hours(24 * 7)) {
+  if (seconds.count() < 1) return invalid(fmt::format("{} \"{}\" is under a second", flag, text));
+  return seconds;
+}
+
+Result<std::chrono::seconds> parse_expiry(const std::string& text) {
+  auto seconds = parse_duration("--expires", text);
+  if (seconds.ok() && *seconds > std::chrono::hours(24 * 7)) {
     return invalid(fmt::format("--expires \"{}\": presigned URLs live at most 7 days (7d)", text));
   }
-  if (seconds.count() < 1) return invalid(fmt::format("--expires \"{}\" is under a second", text));
   return seconds;
 }
 

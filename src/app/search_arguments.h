@@ -40,7 +40,9 @@ Result<catalog::TimeBound> parse_time_bound(const std::string& flag, const std::
 Result<std::pair<double, double>> parse_position(const std::string& text);  // latitude, longitude
 Result<double> parse_distance_metres(const std::string& text);              // "5km", "300m"
 Result<catalog::GeoBox> parse_bbox(const std::string& text);
-// "1h", "30m", "7d", "90s" or seconds; S3 presigned URLs live at most 7 days.
+// "1h", "30m", "7d", "90s" or seconds (at least one); errors name `flag`.
+Result<std::chrono::seconds> parse_duration(const std::string& flag, const std::string& text);
+// A duration as above; S3 presigned URLs live at most 7 days.
 Result<std::chrono::seconds> parse_expiry(const std::string& text);
 
 // "a,b,,c" split at each separator: {"a", "b", "", "c"}.

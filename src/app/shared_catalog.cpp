@@ -19,16 +19,11 @@ using nlohmann::json;
 
 constexpr const char* kWriterSetting = "catalog.writer";
 constexpr const char* kPublishedSetting = "catalog.published";
-constexpr const char* kSnapshotSetting = "catalog.snapshot";
-using detail::kPulledSetting;
 
 std::string dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string items_prefix(const BucketLocation& location) {
-  return under_prefix(location, "catalog/items/");
-}
 std::string snapshots_prefix(const BucketLocation& location) {
   return under_prefix(location, "catalog/snapshots/");
 }
@@ -100,37 +95,6 @@ std::string from_bucket_form(json& item, const BucketLocation& location) {
   return item_key;
 }
 
-// Merges the lines of one segment or snapshot into the index (the caller's transaction).
-LineVisitor merger(catalog::ItemIndex& index, const BucketLocation& location, PullReport& report) {
-  return [&index, &location, &report](std::string_view line) -> Status {
-    if (line.empty()) return {};
-    json item = json::parse(line, nullptr, false);
-    const std::string key = item.is_object() ? from_bucket_form(item, location) : "";
-    std::optional<std::int64_t> updated;
-    if (!key.empty() && item["properties"].is_object()) {
-      auto parsed = parse_iso8601(item["properties"].value("updated", ""));
-      if (parsed.ok()) {
-        updated = std::chrono::duration_cast<std::chrono::milliseconds>(parsed->time_since_epoch())
-                      .count();
-      }
-    }
-    if (!updated) {
-      ++report.unreadable;
-      return {};
-    }
-    auto outcome = index.merge_item(item, key, *updated);
-    if (!outcome.ok()) {
-      if (outcome.error().category != ErrorCategory::kInvalidInput) return outcome.error();
-      ++report.unreadable;  // an Item the index cannot hold (no capture time): skipped
-      return {};
-    }
-    ++(*outcome == catalog::MergeOutcome::kAdded      ? report.added
-       : *outcome == catalog::MergeOutcome::kReplaced ? report.replaced
-                                                      : report.kept);
-    return {};
-  };
-}
-
 Result<std::vector<std::string>> list_keys(s3::S3Client& client, const BucketLocation& location,
                                            const std::string& prefix,
                                            const std::string& start_after = "") {
@@ -151,10 +115,7 @@ Result<std::vector<std::string>> list_keys(s3::S3Client& client, const BucketLoc
   }
 }
 
-struct Manifest {
-  std::string key, snapshot;
-  std::map<std::string, std::string> positions;  // writer -> last segment key in the snapshot
-};
+using detail::Manifest;
 
 Result<std::optional<Manifest>> latest_manifest(s3::S3Client& client,
                                                 const BucketLocation& location) {
@@ -174,7 +135,10 @@ Result<std::optional<Manifest>> latest_manifest(s3::S3Client& client,
                       "catalog manifest s3://" + location.bucket + "/" + *newest +
                           " is not readable; run 'imgsync catalog compact' to write a new one");
   }
-  Manifest manifest{.key = *newest, .snapshot = document.value("snapshot", ""), .positions = {}};
+  Manifest manifest{.key = *newest,
+                    .snapshot = document.value("snapshot", ""),
+                    .positions = {},
+                    .items = document.value("items", std::int64_t{0})};
   const json positions = document.value("positions", json::object());
   for (const auto& [writer, position] : positions.items()) {
     if (position.is_string()) manifest.positions[writer] = position.get<std::string>();
@@ -182,109 +146,21 @@ Result<std::optional<Manifest>> latest_manifest(s3::S3Client& client,
   return std::optional<Manifest>(std::move(manifest));
 }
 
-Result<std::string> pulled_position(catalog::ItemIndex& index, const std::string& writer) {
-  auto value = index.setting(kPulledSetting + std::string(writer));
-  if (!value.ok()) return value.take_error();
-  return value->value_or("");
-}
-
-// Reads the snapshot when the index lacks part of what it holds.
-Status apply_snapshot(catalog::ItemIndex& index, s3::S3Client& client,
-                      const BucketLocation& location, const Manifest& manifest,
-                      const std::filesystem::path& scratch_dir, PullReport& report) {
-  auto applied = index.setting(kSnapshotSetting);
-  if (!applied.ok()) return applied.error();
-  if (applied->value_or("") == manifest.key) return {};
-  bool behind = manifest.positions.empty();
-  for (const auto& [writer, position] : manifest.positions) {
-    auto mine = pulled_position(index, writer);
-    if (!mine.ok()) return mine.error();
-    behind = behind || *mine < position;
-  }
-  if (behind) {
-    std::error_code error;
-    std::filesystem::create_directories(scratch_dir, error);
-    const auto file = scratch_dir / "snapshot.ndjson.gz";
-    auto object = client.get_object(
-        {.bucket = location.bucket, .key = manifest.snapshot, .range = {}, .download_to = file});
-    if (!object.ok()) return object.error();
-    report.bytes += object->info.size;
-    Status merged = index.in_transaction([&]() -> Status {
-      if (Status ok = for_each_gzip_line(file, merger(index, location, report)); !ok.ok()) {
-        return ok;
-      }
-      for (const auto& [writer, position] : manifest.positions) {
-        auto mine = pulled_position(index, writer);
-        if (!mine.ok()) return mine.error();
-        if (*mine < position) {
-          if (Status ok = index.set_setting(kPulledSetting + std::string(writer), position);
-              !ok.ok())
-            return ok;
-        }
-      }
-      return {};
-    });
-    std::filesystem::remove(file, error);
-    if (!merged.ok()) return merged;
-    report.snapshot = true;
-  }
-  return index.set_setting(kSnapshotSetting, manifest.key);
-}
-
-// One round: snapshot, then each writer's new segments. kNotFound when a listed segment was
-// retired meanwhile (the caller starts again, now from the newer snapshot).
-Status pull_round(catalog::ItemIndex& index, s3::S3Client& client, const BucketLocation& location,
-                  const std::filesystem::path& scratch_dir, PullReport& report) {
-  auto manifest = latest_manifest(client, location);
-  if (!manifest.ok()) return manifest.error();
-  if (*manifest) {
-    if (Status ok = apply_snapshot(index, client, location, **manifest, scratch_dir, report);
-        !ok.ok())
-      return ok;
-  }
-  s3::ListObjectsRequest writers{.bucket = location.bucket,
-                                 .prefix = items_prefix(location),
-                                 .delimiter = "/",
-                                 .continuation_token = "",
-                                 .start_after = "",
-                                 .max_keys = 1000};
-  std::vector<std::string> prefixes;
-  while (true) {
-    auto page = client.list_objects_v2(writers);
-    if (!page.ok()) return page.error();
-    prefixes.insert(prefixes.end(), page->common_prefixes.begin(), page->common_prefixes.end());
-    if (!page->truncated) break;
-    writers.continuation_token = page->next_continuation_token;
-  }
-  for (const auto& prefix : prefixes) {
-    const std::string writer = prefix.substr(items_prefix(location).size(),
-                                             prefix.size() - items_prefix(location).size() - 1);
-    auto position = pulled_position(index, writer);
-    if (!position.ok()) return position.error();
-    auto keys = list_keys(client, location, prefix, *position);
-    if (!keys.ok()) return keys.error();
-    for (const auto& key : *keys) {
-      auto object = client.get_object(
-          {.bucket = location.bucket, .key = key, .range = {}, .download_to = {}});
-      if (!object.ok()) return object.error();
-      report.bytes += object->body.size();
-      Status merged = index.in_transaction([&]() -> Status {
-        if (Status ok =
-                for_each_gzip_line(std::string_view(object->body), merger(index, location, report));
-            !ok.ok())
-          return ok;
-        return index.set_setting(kPulledSetting + std::string(writer), key);
-      });
-      if (!merged.ok()) return merged;
-      ++report.segments;
-    }
-  }
-  return {};
-}
-
 }  // namespace
 
 namespace detail {
+std::string item_form(json& item, const BucketLocation& location) {
+  return from_bucket_form(item, location);
+}
+Result<std::optional<Manifest>> newest_manifest(s3::S3Client& client,
+                                                const BucketLocation& location) {
+  return latest_manifest(client, location);
+}
+Result<std::vector<std::string>> list_after(s3::S3Client& client, const BucketLocation& location,
+                                            const std::string& prefix,
+                                            const std::string& start_after) {
+  return list_keys(client, location, prefix, start_after);
+}
 json bucket_form(const catalog::LocalChange& change, const BucketLocation& location,
                  const std::string& collection) {
   return to_bucket_form(change, location, collection);
@@ -362,17 +238,6 @@ Result<AppendReport> append_segments(catalog::ItemIndex& index, s3::S3Client& cl
     after = last;
     ++report.segments;
     report.items += count;
-  }
-}
-
-Result<PullReport> pull_catalog(catalog::ItemIndex& index, s3::S3Client& client,
-                                const BucketLocation& location,
-                                const std::filesystem::path& scratch_dir) {
-  PullReport report;
-  for (int round = 0;; ++round) {
-    Status pulled = pull_round(index, client, location, scratch_dir, report);
-    if (pulled.ok()) return report;
-    if (pulled.error().category != ErrorCategory::kNotFound || round == 3) return pulled.error();
   }
 }
 

@@ -27,6 +27,19 @@ namespace imgsync::catalog {
 enum class MergeOutcome { kAdded, kReplaced, kKeptNewer };
 enum class ChangeScope { kLocal, kAll };
 
+// An Item read from the shared catalog, made ready to merge away from the index's thread (the
+// JSON parsed, the fields the index keeps pulled out), so a pull parses on other cores while the
+// index writes.
+struct CatalogItem {
+  IndexRecord record;     // index_record_from_item() of the Item
+  std::string item_json;  // the Item as the index holds it (hrefs relative to record.item_key)
+  std::int64_t updated_ms = 0;
+};
+
+struct MergeCounts {
+  std::int64_t added = 0, replaced = 0, kept = 0;
+};
+
 // One Item with its change position, in the order the changes were made.
 struct LocalChange {
   std::int64_t sequence = 0;  // increasing; a later change of the same Item gets a new one
@@ -43,6 +56,21 @@ class ItemIndex {
   // An Item from the shared catalog, with its updated time (ms since the epoch).
   virtual Result<MergeOutcome> merge_item(const nlohmann::json& item, const std::string& item_key,
                                           std::int64_t updated_ms) = 0;
+  // Many catalog Items in the caller's transaction, as merge_item() each in order (an Item met
+  // twice in `items` merges twice). This default parses item_json again; an index that can
+  // use the prepared record directly overrides it.
+  virtual Result<MergeCounts> merge_items(const std::vector<CatalogItem>& items) {
+    MergeCounts counts;
+    for (const auto& item : items) {
+      auto outcome = merge_item(nlohmann::json::parse(item.item_json, nullptr, false),
+                                item.record.item_key, item.updated_ms);
+      if (!outcome.ok()) return outcome.take_error();
+      ++(*outcome == MergeOutcome::kAdded      ? counts.added
+         : *outcome == MergeOutcome::kReplaced ? counts.replaced
+                                               : counts.kept);
+    }
+    return counts;
+  }
   virtual Status remove(const std::string& id) = 0;
   virtual Status clear() = 0;
   virtual Result<std::int64_t> count() = 0;
@@ -62,6 +90,12 @@ class ItemIndex {
   // pulled); nullopt when never set.
   virtual Result<std::optional<std::string>> setting(const std::string& name) = 0;
   virtual Status set_setting(const std::string& name, const std::string& value) = 0;
+
+  // A hint that many merges follow (a pull of a large catalog): the index may set aside what it
+  // rebuilds faster in one go afterwards. end_bulk_load() restores it; an index a crash left in
+  // bulk mode is whole again when next opened. Searches stay correct meanwhile, only slower.
+  virtual Status begin_bulk_load() { return {}; }
+  virtual Status end_bulk_load() { return {}; }
 
   // Runs `work` as one transaction: all of its changes, or none when it fails.
   virtual Status in_transaction(const std::function<Status()>& work) = 0;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
+#include <utility>
 
 #include "util/time_format.h"
 
@@ -72,6 +74,12 @@ CREATE TABLE IF NOT EXISTS settings (
   value TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql";
+
+// What begin_bulk_load() sets aside: kSchema creates them again (IF NOT EXISTS).
+constexpr const char* kDeferredIndexes[] = {"items_by_utc", "items_by_local", "items_by_sort",
+                                            "items_by_camera", "item_changes_local"};
+constexpr const char* kBulkCacheSize =
+    "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384";
 
 std::optional<std::int64_t> parse_instant_ms(const std::string& text) {
   auto parsed = parse_iso8601(text);
@@ -287,11 +295,12 @@ Result<std::int64_t> SearchIndex::camera_id(const std::string& make, const std::
 }
 
 Status SearchIndex::insert(const IndexRecord& record, const std::string& item_json,
-                           bool known_absent) {
+                           bool known_absent, std::optional<std::int64_t> known_camera) {
   if (!known_absent) {
     if (Status removed = remove(record.id); !removed.ok()) return removed;
   }
-  auto camera = camera_id(record.make, record.model);
+  auto camera =
+      known_camera ? Result<std::int64_t>(*known_camera) : camera_id(record.make, record.model);
   if (!camera.ok()) return camera.error();
   auto add = database_.prepare(
       "INSERT INTO items (id, item_key, raw_key, enhanced_key, thumbnail_key, utc_start_ms, "
@@ -344,22 +353,27 @@ Status SearchIndex::insert(const IndexRecord& record, const std::string& item_js
   return {};
 }
 
+Status SearchIndex::write(const IndexRecord& record, const std::string& item_json,
+                          std::int64_t updated_ms, bool local, bool known_absent,
+                          std::optional<std::int64_t> camera) {
+  if (Status inserted = insert(record, item_json, known_absent, camera); !inserted.ok()) {
+    return inserted;
+  }
+  // REPLACE deletes the old row: the change gets a new, higher sequence.
+  auto change = database_.prepare(
+      "INSERT OR REPLACE INTO item_changes (id, updated_ms, local) VALUES (?1, ?2, ?3)");
+  if (!change.ok()) return change.error();
+  change->bind(1, record.id).bind(2, updated_ms).bind(3, std::int64_t{local ? 1 : 0});
+  return change->run();
+}
+
 Status SearchIndex::store(const json& item, const std::string& item_key, std::int64_t updated_ms,
                           bool local, bool known_absent) {
   auto record = index_record_from_item(item, item_key);
   if (!record.ok()) return record.error();
   const std::string item_json = item.dump(-1, ' ', false, json::error_handler_t::replace);
-  return in_transaction([&]() -> Status {
-    if (Status inserted = insert(*record, item_json, known_absent); !inserted.ok()) {
-      return inserted;
-    }
-    // REPLACE deletes the old row: the change gets a new, higher sequence.
-    auto change = database_.prepare(
-        "INSERT OR REPLACE INTO item_changes (id, updated_ms, local) VALUES (?1, ?2, ?3)");
-    if (!change.ok()) return change.error();
-    change->bind(1, record->id).bind(2, updated_ms).bind(3, std::int64_t{local ? 1 : 0});
-    return change->run();
-  });
+  return in_transaction(
+      [&]() { return write(*record, item_json, updated_ms, local, known_absent, std::nullopt); });
 }
 
 Status SearchIndex::upsert_item(const json& item, const std::string& item_key) {
@@ -370,27 +384,63 @@ Status SearchIndex::upsert_item(const json& item, const std::string& item_key) {
   return store(item, item_key, updated.value_or(now_ms()), /*local=*/true);
 }
 
+Result<SearchIndex::Held> SearchIndex::held(const std::string& id) {
+  auto query = database_.prepare(
+      "SELECT c.updated_ms FROM items i LEFT JOIN item_changes c ON c.id = i.id WHERE i.id = ?1");
+  if (!query.ok()) return query.take_error();
+  query->bind(1, id);
+  auto row = query->step();
+  if (!row.ok()) return row.take_error();
+  Held found{.present = *row, .updated_ms = std::nullopt};
+  if (found.present && !query->is_null(0)) found.updated_ms = query->integer(0);
+  return found;
+}
+
 Result<MergeOutcome> SearchIndex::merge_item(const json& item, const std::string& item_key,
                                              std::int64_t updated_ms) {
   if (!item.is_object() || !item.contains("id") || !item["id"].is_string()) {
     return make_error(ErrorCategory::kInvalidInput,
                       fmt::format("Item {}: no string \"id\"; it cannot be merged", item_key));
   }
-  auto held = database_.prepare(
-      "SELECT c.updated_ms FROM items i LEFT JOIN item_changes c ON c.id = i.id WHERE i.id = ?1");
-  if (!held.ok()) return held.take_error();
-  held->bind(1, item["id"].get<std::string>());
-  auto row = held->step();
-  if (!row.ok()) return row.take_error();
-  const bool present = *row;
-  if (present && !held->is_null(0) && held->integer(0) >= updated_ms) {
-    return MergeOutcome::kKeptNewer;
-  }
-  held = Statement();
-  if (Status ok = store(item, item_key, updated_ms, /*local=*/false, !present); !ok.ok()) {
+  auto found = held(item["id"].get<std::string>());
+  if (!found.ok()) return found.take_error();
+  if (found->updated_ms && *found->updated_ms >= updated_ms) return MergeOutcome::kKeptNewer;
+  if (Status ok = store(item, item_key, updated_ms, /*local=*/false, !found->present); !ok.ok()) {
     return ok.error();
   }
-  return present ? MergeOutcome::kReplaced : MergeOutcome::kAdded;
+  return found->present ? MergeOutcome::kReplaced : MergeOutcome::kAdded;
+}
+
+// The prepared records go straight in: no JSON parse, cameras looked up once per batch, and
+// one savepoint for the batch rather than one per Item.
+Result<MergeCounts> SearchIndex::merge_items(const std::vector<CatalogItem>& items) {
+  MergeCounts counts;
+  std::map<std::pair<std::string, std::string>, std::int64_t> cameras;
+  Status merged = in_transaction([&]() -> Status {
+    for (const auto& item : items) {
+      const IndexRecord& record = item.record;
+      auto found = held(record.id);
+      if (!found.ok()) return found.error();
+      if (found->updated_ms && *found->updated_ms >= item.updated_ms) {
+        ++counts.kept;
+        continue;
+      }
+      auto camera = cameras.find({record.make, record.model});
+      if (camera == cameras.end()) {
+        auto id = camera_id(record.make, record.model);
+        if (!id.ok()) return id.error();
+        camera = cameras.emplace(std::pair(record.make, record.model), *id).first;
+      }
+      if (Status ok = write(record, item.item_json, item.updated_ms, /*local=*/false,
+                            !found->present, camera->second);
+          !ok.ok())
+        return ok;
+      ++(found->present ? counts.replaced : counts.added);
+    }
+    return {};
+  });
+  if (!merged.ok()) return merged.error();
+  return counts;
 }
 
 Status SearchIndex::in_transaction(const std::function<Status()>& work) {
@@ -405,6 +455,30 @@ Status SearchIndex::in_transaction(const std::function<Status()>& work) {
   if (!done.ok()) (void)database_.execute("ROLLBACK TO item_index");
   Status released = database_.execute("RELEASE item_index");
   return done.ok() ? released : done;
+}
+
+Status SearchIndex::begin_bulk_load() {
+  auto current = database_.prepare("PRAGMA cache_size");
+  if (!current.ok()) return current.error();
+  auto row = current->step();
+  if (!row.ok()) return row.error();
+  if (!cache_size_) cache_size_ = *row ? current->integer(0) : -2000;
+  current = Statement();
+  std::string sql = "BEGIN IMMEDIATE;";
+  for (const char* name : kDeferredIndexes) sql += fmt::format("DROP INDEX IF EXISTS {};", name);
+  if (Status ok = database_.execute(sql + "COMMIT"); !ok.ok()) {
+    (void)database_.execute("ROLLBACK");
+    return ok;
+  }
+  return database_.execute(kBulkCacheSize);
+}
+
+Status SearchIndex::end_bulk_load() {
+  if (Status ok = migrate(); !ok.ok()) return ok;  // the schema again: the indexes, sorted
+  if (!cache_size_) return {};
+  const std::int64_t size = *std::exchange(cache_size_, std::nullopt);
+  return database_.execute(
+      fmt::format("PRAGMA cache_size = {}; PRAGMA wal_autocheckpoint = 1000", size));
 }
 
 Status SearchIndex::for_each_change(std::int64_t after, ChangeScope scope,

@@ -59,7 +59,7 @@ int run_pull(const SyncFlags& flags) {
 }
 
 int run_compact(const SyncFlags& flags, const std::string& lease) {
-  auto ttl = app::parse_expiry(lease);
+  auto ttl = app::parse_duration("--lease", lease);
   if (!ttl.ok()) return fail("catalog compact", ttl.error());
   auto destination = resolve_destination(flags, true);
   if (!destination.ok()) return fail("catalog compact", destination.error());

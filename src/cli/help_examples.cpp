@@ -52,7 +52,8 @@ const std::map<std::string, std::string>& examples() {
   imgsync publish --to s3://my-bucket/survey --filter "--since 2026-05-01 --camera nikon"
   imgsync publish --public --to s3://my-bucket/survey   # after init --public-prefix gallery/ ...)"},
       {"serve", R"(  imgsync serve --to s3://my-bucket/survey --listen 127.0.0.1:8080
-  imgsync serve --listen 0.0.0.0:8080 --base-url https://stac.example.org --expires 30m)"},
+  imgsync serve --listen 0.0.0.0:8080 --base-url https://stac.example.org --expires 30m
+  imgsync serve --to s3://my-bucket/survey --listen 127.0.0.1:8080 --pull-every 30s)"},
       {"catalog", R"(  imgsync catalog compact --to s3://my-bucket/survey)"},
       {"catalog compact", R"(  imgsync catalog compact --to s3://my-bucket/survey
   imgsync catalog compact --to s3://my-bucket/survey --lease 1h)"},

@@ -7,9 +7,11 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "api/http_server.h"
 #include "api/index_pool.h"
+#include "app/catalog_puller.h"
 #include "app/search_arguments.h"
 #include "app/shared_catalog.h"
 #include "cli/commands.h"
@@ -31,6 +33,7 @@ struct ServeOptions {
   std::string collection;
   std::string title;
   int threads = 8;
+  std::string pull_every;  // "" = no pulls
 };
 
 int fail(const Error& error) {
@@ -50,7 +53,13 @@ int run_serve(const ServeOptions& options) {
   auto expires = app::parse_expiry(options.expires);
   if (!expires.ok()) return fail(expires.error());
   const bool presigned = options.asset_urls == "presigned";
-  auto destination = resolve_destination(options.flags, presigned);
+  std::optional<std::chrono::seconds> pull_every;
+  if (!options.pull_every.empty()) {
+    auto every = app::parse_duration("--pull-every", options.pull_every);
+    if (!every.ok()) return fail(every.error());
+    pull_every = *every;
+  }
+  auto destination = resolve_destination(options.flags, presigned || pull_every);
   if (!destination.ok()) return fail(destination.error());
   const auto location = destination->location;
   auto client = std::make_shared<s3::S3Client>(destination->setup.s3);
@@ -85,6 +94,27 @@ int run_serve(const ServeOptions& options) {
              (*server)->port());
   std::fflush(stderr);
 
+  // Pulls run beside the server on their own connection; each request reads the index as the
+  // last committed pull left it.
+  app::CatalogPuller puller(destination->setup.config.state_dir, destination->setup.s3, location);
+  if (pull_every) {
+    puller.start(
+        *pull_every,
+        [](const app::PullReport& report) {
+          if (report.added + report.replaced == 0) return;
+          fmt::print(stderr,
+                     "imgsync serve: pulled the bucket's catalog: {} Items added, {} "
+                     "replaced\n",
+                     report.added, report.replaced);
+        },
+        [](const Error& error) {
+          fmt::print(stderr,
+                     "imgsync serve: the index was not updated from the bucket's "
+                     "catalog: {}\n",
+                     error.message);
+        });
+  }
+
   SignalState& signals = install_signal_handlers();
   while (!signals.stop.load()) {
     pollfd wake{.fd = signals.wake_fd, .events = POLLIN, .revents = 0};
@@ -93,6 +123,7 @@ int run_serve(const ServeOptions& options) {
       [[maybe_unused]] auto ignored = read(signals.wake_fd, drained, sizeof drained);
     }
   }
+  puller.stop();
   return kExitOk;
 }
 
@@ -116,6 +147,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   command->add_option("--collection", options->collection,
                       "the collection id (default: the prefix's last part, else the bucket)");
   command->add_option("--title", options->title, "the API's title");
+  command->add_option("--pull-every", options->pull_every,
+                      "bring the index up to date from the bucket's shared catalog at start and "
+                      "then every DURATION (30s, 5m, 1h): new Items appear without a restart");
   command->add_option("--threads", options->threads, "request threads (default 8)")
       ->check(CLI::Range(1, 256));
   command->callback([options, &exit_code] { exit_code = run_serve(*options); });

@@ -8,6 +8,8 @@
 #include <optional>
 
 #include "app/catalog_publisher.h"
+#include "app/catalog_puller.h"
+#include "app/search_arguments.h"
 #include "app/source_scanner.h"
 #include "app/watch_service.h"
 #include "catalog/journal_lock.h"
@@ -34,6 +36,7 @@ struct WatchCommandOptions {
   std::string metrics;  // --metrics HOST:PORT; "" = [watch] metrics, else off
   bool share_catalog = false;
   double catalog_interval = 5;  // seconds between catalog segments
+  std::string pull_every;       // --pull-every DURATION: index pull on an interval; "" = off
 };
 
 int setup_error(const char* command, const Error& error) {
@@ -60,6 +63,34 @@ Result<std::unique_ptr<notify::MetricsServer>> start_metrics(
                       fmt::format("{}: {}", origin, server.error().message));
   }
   return server;
+}
+
+void log_catalog(notify::LogLevel level, const std::string& text) {
+  notify::log({level, "watch", "", "", 0, std::nullopt, 0, "", "", "", text});
+}
+
+// --pull-every: other machines' Items into this index on an interval; nullptr when off.
+Result<std::unique_ptr<app::CatalogPuller>> start_puller(const WatchCommandOptions& options,
+                                                         const SyncSetup& setup) {
+  if (options.pull_every.empty()) return std::unique_ptr<app::CatalogPuller>();
+  auto every = app::parse_duration("--pull-every", options.pull_every);
+  if (!every.ok()) return every.take_error();
+  auto location = bucket_location(setup);
+  if (!location.ok()) return location.take_error();
+  auto puller = std::make_unique<app::CatalogPuller>(setup.config.state_dir, setup.s3, *location);
+  puller->start(
+      *every,
+      [](const app::PullReport& report) {
+        if (report.added + report.replaced == 0) return;
+        log_catalog(notify::LogLevel::kInfo,
+                    fmt::format("pulled the bucket's catalog: {} Items added, {} replaced",
+                                report.added, report.replaced));
+      },
+      [](const Error& error) {
+        log_catalog(notify::LogLevel::kWarn,
+                    "the index was not updated from the bucket's catalog: " + error.message);
+      });
+  return puller;
 }
 
 int run_watch(const WatchCommandOptions& options) {
@@ -145,13 +176,14 @@ int run_watch(const WatchCommandOptions& options) {
       if (!location.ok()) return setup_error("watch", location.error());
       publisher =
           std::make_unique<app::CatalogPublisher>(setup->config.state_dir, setup->s3, *location);
-      publisher->start(
-          std::chrono::milliseconds(static_cast<int>(options.catalog_interval * 1000)),
-          [](const Error& error) {
-            notify::log({notify::LogLevel::kWarn, "watch", "", "", 0, std::nullopt, 0, "", "", "",
-                         "the bucket's catalog was not updated: " + error.message});
-          });
+      publisher->start(std::chrono::milliseconds(static_cast<int>(options.catalog_interval * 1000)),
+                       [](const Error& error) {
+                         log_catalog(notify::LogLevel::kWarn,
+                                     "the bucket's catalog was not updated: " + error.message);
+                       });
     }
+    auto puller = start_puller(options, *setup);
+    if (!puller.ok()) return setup_error("watch", puller.error());
     app::WatchOptions watch_options;
     watch_options.once = options.once;
     watch_options.stop = &signals.stop;
@@ -159,6 +191,7 @@ int run_watch(const WatchCommandOptions& options) {
     watch_options.wake_fd = signals.wake_fd;
     auto exit = service.run(watch_options);
     if (publisher) publisher->stop();  // one last segment with what this run uploaded
+    if (*puller) (*puller)->stop();
     if (!exit.ok()) return setup_error("watch", exit.error());
     const auto& totals = service.totals();
     if (*exit == app::WatchExit::kReload) {
@@ -241,6 +274,10 @@ void add_watch_commands(CLI::App& app, int& exit_code) {
       ->add_option("--catalog-interval", watch->catalog_interval,
                    "seconds between catalog segments with --share-catalog (default 5)")
       ->check(CLI::Range(0.1, 3600.0));
+  watch_command->add_option(
+      "--pull-every", watch->pull_every,
+      "bring the index up to date from the bucket's shared catalog at start and then every "
+      "DURATION (30s, 5m, 1h): other machines' Items become searchable here");
   watch_command->add_flag("--once", watch->once,
                           "exit when nothing is left to upload (for tests and cron)");
   watch_command

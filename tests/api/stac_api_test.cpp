@@ -183,6 +183,63 @@ TEST_F(StacApiTest, ItemsLeaveWithAbsoluteLinksAndAssets) {
             405);
 }
 
+// The Fields extension: the default members plus those included, less those excluded; the
+// selection travels with the next link (GET and POST); a malformed selection is a 400.
+TEST_F(StacApiTest, FieldsShapeItemsAndTravelWithNextLinks) {
+  StacApi api = make_api();
+  ApiRequest get{
+      .method = "GET",
+      .path = "/search",
+      .parameters = {{"limit", "7"}, {"fields", "properties.imgsync:utc_offset,-assets"}},
+      .body = "",
+      .base_url = "http://api.test"};
+  const json page = json::parse(api.handle(get).body);
+  ASSERT_EQ(page["features"].size(), 7u);
+  const json& first = page["features"][0];
+  EXPECT_FALSE(first.contains("assets"));
+  EXPECT_TRUE(first.contains("geometry"));
+  EXPECT_EQ(first["properties"].size(), 2u);  // datetime (default) and the one included
+  EXPECT_EQ(first["properties"]["imgsync:utc_offset"], "+00:00");
+  std::string next;
+  for (const auto& link : page["links"]) {
+    if (link["rel"] == "next") next = link["href"].get<std::string>();
+  }
+  EXPECT_NE(next.find("fields=properties.imgsync%3Autc_offset%2C-assets"), std::string::npos)
+      << next;
+
+  ApiRequest post{.method = "POST",
+                  .path = "/search",
+                  .parameters = {},
+                  .body = json{{"limit", 3},
+                               {"fields",
+                                {{"include", {"properties", "id"}},
+                                 {"exclude", {"properties.datetime", "id", "geometry"}}}}}
+                              .dump(),
+                  .base_url = "http://api.test"};
+  const json posted = json::parse(api.handle(post).body);
+  const json& item = posted["features"][0];
+  EXPECT_TRUE(item.contains("id"));  // both included and excluded: included
+  EXPECT_FALSE(item.contains("geometry"));
+  EXPECT_FALSE(item["properties"].contains("datetime"));  // excluded inside an included member
+  EXPECT_TRUE(item["properties"].contains("imgsync:utc_offset"));
+  int next_links = 0;
+  for (const auto& link : posted["links"]) {
+    if (link["rel"] != "next") continue;
+    EXPECT_EQ(link["body"]["fields"]["include"].size(), 2u);
+    ++next_links;
+  }
+  EXPECT_EQ(next_links, 1);
+
+  get.parameters = {{"fields", ""}};  // empty: whole Items
+  EXPECT_TRUE(json::parse(api.handle(get).body)["features"][0].contains("assets"));
+  get.parameters = {{"fields", "properties..title"}};
+  EXPECT_EQ(api.handle(get).status, 400);
+  post.body = R"({"fields": ["id"]})";
+  const ApiResponse refused = api.handle(post);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("include"), std::string::npos) << refused.body;
+}
+
 TEST_F(StacApiTest, WholeApiOverHttpValidatesAndPagesExactlyOnce) {
   auto api = std::make_shared<StacApi>(make_api());
   HttpServerOptions options;

@@ -174,6 +174,45 @@ std::pair<double, double> random_position(std::mt19937_64& random) {
   return {unit(random) < 0.5 ? latitude : -latitude, unit(random) * 360 - 180};
 }
 
+// One of six query shapes (circle, box, time only; again with filters), random in the rest.
+SearchQuery random_query(std::mt19937_64& random, int round) {
+  std::uniform_real_distribution<double> unit(0, 1);
+  SearchQuery q;
+  const int shape = round % 6;
+  if (shape == 0 || shape == 3) {
+    auto [latitude, longitude] = random_position(random);
+    const double radius = std::pow(10, 3 + unit(random) * 3.5);  // 1 km .. 3000 km
+    q.near = GeoCircle{latitude, longitude, radius};
+    if (unit(random) < 0.5) q.sort = SortOrder::kDistance;
+  } else if (shape == 1 || shape == 4) {
+    auto [latitude, longitude] = random_position(random);
+    const double height = unit(random) * 30, width = unit(random) * 60;
+    const double south = std::max(-90.0, latitude - height / 2);
+    const double north = std::min(90.0, latitude + height / 2);
+    double west = longitude - width / 2, east = longitude + width / 2;
+    if (west < -180) west += 360;
+    if (east > 180) east -= 360;
+    q.box = GeoBox{west, south, east, north};
+  }
+  if (shape >= 2 || unit(random) < 0.5) {
+    const bool local = unit(random) < 0.5;
+    const std::int64_t from = kStartMs + static_cast<std::int64_t>(unit(random) * 60 * kDayMs);
+    const std::int64_t span = static_cast<std::int64_t>(unit(random) * 20 * kDayMs);
+    if (unit(random) < 0.8) q.from = TimeBound{from, local};
+    if (unit(random) < 0.8) q.until = TimeBound{from + span, unit(random) < 0.8 ? local : !local};
+  }
+  if (unit(random) < 0.15)
+    q.camera = std::vector<std::string>{"canon", "DJI", "phone", "z 8",
+                                        "nikon corporation nikon"}[round % 5];
+  if (unit(random) < 0.2) q.tags.push_back(std::vector<std::string>{"bridge", "snow"}[round % 2]);
+  if (unit(random) < 0.05) q.tags.push_back("river");
+  if (unit(random) < 0.2) q.kind = unit(random) < 0.5 ? KindFilter::kRaw : KindFilter::kEnhanced;
+  if (unit(random) < 0.1) q.has_gps = unit(random) < 0.5;
+  if (q.sort != SortOrder::kDistance && unit(random) < 0.3) q.sort = SortOrder::kTimeDescending;
+  if (unit(random) < 0.3) q.limit = 1 + static_cast<std::int64_t>(unit(random) * 50);
+  return q;
+}
+
 class SearchIndexTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -182,7 +221,7 @@ class SearchIndexTest : public ::testing::Test {
     index_ = std::make_unique<SearchIndex>(std::move(*opened));
   }
 
-  std::vector<Synthetic> add_synthetic(int count, std::uint64_t seed) {
+  static std::vector<Synthetic> synthetic(int count, std::uint64_t seed) {
     std::mt19937_64 random(seed);
     std::uniform_real_distribution<double> unit(0, 1);
     const std::vector<std::pair<std::string, std::string>> cameras = {
@@ -190,8 +229,6 @@ class SearchIndexTest : public ::testing::Test {
         {"NIKON CORPORATION", "NIKON Z 8"}, {"", ""},          {"SONY", "ILCE-7RM5"}};
     const std::vector<std::string> tags = {"bridge", "river", "Snow", "survey", "night"};
     std::vector<Synthetic> items;
-    SearchIndex::Batch batch(*index_);
-    EXPECT_TRUE(batch.begun().ok());
     for (int i = 0; i < count; ++i) {
       Synthetic s;
       s.id = "item_" + std::to_string(i);
@@ -208,9 +245,15 @@ class SearchIndexTest : public ::testing::Test {
       }
       s.raw = unit(random) < 0.6;
       s.enhanced = !s.raw || unit(random) < 0.5;
-      EXPECT_TRUE(index_->upsert_item(s.item(), s.item_key()).ok());
       items.push_back(std::move(s));
     }
+    return items;
+  }
+  std::vector<Synthetic> add_synthetic(int count, std::uint64_t seed) {
+    auto items = synthetic(count, seed);
+    SearchIndex::Batch batch(*index_);
+    EXPECT_TRUE(batch.begun().ok());
+    for (const auto& s : items) EXPECT_TRUE(index_->upsert_item(s.item(), s.item_key()).ok());
     EXPECT_TRUE(batch.commit().ok());
     return items;
   }
@@ -321,42 +364,9 @@ TEST_F(SearchIndexTest, UpsertReplacesAndRemoveForgets) {
 TEST_F(SearchIndexTest, AgreesWithBruteForceOnRandomQueries) {
   const auto items = add_synthetic(4000, 42);
   std::mt19937_64 random(7);
-  std::uniform_real_distribution<double> unit(0, 1);
   int non_empty = 0, checked = 0;
   for (int round = 0; round < 600; ++round) {
-    SearchQuery q;
-    const int shape = round % 6;
-    if (shape == 0 || shape == 3) {
-      auto [latitude, longitude] = random_position(random);
-      const double radius = std::pow(10, 3 + unit(random) * 3.5);  // 1 km .. 3000 km
-      q.near = GeoCircle{latitude, longitude, radius};
-      if (unit(random) < 0.5) q.sort = SortOrder::kDistance;
-    } else if (shape == 1 || shape == 4) {
-      auto [latitude, longitude] = random_position(random);
-      const double height = unit(random) * 30, width = unit(random) * 60;
-      const double south = std::max(-90.0, latitude - height / 2);
-      const double north = std::min(90.0, latitude + height / 2);
-      double west = longitude - width / 2, east = longitude + width / 2;
-      if (west < -180) west += 360;
-      if (east > 180) east -= 360;
-      q.box = GeoBox{west, south, east, north};
-    }
-    if (shape >= 2 || unit(random) < 0.5) {
-      const bool local = unit(random) < 0.5;
-      const std::int64_t from = kStartMs + static_cast<std::int64_t>(unit(random) * 60 * kDayMs);
-      const std::int64_t span = static_cast<std::int64_t>(unit(random) * 20 * kDayMs);
-      if (unit(random) < 0.8) q.from = TimeBound{from, local};
-      if (unit(random) < 0.8) q.until = TimeBound{from + span, unit(random) < 0.8 ? local : !local};
-    }
-    if (unit(random) < 0.15)
-      q.camera = std::vector<std::string>{"canon", "DJI", "phone", "z 8",
-                                          "nikon corporation nikon"}[round % 5];
-    if (unit(random) < 0.2) q.tags.push_back(std::vector<std::string>{"bridge", "snow"}[round % 2]);
-    if (unit(random) < 0.05) q.tags.push_back("river");
-    if (unit(random) < 0.2) q.kind = unit(random) < 0.5 ? KindFilter::kRaw : KindFilter::kEnhanced;
-    if (unit(random) < 0.1) q.has_gps = unit(random) < 0.5;
-    if (q.sort != SortOrder::kDistance && unit(random) < 0.3) q.sort = SortOrder::kTimeDescending;
-    if (unit(random) < 0.3) q.limit = 1 + static_cast<std::int64_t>(unit(random) * 50);
+    const SearchQuery q = random_query(random, round);
     const auto expected = brute_force(items, q);
     ASSERT_EQ(search(q), expected) << "round " << round;
     non_empty += expected.empty() ? 0 : 1;
@@ -497,6 +507,52 @@ TEST_F(SearchIndexTest, MergeKeepsTheNewerCopyAndListsOnlyLocalChanges) {
   ASSERT_TRUE(index_->set_setting("catalog.writer", "w1").ok());
   EXPECT_EQ(**index_->setting("catalog.writer"), "w1");
   EXPECT_FALSE(index_->setting("nothing")->has_value());
+}
+
+// A pull's path: prepared Items merged in batches in bulk mode (the secondary indexes set aside,
+// then built again) answer exactly as Items indexed one by one; a pull that dies in bulk mode
+// leaves an index whose next open builds what was set aside.
+TEST_F(SearchIndexTest, BulkBatchMergeAgreesWithBruteForceAndSurvivesACrash) {
+  const auto items = synthetic(3000, 11);
+  std::vector<CatalogItem> prepared;
+  for (const auto& s : items) {
+    const json item = s.item();
+    auto record = index_record_from_item(item, s.item_key());
+    ASSERT_TRUE(record.ok());
+    prepared.push_back({.record = *record, .item_json = item.dump(), .updated_ms = 1000});
+  }
+  auto deferred_indexes = [](SearchIndex& index) {
+    auto query = index.database().prepare(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND (name LIKE 'items_by_%' OR "
+        "name = 'item_changes_local')");
+    EXPECT_TRUE(query.ok() && query->step().ok());
+    return query->integer(0);
+  };
+  EXPECT_EQ(deferred_indexes(*index_), 5);
+  ASSERT_TRUE(index_->begin_bulk_load().ok());
+  EXPECT_EQ(deferred_indexes(*index_), 0);
+  auto counts = index_->merge_items(prepared);
+  ASSERT_TRUE(counts.ok()) << counts.error().message;
+  EXPECT_EQ(counts->added, 3000);
+  counts = index_->merge_items(prepared);  // the same segment again: nothing changes
+  EXPECT_EQ(counts->kept, 3000);
+  {  // the pulling process dies here: the next open builds the indexes again
+    auto reopened = SearchIndex::open(scratch_.path());
+    ASSERT_TRUE(reopened.ok());
+    EXPECT_EQ(deferred_indexes(*reopened), 5);
+  }
+  ASSERT_TRUE(index_->end_bulk_load().ok());
+  EXPECT_EQ(deferred_indexes(*index_), 5);
+  EXPECT_EQ(*index_->count(), 3000);
+  std::mt19937_64 random(8);
+  int non_empty = 0;
+  for (int round = 0; round < 300; ++round) {
+    const SearchQuery q = random_query(random, round);
+    const auto expected = brute_force(items, q);
+    ASSERT_EQ(search(q), expected) << "round " << round;
+    non_empty += expected.empty() ? 0 : 1;
+  }
+  EXPECT_GT(non_empty, 150);
 }
 
 }  // namespace

@@ -5,11 +5,13 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
 #include <thread>
 
 #include "../media/synthetic_images.h"
 #include "imgsync_cli_fixture.h"
+#include "support/http_get.h"
 #include "util/gzip.h"
 
 namespace imgsync::testing {
@@ -85,6 +87,31 @@ class SharedCatalogTest : public ImgsyncCliTest {
       if (object.key.ends_with(".json")) ids.insert(std::filesystem::path(object.key).stem());
     }
     return ids;
+  }
+
+  // The ids /search lists (one page of up to 100), empty when the server does not answer yet.
+  static std::multiset<std::string> searched(const std::string& base) {
+    const auto answer = http_get(base + "/search?limit=100");
+    std::multiset<std::string> ids;
+    if (answer.status != 200) return ids;
+    const json page = json::parse(answer.body);
+    for (const auto& feature : page["features"]) {
+      ids.insert(feature["id"].get<std::string>());
+    }
+    return ids;
+  }
+  // Polls /search until it lists exactly `expected` (true), or 60 s pass (false).
+  static bool search_shows(const std::string& base, const std::multiset<std::string>& expected) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (searched(base) == expected) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the poll's pace
+    }
+    std::string wanted, found;
+    for (const auto& id : expected) wanted += id + " ";
+    for (const auto& id : searched(base)) found += id + " ";
+    ADD_FAILURE() << "/search lists " << found << "instead of " << wanted;
+    return false;
   }
 
   ScratchDir scratch_{"imgsync-shared-catalog"};
@@ -188,6 +215,48 @@ TEST_F(SharedCatalogTest, ALiveLeaseRefusesASecondCompaction) {
   EXPECT_NE(run.exit_code, 0);
   EXPECT_NE(run.err.find("elsewhere is compacting"), std::string::npos) << run.err;
   ASSERT_TRUE(client().delete_object(bucket(), "team/catalog/compact.lease").ok());
+}
+
+// A running `serve --pull-every` shows what another machine syncs afterwards, without a restart.
+TEST_F(SharedCatalogTest, ServePullsOnAnIntervalAndShowsASecondWritersItems) {
+  add_photos(1, 0, 3);
+  ASSERT_EQ(sync(1).exit_code, 0);
+  const int port = free_loopback_port();
+  ChildProcess serve(imgsync_binary(),
+                     {"serve", "--listen", fmt::format("127.0.0.1:{}", port), "--destination",
+                      destination(), "--state-dir", machine(7).string(), "--asset-urls", "public",
+                      "--pull-every", "1s", "--threads", "2"},
+                     imgsync_env(), unset_env());
+  const std::string base = fmt::format("http://127.0.0.1:{}", port);
+  const auto first = in_bucket();
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_TRUE(search_shows(base, first)) << "serve's first pull did not show writer 1's Items";
+
+  // A second machine syncs while serve runs: its Items appear at a later pull.
+  add_photos(2, 0, 2);
+  ASSERT_EQ(sync(2).exit_code, 0);
+  const auto both = in_bucket();
+  ASSERT_EQ(both.size(), 5u);
+  EXPECT_TRUE(search_shows(base, both)) << "writer 2's Items never reached the running serve";
+  serve.send_signal(SIGTERM);
+  EXPECT_EQ(serve.wait(), 0);
+}
+
+// watch --pull-every brings other machines' Items into the watching machine's own index.
+TEST_F(SharedCatalogTest, WatchPullsOtherMachinesItemsIntoItsIndex) {
+  add_photos(2, 0, 2);
+  ASSERT_EQ(sync(2).exit_code, 0);
+  add_photos(1, 0, 1);
+  auto run = imgsync({"watch", source(1).string(), "--to", destination(), "--state-dir",
+                      machine(1).string(), "--no-thumbnails", "--once", "--settle", "0",
+                      "--pull-every", "1h"});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(indexed(1), in_bucket());  // writer 2's two Items (pulled) and its own one
+  EXPECT_EQ(in_bucket().size(), 3u);
+  auto bad = imgsync({"watch", source(1).string(), "--to", destination(), "--state-dir",
+                      machine(1).string(), "--once", "--pull-every", "soon"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("--pull-every \"soon\""), std::string::npos) << bad.err;
 }
 
 }  // namespace
