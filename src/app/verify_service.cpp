@@ -25,35 +25,43 @@ struct Check {
   std::string name;  // the capture (for an Item)
 };
 
+// What verify checks: every uploaded file's object, and each capture's Item once (an Item never
+// uploaded is reported at once). The number of Items reported that way.
+Result<int> collect_checks(catalog::JournalStore& journal, std::deque<Check>& checks,
+                           const std::function<void(const VerifyProblem&)>& on_problem) {
+  auto uploaded = journal.all(catalog::FileState::kUploaded);
+  if (!uploaded.ok()) return uploaded.take_error();
+  std::set<std::string> items;
+  int never_uploaded = 0;
+  for (const auto& record : *uploaded) {
+    checks.push_back(
+        {record.path, record.object_key, record.stat.size, record.sha256, false, record.name});
+    if (record.item_key.empty() || !items.insert(record.name).second) continue;
+    auto capture = journal.capture_by_name(record.name);
+    if (!capture.ok()) return capture.take_error();
+    if (*capture && !(*capture)->item_sha256.empty()) {
+      checks.push_back({"", (*capture)->item_key, (*capture)->item_json.size(),
+                        (*capture)->item_sha256, true, record.name});
+    } else {
+      ++never_uploaded;
+      on_problem({"", record.item_key, "the Item of " + record.name + " was never uploaded"});
+    }
+  }
+  return never_uploaded;
+}
+
 }  // namespace
 
 Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client& client,
                                     const std::string& bucket, const VerifyOptions& options,
                                     const std::function<void(const VerifyProblem&)>& on_problem) {
-  auto uploaded = journal.all(catalog::FileState::kUploaded);
-  if (!uploaded.ok()) return uploaded.take_error();
   std::deque<Check> checks;
-  std::set<std::string> items;
-  for (const auto& record : *uploaded) {
-    checks.push_back(
-        {record.path, record.object_key, record.stat.size, record.sha256, false, record.name});
-    if (!record.item_key.empty() && items.insert(record.name).second) {
-      auto capture = journal.capture_by_name(record.name);
-      if (!capture.ok()) return capture.take_error();
-      if (*capture && !(*capture)->item_sha256.empty()) {
-        checks.push_back({"", (*capture)->item_key, (*capture)->item_json.size(),
-                          (*capture)->item_sha256, true, record.name});
-      } else {
-        on_problem({"", record.item_key, "the Item of " + record.name + " was never uploaded"});
-      }
-    }
-  }
+  auto never_uploaded = collect_checks(journal, checks, on_problem);
+  if (!never_uploaded.ok()) return never_uploaded.take_error();
   if (options.deep) std::filesystem::create_directories(options.scratch_dir);
 
   VerifyReport report;
-  report.problems = static_cast<int>(items.size()) -
-                    static_cast<int>(std::count_if(checks.begin(), checks.end(),
-                                                   [](const Check& c) { return c.item; }));
+  report.problems = *never_uploaded;
   int serial = 0;
   transfer::TaskQueue queue(client.engine(), std::max(1, options.jobs));
   auto problem = [&](const Check& check, std::string what, bool repairable = true) {
