@@ -54,106 +54,54 @@ void keep_first(const Exiv2::Exifdatum*& slot, const Exiv2::Exifdatum& datum) {
   if (slot == nullptr && datum.count() > 0) slot = &datum;
 }
 
+// Which datum fills which field: the group (IFD) and tag of each.
+struct FieldSlot {
+  int GroupIds::*group;
+  std::uint16_t tag;
+  const Exiv2::Exifdatum* ExifFields::*field;
+};
+
+constexpr FieldSlot kFieldSlots[] = {
+    {&GroupIds::image, 0x010f, &ExifFields::make},
+    {&GroupIds::image, 0x0110, &ExifFields::model},
+    {&GroupIds::image, 0x0112, &ExifFields::orientation},
+    {&GroupIds::image, 0x9003, &ExifFields::image_date_original},
+    {&GroupIds::image, 0x9c9e, &ExifFields::xp_keywords},
+    {&GroupIds::image, 0xc62f, &ExifFields::camera_serial},
+    {&GroupIds::photo, 0x9003, &ExifFields::date_original},
+    {&GroupIds::photo, 0x9004, &ExifFields::date_digitized},
+    {&GroupIds::photo, 0x9011, &ExifFields::offset_original},
+    {&GroupIds::photo, 0x9012, &ExifFields::offset_digitized},
+    {&GroupIds::photo, 0x9291, &ExifFields::subsec_original},
+    {&GroupIds::photo, 0x9292, &ExifFields::subsec_digitized},
+    {&GroupIds::photo, 0xa431, &ExifFields::body_serial},
+    {&GroupIds::photo, 0xa434, &ExifFields::lens_model},
+    {&GroupIds::photo, 0x927c, &ExifFields::maker_note},
+    {&GroupIds::gps, 0x0001, &ExifFields::latitude_ref},
+    {&GroupIds::gps, 0x0002, &ExifFields::latitude},
+    {&GroupIds::gps, 0x0003, &ExifFields::longitude_ref},
+    {&GroupIds::gps, 0x0004, &ExifFields::longitude},
+    {&GroupIds::gps, 0x0005, &ExifFields::altitude_ref},
+    {&GroupIds::gps, 0x0006, &ExifFields::altitude},
+    {&GroupIds::gps, 0x0007, &ExifFields::gps_time},
+    {&GroupIds::gps, 0x0011, &ExifFields::image_direction},
+    {&GroupIds::gps, 0x001d, &ExifFields::gps_date},
+    {&GroupIds::thumbnail, 0x010f, &ExifFields::thumbnail_make},
+    {&GroupIds::thumbnail, 0x0110, &ExifFields::thumbnail_model},
+    {&GroupIds::canon, 0x0095, &ExifFields::canon_lens_model},
+    {&GroupIds::nikon, 0x001d, &ExifFields::nikon_serial},
+};
+
+// The first non-empty datum of each field.
 ExifFields collect_fields(const Exiv2::ExifData& exif) {
   const GroupIds& ids = group_ids();
   ExifFields f;
   for (const Exiv2::Exifdatum& datum : exif) {
-    const int ifd = datum.ifdId();
-    const std::uint16_t tag = datum.tag();
-    if (ifd == ids.image) {
-      switch (tag) {
-        case 0x010f:
-          keep_first(f.make, datum);
-          break;
-        case 0x0110:
-          keep_first(f.model, datum);
-          break;
-        case 0x0112:
-          keep_first(f.orientation, datum);
-          break;
-        case 0x9003:
-          keep_first(f.image_date_original, datum);
-          break;
-        case 0x9c9e:
-          keep_first(f.xp_keywords, datum);
-          break;
-        case 0xc62f:
-          keep_first(f.camera_serial, datum);
-          break;
-        default:
-          break;
+    for (const FieldSlot& slot : kFieldSlots) {
+      if (datum.tag() == slot.tag && datum.ifdId() == ids.*slot.group) {
+        keep_first(f.*slot.field, datum);
+        break;
       }
-    } else if (ifd == ids.photo) {
-      switch (tag) {
-        case 0x9003:
-          keep_first(f.date_original, datum);
-          break;
-        case 0x9004:
-          keep_first(f.date_digitized, datum);
-          break;
-        case 0x9011:
-          keep_first(f.offset_original, datum);
-          break;
-        case 0x9012:
-          keep_first(f.offset_digitized, datum);
-          break;
-        case 0x9291:
-          keep_first(f.subsec_original, datum);
-          break;
-        case 0x9292:
-          keep_first(f.subsec_digitized, datum);
-          break;
-        case 0xa431:
-          keep_first(f.body_serial, datum);
-          break;
-        case 0xa434:
-          keep_first(f.lens_model, datum);
-          break;
-        case 0x927c:
-          keep_first(f.maker_note, datum);
-          break;
-        default:
-          break;
-      }
-    } else if (ifd == ids.gps) {
-      switch (tag) {
-        case 0x0001:
-          keep_first(f.latitude_ref, datum);
-          break;
-        case 0x0002:
-          keep_first(f.latitude, datum);
-          break;
-        case 0x0003:
-          keep_first(f.longitude_ref, datum);
-          break;
-        case 0x0004:
-          keep_first(f.longitude, datum);
-          break;
-        case 0x0005:
-          keep_first(f.altitude_ref, datum);
-          break;
-        case 0x0006:
-          keep_first(f.altitude, datum);
-          break;
-        case 0x0007:
-          keep_first(f.gps_time, datum);
-          break;
-        case 0x0011:
-          keep_first(f.image_direction, datum);
-          break;
-        case 0x001d:
-          keep_first(f.gps_date, datum);
-          break;
-        default:
-          break;
-      }
-    } else if (ifd == ids.thumbnail) {
-      if (tag == 0x010f) keep_first(f.thumbnail_make, datum);
-      if (tag == 0x0110) keep_first(f.thumbnail_model, datum);
-    } else if (ifd == ids.canon && tag == 0x0095) {
-      keep_first(f.canon_lens_model, datum);
-    } else if (ifd == ids.nikon && tag == 0x001d) {
-      keep_first(f.nikon_serial, datum);
     }
   }
   return f;
