@@ -181,6 +181,107 @@ std::optional<double> parse_xmp_coordinate(std::string_view text, bool is_latitu
   return (last == 'S' || last == 'W') ? -total : total;
 }
 
+// The drone fields that are plain numbers: where each goes.
+struct NumberSlot {
+  XmpField field;
+  std::optional<double> DroneInfo::*drone = nullptr;  // into the layer's drone info, or
+  std::optional<double> XmpValues::*value = nullptr;  // into the values combined at the end
+};
+
+constexpr NumberSlot kNumberSlots[] = {
+    {XmpField::kDroneAbsoluteAltitude, nullptr, &XmpValues::drone_altitude},
+    {XmpField::kAltitude, nullptr, &XmpValues::altitude},
+    {XmpField::kRelativeAltitude, &DroneInfo::relative_altitude},
+    {XmpField::kGimbalPitch, &DroneInfo::gimbal_pitch},
+    {XmpField::kGimbalYaw, &DroneInfo::gimbal_yaw},
+    {XmpField::kGimbalRoll, &DroneInfo::gimbal_roll},
+    {XmpField::kFlightPitch, &DroneInfo::flight_pitch},
+    {XmpField::kFlightYaw, &DroneInfo::flight_yaw},
+    {XmpField::kFlightRoll, &DroneInfo::flight_roll},
+};
+
+// A plain number field; false when `field` is not one.
+bool apply_number(XmpField field, const std::string& text, MetadataLayer& layer,
+                  XmpValues& values) {
+  for (const NumberSlot& slot : kNumberSlots) {
+    if (slot.field != field) continue;
+    (slot.drone != nullptr ? layer.drone.*slot.drone : values.*slot.value) = parse_xmp_number(text);
+    return true;
+  }
+  return false;
+}
+
+// One XMP datum into the layer (or into the values combined at the end).
+void apply_field(XmpField field, const Exiv2::Xmpdatum& datum, MetadataLayer& layer,
+                 XmpValues& values) {
+  const std::string text = datum.toString();
+  if (apply_number(field, text, layer, values)) return;
+  switch (field) {
+    case XmpField::kDateTimeOriginal:
+      values.date_time_original = time_of(text, CaptureTimeSource::kXmpDateTimeOriginal);
+      break;
+    case XmpField::kCreateDate:
+      values.create_date = time_of(text, CaptureTimeSource::kXmpCreateDate);
+      break;
+    case XmpField::kPhotoshopDateCreated:
+      values.photoshop_date_created = time_of(text, CaptureTimeSource::kXmpPhotoshopDateCreated);
+      break;
+    case XmpField::kLatitude:
+      values.latitude = parse_xmp_coordinate(text, true);
+      break;
+    case XmpField::kLongitude:
+      values.longitude = parse_xmp_coordinate(text, false);
+      break;
+    case XmpField::kDroneLatitude:
+      values.drone_latitude = parse_xmp_coordinate(text, true);
+      break;
+    case XmpField::kDroneLongitude:
+      values.drone_longitude = parse_xmp_coordinate(text, false);
+      break;
+    case XmpField::kAltitudeRef:
+      values.below_sea_level = trim(text) == "1";
+      break;
+    case XmpField::kGpsTimeStamp:
+      values.gps_timestamp = utc_text(text);
+      break;
+    case XmpField::kImageDirection: {
+      const auto direction = parse_xmp_number(text);
+      if (direction && *direction >= 0 && *direction <= 360) layer.image_direction = direction;
+      break;
+    }
+    case XmpField::kOrientation: {
+      const auto orientation = parse_xmp_number(text);
+      if (orientation && *orientation >= 1 && *orientation <= 8) {
+        layer.orientation = static_cast<int>(*orientation);
+      }
+      break;
+    }
+    case XmpField::kMake:
+      layer.make = optional_text(text);
+      break;
+    case XmpField::kModel:
+      layer.model = optional_text(text);
+      break;
+    case XmpField::kLens:
+      layer.lens = optional_text(text);
+      break;
+    case XmpField::kLensModel:
+      values.lens_model = optional_text(text);
+      break;
+    case XmpField::kSerialNumber:
+      layer.serial = optional_text(text);
+      break;
+    case XmpField::kBodySerialNumber:
+      values.body_serial = optional_text(text);
+      break;
+    case XmpField::kSubject:
+      for (long i = 0; i < datum.count(); ++i) add_unique_tag(layer.tags, datum.toString(i));
+      break;
+    default:  // the plain numbers, taken above
+      break;
+  }
+}
+
 MetadataLayer read_xmp_layer(const Exiv2::XmpData& xmp) {
   MetadataLayer layer;
   XmpValues values;
@@ -188,97 +289,7 @@ MetadataLayer read_xmp_layer(const Exiv2::XmpData& xmp) {
   for (const Exiv2::Xmpdatum& datum : xmp) {
     const auto found = fields.find(datum.key());
     if (found == fields.end() || datum.count() == 0) continue;
-    const std::string text = datum.toString();
-    auto number = [&] { return parse_xmp_number(text); };
-    switch (found->second) {
-      case XmpField::kDateTimeOriginal:
-        values.date_time_original = time_of(text, CaptureTimeSource::kXmpDateTimeOriginal);
-        break;
-      case XmpField::kCreateDate:
-        values.create_date = time_of(text, CaptureTimeSource::kXmpCreateDate);
-        break;
-      case XmpField::kPhotoshopDateCreated:
-        values.photoshop_date_created = time_of(text, CaptureTimeSource::kXmpPhotoshopDateCreated);
-        break;
-      case XmpField::kLatitude:
-        values.latitude = parse_xmp_coordinate(text, true);
-        break;
-      case XmpField::kLongitude:
-        values.longitude = parse_xmp_coordinate(text, false);
-        break;
-      case XmpField::kAltitude:
-        values.altitude = number();
-        break;
-      case XmpField::kAltitudeRef:
-        values.below_sea_level = trim(text) == "1";
-        break;
-      case XmpField::kGpsTimeStamp:
-        values.gps_timestamp = utc_text(text);
-        break;
-      case XmpField::kImageDirection: {
-        const auto direction = number();
-        if (direction && *direction >= 0 && *direction <= 360) layer.image_direction = direction;
-        break;
-      }
-      case XmpField::kMake:
-        layer.make = optional_text(text);
-        break;
-      case XmpField::kModel:
-        layer.model = optional_text(text);
-        break;
-      case XmpField::kOrientation: {
-        const auto orientation = number();
-        if (orientation && *orientation >= 1 && *orientation <= 8) {
-          layer.orientation = static_cast<int>(*orientation);
-        }
-        break;
-      }
-      case XmpField::kLens:
-        layer.lens = optional_text(text);
-        break;
-      case XmpField::kLensModel:
-        values.lens_model = optional_text(text);
-        break;
-      case XmpField::kSerialNumber:
-        layer.serial = optional_text(text);
-        break;
-      case XmpField::kBodySerialNumber:
-        values.body_serial = optional_text(text);
-        break;
-      case XmpField::kSubject:
-        for (long i = 0; i < datum.count(); ++i) add_unique_tag(layer.tags, datum.toString(i));
-        break;
-      case XmpField::kDroneLatitude:
-        values.drone_latitude = parse_xmp_coordinate(text, true);
-        break;
-      case XmpField::kDroneLongitude:
-        values.drone_longitude = parse_xmp_coordinate(text, false);
-        break;
-      case XmpField::kDroneAbsoluteAltitude:
-        values.drone_altitude = number();
-        break;
-      case XmpField::kRelativeAltitude:
-        layer.drone.relative_altitude = number();
-        break;
-      case XmpField::kGimbalPitch:
-        layer.drone.gimbal_pitch = number();
-        break;
-      case XmpField::kGimbalYaw:
-        layer.drone.gimbal_yaw = number();
-        break;
-      case XmpField::kGimbalRoll:
-        layer.drone.gimbal_roll = number();
-        break;
-      case XmpField::kFlightPitch:
-        layer.drone.flight_pitch = number();
-        break;
-      case XmpField::kFlightYaw:
-        layer.drone.flight_yaw = number();
-        break;
-      case XmpField::kFlightRoll:
-        layer.drone.flight_roll = number();
-        break;
-    }
+    apply_field(found->second, datum, layer, values);
   }
 
   for (const auto& time :

@@ -44,7 +44,8 @@ void TaskQueue::run() {
   auto cancelled = [this] { return cancelled_ && cancelled_(); };
   while (true) {
     if (!deadline && cancelled()) {
-      queue_.clear();
+      // What is queued is work under way (an Item, a thumbnail, a next part): it may finish
+      // within the grace; new files come only from refill, which ends here.
       exhausted_ = true;
       refill_ = nullptr;
       deadline = std::chrono::steady_clock::now() + grace_;

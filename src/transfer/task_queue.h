@@ -32,10 +32,11 @@ class TaskQueue {
   // handed to another thread (HttpEngine::hold) is outstanding.
   void run();
 
-  // Once `cancelled` says so, queued tasks are dropped and no more are refilled; work in flight
-  // and what it queues as it finishes (a file's Item and thumbnail, its next part) get `grace`
-  // to finish, then run() returns regardless (their work is recorded as far as it got:
-  // multipart parts stay in the journal, Items and thumbnails due, for the next run).
+  // Once `cancelled` says so, no more work is refilled; what is queued or in flight and what it
+  // queues as it finishes (a file's Item and thumbnail, its next part) get `grace` to finish,
+  // then run() returns regardless (their work is recorded as far as it got: multipart parts stay
+  // in the journal, Items and thumbnails due, for the next run). Callers that must not start
+  // new work after a cancel check for it themselves (sync starts no new file's bytes).
   void set_cancel(std::function<bool()> cancelled, std::chrono::milliseconds grace) {
     cancelled_ = std::move(cancelled);
     grace_ = grace;

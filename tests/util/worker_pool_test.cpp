@@ -86,6 +86,35 @@ TEST(WorkerPool, AResultArrivingWhileATaskWaitsOnATimerDoesNotEndTheRun) {
   EXPECT_TRUE(task_finished);
 }
 
+TEST(WorkerPool, ACancelledRunFinishesWhatIsQueuedButRefillsNothingMore) {
+  // Cancelled (SIGTERM): the Item and thumbnail a finished file queued still go within the
+  // grace; no new file is taken.
+  s3::HttpEngine engine;
+  transfer::TaskQueue queue(engine, 1);
+  bool cancelled = false;
+  int refills = 0, follow_ups = 0;
+  queue.set_cancel([&] { return cancelled; }, std::chrono::milliseconds(5000));
+  queue.set_refill([&] {
+    ++refills;
+    queue.push([&](transfer::TaskQueue::Finished finished) {
+      engine.schedule(std::chrono::milliseconds(0), [&, finished] {
+        cancelled = true;  // the signal arrives while the first file's work is under way
+        for (int i = 0; i < 3; ++i) {
+          queue.push_urgent([&](transfer::TaskQueue::Finished done) {
+            ++follow_ups;
+            done();
+          });
+        }
+        finished();
+      });
+    });
+    return true;
+  });
+  queue.run();
+  EXPECT_EQ(refills, 1);
+  EXPECT_EQ(follow_ups, 3);
+}
+
 TEST(WorkerPool, BackgroundThreadsRunAtTheNicenessAskedForAndOthersAreUntouched) {
   const int own = getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
   WorkerPool pool(1, 10);
