@@ -10,19 +10,6 @@ namespace {
 
 constexpr const char* kRedacted = "***";
 
-// The URL's password (percent-encoded as written), empty when it has none.
-std::string url_password(std::string_view url) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string_view::npos) return {};
-  const auto authority_end = url.find_first_of("/?", scheme + 3);
-  const std::string_view authority = url.substr(scheme + 3, authority_end - (scheme + 3));
-  const auto at = authority.rfind('@');
-  if (at == std::string_view::npos) return {};
-  const auto colon = authority.substr(0, at).find(':');
-  if (colon == std::string_view::npos) return {};
-  return std::string(authority.substr(colon + 1, at - colon - 1));
-}
-
 // Every occurrence of `secret` in `text` replaced (a server may echo what it was given).
 std::string scrub(std::string text, const std::string& secret) {
   if (secret.empty()) return text;
@@ -33,9 +20,17 @@ std::string scrub(std::string text, const std::string& secret) {
   return text;
 }
 
+// libpq's message on one line: its lines joined with "; ", no trailing newline.
 std::string trimmed(const char* text) {
-  std::string message = text == nullptr ? "" : text;
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  std::string message;
+  for (const char* c = text == nullptr ? "" : text; *c != '\0'; ++c) {
+    if (*c == '\n' || *c == '\t') {
+      if (!message.empty() && message.back() != ' ') message += *c == '\n' ? "; " : " ";
+    } else {
+      message += *c;
+    }
+  }
+  while (!message.empty() && (message.back() == ' ' || message.back() == ';')) message.pop_back();
   return message;
 }
 
@@ -53,29 +48,6 @@ ErrorCategory category_of(std::string_view sqlstate, bool connection_lost) {
 }
 
 }  // namespace
-
-bool is_catalog_url(std::string_view url) {
-  return url.starts_with("postgresql://") || url.starts_with("postgres://");
-}
-
-std::string redact_catalog_url(std::string_view url) {
-  std::string text(url);
-  const std::string password = url_password(url);
-  if (!password.empty()) {
-    const auto scheme = text.find("://");
-    const auto at = text.find('@', scheme + 3);
-    const auto colon = text.find(':', scheme + 3);
-    text.replace(colon + 1, at - colon - 1, kRedacted);
-  }
-  // password=... among the query parameters
-  for (auto at = text.find("password="); at != std::string::npos;
-       at = text.find("password=", at + 1)) {
-    if (at == 0 || (text[at - 1] != '?' && text[at - 1] != '&')) continue;
-    const auto end = text.find('&', at);
-    text.replace(at + 9, (end == std::string::npos ? text.size() : end) - at - 9, kRedacted);
-  }
-  return text;
-}
 
 PgParams& PgParams::add(std::string_view text) {
   values_.emplace_back(std::string(text));
@@ -141,15 +113,15 @@ std::optional<double> PgResult::optional_real(int row, int column) const {
 
 PgConnection::PgConnection(PgTarget target, PGconn* connection)
     : target_(std::move(target)),
-      name_(redact_catalog_url(target_.url)),
+      name_(config::redact_catalog_url(target_.url)),
       connection_(connection, &PQfinish) {}
 
 Result<PgConnection> PgConnection::connect(const PgTarget& target) {
-  if (!is_catalog_url(target.url)) {
+  if (!config::is_catalog_url(target.url)) {
     return make_error(ErrorCategory::kInvalidInput,
                       fmt::format("catalog {} is not a PostgreSQL URL; write "
                                   "postgresql://USER@HOST:PORT/DATABASE",
-                                  redact_catalog_url(target.url)));
+                                  config::redact_catalog_url(target.url)));
   }
   // Later keywords override what the URL (expanded from dbname) sets.
   std::vector<const char*> keywords = {"dbname", "connect_timeout", "application_name"};
@@ -166,13 +138,15 @@ Result<PgConnection> PgConnection::connect(const PgTarget& target) {
     const std::string problem = trimmed(connection ? PQerrorMessage(connection) : "out of memory");
     const bool refused = problem.find("password authentication failed") != std::string::npos ||
                          problem.find("no password supplied") != std::string::npos;
-    const std::string secrets = scrub(scrub(problem, target.password), url_password(target.url));
+    const std::string secrets =
+        scrub(scrub(problem, target.password), config::catalog_url_password(target.url));
     return make_error(
         refused ? ErrorCategory::kAuth : ErrorCategory::kRetryable,
-        fmt::format("cannot connect to the catalog {}: {}{}", opened.name_, secrets,
-                    refused ? "; set the password in IMGSYNC_CATALOG_PASSWORD (or [catalog] "
-                              "password_env), PGPASSWORD or ~/.pgpass"
-                            : "; is the server running and reachable?"));
+        fmt::format(
+            "cannot connect to the catalog {}: {}{}", opened.name_, secrets,
+            refused ? "; set the password in $IMGSYNC_CATALOG_PASSWORD (or the variable [catalog] "
+                      "password_env names), PGPASSWORD or ~/.pgpass"
+                    : "; is the server running and reachable?"));
   }
   // Quiet NOTICEs (CREATE ... IF NOT EXISTS): they would go to stderr.
   PQsetNoticeProcessor(
@@ -197,7 +171,7 @@ Error PgConnection::error_from(const PGresult* result, std::string_view doing) c
   const bool lost = broken();
   std::string problem = trimmed(result ? PQresultErrorMessage(result) : nullptr);
   if (problem.empty()) problem = trimmed(PQerrorMessage(connection_.get()));
-  problem = scrub(scrub(problem, target_.password), url_password(target_.url));
+  problem = scrub(scrub(problem, target_.password), config::catalog_url_password(target_.url));
   Error error = make_error(category_of(sqlstate, lost),
                            fmt::format("catalog {}: {} failed: {}{}", name_, doing, problem,
                                        lost ? " (the connection was lost; retrying)" : ""));

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/catalog_config.h"
 #include "util/result.h"
 
 // libpq's handles (libpq-fe.h stays out of the headers: only pg_*.cpp see it).
@@ -29,11 +30,6 @@ struct PgTarget {
   std::string url;       // postgresql://... or postgres://...
   std::string password;  // empty: the URL's, else PGPASSWORD / ~/.pgpass
 };
-
-// The URL with any password replaced by "***" (userinfo and a password= parameter).
-std::string redact_catalog_url(std::string_view url);
-// true for postgresql:// and postgres:// URLs.
-bool is_catalog_url(std::string_view url);
 
 // Parameters of one statement, in text form ($1, $2, ...).
 class PgParams {

@@ -180,13 +180,13 @@ TEST(PgItemIndex, RefusesASchemaFromANewerImgsync) {
 }
 
 TEST(PgCatalogUrl, RedactsThePassword) {
-  EXPECT_EQ(redact_catalog_url("postgresql://ana:s3cret@db.example:5432/cat"),
+  EXPECT_EQ(config::redact_catalog_url("postgresql://ana:s3cret@db.example:5432/cat"),
             "postgresql://ana:***@db.example:5432/cat");
-  EXPECT_EQ(redact_catalog_url("postgres://ana@db/cat?sslmode=require&password=s3cret"),
+  EXPECT_EQ(config::redact_catalog_url("postgres://ana@db/cat?sslmode=require&password=s3cret"),
             "postgres://ana@db/cat?sslmode=require&password=***");
-  EXPECT_EQ(redact_catalog_url("postgresql://ana@db/cat"), "postgresql://ana@db/cat");
-  EXPECT_TRUE(is_catalog_url("postgres://db/cat"));
-  EXPECT_FALSE(is_catalog_url("s3://bucket"));
+  EXPECT_EQ(config::redact_catalog_url("postgresql://ana@db/cat"), "postgresql://ana@db/cat");
+  EXPECT_TRUE(config::is_catalog_url("postgres://db/cat"));
+  EXPECT_FALSE(config::is_catalog_url("s3://bucket"));
 }
 
 // Nothing listens on the port: the error names the server, says what to check, and holds
