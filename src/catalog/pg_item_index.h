@@ -7,7 +7,7 @@
 //   heads     one row per (collection, id): where its row lives in `items` (the partition key),
 //             its `updated` time, its change sequence, whether it was written here or merged
 //   items     the indexed fields and the Item JSON, PARTITION BY RANGE (datetime), one partition
-//             per calendar month (UTC), created on demand; GiST on geom, btree on
+//             per calendar year (UTC), created on demand; GiST on geom, btree on
 //             (collection, datetime, id), on the UTC and local times, GIN on the folded tags
 //   settings  small named values per collection
 // `datetime` is the Item's place in time order: its instant when the UTC offset is known, else

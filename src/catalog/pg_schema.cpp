@@ -81,16 +81,17 @@ RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     sin((lon2 - lon1) * (pi() / 180.0) / 2) * sin((lon2 - lon1) * (pi() / 180.0) / 2))))
 $$;
 
--- The month's partition of `items` for t (UTC), created when missing.
+-- The year's partition of `items` for t (UTC), created when missing. A year, not a month: a
+-- query plans and probes every partition it cannot prune, and years keep them few.
 CREATE FUNCTION imgsync.make_partition(t timestamptz) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-  month timestamp := date_trunc('month', t AT TIME ZONE 'UTC');
-  name text := 'items_' || to_char(month, 'YYYY_MM');
+  year timestamp := date_trunc('year', t AT TIME ZONE 'UTC');
+  name text := 'items_' || to_char(year, 'YYYY');
 BEGIN
   IF to_regclass('imgsync.' || name) IS NOT NULL THEN RETURN; END IF;
   BEGIN
     EXECUTE format('CREATE TABLE imgsync.%I PARTITION OF imgsync.items FOR VALUES FROM (%L) TO (%L)',
-                   name, month AT TIME ZONE 'UTC', (month + interval '1 month') AT TIME ZONE 'UTC');
+                   name, year AT TIME ZONE 'UTC', (year + interval '1 year') AT TIME ZONE 'UTC');
   EXCEPTION WHEN duplicate_table OR unique_violation THEN
     NULL;  -- another writer created it meanwhile
   END;

@@ -129,26 +129,26 @@ TEST(PgItemIndex, ConcurrentWritersKeepTheNewestCopy) {
   EXPECT_EQ(newest, 300);
 }
 
-// Items are kept in monthly partitions, created as Items of a new month arrive; an Item whose
-// time changes moves to its new month.
-TEST(PgItemIndex, PartitionsByMonthOnDemand) {
+// Items are kept in yearly partitions, created as Items of a new year arrive; an Item whose
+// time changes moves to its new year.
+TEST(PgItemIndex, PartitionsByYearOnDemand) {
   auto index = open_catalog(testing::unique_collection());
   ASSERT_TRUE(index);
   Synthetic s;
   s.id = "moving";
   s.offset_minutes = 0;
-  s.local_ms = 4'102'444'800'000;  // 2100-01-01: a month no other test uses
+  s.local_ms = 4'102'444'800'000;  // 2100-01-01: a year no other test uses
   ASSERT_TRUE(index->upsert_item(s.item(), s.item_key()).ok());
   auto connection = PgConnection::connect({.url = PgServerEnvironment::info().url, .password = ""});
   ASSERT_TRUE(connection.ok());
-  auto partition = connection->query("SELECT to_regclass('imgsync.items_2100_01') IS NOT NULL");
+  auto partition = connection->query("SELECT to_regclass('imgsync.items_2100') IS NOT NULL");
   ASSERT_TRUE(partition.ok());
   EXPECT_TRUE(partition->boolean(0, 0));
-  s.local_ms += 40LL * 86'400'000;  // February
+  s.local_ms += 400LL * 86'400'000;  // 2101
   ASSERT_TRUE(index->upsert_item(s.item(), s.item_key()).ok());
   auto rows = connection->query(
-      "SELECT count(*) FROM imgsync.items_2100_01 UNION ALL SELECT count(*) FROM "
-      "imgsync.items_2100_02");
+      "SELECT count(*) FROM imgsync.items_2100 UNION ALL SELECT count(*) FROM "
+      "imgsync.items_2101");
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(rows->integer(0, 0), 0);
   EXPECT_EQ(rows->integer(1, 0), 1);
