@@ -32,18 +32,25 @@ constexpr s3::RetryOptions kPauseBackoff{.max_attempts = 1 << 30,
                                          .max_delay = std::chrono::milliseconds(60'000),
                                          .throttled_base_delay = std::chrono::milliseconds(1000)};
 
-// One catalog transaction: every change, merged by its updated time.
+// One catalog transaction (and, on PostgreSQL, one round trip): every change, merged by its
+// updated time.
 Result<ForwardReport> write_batch(catalog::ItemIndex& shared,
                                   const std::vector<catalog::LocalChange>& changes) {
+  std::vector<catalog::ItemToMerge> items;
+  items.reserve(changes.size());
+  for (const auto& change : changes) {
+    auto item = json::parse(change.item_json, nullptr, false);
+    if (item.is_discarded()) continue;  // the local index holds only Items it parsed
+    items.push_back(
+        {.item = std::move(item), .item_key = change.item_key, .updated_ms = change.updated_ms});
+  }
   ForwardReport round;
   Status written = shared.in_transaction([&]() -> Status {
+    auto outcomes = shared.merge_items(items);
+    if (!outcomes.ok()) return outcomes.error();
     round = {};
-    for (const auto& change : changes) {
-      auto item = json::parse(change.item_json, nullptr, false);
-      if (item.is_discarded()) continue;  // the local index holds only Items it parsed
-      auto merged = shared.merge_item(item, change.item_key, change.updated_ms);
-      if (!merged.ok()) return merged.error();
-      ++(*merged == catalog::MergeOutcome::kKeptNewer ? round.kept : round.written);
+    for (auto outcome : *outcomes) {
+      ++(outcome == catalog::MergeOutcome::kKeptNewer ? round.kept : round.written);
     }
     return {};
   });

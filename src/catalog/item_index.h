@@ -34,6 +34,13 @@ struct LocalChange {
   std::string id, item_key, item_json;
 };
 
+// One Item for merge_items().
+struct ItemToMerge {
+  nlohmann::json item;
+  std::string item_key;
+  std::int64_t updated_ms = 0;
+};
+
 class ItemIndex {
  public:
   virtual ~ItemIndex() = default;
@@ -43,6 +50,16 @@ class ItemIndex {
   // An Item from the shared catalog, with its updated time (ms since the epoch).
   virtual Result<MergeOutcome> merge_item(const nlohmann::json& item, const std::string& item_key,
                                           std::int64_t updated_ms) = 0;
+  // merge_item() for each, in order (a server-backed index sends them in one round trip).
+  virtual Result<std::vector<MergeOutcome>> merge_items(const std::vector<ItemToMerge>& items) {
+    std::vector<MergeOutcome> outcomes;
+    for (const auto& one : items) {
+      auto merged = merge_item(one.item, one.item_key, one.updated_ms);
+      if (!merged.ok()) return merged.take_error();
+      outcomes.push_back(*merged);
+    }
+    return outcomes;
+  }
   virtual Status remove(const std::string& id) = 0;
   virtual Status clear() = 0;
   virtual Result<std::int64_t> count() = 0;

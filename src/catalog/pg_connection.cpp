@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 
 #include <cstdlib>
+#include <optional>
 
 namespace imgsync::catalog {
 namespace {
@@ -190,6 +191,44 @@ Result<PgResult> PgConnection::query(std::string_view sql, const PgParams& param
     return error_from(result.handle(), "a query");
   }
   return result;
+}
+
+Result<std::vector<PgResult>> PgConnection::pipeline(std::string_view sql,
+                                                     const std::vector<PgParams>& each) {
+  const std::string text(sql);
+  pg_conn* connection = connection_.get();
+  if (PQenterPipelineMode(connection) != 1) return error_from(nullptr, "a pipeline");
+  for (const auto& params : each) {
+    const auto pointers = params.pointers();
+    if (PQsendQueryParams(connection, text.c_str(), static_cast<int>(pointers.size()), nullptr,
+                          pointers.data(), nullptr, nullptr, 0) != 1) {
+      Error failed = error_from(nullptr, "a pipeline");
+      (void)PQexitPipelineMode(connection);
+      return failed;
+    }
+  }
+  std::vector<PgResult> results;
+  std::optional<Error> failed;
+  if (PQpipelineSync(connection) != 1) failed = error_from(nullptr, "a pipeline");
+  // Each statement: its result, then a null; the sync's result ends the pipeline.
+  while (!failed || !broken()) {
+    PgResult result(PQgetResult(connection));
+    if (result.handle() == nullptr) {
+      if (broken()) break;
+      continue;
+    }
+    const ExecStatusType status = PQresultStatus(result.handle());
+    if (status == PGRES_PIPELINE_SYNC) break;
+    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+      results.push_back(std::move(result));
+    } else if (!failed) {
+      failed = error_from(result.handle(), "a pipeline");
+    }
+  }
+  (void)PQexitPipelineMode(connection);
+  if (failed) return *failed;
+  if (results.size() != each.size()) return error_from(nullptr, "a pipeline");
+  return results;
 }
 
 Status PgConnection::execute(std::string_view sql) {

@@ -84,6 +84,9 @@ class PgConnection {
   PgConnection& operator=(PgConnection&&) = default;
 
   Result<PgResult> query(std::string_view sql, const PgParams& params = {});
+  // The same statement once per parameter set, sent in one pipeline (one round trip): the
+  // results in order, or the first error.
+  Result<std::vector<PgResult>> pipeline(std::string_view sql, const std::vector<PgParams>& each);
   // One or more statements without parameters.
   Status execute(std::string_view sql);
   // The connection is gone (the server stopped, the network dropped): reconnect before use.

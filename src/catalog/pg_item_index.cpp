@@ -42,6 +42,13 @@ PgParams put_params(const std::string& collection, const IndexRecord& record,
   return params;
 }
 
+// put_item()'s answer.
+MergeOutcome outcome_of(std::int64_t code) {
+  return code == 0   ? MergeOutcome::kAdded
+         : code == 1 ? MergeOutcome::kReplaced
+                     : MergeOutcome::kKeptNewer;
+}
+
 std::int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -96,14 +103,26 @@ Result<MergeOutcome> PgItemIndex::put(const json& item, const std::string& item_
   params.add(updated_ms).add(local).add(!local);
   auto result = query(kPutItem, params);
   if (!result.ok()) return result.take_error();
-  switch (result->integer(0, 0)) {
-    case 0:
-      return MergeOutcome::kAdded;
-    case 1:
-      return MergeOutcome::kReplaced;
-    default:
-      return MergeOutcome::kKeptNewer;
+  return outcome_of(result->integer(0, 0));
+}
+
+Result<std::vector<MergeOutcome>> PgItemIndex::merge_items(const std::vector<ItemToMerge>& items) {
+  std::vector<PgParams> each;
+  each.reserve(items.size());
+  for (const auto& one : items) {
+    auto record = index_record_from_item(one.item, one.item_key);
+    if (!record.ok()) return record.take_error();
+    PgParams params = put_params(options_.collection, *record,
+                                 one.item.dump(-1, ' ', false, json::error_handler_t::replace));
+    params.add(one.updated_ms).add(false).add(true);
+    each.push_back(std::move(params));
   }
+  auto send = [&] { return connection_.pipeline(kPutItem, each); };
+  auto results = transaction_depth_ > 0 ? send() : retrying(send);
+  if (!results.ok()) return results.take_error();
+  std::vector<MergeOutcome> outcomes;
+  for (const auto& result : *results) outcomes.push_back(outcome_of(result.integer(0, 0)));
+  return outcomes;
 }
 
 Status PgItemIndex::upsert_item(const json& item, const std::string& item_key) {

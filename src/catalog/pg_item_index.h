@@ -54,6 +54,8 @@ class PgItemIndex final : public ItemIndex {
   Status upsert_item(const nlohmann::json& item, const std::string& item_key) override;
   Result<MergeOutcome> merge_item(const nlohmann::json& item, const std::string& item_key,
                                   std::int64_t updated_ms) override;
+  // One pipeline (one round trip) per call.
+  Result<std::vector<MergeOutcome>> merge_items(const std::vector<ItemToMerge>& items) override;
   Status remove(const std::string& id) override;
   Status clear() override;
   Result<std::int64_t> count() override;

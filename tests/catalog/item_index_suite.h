@@ -454,10 +454,28 @@ TYPED_TEST_P(ItemIndexSuite, MergeKeepsTheNewerCopyAndListsOnlyLocalChanges) {
   EXPECT_FALSE(this->index_->setting("nothing")->has_value());
 }
 
-REGISTER_TYPED_TEST_SUITE_P(ItemIndexSuite, UpsertReplacesAndRemoveForgets,
-                            AgreesWithBruteForceOnRandomQueries, PolarAndAntimeridianEdgeCases,
-                            DistanceSortNeedsACentre, PagesResumeAfterTheCursorInEveryOrder,
-                            PolygonsMatchPointInPolygon,
+// merge_items is merge_item for each, in order, with the same outcomes.
+TYPED_TEST_P(ItemIndexSuite, MergeItemsIsMergeItemForEach) {
+  auto items = synthetic_items(3, 8);
+  ASSERT_TRUE(this->index_->merge_item(items[2].item(), items[2].item_key(), 500).ok());
+  std::vector<ItemToMerge> batch;
+  for (const auto& s : items) batch.push_back({s.item(), s.item_key(), 400});
+  batch.push_back({items[0].item(), items[0].item_key(), 900});  // a newer copy of the first
+  auto outcomes = this->index_->merge_items(batch);
+  ASSERT_TRUE(outcomes.ok()) << outcomes.error().message;
+  EXPECT_EQ(*outcomes,
+            (std::vector<MergeOutcome>{MergeOutcome::kAdded, MergeOutcome::kAdded,
+                                       MergeOutcome::kKeptNewer, MergeOutcome::kReplaced}));
+  EXPECT_EQ(*this->index_->count(), 3);
+  batch = {{json{{"type", "Feature"}}, "k", 1}};  // no id: refused, nothing written
+  EXPECT_FALSE(this->index_->merge_items(batch).ok());
+  EXPECT_EQ(*this->index_->count(), 3);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(ItemIndexSuite, MergeItemsIsMergeItemForEach,
+                            UpsertReplacesAndRemoveForgets, AgreesWithBruteForceOnRandomQueries,
+                            PolarAndAntimeridianEdgeCases, DistanceSortNeedsACentre,
+                            PagesResumeAfterTheCursorInEveryOrder, PolygonsMatchPointInPolygon,
                             MergeKeepsTheNewerCopyAndListsOnlyLocalChanges);
 
 }  // namespace imgsync::catalog::suite
