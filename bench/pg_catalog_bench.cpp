@@ -1,7 +1,8 @@
 // The shared PostgreSQL catalog against the SQLite index, side by side: N synthetic Items
 // (bench_items.h, the archive of search_index_bench) loaded into each (Items/s), then every query
 // kind of bench/search_bench run on both with the same random queries: median and p99 latency,
-// in process, and a check that both found the same number of Items.
+// in process, and a check that both found the same number of Items. The catalog is ANALYZEd
+// after the load (as `index migrate` does): without statistics its planner picks poor plans.
 //
 //   pg_catalog_bench [--items N] [--queries Q] [--catalog URL] [--batch B] [--skip-load]
 //
@@ -133,6 +134,7 @@ int main(int argc, char** argv) {
         "PostGIS: loaded {} Items, {:.0f} Items/s (merge_items, transactions of {}, one "
         "connection)\n",
         options.items, pg_rate, options.batch);
+    if (Status analyzed = (*pg)->analyze(); !analyzed.ok()) return 1;  // as index migrate does
   }
   Generator generator;
   std::mt19937_64 random(99);

@@ -21,8 +21,9 @@ constexpr const char* kPutItem =
     "$5::text, $6::text, $7::text, $8::bigint, $9::bigint, $10::bigint, $11::integer, "
     "$12::float8, $13::float8, $14::float8, ST_SetSRID(ST_MakePoint($13::float8, $12::float8), "
     "4326), $15::text, $16::text, $17::text, $18::text, $19::bigint, $20::bigint, $21::integer, "
-    "$22::bigint, $23::text, $24::text[], $25::text[], $26::text)::imgsync.items, $27::bigint, "
-    "$28::boolean, $29::boolean)";
+    "$22::bigint, $23::text, $24::text[], $25::text[], $26::text, "
+    "ST_MakeLine(ST_MakePoint($13::float8, $12::float8, $27::float8), ST_MakePoint($13::float8, "
+    "$12::float8, $28::float8)))::imgsync.items, $29::bigint, $30::boolean, $31::boolean)";
 
 PgParams put_params(const std::string& collection, const IndexRecord& record,
                     const std::string& item_json) {
@@ -39,6 +40,9 @@ PgParams put_params(const std::string& collection, const IndexRecord& record,
   params.add(record.lens).add(record.width).add(record.height).add(record.orientation);
   params.add(static_cast<std::int64_t>(record.bytes)).add(record.created);
   params.add_array(record.tags).add_array(folded).add(item_json);
+  // The place in time: from the earliest to the latest of its UTC interval and wall clock.
+  params.add(pg_span_days(std::min(record.utc_start_ms, record.local_ms), -1));
+  params.add(pg_span_days(std::max(record.utc_end_ms, record.local_ms), +1));
   return params;
 }
 
@@ -267,6 +271,10 @@ Status PgItemIndex::set_setting(const std::string& name, const std::string& valu
       "SET value = EXCLUDED.value",
       PgParams().add(options_.collection).add(name).add(value));
   return done.ok() ? Status{} : Status(done.error());
+}
+
+Status PgItemIndex::analyze() {
+  return retrying([&] { return connection_.execute("ANALYZE imgsync.heads, imgsync.items"); });
 }
 
 Status PgItemIndex::in_transaction(const std::function<Status()>& work) {

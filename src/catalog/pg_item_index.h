@@ -7,7 +7,9 @@
 //   heads     one row per (collection, id): where its row lives in `items` (the partition key),
 //             its `updated` time, its change sequence, whether it was written here or merged
 //   items     the indexed fields and the Item JSON, PARTITION BY RANGE (datetime), one partition
-//             per calendar year (UTC), created on demand; GiST on geom, btree on
+//             per calendar year (UTC), created on demand; GiST on geom, an N-D GiST on `span`
+//             (the position with its time interval as a third axis, as the SQLite index's
+//             R*Tree: a place + time query walks one tree), btree on
 //             (collection, datetime, id), on the UTC and local times, GIN on the folded tags
 //   settings  small named values per collection
 // `datetime` is the Item's place in time order: its instant when the UTC offset is known, else
@@ -71,6 +73,8 @@ class PgItemIndex final : public ItemIndex {
   Status in_transaction(const std::function<Status()>& work) override;
 
   const std::string& server_name() const { return connection_.name(); }
+  // Fresh planner statistics (after a bulk load: `index migrate`; autovacuum does it later).
+  Status analyze();
 
  private:
   PgItemIndex(PgCatalogOptions options, PgConnection connection)
@@ -88,6 +92,12 @@ class PgItemIndex final : public ItemIndex {
   s3::RetryPolicy retry_;
   int transaction_depth_ = 0;
 };
+
+// A time on the place-and-time index's third axis: days since the epoch, widened by a day
+// towards `direction` (the index keeps 32-bit floats: it only prefilters).
+inline double pg_span_days(std::int64_t milliseconds, int direction) {
+  return static_cast<double>(milliseconds) / 86'400'000.0 + direction;
+}
 
 // ASCII letters lower-cased, nothing else (SQLite's NOCASE and LIKE fold the same way).
 std::string fold_ascii(std::string text);

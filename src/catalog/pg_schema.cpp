@@ -51,9 +51,11 @@ CREATE TABLE imgsync.items (
   tags text[] NOT NULL,
   tags_folded text[] COLLATE "C" NOT NULL,
   item_json text NOT NULL,
+  span geometry(LineStringZ),
   PRIMARY KEY (collection, id, datetime)
 ) PARTITION BY RANGE (datetime);
 CREATE INDEX items_geom ON imgsync.items USING gist (geom);
+CREATE INDEX items_span ON imgsync.items USING gist (span gist_geometry_ops_nd);
 CREATE INDEX items_datetime ON imgsync.items (collection, datetime, id);
 CREATE INDEX items_utc ON imgsync.items (collection, utc_start_ms);
 CREATE INDEX items_local ON imgsync.items (collection, local_ms);
