@@ -179,6 +179,32 @@ TEST(PgItemIndex, RefusesASchemaFromANewerImgsync) {
   EXPECT_TRUE(dropped.ok()) << dropped.error().message;
 }
 
+// An analyst's role that may only read (serve, search) connects to a catalog set up by a writer.
+TEST(PgItemIndex, AReadOnlyRoleSearches) {
+  const std::string collection = testing::unique_collection();
+  auto writer = open_catalog(collection);
+  ASSERT_TRUE(writer);
+  const auto items = suite::synthetic_items(10, 4);
+  for (const auto& s : items) ASSERT_TRUE(writer->upsert_item(s.item(), s.item_key()).ok());
+  auto admin = PgConnection::connect({.url = PgServerEnvironment::info().url, .password = ""});
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE(admin
+                  ->execute("DO $$ BEGIN CREATE ROLE reader LOGIN; EXCEPTION WHEN "
+                            "duplicate_object THEN NULL; END $$; GRANT USAGE ON SCHEMA imgsync "
+                            "TO reader; GRANT SELECT ON ALL TABLES IN SCHEMA imgsync TO reader")
+                  .ok());
+  std::string url = PgServerEnvironment::info().url;  // postgresql://imgsync@... -> reader@
+  url.replace(url.find("imgsync@"), 7, "reader");
+  auto reader = PgItemIndex::open(options_for(url, collection));
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  auto hits = (*reader)->search(SearchQuery{});
+  ASSERT_TRUE(hits.ok()) << hits.error().message;
+  EXPECT_EQ(hits->size(), items.size());
+  Synthetic extra = items[0];
+  extra.id = "refused";
+  EXPECT_FALSE((*reader)->upsert_item(extra.item(), extra.item_key()).ok());
+}
+
 TEST(PgCatalogUrl, RedactsThePassword) {
   EXPECT_EQ(config::redact_catalog_url("postgresql://ana:s3cret@db.example:5432/cat"),
             "postgresql://ana:***@db.example:5432/cat");
