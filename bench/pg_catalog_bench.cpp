@@ -6,9 +6,9 @@
 //
 //   pg_catalog_bench [--items N] [--queries Q] [--catalog URL] [--batch B] [--skip-load]
 //
-// Without --catalog, a server of its own (scripts/pg-server, data in a temp dir). --skip-load
-// reuses what a previous run with the same N loaded into --catalog and the SQLite index in
-// /tmp/imgsync-pg-bench (kept between runs).
+// Without --catalog, a server of its own (scripts/pg-server, data under /tmp/imgsync-pg-bench,
+// removed at the end). --skip-load reuses what a previous run with the same N loaded into
+// --catalog and the SQLite index in /tmp/imgsync-pg-bench (kept between runs).
 #include <fmt/format.h>
 
 #include <chrono>
@@ -166,8 +166,9 @@ int main(int argc, char** argv) {
                results[results.size() / 2]);
   }
   fmt::print("queries whose result counts differ between the backends: {}\n", mismatches);
-  if (own_server) {
+  if (own_server) {  // its data goes with it (the SQLite index stays for --skip-load)
     std::system(("scripts/pg-server stop " + (options.dir / "pg").string()).c_str());
+    std::filesystem::remove_all(options.dir / "pg");
   }
   return mismatches == 0 ? 0 : 2;
 }
