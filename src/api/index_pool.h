@@ -1,9 +1,10 @@
-// Connections to the local SQLite index for a server's threads: each request borrows one (opened
-// on first need, kept for the next request), so queries run in parallel, each on its own
-// connection, as SQLite requires.
+// Index connections for a server's threads: each request borrows one (opened on first need,
+// kept for the next request), so queries run in parallel, each on its own connection, as SQLite
+// requires (and as a PostgreSQL connection, one query at a time, does too).
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -13,9 +14,14 @@
 
 namespace imgsync::api {
 
+using IndexOpener = std::function<Result<std::unique_ptr<catalog::ItemIndex>>()>;
+
 class SqliteIndexPool : public std::enable_shared_from_this<SqliteIndexPool> {
  public:
-  explicit SqliteIndexPool(std::filesystem::path state_dir) : state_dir_(std::move(state_dir)) {}
+  // The local SQLite index in state_dir.
+  explicit SqliteIndexPool(std::filesystem::path state_dir);
+  // Whatever `open` opens (app::open_item_index: SQLite or the shared catalog).
+  explicit SqliteIndexPool(IndexOpener open) : open_(std::move(open)) {}
   // An index connection until the lease goes.
   Result<std::unique_ptr<IndexLease>> borrow();
   IndexProvider provider() {
@@ -24,11 +30,11 @@ class SqliteIndexPool : public std::enable_shared_from_this<SqliteIndexPool> {
 
  private:
   friend class PooledIndex;
-  void give_back(std::unique_ptr<catalog::SearchIndex> index);
+  void give_back(std::unique_ptr<catalog::ItemIndex> index);
 
-  std::filesystem::path state_dir_;
+  IndexOpener open_;
   std::mutex mutex_;
-  std::vector<std::unique_ptr<catalog::SearchIndex>> idle_;
+  std::vector<std::unique_ptr<catalog::ItemIndex>> idle_;
 };
 
 }  // namespace imgsync::api

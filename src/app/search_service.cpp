@@ -200,7 +200,7 @@ Result<RebuildReport> rebuild_index(
   return report;
 }
 
-Result<json> build_catalog(catalog::SearchIndex& index, const BucketLocation& location,
+Result<json> build_catalog(catalog::ItemIndex& index, const BucketLocation& location,
                            const PublishOptions& options, PublishReport& report) {
   report.catalog_key = under_prefix(location, "catalog/catalog.json");
   report.ndjson_key = under_prefix(location, "catalog/items.ndjson");
@@ -244,7 +244,7 @@ Result<json> build_catalog(catalog::SearchIndex& index, const BucketLocation& lo
               {"links", std::move(links)}};
 }
 
-Result<PublishReport> publish_catalog(catalog::SearchIndex& index, s3::S3Client& client,
+Result<PublishReport> publish_catalog(catalog::ItemIndex& index, s3::S3Client& client,
                                       const BucketLocation& location,
                                       const PublishOptions& options) {
   PublishReport report;

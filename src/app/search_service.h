@@ -68,10 +68,10 @@ struct PublishReport {
 };
 
 // The STAC catalog JSON for the Items of `index` (relative links), and where it goes.
-Result<nlohmann::json> build_catalog(catalog::SearchIndex& index, const BucketLocation& location,
+Result<nlohmann::json> build_catalog(catalog::ItemIndex& index, const BucketLocation& location,
                                      const PublishOptions& options, PublishReport& report);
 
-Result<PublishReport> publish_catalog(catalog::SearchIndex& index, s3::S3Client& client,
+Result<PublishReport> publish_catalog(catalog::ItemIndex& index, s3::S3Client& client,
                                       const BucketLocation& location,
                                       const PublishOptions& options);
 

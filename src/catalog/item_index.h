@@ -47,6 +47,13 @@ struct LocalChange {
   std::string id, item_key, item_json;
 };
 
+// One Item for merge_items().
+struct ItemToMerge {
+  nlohmann::json item;
+  std::string item_key;
+  std::int64_t updated_ms = 0;
+};
+
 class ItemIndex {
  public:
   virtual ~ItemIndex() = default;
@@ -56,18 +63,34 @@ class ItemIndex {
   // An Item from the shared catalog, with its updated time (ms since the epoch).
   virtual Result<MergeOutcome> merge_item(const nlohmann::json& item, const std::string& item_key,
                                           std::int64_t updated_ms) = 0;
-  // Many catalog Items in the caller's transaction, as merge_item() each in order (an Item met
-  // twice in `items` merges twice). This default parses item_json again; an index that can
-  // use the prepared record directly overrides it.
+  // merge_item() for each, in order (an Item met twice merges twice); a server-backed index
+  // sends them in one round trip.
+  virtual Result<std::vector<MergeOutcome>> merge_parsed(const std::vector<ItemToMerge>& items) {
+    std::vector<MergeOutcome> outcomes;
+    for (const auto& one : items) {
+      auto merged = merge_item(one.item, one.item_key, one.updated_ms);
+      if (!merged.ok()) return merged.take_error();
+      outcomes.push_back(*merged);
+    }
+    return outcomes;
+  }
+  // Many catalog Items (prepared by `index pull` off the index's thread) in the caller's
+  // transaction, as merge_parsed(); an index that can use the prepared records directly (the
+  // SQLite one) overrides it.
   virtual Result<MergeCounts> merge_items(const std::vector<CatalogItem>& items) {
-    MergeCounts counts;
+    std::vector<ItemToMerge> parsed;
+    parsed.reserve(items.size());
     for (const auto& item : items) {
-      auto outcome = merge_item(nlohmann::json::parse(item.item_json, nullptr, false),
-                                item.record.item_key, item.updated_ms);
-      if (!outcome.ok()) return outcome.take_error();
-      ++(*outcome == MergeOutcome::kAdded      ? counts.added
-         : *outcome == MergeOutcome::kReplaced ? counts.replaced
-                                               : counts.kept);
+      parsed.push_back({nlohmann::json::parse(item.item_json, nullptr, false),
+                        item.record.item_key, item.updated_ms});
+    }
+    auto outcomes = merge_parsed(parsed);
+    if (!outcomes.ok()) return outcomes.take_error();
+    MergeCounts counts;
+    for (const MergeOutcome outcome : *outcomes) {
+      ++(outcome == MergeOutcome::kAdded      ? counts.added
+         : outcome == MergeOutcome::kReplaced ? counts.replaced
+                                              : counts.kept);
     }
     return counts;
   }

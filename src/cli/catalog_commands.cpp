@@ -5,6 +5,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "app/item_index_factory.h"
 #include "app/search_arguments.h"
 #include "app/shared_catalog.h"
 #include "catalog/search_index.h"
@@ -25,11 +26,12 @@ int run_pull(const SyncFlags& flags) {
   auto destination = resolve_destination(flags, true);
   if (!destination.ok()) return fail("index pull", destination.error());
   const auto& state_dir = destination->setup.config.state_dir;
-  auto index = catalog::SearchIndex::open(state_dir, /*for_queries=*/false);
+  auto index = app::open_item_index(destination->setup.config, destination->location,
+                                    app::IndexUse::kWrites);
   if (!index.ok()) return fail("index pull", index.error());
   s3::S3Client client(destination->setup.s3);
   const auto start = std::chrono::steady_clock::now();
-  auto report = app::pull_catalog(*index, client, destination->location, state_dir / "pull");
+  auto report = app::pull_catalog(**index, client, destination->location, state_dir / "pull");
   if (!report.ok()) return fail("index pull", report.error());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -20,5 +20,6 @@ void add_serve_command(CLI::App& app, int& exit_code);         // serve (STAC AP
 void add_catalog_commands(CLI::App& app, int& exit_code);      // catalog compact
 void add_doctor_command(CLI::App& app, int& exit_code);         // doctor
 void add_index_pull_command(CLI::App& index, int& exit_code);  // index pull
+void add_index_migrate_command(CLI::App& index, int& exit_code);  // index migrate
 
 }  // namespace imgsync::cli

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/gallery_service.h"
+#include "app/item_index_factory.h"
 #include "catalog/search_index.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
@@ -81,12 +82,13 @@ int run_publish_gallery(const PublishOptions& options) {
     gallery.expires = link_lifetime(*expiry, destination->setup.s3.credentials, "publish");
   }
   gallery.scratch_dir = destination->setup.config.state_dir / "publish";
-  auto index = catalog::SearchIndex::open(destination->setup.config.state_dir);
+  auto index = app::open_item_index(destination->setup.config, destination->location,
+                                    app::IndexUse::kQueries);
   if (!index.ok()) return fail(index.error());
-  auto hits = index->search(*query);
+  auto hits = (*index)->search(*query);
   if (!hits.ok()) return fail(hits.error());
   if (hits->empty()) {
-    auto count = index->count();
+    auto count = (*index)->count();
     return fail(make_error(
         ErrorCategory::kInvalidInput,
         count.ok() && *count == 0

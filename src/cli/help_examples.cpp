@@ -59,6 +59,9 @@ const std::map<std::string, std::string>& examples() {
   imgsync catalog compact --to s3://my-bucket/survey --lease 1h)"},
       {"index pull", R"(  imgsync index pull --to s3://my-bucket/survey
   imgsync index pull --to s3://my-bucket/survey --state-dir ./analyst-state)"},
+      {"index migrate",
+       R"(  imgsync index migrate --to s3://my-bucket/survey --to-catalog postgresql://imgsync@db/photos
+  IMGSYNC_CATALOG_PASSWORD=... imgsync index migrate --to-catalog postgresql://ana@db:5432/team)"},
       {"doctor", R"(  imgsync doctor
   imgsync doctor --to s3://my-bucket/survey
   imgsync doctor --to s3://my-bucket/survey --json)"},

@@ -6,8 +6,10 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "app/item_index_factory.h"
 #include "app/search_arguments.h"
 #include "app/search_service.h"
+#include "app/shared_catalog.h"
 #include "catalog/search_index.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
@@ -112,17 +114,23 @@ int run_search(const SearchOptions& options) {
                            "run where an imgsync.toml sets destination"));
   }
   if (!destination.ok()) return fail("search", destination.error());
-  const auto& state_dir = destination->setup.config.state_dir;
-  auto index = catalog::SearchIndex::open(state_dir);
+  const auto& config = destination->setup.config;
+  auto index = app::open_item_index(config, destination->location, app::IndexUse::kQueries);
   if (!index.ok()) return fail("search", index.error());
-  auto count = index->count();
-  if (count.ok() && *count == 0) {
+  auto count = (*index)->count();
+  if (count.ok() && *count == 0 && !app::uses_shared_catalog(config)) {
     fmt::print(stderr,
                "imgsync search: the index {} is empty: 'imgsync sync' fills it as it uploads, "
                "'imgsync index rebuild' from the bucket's Items\n",
-               (state_dir / catalog::SearchIndex::kFileName).string());
+               (config.state_dir / catalog::SearchIndex::kFileName).string());
+  } else if (count.ok() && *count == 0) {
+    fmt::print(stderr,
+               "imgsync search: the catalog {} holds no Items of {}: sync and watch write "
+               "them, 'imgsync index migrate --to-catalog' copies a local index\n",
+               config::redact_catalog_url(config.catalog.url),
+               app::default_collection_id(destination->location));
   }
-  auto hits = index->search(*query);
+  auto hits = (*index)->search(*query);
   if (!hits.ok()) return fail("search", hits.error());
   const auto& location = destination->location;
 
@@ -220,6 +228,12 @@ int run_rebuild(const SyncFlags& flags, int jobs) {
       });
   if (shown) fmt::print(stderr, "\r\033[K");
   if (!report.ok()) return fail("index rebuild", report.error());
+  if (app::uses_shared_catalog(destination->setup.config)) {
+    fmt::print(stderr,
+               "imgsync index rebuild: rebuilt the local index (the shared catalog {} is left "
+               "as it is; 'imgsync index migrate --to-catalog' copies the local index to it)\n",
+               config::redact_catalog_url(destination->setup.config.catalog.url));
+  }
   const double rate = report->seconds > 0 ? report->indexed / report->seconds : 0;
   if (flags.json) {
     fmt::print("{}\n", dump({{"event", "summary"},
@@ -239,12 +253,13 @@ int run_rebuild(const SyncFlags& flags, int jobs) {
 int run_publish(const SyncFlags& flags) {
   auto destination = resolve_destination(flags, true);
   if (!destination.ok()) return fail("index publish", destination.error());
-  auto index = catalog::SearchIndex::open(destination->setup.config.state_dir);
+  auto index = app::open_item_index(destination->setup.config, destination->location,
+                                    app::IndexUse::kQueries);
   if (!index.ok()) return fail("index publish", index.error());
   s3::S3Client client(destination->setup.s3);
   app::PublishOptions options;
   options.scratch_dir = destination->setup.config.state_dir / "publish";
-  auto report = app::publish_catalog(*index, client, destination->location, options);
+  auto report = app::publish_catalog(**index, client, destination->location, options);
   if (!report.ok()) return fail("index publish", report.error());
   const auto& bucket = destination->location.bucket;
   if (flags.json) {
@@ -284,6 +299,7 @@ void add_destination_flags(CLI::App& command, SyncFlags& flags) {
                      "imgsync.toml (default: ./imgsync.toml if present)");
   add_destination_option(command, flags.to, flags.deprecated_destination);
   command.add_option("--state-dir", flags.state_dir, "where the journal and the index live");
+  add_catalog_option(command, flags.catalog);
   command.add_flag("--json", flags.json,
                    "machine-readable output (search: one Item per line, as --format ndjson)");
   add_s3_flags(command, flags.s3);
@@ -354,7 +370,8 @@ void add_search_commands(CLI::App& app, int& exit_code) {
     exit_code = run_search(*search);
   });
 
-  CLI::App* index = app.add_subcommand("index", "the local search index: rebuild, publish, pull");
+  CLI::App* index =
+      app.add_subcommand("index", "the search index: rebuild, publish, pull, migrate");
   index->require_subcommand(1);
   auto rebuild = std::make_shared<std::pair<SyncFlags, int>>();
   rebuild->second = 16;
@@ -372,6 +389,7 @@ void add_search_commands(CLI::App& app, int& exit_code) {
   add_sync_flags(*publish_command, *publish, false);
   publish_command->callback([publish, &exit_code] { exit_code = run_publish(*publish); });
   add_index_pull_command(*index, exit_code);
+  add_index_migrate_command(*index, exit_code);
 }
 
 }  // namespace imgsync::cli

@@ -12,6 +12,7 @@
 #include "api/http_server.h"
 #include "api/index_pool.h"
 #include "app/catalog_puller.h"
+#include "app/item_index_factory.h"
 #include "app/search_arguments.h"
 #include "app/shared_catalog.h"
 #include "cli/commands.h"
@@ -80,7 +81,10 @@ int run_serve(const ServeOptions& options) {
         if (!url.ok()) return "";
         return presigned ? *url : url->substr(0, url->find('?'));
       }};
-  auto pool = std::make_shared<api::SqliteIndexPool>(destination->setup.config.state_dir);
+  auto pool = std::make_shared<api::SqliteIndexPool>(
+      [config = destination->setup.config, location = destination->location] {
+        return app::open_item_index(config, location, app::IndexUse::kQueries);
+      });
   {  // open once now: a missing or newer index is reported before the server starts
     auto first = pool->borrow();
     if (!first.ok()) return fail(first.error());

@@ -10,6 +10,7 @@
 #include "app/sync_service.h"
 #include "app/verify_service.h"
 #include "catalog/journal_store.h"
+#include "cli/catalog_forwarding.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/search_flags.h"
@@ -126,6 +127,7 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
   notify::set_before_stderr({});
   if (!report.ok()) return report_setup_error(command, report.error());
   if (options.share_catalog && !options.dry_run) share_catalog(command, *setup);
+  if (!options.dry_run) forward_to_catalog(command, *setup);
   const auto& r = *report;
   if (!options.dry_run) {
     notify::RunSummary summary;

@@ -44,6 +44,13 @@ std::string journal_destination(const SyncSetup& setup) {
                                  setup.config.destination->bucket, setup.config.destination->key);
 }
 
+void add_catalog_option(CLI::App& command, std::string& url) {
+  command.add_option("--catalog", url,
+                     "a shared PostgreSQL + PostGIS catalog, postgresql://USER@HOST:PORT/DB "
+                     "(password in $IMGSYNC_CATALOG_PASSWORD, PGPASSWORD or ~/.pgpass); "
+                     "overrides [catalog] url");
+}
+
 void add_sync_flags(CLI::App& command, SyncFlags& flags, bool with_sources) {
   command.add_option("--config", flags.config_path,
                      "imgsync.toml (default: ./imgsync.toml if present)");
@@ -51,6 +58,7 @@ void add_sync_flags(CLI::App& command, SyncFlags& flags, bool with_sources) {
   command.add_option("--state-dir", flags.state_dir,
                      "where the journal lives (default: .imgsync next to imgsync.toml, else "
                      "$XDG_STATE_HOME/imgsync/BUCKET_PREFIX)");
+  add_catalog_option(command, flags.catalog);
   command.add_flag("--json", flags.json, "machine-readable output, one JSON object per line");
   if (with_sources) {
     command.add_option(
@@ -135,6 +143,12 @@ Result<SyncSetup> resolve_sync_setup(const SyncFlags& flags, bool need_credentia
   if (!flags.sse_kms_key_id.empty()) config.upload.sse_kms_key_id = flags.sse_kms_key_id;
   if (!config.upload.sse_kms_key_id.empty() && config.upload.server_side_encryption != "aws:kms") {
     return make_error(ErrorCategory::kInvalidInput, "--sse-kms-key-id needs --sse aws:kms");
+  }
+  if (!flags.catalog.empty()) {
+    if (Status ok = config::check_catalog_url(flags.catalog, "--catalog"); !ok.ok()) {
+      return ok.error();
+    }
+    config.catalog.url = flags.catalog;
   }
   if (!flags.state_dir.empty()) {
     config.state_dir = std::filesystem::absolute(flags.state_dir);

@@ -22,6 +22,7 @@ struct SyncFlags {
   std::string to;
   std::string deprecated_destination;  // --destination, the old spelling of --to
   std::string project, name_template, state_dir;
+  std::string catalog;  // --catalog postgresql://...: the shared catalog ([catalog] url)
   int jobs = 0;
   std::string part_size, multipart_threshold, storage_class, sse, sse_kms_key_id;
   bool json = false;
@@ -29,6 +30,9 @@ struct SyncFlags {
   int thumbnail_size = 0;
   S3Flags s3;
 };
+
+// --catalog URL.
+void add_catalog_option(CLI::App& command, std::string& url);
 
 // with_sources: the command takes SRC... and the upload flags (sync, retry).
 void add_sync_flags(CLI::App& command, SyncFlags& flags, bool with_sources);

@@ -14,6 +14,7 @@
 #include "app/watch_service.h"
 #include "catalog/journal_lock.h"
 #include "catalog/journal_store.h"
+#include "cli/catalog_forwarding.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/search_flags.h"
@@ -184,6 +185,7 @@ int run_watch(const WatchCommandOptions& options) {
     }
     auto puller = start_puller(options, *setup);
     if (!puller.ok()) return setup_error("watch", puller.error());
+    auto forwarder = start_catalog_forwarder(*setup);  // [catalog] url: Items on to it
     app::WatchOptions watch_options;
     watch_options.once = options.once;
     watch_options.stop = &signals.stop;
@@ -192,6 +194,7 @@ int run_watch(const WatchCommandOptions& options) {
     auto exit = service.run(watch_options);
     if (publisher) publisher->stop();  // one last segment with what this run uploaded
     if (*puller) (*puller)->stop();
+    if (forwarder) forwarder->stop();  // one last pass; what fails waits for the next run
     if (!exit.ok()) return setup_error("watch", exit.error());
     const auto& totals = service.totals();
     if (*exit == app::WatchExit::kReload) {

@@ -147,6 +147,24 @@ Status read_s3(const TomlReader& reader, const toml::table& table, S3Overrides& 
   return {};
 }
 
+Status read_catalog(const TomlReader& reader, const toml::table& table, CatalogSettings& catalog) {
+  if (Status ok = reader.check_keys(table, "catalog.", {"url", "password_env"}); !ok.ok())
+    return ok;
+  auto url = reader.string_at(table, "url", "catalog.");
+  if (!url.ok()) return url.take_error();
+  if (!url->empty()) {
+    // The message names the URL with its password taken out.
+    if (Status ok = check_catalog_url(*url, "the URL"); !ok.ok()) {
+      return reader.error_at(*table.get("url"), "catalog.url", ok.error().message);
+    }
+  }
+  catalog.url = *url;
+  auto variable = reader.string_at(table, "password_env", "catalog.");
+  if (!variable.ok()) return variable.take_error();
+  if (!variable->empty()) catalog.password_env = *variable;
+  return {};
+}
+
 Result<SourceFolder> read_source(const TomlReader& reader, const toml::table& table) {
   const std::string section = "source.";
   if (Status ok =
@@ -192,9 +210,10 @@ Result<AppConfig> read_app_config(const toml::table& root, const std::filesystem
   AppConfig config;
   config.config_file = file;
   config.state_dir = file.parent_path() / ".imgsync";
-  if (Status ok = reader.check_keys(root, "",
-                                    {"destination", "project", "name_template", "state_dir",
-                                     "source", "upload", "thumbnails", "s3", "watch", "notify"});
+  if (Status ok =
+          reader.check_keys(root, "",
+                            {"destination", "project", "name_template", "state_dir", "source",
+                             "upload", "thumbnails", "s3", "watch", "notify", "catalog"});
       !ok.ok()) {
     return ok.error();
   }
@@ -271,6 +290,12 @@ Result<AppConfig> read_app_config(const toml::table& root, const std::filesystem
       }
       config.settle_seconds = *seconds;
     }
+  }
+  if (const toml::node* catalog = root.get("catalog")) {
+    if (!catalog->is_table())
+      return reader.error_at(*catalog, "catalog", "must be a [catalog] table");
+    if (Status ok = read_catalog(reader, *catalog->as_table(), config.catalog); !ok.ok())
+      return ok.error();
   }
   if (const toml::node* s3 = root.get("s3")) {
     if (!s3->is_table()) return reader.error_at(*s3, "s3", "must be an [s3] table");

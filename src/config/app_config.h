@@ -24,6 +24,8 @@
 //   settle = 2.0                           # seconds a closed file must stay unchanged
 //   metrics = "127.0.0.1:9184"             # Prometheus /metrics and /healthz (docs/operations.md)
 //   [[notify]]                             # see notifier_config.h
+//   [catalog]                              # a shared PostgreSQL catalog: catalog_config.h
+//   url, password_env
 //   [s3]
 //   profile, region, endpoint_url, addressing_style, ca_bundle, verify_tls
 #pragma once
@@ -36,6 +38,7 @@
 #include <vector>
 
 #include "config/aws_settings.h"
+#include "config/catalog_config.h"
 #include "config/notifier_config.h"
 #include "config/s3_uri.h"
 #include "util/result.h"
@@ -88,6 +91,7 @@ struct AppConfig {
   double settle_seconds = 2.0;  // [watch] settle: how long a closed file must stay unchanged
   std::string metrics_address;  // [watch] metrics: "HOST:PORT" to serve /metrics on ("" = off)
   std::vector<NotifierConfig> notifiers;
+  CatalogSettings catalog;  // [catalog]: url empty = the local SQLite index
 };
 
 // Reads and validates a file. Unknown keys, wrong types and bad values are kInvalidInput errors

@@ -39,6 +39,10 @@ quality = 80                            # JPEG quality, 1..100
 settle = 2.0                            # --settle: seconds a closed file must stay unchanged
 metrics = "127.0.0.1:9184"              # --metrics: Prometheus /metrics and /healthz
 
+# [catalog]                             # a team's shared PostgreSQL + PostGIS catalog
+# url = "postgresql://imgsync@db.example:5432/photos"  # --catalog; no password in the URL
+# password_env = "IMGSYNC_CATALOG_PASSWORD"  # its password (else PGPASSWORD, ~/.pgpass)
+
 [s3]                                    # over the AWS environment and ~/.aws; flags over these
 profile = "default"                     # --profile
 region = "us-east-1"                    # --region

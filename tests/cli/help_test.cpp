@@ -68,7 +68,7 @@ std::vector<std::string> every_command() {
 const std::vector<std::string> kArchiveCommands = {
     "sync",    "retry",  "status", "verify",         "watch",         "enqueue",
     "init",    "share",  "search", "index rebuild",  "index publish", "index pull",
-    "publish", "doctor", "serve",  "catalog compact"};
+    "publish", "doctor", "serve",  "catalog compact", "index migrate"};
 
 TEST(Help, EveryCommandIsWalkedAndUsesTheOneVocabulary) {
   const auto commands = every_command();

@@ -52,6 +52,11 @@ const std::map<std::string, std::vector<std::string>>& row_marks() {
       {"a notifier fails (webhook, Slack, e-mail, exec: refused, timed out, rejected)",
        {"notify_failed", "webhook to", "e-mail to"}},
       {"`--metrics` / `[watch] metrics` port taken, or not HOST:PORT", {"--metrics", "port"}},
+      {"shared catalog (`[catalog] url`) unreachable, or its database restarted",
+       {"halt()", "catalog_paused"}},
+      {"shared catalog URL not PostgreSQL, or holding a password",
+       {"holds a password", "UrlSecret77", "not a PostgreSQL URL"}},
+      {"shared catalog set up by a newer imgsync", {"newer imgsync"}},
       {"SIGINT / SIGTERM", {"SIGTERM", "SIGINT"}},
   };
   return marks;

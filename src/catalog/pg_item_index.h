@@ -1,0 +1,113 @@
+// The shared catalog: an ItemIndex (catalog/item_index.h) in a PostgreSQL 15 + PostGIS 3 database
+// that a team's machines write to and search at once. `[catalog] url = "postgresql://..."`
+// (config/app_config.h) or --catalog selects it; without it the local SQLite index is used.
+//
+// Schema (catalog/pg_schema.cpp), owned by imgsync, created on first connect and versioned in
+// imgsync.schema_version, all in the PostgreSQL schema `imgsync`:
+//   heads     one row per (collection, id): where its row lives in `items` (the partition key),
+//             its `updated` time, its change sequence, whether it was written here or merged
+//   items     the indexed fields and the Item JSON, PARTITION BY RANGE (datetime), one partition
+//             per calendar year (UTC), created on demand; GiST on geom, an N-D GiST on `span`
+//             (the position with its time interval as a third axis, as the SQLite index's
+//             R*Tree: a place + time query walks one tree), btree on
+//             (collection, datetime, id), on the UTC and local times, GIN on the folded tags
+//   settings  small named values per collection
+// `datetime` is the Item's place in time order: its instant when the UTC offset is known, else
+// its wall clock (SearchHit::sort_ms), so a time-ordered page reads partitions in order.
+//
+// Writes are idempotent by `updated`: a copy never replaces a newer one (upsert_item keeps a
+// strictly newer copy, merge_item also an equally new one), so writers may replay and race.
+// Search semantics are the SQLite index's, checked by one shared test suite
+// (tests/catalog/item_index_suite.h).
+//
+// A lost connection or a restarted server: each operation outside a transaction reconnects and
+// tries again (s3::RetryPolicy, a few seconds at most), then fails kRetryable; in_transaction()
+// runs its whole work again. The password never appears in an error (catalog/pg_connection.h).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "catalog/item_index.h"
+#include "catalog/pg_connection.h"
+#include "s3/retry_policy.h"
+
+namespace imgsync::catalog {
+
+inline constexpr int kPgSchemaVersion = 1;
+
+struct PgCatalogOptions {
+  PgTarget target;
+  std::string collection;  // every read and write is scoped to it
+  s3::RetryOptions retry{.max_attempts = 6,
+                         .base_delay = std::chrono::milliseconds(200),
+                         .max_delay = std::chrono::milliseconds(3000),
+                         .throttled_base_delay = std::chrono::milliseconds(500)};
+};
+
+// Creates or upgrades the schema (under an advisory lock: concurrent first connects wait);
+// kFatal when the database holds a newer schema than this imgsync knows.
+Status migrate_pg_schema(PgConnection& connection);
+
+class PgItemIndex final : public ItemIndex {
+ public:
+  static Result<std::unique_ptr<PgItemIndex>> open(PgCatalogOptions options);
+
+  Status upsert_item(const nlohmann::json& item, const std::string& item_key) override;
+  Result<MergeOutcome> merge_item(const nlohmann::json& item, const std::string& item_key,
+                                  std::int64_t updated_ms) override;
+  // One pipeline (one round trip) per call.
+  Result<std::vector<MergeOutcome>> merge_parsed(const std::vector<ItemToMerge>& items) override;
+  Status remove(const std::string& id) override;
+  Status clear() override;
+  Result<std::int64_t> count() override;
+  Result<std::vector<SearchHit>> search(const SearchQuery& query) override;
+  Status for_each_item(
+      const std::function<Status(const std::string& id, const std::string& item_key,
+                                 const std::string& item_json)>& visit) override;
+  // kLocal: changes written with upsert_item (by any writer), not merged from a bucket.
+  Status for_each_change(std::int64_t after, ChangeScope scope,
+                         const std::function<Status(const LocalChange&)>& visit) override;
+  Result<std::optional<std::string>> setting(const std::string& name) override;
+  Status set_setting(const std::string& name, const std::string& value) override;
+  Status in_transaction(const std::function<Status()>& work) override;
+
+  const std::string& server_name() const { return connection_.name(); }
+  // Fresh planner statistics (after a bulk load: `index migrate`; autovacuum does it later).
+  Status analyze();
+
+ private:
+  PgItemIndex(PgCatalogOptions options, PgConnection connection)
+      : options_(std::move(options)), connection_(std::move(connection)), retry_(options_.retry) {}
+  // Runs `attempt` (again after reconnecting while the failure is retryable and no transaction
+  // is open).
+  template <typename Attempt>
+  auto retrying(Attempt&& attempt) -> decltype(attempt());
+  Result<MergeOutcome> put(const nlohmann::json& item, const std::string& item_key,
+                           std::int64_t updated_ms, bool local);
+  Result<PgResult> query(std::string_view sql, const PgParams& params);
+
+  PgCatalogOptions options_;
+  PgConnection connection_;
+  s3::RetryPolicy retry_;
+  int transaction_depth_ = 0;
+};
+
+// A time on the place-and-time index's third axis: days since the epoch, widened by a day
+// towards `direction` (the index keeps 32-bit floats: it only prefilters).
+inline double pg_span_days(std::int64_t milliseconds, int direction) {
+  return static_cast<double>(milliseconds) / 86'400'000.0 + direction;
+}
+
+// ASCII letters lower-cased, nothing else (SQLite's NOCASE and LIKE fold the same way).
+std::string fold_ascii(std::string text);
+
+// The SELECT of one search (pg_search.cpp): the text and its parameters ($1 is the collection).
+struct PgSearchStatement {
+  std::string sql;
+  PgParams params;
+};
+Result<PgSearchStatement> pg_search_statement(const SearchQuery& query,
+                                              const std::string& collection);
+
+}  // namespace imgsync::catalog

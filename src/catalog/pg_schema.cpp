@@ -1,0 +1,198 @@
+// The shared catalog's schema (catalog/pg_item_index.h): created on first connect, versioned.
+#include <fmt/format.h>
+
+#include "catalog/pg_item_index.h"
+
+namespace imgsync::catalog {
+namespace {
+
+// Serialises schema changes between writers connecting at the same moment.
+constexpr const char* kSchemaLock = "SELECT pg_advisory_xact_lock(7302017)";
+
+// Version 1. The column order of `items` is the order put_item()'s ROW(...) is built in
+// (pg_item_index.cpp).
+constexpr const char* kSchemaV1 = R"sql(
+CREATE SEQUENCE imgsync.change_sequence;
+CREATE TABLE imgsync.heads (
+  collection text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  datetime timestamptz NOT NULL,
+  updated_ms bigint NOT NULL,
+  sequence bigint NOT NULL,
+  local boolean NOT NULL,
+  PRIMARY KEY (collection, id)
+);
+CREATE INDEX heads_changes ON imgsync.heads (collection, local, sequence);
+CREATE TABLE imgsync.items (
+  collection text COLLATE "C" NOT NULL,
+  id text COLLATE "C" NOT NULL,
+  datetime timestamptz NOT NULL,
+  item_key text NOT NULL,
+  raw_key text NOT NULL,
+  enhanced_key text NOT NULL,
+  thumbnail_key text NOT NULL,
+  utc_start_ms bigint NOT NULL,
+  utc_end_ms bigint NOT NULL,
+  local_ms bigint NOT NULL,
+  utc_offset_minutes integer,
+  latitude double precision,
+  longitude double precision,
+  altitude double precision,
+  geom geometry(Point, 4326),
+  make text NOT NULL,
+  model text NOT NULL,
+  camera text COLLATE "C" NOT NULL,
+  lens text NOT NULL,
+  width bigint,
+  height bigint,
+  orientation integer NOT NULL,
+  bytes bigint NOT NULL,
+  created text NOT NULL,
+  tags text[] NOT NULL,
+  tags_folded text[] COLLATE "C" NOT NULL,
+  item_json text NOT NULL,
+  span geometry(LineStringZ),
+  PRIMARY KEY (collection, id, datetime)
+) PARTITION BY RANGE (datetime);
+CREATE INDEX items_geom ON imgsync.items USING gist (geom);
+CREATE INDEX items_span ON imgsync.items USING gist (span gist_geometry_ops_nd);
+CREATE INDEX items_datetime ON imgsync.items (collection, datetime, id);
+CREATE INDEX items_utc ON imgsync.items (collection, utc_start_ms);
+CREATE INDEX items_local ON imgsync.items (collection, local_ms);
+CREATE INDEX items_tags ON imgsync.items USING gin (tags_folded);
+CREATE TABLE imgsync.settings (
+  collection text COLLATE "C" NOT NULL,
+  name text COLLATE "C" NOT NULL,
+  value text NOT NULL,
+  PRIMARY KEY (collection, name)
+);
+
+-- Milliseconds since the epoch as a timestamptz (exact: microsecond precision).
+CREATE FUNCTION imgsync.ms_time(ms bigint) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT timestamptz 'epoch' + ms * interval '1 millisecond'
+$$;
+
+-- Great-circle distance in metres: catalog::haversine_metres, operation for operation, so both
+-- backends agree to the last bit.
+CREATE FUNCTION imgsync.haversine(lat1 float8, lon1 float8, lat2 float8, lon2 float8)
+RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT 2 * 6371008.8 * asin(least(1.0::float8, sqrt(
+    sin((lat2 - lat1) * (pi() / 180.0) / 2) * sin((lat2 - lat1) * (pi() / 180.0) / 2) +
+    cos(lat1 * (pi() / 180.0)) * cos(lat2 * (pi() / 180.0)) *
+    sin((lon2 - lon1) * (pi() / 180.0) / 2) * sin((lon2 - lon1) * (pi() / 180.0) / 2))))
+$$;
+
+-- The year's partition of `items` for t (UTC), created when missing. A year, not a month: a
+-- query plans and probes every partition it cannot prune, and years keep them few.
+CREATE FUNCTION imgsync.make_partition(t timestamptz) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  year timestamp := date_trunc('year', t AT TIME ZONE 'UTC');
+  name text := 'items_' || to_char(year, 'YYYY');
+BEGIN
+  IF to_regclass('imgsync.' || name) IS NOT NULL THEN RETURN; END IF;
+  BEGIN
+    EXECUTE format('CREATE TABLE imgsync.%I PARTITION OF imgsync.items FOR VALUES FROM (%L) TO (%L)',
+                   name, year AT TIME ZONE 'UTC', (year + interval '1 year') AT TIME ZONE 'UTC');
+  EXCEPTION WHEN duplicate_table OR unique_violation THEN
+    NULL;  -- another writer created it meanwhile
+  END;
+END $$;
+
+-- Writes one Item unless the catalog holds a newer copy: 0 added, 1 replaced, 2 kept (the copy
+-- held is newer; with newer_only, or as new). The head row is the lock that orders writers.
+CREATE FUNCTION imgsync.put_item(r imgsync.items, updated bigint, is_local boolean,
+                                 newer_only boolean) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  held_datetime timestamptz;
+  held_updated bigint;
+BEGIN
+  PERFORM imgsync.make_partition(r.datetime);
+  INSERT INTO imgsync.heads VALUES (r.collection, r.id, r.datetime, updated,
+                                    nextval('imgsync.change_sequence'), is_local)
+    ON CONFLICT (collection, id) DO NOTHING;
+  IF FOUND THEN
+    INSERT INTO imgsync.items SELECT r.*;
+    RETURN 0;
+  END IF;
+  SELECT h.datetime, h.updated_ms INTO held_datetime, held_updated FROM imgsync.heads h
+    WHERE h.collection = r.collection AND h.id = r.id FOR UPDATE;
+  IF held_updated > updated OR (newer_only AND held_updated = updated) THEN
+    RETURN 2;
+  END IF;
+  DELETE FROM imgsync.items i
+    WHERE i.collection = r.collection AND i.id = r.id AND i.datetime = held_datetime;
+  INSERT INTO imgsync.items SELECT r.*;
+  UPDATE imgsync.heads h SET datetime = r.datetime, updated_ms = updated,
+      sequence = nextval('imgsync.change_sequence'), local = is_local
+    WHERE h.collection = r.collection AND h.id = r.id;
+  RETURN 1;
+END $$;
+)sql";
+
+Status ensure_postgis(PgConnection& connection) {
+  auto present = connection.query("SELECT 1 FROM pg_extension WHERE extname = 'postgis'");
+  if (!present.ok()) return present.error();
+  if (present->rows() > 0) return {};
+  if (connection.execute("CREATE EXTENSION IF NOT EXISTS postgis").ok()) return {};
+  return make_error(ErrorCategory::kInvalidInput,
+                    fmt::format("catalog {}: the database has no PostGIS and this role may not "
+                                "add it; ask its administrator to run CREATE EXTENSION postgis "
+                                "in it (Debian: apt-get install postgresql-15-postgis-3)",
+                                connection.name()));
+}
+
+Status migrate_locked(PgConnection& connection) {
+  if (Status ok = connection.execute(kSchemaLock); !ok.ok()) return ok;
+  if (Status ok = ensure_postgis(connection); !ok.ok()) return ok;
+  if (Status ok =
+          connection.execute("CREATE SCHEMA IF NOT EXISTS imgsync; CREATE TABLE IF NOT EXISTS "
+                             "imgsync.schema_version (version integer NOT NULL)");
+      !ok.ok()) {
+    return ok;
+  }
+  auto version = connection.query("SELECT max(version) FROM imgsync.schema_version");
+  if (!version.ok()) return version.error();
+  const std::int64_t held = version->is_null(0, 0) ? 0 : version->integer(0, 0);
+  if (held > kPgSchemaVersion) {
+    return make_error(ErrorCategory::kFatal,
+                      fmt::format("catalog {} was set up by a newer imgsync (schema version {}, "
+                                  "this one knows {}); upgrade imgsync on this machine",
+                                  connection.name(), held, kPgSchemaVersion));
+  }
+  if (held == kPgSchemaVersion) return {};
+  // held == 0: a new catalog. Later versions add their steps here, each from the one before.
+  if (Status ok = connection.execute(kSchemaV1); !ok.ok()) return ok;
+  return connection.execute(
+      fmt::format("DELETE FROM imgsync.schema_version; INSERT INTO imgsync.schema_version VALUES "
+                  "({})",
+                  kPgSchemaVersion));
+}
+
+// The schema version the catalog holds; 0 when it has none yet.
+Result<std::int64_t> held_version(PgConnection& connection) {
+  auto exists = connection.query("SELECT to_regclass('imgsync.schema_version') IS NOT NULL");
+  if (!exists.ok()) return exists.take_error();
+  if (!exists->boolean(0, 0)) return std::int64_t{0};
+  auto version = connection.query("SELECT coalesce(max(version), 0) FROM imgsync.schema_version");
+  if (!version.ok()) return version.take_error();
+  return version->integer(0, 0);
+}
+
+}  // namespace
+
+Status migrate_pg_schema(PgConnection& connection) {
+  if (Status ok = connection.execute("SET TIME ZONE 'UTC'"); !ok.ok()) return ok;
+  // Up to date: nothing to create, so a role that may only read (an analyst's serve) connects.
+  auto held = held_version(connection);
+  if (held.ok() && *held == kPgSchemaVersion) return {};
+  if (Status ok = connection.execute("BEGIN"); !ok.ok()) return ok;
+  Status migrated = migrate_locked(connection);
+  if (!migrated.ok()) {
+    (void)connection.execute("ROLLBACK");
+    return migrated;
+  }
+  return connection.execute("COMMIT");
+}
+
+}  // namespace imgsync::catalog

@@ -1,0 +1,211 @@
+// PgItemIndex::search's SQL: the semantics of SearchIndex::search (catalog/item_query.h) in one
+// statement. The place prefilter is the GiST index (geom && box, one box per side of the
+// antimeridian); every condition is then checked exactly on the row's own numbers, with the
+// same haversine as the SQLite index, so both backends answer alike.
+#include <fmt/format.h>
+
+#include <type_traits>
+
+#include "catalog/pg_item_index.h"
+
+namespace imgsync::catalog {
+namespace {
+
+constexpr const char* kColumns =
+    "SELECT i.id, i.item_key, i.raw_key, i.enhanced_key, i.thumbnail_key, i.latitude, "
+    "i.longitude, i.altitude, i.utc_start_ms, i.utc_end_ms, i.local_ms, i.utc_offset_minutes, "
+    "i.make, i.model, i.bytes, i.item_json, ";
+
+// Appends `sql` where each '?' takes the next parameter.
+class PgBuilder {
+ public:
+  explicit PgBuilder(PgParams& params) : params_(params) {}
+  template <typename... Values>
+  PgBuilder& add(std::string_view sql, const Values&... values) {
+    std::size_t next = 0;
+    (
+        [&](const auto& value) {
+          const std::size_t mark = sql.find('?', next);
+          text_ += sql.substr(next, mark - next);
+          text_ += params_.next();
+          if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::vector<std::string>>) {
+            params_.add_array(value);
+          } else {
+            params_.add(value);
+          }
+          next = mark + 1;
+        }(values),
+        ...);
+    text_ += sql.substr(next);
+    return *this;
+  }
+  std::string& text() { return text_; }
+
+ private:
+  PgParams& params_;
+  std::string text_;
+};
+
+std::string polygon_wkt(const GeoPolygon& polygon) {
+  std::string wkt = "POLYGON(";
+  for (std::size_t r = 0; r < polygon.rings.size(); ++r) {
+    auto ring = polygon.rings[r];
+    if (ring.size() < 3) continue;
+    if (ring.front() != ring.back()) ring.push_back(ring.front());
+    wkt += r == 0 ? "(" : ",(";
+    for (std::size_t i = 0; i < ring.size(); ++i) {
+      wkt += fmt::format("{}{:.17g} {:.17g}", i == 0 ? "" : ",", ring[i].first, ring[i].second);
+    }
+    wkt += ")";
+  }
+  return wkt + ")";
+}
+
+void add_place(PgBuilder& sql, const SearchQuery& query) {
+  std::vector<GeoBox> boxes;
+  if (query.near) boxes = covering_boxes(*query.near);
+  if (!query.near && query.box) boxes = split_at_antimeridian(*query.box);
+  // With a time window, place and time prefilter together (one walk of the N-D index).
+  const bool timed = query.from || query.until;
+  const double earliest = query.from ? pg_span_days(query.from->milliseconds, -1) : -1e7;
+  const double latest = query.until ? pg_span_days(query.until->milliseconds, +1) : 1e7;
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    sql.add(i == 0 ? " AND (" : " OR ");
+    if (timed) {
+      sql.add(
+          "i.span &&& ST_MakeLine(ST_MakePoint(?, ?, ?), ST_MakePoint(?::float8, ?::float8, "
+          "?::float8))",
+          boxes[i].west, boxes[i].south, earliest, boxes[i].east, boxes[i].north, latest);
+    } else {
+      sql.add("i.geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)", boxes[i].west, boxes[i].south,
+              boxes[i].east, boxes[i].north);
+    }
+  }
+  if (!boxes.empty()) sql.add(")");
+  if (query.box) {
+    sql.add(" AND i.latitude BETWEEN ? AND ?", query.box->south, query.box->north);
+    if (query.box->west <= query.box->east) {
+      sql.add(" AND i.longitude BETWEEN ? AND ?", query.box->west, query.box->east);
+    } else {
+      sql.add(" AND (i.longitude >= ? OR i.longitude <= ?)", query.box->west, query.box->east);
+    }
+  }
+  if (query.near) {
+    sql.add(" AND imgsync.haversine(i.latitude, i.longitude, ?::float8, ?::float8) <= ?",
+            query.near->latitude, query.near->longitude, query.near->radius_metres);
+  }
+  bool first = true;
+  for (const auto& polygon : query.within) {
+    if (polygon.rings.empty() || polygon.rings.front().size() < 3) continue;
+    sql.add(first ? " AND (" : " OR ");
+    sql.add("ST_Intersects(i.geom, ST_GeomFromText(?, 4326))", polygon_wkt(polygon));
+    first = false;
+  }
+  if (!first) sql.add(")");
+  if (first && !query.within.empty()) sql.add(" AND false");  // only degenerate polygons
+}
+
+void add_time(PgBuilder& sql, const SearchQuery& query) {
+  if (query.from) {
+    sql.add(query.from->local ? " AND i.local_ms >= ?" : " AND i.utc_start_ms >= ?",
+            query.from->milliseconds);
+  }
+  if (query.until) {
+    if (query.until->local) {
+      sql.add(" AND i.local_ms < ?", query.until->milliseconds);
+    } else {
+      sql.add(" AND i.utc_end_ms < ? AND i.utc_start_ms < ?", query.until->milliseconds,
+              query.until->milliseconds);
+    }
+  }
+}
+
+void add_order(PgBuilder& sql, const SearchQuery& query) {
+  if (query.after) {
+    const PageCursor& after = *query.after;
+    switch (query.sort) {
+      case SortOrder::kTime:
+        sql.add(" AND (i.datetime, i.id) > (imgsync.ms_time(?::bigint), ?::text)", after.sort_ms,
+                after.id);
+        break;
+      case SortOrder::kTimeDescending:
+        sql.add(" AND (i.datetime, i.id) < (imgsync.ms_time(?::bigint), ?::text)", after.sort_ms,
+                after.id);
+        break;
+      case SortOrder::kId:
+        sql.add(" AND i.id > ?", after.id);
+        break;
+      case SortOrder::kIdDescending:
+        sql.add(" AND i.id < ?", after.id);
+        break;
+      case SortOrder::kDistance:
+        break;
+    }
+  }
+  switch (query.sort) {
+    case SortOrder::kTime:
+      sql.add(" ORDER BY i.datetime, i.id");
+      break;
+    case SortOrder::kTimeDescending:
+      sql.add(" ORDER BY i.datetime DESC, i.id DESC");
+      break;
+    case SortOrder::kDistance:
+      sql.add(" ORDER BY distance, i.id");
+      break;
+    case SortOrder::kId:
+      sql.add(" ORDER BY i.id");
+      break;
+    case SortOrder::kIdDescending:
+      sql.add(" ORDER BY i.id DESC");
+      break;
+  }
+  if (query.limit) sql.add(" LIMIT ?", *query.limit);
+}
+
+}  // namespace
+
+std::string fold_ascii(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
+}
+
+Result<PgSearchStatement> pg_search_statement(const SearchQuery& query,
+                                              const std::string& collection) {
+  if (query.sort == SortOrder::kDistance && !query.near) {
+    return make_error(ErrorCategory::kInvalidInput, "sorting by distance needs --near");
+  }
+  if (query.sort == SortOrder::kDistance && query.after) {
+    return make_error(ErrorCategory::kInvalidInput, "pages sorted by distance cannot be resumed");
+  }
+  PgSearchStatement statement;
+  PgBuilder sql(statement.params);
+  sql.add(kColumns);
+  if (query.near) {
+    sql.add("imgsync.haversine(i.latitude, i.longitude, ?::float8, ?::float8) AS distance",
+            query.near->latitude, query.near->longitude);
+  } else {
+    sql.add("NULL::float8 AS distance");
+  }
+  sql.add(" FROM imgsync.items i WHERE i.collection = ?", collection);
+  add_place(sql, query);
+  add_time(sql, query);
+  if (!query.ids.empty()) sql.add(" AND i.id = ANY(?::text[])", query.ids);
+  if (!query.tags.empty()) {  // every tag: one array, one GIN lookup
+    std::vector<std::string> folded;
+    for (const auto& tag : query.tags) folded.push_back(fold_ascii(tag));
+    sql.add(" AND i.tags_folded @> ?::text[]", folded);
+  }
+  if (!query.camera.empty()) sql.add(" AND strpos(i.camera, ?) > 0", fold_ascii(query.camera));
+  if (query.kind == KindFilter::kRaw) sql.add(" AND i.raw_key <> ''");
+  if (query.kind == KindFilter::kEnhanced) sql.add(" AND i.enhanced_key <> ''");
+  if (query.has_gps) {
+    sql.add(*query.has_gps ? " AND i.latitude IS NOT NULL" : " AND i.latitude IS NULL");
+  }
+  add_order(sql, query);
+  statement.sql = std::move(sql.text());
+  return statement;
+}
+
+}  // namespace imgsync::catalog

@@ -1,0 +1,263 @@
+// The shared catalog on a real PostgreSQL + PostGIS server (tests/support/pg_server.h): the
+// search suite every ItemIndex runs, the same answers as the SQLite index hit for hit, and what
+// only a shared server has: concurrent writers, partitions, the schema version, outages, and a
+// password that never shows.
+#include "catalog/pg_item_index.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "catalog/item_index_suite.h"
+#include "catalog/search_index.h"
+#include "support/pg_server.h"
+
+namespace imgsync::catalog {
+namespace {
+
+using suite::Synthetic;
+using testing::PgServerEnvironment;
+
+[[maybe_unused]] const auto* const kServer =
+    ::testing::AddGlobalTestEnvironment(new PgServerEnvironment);
+
+PgCatalogOptions options_for(const std::string& url, const std::string& collection) {
+  return PgCatalogOptions{.target = {.url = url, .password = ""}, .collection = collection};
+}
+
+std::unique_ptr<PgItemIndex> open_catalog(const std::string& collection) {
+  auto opened = PgItemIndex::open(options_for(PgServerEnvironment::info().url, collection));
+  EXPECT_TRUE(opened.ok()) << opened.error().message;
+  return opened.ok() ? std::move(*opened) : nullptr;
+}
+
+struct PgBackend {
+  static std::unique_ptr<ItemIndex> open(const testing::ScratchDir&) {
+    return open_catalog(testing::unique_collection());
+  }
+};
+}  // namespace
+namespace suite {
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, ItemIndexSuite, PgBackend);
+}  // namespace suite
+namespace {
+
+// Both backends hold the same Items: every random query gets the same hits, field for field.
+TEST(PgItemIndex, AnswersExactlyAsTheSqliteIndex) {
+  testing::ScratchDir scratch("imgsync-pg-vs-sqlite");
+  auto sqlite = SearchIndex::open(scratch.path());
+  ASSERT_TRUE(sqlite.ok());
+  auto pg = open_catalog(testing::unique_collection());
+  ASSERT_TRUE(pg);
+  const auto items = suite::synthetic_items(3000, 2026);
+  for (ItemIndex* index : std::vector<ItemIndex*>{&*sqlite, pg.get()}) {
+    ASSERT_TRUE(index
+                    ->in_transaction([&]() -> Status {
+                      for (const auto& s : items) {
+                        if (Status ok = index->upsert_item(s.item(), s.item_key()); !ok.ok()) {
+                          return ok;
+                        }
+                      }
+                      return {};
+                    })
+                    .ok());
+  }
+  int compared = 0, non_empty = 0;
+  std::mt19937_64 random(31);
+  for (int round = 0; round < 300; ++round) {
+    const SearchQuery query = suite::random_query(random, round);
+    auto a = sqlite->search(query);
+    auto b = pg->search(query);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->size(), b->size()) << "round " << round;
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const SearchHit &x = (*a)[i], &y = (*b)[i];
+      ASSERT_EQ(x.id, y.id) << "round " << round << " hit " << i;
+      EXPECT_EQ(x.item_json, y.item_json);
+      EXPECT_EQ(x.raw_key, y.raw_key);
+      EXPECT_EQ(x.enhanced_key, y.enhanced_key);
+      EXPECT_EQ(x.latitude, y.latitude);
+      EXPECT_EQ(x.longitude, y.longitude);
+      EXPECT_EQ(x.utc_start_ms, y.utc_start_ms);
+      EXPECT_EQ(x.utc_end_ms, y.utc_end_ms);
+      EXPECT_EQ(x.local_ms, y.local_ms);
+      EXPECT_EQ(x.utc_offset_minutes, y.utc_offset_minutes);
+      EXPECT_EQ(x.make + "|" + x.model, y.make + "|" + y.model);
+      EXPECT_EQ(x.distance_metres.has_value(), y.distance_metres.has_value());
+      if (x.distance_metres && y.distance_metres) {
+        EXPECT_NEAR(*x.distance_metres, *y.distance_metres, 1e-6);
+      }
+    }
+    ++compared;
+    non_empty += a->empty() ? 0 : 1;
+  }
+  EXPECT_EQ(compared, 300);
+  EXPECT_GT(non_empty, 150);
+}
+
+// Two writers with their own connections race over the same Items: the newest copy of each
+// wins whatever the order, and replaying an older one changes nothing.
+TEST(PgItemIndex, ConcurrentWritersKeepTheNewestCopy) {
+  const std::string collection = testing::unique_collection();
+  auto items = suite::synthetic_items(300, 77);
+  auto write = [&](std::int64_t updated_base, int direction) {
+    auto writer = open_catalog(collection);
+    ASSERT_TRUE(writer);
+    for (std::size_t n = 0; n < items.size(); ++n) {
+      const auto& s = items[direction > 0 ? n : items.size() - 1 - n];
+      auto item = s.item();
+      item["properties"]["title"] = "written at " + std::to_string(updated_base);
+      ASSERT_TRUE(writer->merge_item(item, s.item_key(), updated_base).ok());
+    }
+  };
+  std::thread first(write, 1000, 1), second(write, 2000, -1);
+  first.join();
+  second.join();
+  write(1500, 1);  // a replay of an older copy
+  auto reader = open_catalog(collection);
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(*reader->count(), 300);
+  std::int64_t newest = 0;
+  ASSERT_TRUE(reader
+                  ->for_each_item(
+                      [&](const std::string&, const std::string&, const std::string& item_json) {
+                        newest += nlohmann::json::parse(item_json)["properties"]["title"] ==
+                                  "written at 2000";
+                        return Status{};
+                      })
+                  .ok());
+  EXPECT_EQ(newest, 300);
+}
+
+// Items are kept in yearly partitions, created as Items of a new year arrive; an Item whose
+// time changes moves to its new year.
+TEST(PgItemIndex, PartitionsByYearOnDemand) {
+  auto index = open_catalog(testing::unique_collection());
+  ASSERT_TRUE(index);
+  Synthetic s;
+  s.id = "moving";
+  s.offset_minutes = 0;
+  s.local_ms = 4'102'444'800'000;  // 2100-01-01: a year no other test uses
+  ASSERT_TRUE(index->upsert_item(s.item(), s.item_key()).ok());
+  auto connection = PgConnection::connect({.url = PgServerEnvironment::info().url, .password = ""});
+  ASSERT_TRUE(connection.ok());
+  auto partition = connection->query("SELECT to_regclass('imgsync.items_2100') IS NOT NULL");
+  ASSERT_TRUE(partition.ok());
+  EXPECT_TRUE(partition->boolean(0, 0));
+  s.local_ms += 400LL * 86'400'000;  // 2101
+  ASSERT_TRUE(index->upsert_item(s.item(), s.item_key()).ok());
+  auto rows = connection->query(
+      "SELECT count(*) FROM imgsync.items_2100 UNION ALL SELECT count(*) FROM "
+      "imgsync.items_2101");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->integer(0, 0), 0);
+  EXPECT_EQ(rows->integer(1, 0), 1);
+  EXPECT_EQ(*index->count(), 1);
+}
+
+TEST(PgItemIndex, RefusesASchemaFromANewerImgsync) {
+  auto admin = PgConnection::connect({.url = PgServerEnvironment::info().url, .password = ""});
+  ASSERT_TRUE(admin.ok());
+  const std::string database = testing::unique_collection();
+  Status created = admin->execute("CREATE DATABASE \"" + database + "\"");
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  std::string url = PgServerEnvironment::info().url;
+  url = url.substr(0, url.rfind('/') + 1) + database;
+  {
+    auto fresh = PgItemIndex::open(options_for(url, "c"));  // creates the schema, PostGIS too
+    ASSERT_TRUE(fresh.ok()) << fresh.error().message;
+    auto connection = PgConnection::connect({.url = url, .password = ""});
+    ASSERT_TRUE(connection.ok());
+    ASSERT_TRUE(connection->execute("UPDATE imgsync.schema_version SET version = 99").ok());
+  }
+  auto newer = PgItemIndex::open(options_for(url, "c"));
+  ASSERT_FALSE(newer.ok());
+  EXPECT_NE(newer.error().message.find("newer imgsync"), std::string::npos)
+      << newer.error().message;
+  EXPECT_EQ(newer.error().category, ErrorCategory::kFatal);
+  Status dropped = admin->execute("DROP DATABASE \"" + database + "\" WITH (FORCE)");
+  EXPECT_TRUE(dropped.ok()) << dropped.error().message;
+}
+
+// An analyst's role that may only read (serve, search) connects to a catalog set up by a writer.
+TEST(PgItemIndex, AReadOnlyRoleSearches) {
+  const std::string collection = testing::unique_collection();
+  auto writer = open_catalog(collection);
+  ASSERT_TRUE(writer);
+  const auto items = suite::synthetic_items(10, 4);
+  for (const auto& s : items) ASSERT_TRUE(writer->upsert_item(s.item(), s.item_key()).ok());
+  auto admin = PgConnection::connect({.url = PgServerEnvironment::info().url, .password = ""});
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE(admin
+                  ->execute("DO $$ BEGIN CREATE ROLE reader LOGIN; EXCEPTION WHEN "
+                            "duplicate_object THEN NULL; END $$; GRANT USAGE ON SCHEMA imgsync "
+                            "TO reader; GRANT SELECT ON ALL TABLES IN SCHEMA imgsync TO reader")
+                  .ok());
+  std::string url = PgServerEnvironment::info().url;  // postgresql://imgsync@... -> reader@
+  url.replace(url.find("imgsync@"), 7, "reader");
+  auto reader = PgItemIndex::open(options_for(url, collection));
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  auto hits = (*reader)->search(SearchQuery{});
+  ASSERT_TRUE(hits.ok()) << hits.error().message;
+  EXPECT_EQ(hits->size(), items.size());
+  Synthetic extra = items[0];
+  extra.id = "refused";
+  EXPECT_FALSE((*reader)->upsert_item(extra.item(), extra.item_key()).ok());
+}
+
+TEST(PgCatalogUrl, RedactsThePassword) {
+  EXPECT_EQ(config::redact_catalog_url("postgresql://ana:s3cret@db.example:5432/cat"),
+            "postgresql://ana:***@db.example:5432/cat");
+  EXPECT_EQ(config::redact_catalog_url("postgres://ana@db/cat?sslmode=require&password=s3cret"),
+            "postgres://ana@db/cat?sslmode=require&password=***");
+  EXPECT_EQ(config::redact_catalog_url("postgresql://ana@db/cat"), "postgresql://ana@db/cat");
+  EXPECT_TRUE(config::is_catalog_url("postgres://db/cat"));
+  EXPECT_FALSE(config::is_catalog_url("s3://bucket"));
+}
+
+// Nothing listens on the port: the error names the server, says what to check, and holds
+// neither the URL's password nor the one given apart.
+TEST(PgCatalogUrl, ErrorsNeverShowThePassword) {
+  PgCatalogOptions options =
+      options_for("postgresql://ana:UrlSecret77@127.0.0.1:1/cat", testing::unique_collection());
+  options.target.password = "EnvSecret88";
+  options.retry.max_attempts = 1;
+  auto opened = PgItemIndex::open(options);
+  ASSERT_FALSE(opened.ok());
+  const std::string message = opened.error().describe();
+  EXPECT_EQ(message.find("UrlSecret77"), std::string::npos) << message;
+  EXPECT_EQ(message.find("EnvSecret88"), std::string::npos) << message;
+  EXPECT_NE(message.find("postgresql://ana:***@127.0.0.1:1/cat"), std::string::npos) << message;
+  EXPECT_EQ(opened.error().category, ErrorCategory::kRetryable);
+  auto not_postgres = PgItemIndex::open(options_for("mysql://ana:UrlSecret77@h/d", "c"));
+  ASSERT_FALSE(not_postgres.ok());
+  EXPECT_EQ(not_postgres.error().message.find("UrlSecret77"), std::string::npos);
+  EXPECT_EQ(not_postgres.error().category, ErrorCategory::kInvalidInput);
+}
+
+// The server stops and starts again: while it is down an operation fails kRetryable (after its
+// retries); once it is back the same index reconnects by itself and has lost nothing.
+TEST(PgItemIndex, ReconnectsAfterTheServerRestarts) {
+  testing::OwnPgServer server;
+  ASSERT_EQ(server.failure(), "");
+  PgCatalogOptions options = options_for(server.info().url, "outage");
+  options.retry.max_attempts = 2;
+  options.retry.base_delay = std::chrono::milliseconds(10);
+  auto opened = PgItemIndex::open(options);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  auto& index = **opened;
+  const auto items = suite::synthetic_items(20, 3);
+  for (const auto& s : items) ASSERT_TRUE(index.upsert_item(s.item(), s.item_key()).ok());
+  ASSERT_TRUE(server.halt());
+  auto down = index.count();
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.error().category, ErrorCategory::kRetryable) << down.error().message;
+  ASSERT_TRUE(server.restart());
+  auto back = index.count();
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, 20);
+  EXPECT_TRUE(index.upsert_item(items[0].item(), items[0].item_key()).ok());
+}
+
+}  // namespace
+}  // namespace imgsync::catalog
