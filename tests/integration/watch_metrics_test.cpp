@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <cmath>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -85,6 +86,27 @@ TEST_F(WatchMetricsTest, ScrapeMatchesUploadsAndHealthFollowsThePausedQueue) {
     reported_bytes += event.value("bytes", std::uint64_t{0});
   }
   EXPECT_EQ(reported_bytes, bytes);
+  // The thumbnails trail the images, and each Item goes up again naming its thumbnail. The pass
+  // is over once every Item in the bucket names one; stopping the gateway earlier would pause
+  // the queue on a trailing thumbnail, not on the next file. Checked after each Item upload.
+  auto items_name_thumbnails = [&] {
+    auto listed = client().list_all_objects(bucket(), "m/metadata/");
+    if (!listed.ok() || listed->size() != 3) return false;
+    for (const auto& object : *listed) {
+      auto item = client().get_object({bucket(), object.key, {}, {}});
+      if (!item.ok()) return false;
+      auto json = nlohmann::json::parse(item->body, nullptr, false);
+      if (!json.is_object() || !json["assets"].contains("thumbnail")) return false;
+    }
+    return true;
+  };
+  while (!items_name_thumbnails()) {
+    std::optional<std::string> line;
+    do {
+      line = daemon.read_line(60s);
+      ASSERT_TRUE(line) << "the daemon went quiet before the Items named their thumbnails";
+    } while (nlohmann::json::parse(*line).value("event", "") != "item_uploaded");
+  }
 
   const std::string base = "http://" + address;
   auto scrape = http_get(base + "/metrics");
