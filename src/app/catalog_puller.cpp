@@ -1,14 +1,14 @@
 #include "app/catalog_puller.h"
 
-#include "catalog/search_index.h"
+#include "app/item_index_factory.h"
 
 namespace imgsync::app {
 
 Result<PullReport> CatalogPuller::pull() {
-  auto index = catalog::SearchIndex::open(state_dir_, /*for_queries=*/false);
+  auto index = open_item_index(config_, location_, IndexUse::kWrites);
   if (!index.ok()) return index.take_error();
   s3::S3Client client(s3_);
-  return pull_catalog(*index, client, location_, state_dir_ / "pull");
+  return pull_catalog(**index, client, location_, state_dir_ / "pull");
 }
 
 void CatalogPuller::start(std::chrono::milliseconds interval,

@@ -10,13 +10,18 @@
 
 #include "app/catalog_publisher.h"
 #include "app/shared_catalog.h"
+#include "config/app_config.h"
 #include "config/aws_settings.h"
 
 namespace imgsync::app {
 
 class CatalogPuller : public CatalogTask {
  public:
-  using CatalogTask::CatalogTask;
+  // Pulls into the index `config` names: the shared catalog when [catalog] url is set (as
+  // `imgsync index pull` does), else the local index in config.state_dir.
+  CatalogPuller(config::AppConfig config, config::S3Settings s3, BucketLocation location)
+      : CatalogTask(config.state_dir, std::move(s3), std::move(location)),
+        config_(std::move(config)) {}
 
   // One pull now.
   Result<PullReport> pull();
@@ -26,6 +31,9 @@ class CatalogPuller : public CatalogTask {
   // tries again).
   void start(std::chrono::milliseconds interval, std::function<void(const PullReport&)> on_pulled,
              std::function<void(const Error&)> on_error);
+
+ private:
+  config::AppConfig config_;
 };
 
 }  // namespace imgsync::app

@@ -100,7 +100,7 @@ int run_serve(const ServeOptions& options) {
 
   // Pulls run beside the server on their own connection; each request reads the index as the
   // last committed pull left it.
-  app::CatalogPuller puller(destination->setup.config.state_dir, destination->setup.s3, location);
+  app::CatalogPuller puller(destination->setup.config, destination->setup.s3, location);
   if (pull_every) {
     puller.start(
         *pull_every,

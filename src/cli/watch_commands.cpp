@@ -78,7 +78,7 @@ Result<std::unique_ptr<app::CatalogPuller>> start_puller(const WatchCommandOptio
   if (!every.ok()) return every.take_error();
   auto location = bucket_location(setup);
   if (!location.ok()) return location.take_error();
-  auto puller = std::make_unique<app::CatalogPuller>(setup.config.state_dir, setup.s3, *location);
+  auto puller = std::make_unique<app::CatalogPuller>(setup.config, setup.s3, *location);
   puller->start(
       *every,
       [](const app::PullReport& report) {
