@@ -332,7 +332,7 @@ struct SyncService::Run {
   }
 
   // Records the intent (state uploading, key, hash) before any byte leaves; a half-done
-  // multipart upload of other content is aborted first. The record as written.
+  // multipart upload of other content is aborted first (its id cleared). The record as written.
   FileRecord record_intent(const ScannedFile& file, const std::optional<FileRecord>& previous,
                            const media::ImageMetadata& metadata, const PlannedFile& planned) {
     const std::string path = file.path.string();
@@ -378,9 +378,8 @@ struct SyncService::Run {
       return after_upload(queue, file, prepared, planned_file, overwrite->existing, true,
                           std::chrono::steady_clock::duration{});
     }
-    const bool same_content = previous && previous->sha256 == prepared->metadata.sha256;
-    send(queue, file, previous, prepared, planned_file, overwrite->if_none_match,
-         same_content ? record.upload_id : std::string());
+    // record_intent kept the upload id only when the content is the same: a resume.
+    send(queue, file, previous, prepared, planned_file, overwrite->if_none_match, record.upload_id);
   }
 
   // The transfer itself (single PUT or multipart, resumed from `resume_upload_id`).

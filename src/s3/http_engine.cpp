@@ -29,7 +29,7 @@ void append_header_line(HttpResponse& response, std::string_view line) {
   response.headers.push_back({std::string(line.substr(0, colon)), std::string(value)});
 }
 
-std::string HttpResponse::header(std::string_view name) const {
+std::string find_header_value(const std::vector<HttpHeader>& headers, std::string_view name) {
   for (const auto& entry : headers) {
     if (entry.name.size() == name.size() &&
         strncasecmp(entry.name.data(), name.data(), name.size()) == 0) {

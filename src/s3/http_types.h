@@ -22,6 +22,9 @@ struct FileRange {
   std::uint64_t length = 0;
 };
 
+// Case-insensitive header lookup; empty when absent.
+std::string find_header_value(const std::vector<HttpHeader>& headers, std::string_view name);
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url;  // fully encoded
@@ -32,6 +35,8 @@ struct HttpRequest {
   bool head = false;                                 // HEAD: no response body expected
 
   std::uint64_t body_size() const { return body_file ? body_file->length : body.size(); }
+  // Case-insensitive header lookup; empty when absent.
+  std::string header(std::string_view name) const { return find_header_value(headers, name); }
 };
 
 struct HttpResponse {
@@ -40,7 +45,7 @@ struct HttpResponse {
   std::string body;                 // empty when written to download_to
 
   // Case-insensitive header lookup; empty when absent.
-  std::string header(std::string_view name) const;
+  std::string header(std::string_view name) const { return find_header_value(headers, name); }
   bool success() const { return status >= 200 && status < 300; }
 };
 

@@ -10,7 +10,6 @@ namespace imgsync::app {
 namespace {
 
 using testing::answer;
-using testing::header_of;
 
 const std::string kOurs(64, 'a');
 const std::string kTheirs(64, 'b');
@@ -54,8 +53,8 @@ TEST_F(NameClaimsTest, AFreeNameIsWonByAPutIfAbsentAndRecorded) {
   const auto& put = engine_->requests()[0];
   EXPECT_EQ(put.method, "PUT");
   EXPECT_NE(put.url.find("/b/p/claims/2026/05/03/proj_img-1_20260503"), std::string::npos);
-  EXPECT_EQ(header_of(put, "if-none-match"), "*");
-  EXPECT_EQ(header_of(put, "x-amz-meta-imgsync-sha256"), kOurs);
+  EXPECT_EQ(put.header("if-none-match"), "*");
+  EXPECT_EQ(put.header("x-amz-meta-imgsync-sha256"), kOurs);
   EXPECT_TRUE(recorded_claimed());
 }
 

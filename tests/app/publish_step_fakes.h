@@ -3,7 +3,6 @@
 // and ItemPublisher are tested without a server (the integration tests run them on Ceph RGW).
 #pragma once
 
-#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,15 +18,6 @@ namespace imgsync::app::testing {
 using s3::testing::FakeHttpEngine;
 
 using s3::testing::answer;
-
-inline std::string header_of(const s3::HttpRequest& request, const std::string& name) {
-  for (const auto& header : request.headers) {
-    std::string lower = header.name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-    if (lower == name) return header.value;
-  }
-  return {};
-}
 
 class PublishStepTest : public ::testing::Test {
  protected:

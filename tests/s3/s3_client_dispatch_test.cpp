@@ -163,10 +163,8 @@ TEST(S3ClientDispatch, ThrottlingBacksOffFrom500msUpTo20s) {
 }
 
 std::string amz_date(const HttpRequest& request) {
-  for (const auto& header : request.headers) {
-    if (header.name == "x-amz-date" || header.name == "X-Amz-Date") return header.value;
-  }
-  return "none";
+  const std::string date = request.header("x-amz-date");
+  return date.empty() ? "none" : date;
 }
 
 TEST(S3ClientDispatch, ClockSkewIsCorrectedFromTheServersDateAndSignedAgainOnce) {
