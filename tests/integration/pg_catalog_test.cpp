@@ -9,8 +9,8 @@
 #include <set>
 #include <thread>
 
-#include "../media/synthetic_images.h"
 #include "catalog/pg_item_index.h"
+#include "dated_photos.h"
 #include "imgsync_cli_fixture.h"
 #include "support/http_get.h"
 #include "support/pg_server.h"
@@ -20,7 +20,6 @@ namespace {
 
 const auto* const kS3 = ::testing::AddGlobalTestEnvironment(new S3ServerEnvironment);
 const auto* const kPg = ::testing::AddGlobalTestEnvironment(new PgServerEnvironment);
-namespace synth = media::testing;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -39,15 +38,9 @@ class PgCatalogTest : public ImgsyncCliTest {
   // `count` JPEGs named pg<writer>_<n>.jpg, each with its own capture time; the ids of their
   // Items (imgsync_pg<writer>-<n>_<date>, the default name template).
   std::set<std::string> add_photos(int writer, int first, int count) {
+    write_dated_jpegs(source(writer), fmt::format("pg{}_", writer), writer + 2, first, count, 7);
     std::set<std::string> names;
     for (int n = first; n < first + count; ++n) {
-      synth::ExifSpec spec;
-      spec.exif_ifd = {
-          synth::ascii_entry(0x9003, fmt::format("2026:0{}:{:02} {:02}:{:02}:00", writer + 2,
-                                                 1 + n % 28, n % 24, (n * 7) % 60))};
-      const std::string name = fmt::format("pg{}_{}", writer, n);
-      write_file(source(writer) / (name + ".jpg"),
-                 synth::build_jpeg(synth::build_exif_tiff(spec), std::nullopt));
       names.insert(fmt::format("imgsync_pg{}-{}_20260{}{:02}", writer, n, writer + 2, 1 + n % 28));
     }
     return names;

@@ -9,7 +9,7 @@
 #include <set>
 #include <thread>
 
-#include "../media/synthetic_images.h"
+#include "dated_photos.h"
 #include "imgsync_cli_fixture.h"
 #include "support/http_get.h"
 #include "util/gzip.h"
@@ -18,7 +18,6 @@ namespace imgsync::testing {
 namespace {
 
 const auto* const kServer = ::testing::AddGlobalTestEnvironment(new S3ServerEnvironment);
-namespace synth = media::testing;
 using nlohmann::json;
 
 class SharedCatalogTest : public ImgsyncCliTest {
@@ -33,18 +32,9 @@ class SharedCatalogTest : public ImgsyncCliTest {
 
   // `count` JPEGs named w<writer>_<n>.jpg, each with its own capture time.
   std::set<std::string> add_photos(int writer, int first, int count) {
-    std::set<std::string> names;
-    for (int n = first; n < first + count; ++n) {
-      synth::ExifSpec spec;
-      spec.exif_ifd = {synth::ascii_entry(
-          0x9003,
-          fmt::format("2026:0{}:{:02} {:02}:{:02}:00", writer + 1, 1 + n % 28, n % 24, n % 60))};
-      const std::string name = fmt::format("w{}_{}", writer, n);
-      write_file(source(writer) / (name + ".jpg"),
-                 synth::build_jpeg(synth::build_exif_tiff(spec), std::nullopt));
-      names.insert(name);
-    }
-    return names;
+    auto stems =
+        write_dated_jpegs(source(writer), fmt::format("w{}_", writer), writer + 1, first, count, 1);
+    return {stems.begin(), stems.end()};
   }
 
   ProcessResult sync(int writer) {
