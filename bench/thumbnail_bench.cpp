@@ -27,6 +27,7 @@ struct Setting {
   int long_edge;
   int effort;  // -1: JPEG
   int quality;
+  bool fast = true;  // JPEG sources to JPEG through libjpeg alone (false: libvips)
 };
 
 // A camera-sized JPEG (gradient plus sensor-like noise, quality 92) when the corpus has none:
@@ -75,7 +76,11 @@ int main(int argc, char** argv) {
   std::vector<Setting> settings = {{512, 0, 80},  {512, 2, 80},  {512, 4, 80},
                                    {512, 0, 70},  {768, 0, 80},  {512, -1, 80},
                                    {512, -1, 85}, {768, -1, 82}, {1024, -1, 82}};
-  if (default_only) settings = {{imgsync::media::ThumbnailOptions{}.long_edge, -1, 80}};
+  settings.push_back({512, -1, 80, false});
+  if (default_only) {
+    const int edge = imgsync::media::ThumbnailOptions{}.long_edge;
+    settings = {{edge, -1, 80, true}, {edge, -1, 80, false}};
+  }
   fmt::print("{:<40} {:>5} {:>6} {:>3} {:>9} {:>8} {:>9}\n", "image", "edge", "effort", "Q",
              "cpu ms", "bytes", "w x h");
   for (const std::string& image : images) {
@@ -88,7 +93,8 @@ int main(int argc, char** argv) {
           .quality = setting.quality,
           .effort = std::max(0, setting.effort),
           .format = setting.effort < 0 ? imgsync::media::ThumbnailFormat::kJpeg
-                                       : imgsync::media::ThumbnailFormat::kWebp};
+                                       : imgsync::media::ThumbnailFormat::kWebp,
+          .jpeg_fast_path = setting.fast};
       (void)imgsync::media::make_thumbnail(image, mime, orientation, options);  // warm
       const double started = cpu_ms();
       std::size_t bytes = 0;
@@ -105,7 +111,9 @@ int main(int argc, char** argv) {
       }
       const std::string name = image.size() > 40 ? "..." + image.substr(image.size() - 37) : image;
       fmt::print("{:<40} {:>5} {:>6} {:>3} {:>9.2f} {:>8} {:>4}x{:<4}\n", name, setting.long_edge,
-                 setting.effort < 0 ? std::string("jpeg") : std::to_string(setting.effort),
+                 setting.effort >= 0 ? std::to_string(setting.effort)
+                 : setting.fast      ? std::string("jpeg")
+                                     : std::string("vips"),
                  setting.quality, (cpu_ms() - started) / runs, bytes, width, height);
     }
   }

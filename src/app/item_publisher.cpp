@@ -110,6 +110,10 @@ struct ItemPublisher::State {
                  std::string(to_string(error.category))});
     auto item = capture_item(capture);
     if (!item) return;
+    if (!item->second["assets"].contains("thumbnail")) {
+      // The Item names no thumbnail: it is right as it is, and is not sent again.
+      return hooks_.journal_failed(journal_.clear_thumbnail_due(capture));
+    }
     item->second["assets"].erase("thumbnail");
     hooks_.journal_failed(journal_.set_thumbnail_uploaded(capture, item->second.dump()));
     if (queue != nullptr) upload_item_soon(*queue, capture);

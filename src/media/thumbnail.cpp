@@ -10,6 +10,10 @@
 #include <string_view>
 
 #include "media/exiv2_runtime.h"
+#include "media/jpeg_thumbnail.h"
+
+// libvips' switch for its ORC vector paths (exported, declared in an internal header).
+extern "C" void vips_vector_set_enabled(gboolean enabled);
 
 namespace imgsync::media {
 namespace {
@@ -38,6 +42,11 @@ Status initialize_vips() {
     // Thumbnails are made in parallel, one image per worker thread: libvips' own threads per
     // image only add locking for images this small (docs/benchmarks.md: thumbnails).
     vips_concurrency_set(1);
+    // ORC, libvips' run-time code generator for its vector paths, crashed a watch daemon making
+    // thumbnails on two threads (a general protection fault inside liborc, under load): libvips'
+    // plain C paths are used instead. JPEGs, the common case, do not reach libvips at all
+    // (media/jpeg_thumbnail.h).
+    vips_vector_set_enabled(FALSE);
     // libvips reports damaged input on stderr through GLib; imgsync reports it as an Error.
     g_log_set_handler(
         "VIPS",
@@ -190,6 +199,9 @@ Result<Thumbnail> make_thumbnail(const std::filesystem::path& file, const std::s
                                  int orientation, const ThumbnailOptions& options) {
   if (Status ok = initialize_vips(); !ok.ok()) return ok.error();
   vips_error_clear();  // an earlier file's warnings must not be reported as this one's
+  if (mime == "image/jpeg" && options.jpeg_fast_path) {
+    if (auto fast = jpeg_fast_thumbnail(file, options)) return std::move(*fast);
+  }
   if (decoded_by_vips(mime)) {
     VipsImage* out = nullptr;
     // The file's own EXIF orientation turns it (libvips' auto-rotate).

@@ -25,6 +25,9 @@ struct ThumbnailOptions {
   int quality = 80;     // 1..100
   int effort = 0;       // WebP encoder effort, 0..6 (docs/benchmarks.md: thumbnails)
   ThumbnailFormat format = ThumbnailFormat::kJpeg;
+  // JPEG to JPEG through libjpeg alone when the file allows (media/jpeg_thumbnail.h); false
+  // always uses libvips (tests and bench/thumbnail_bench compare the two).
+  bool jpeg_fast_path = true;
 };
 
 // "image/jpeg" or "image/webp".

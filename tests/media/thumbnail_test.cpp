@@ -6,6 +6,7 @@
 #include <cmath>
 #include <memory>
 
+#include "media/jpeg_thumbnail.h"
 #include "media/metadata_extractor.h"
 #include "support/test_paths.h"
 
@@ -125,6 +126,53 @@ TEST(Thumbnail, CarriesNoMetadataEvenWhenTheOriginalHasGps) {
     EXPECT_EQ(decoded.height, 512);
     EXPECT_LT(decoded.width, decoded.height);
   }
+}
+
+TEST(Thumbnail, JpegFastPathShowsWhatLibvipsShowsForEveryCorpusJpeg) {
+  IMGSYNC_REQUIRE_CORPUS();
+  // libjpeg alone (DCT scaling, area reduction, our orientation) against libvips' thumbnail of
+  // the same file: same size, same picture, no metadata; files it does not take (a profile,
+  // CMYK, damage libjpeg stops on) go to libvips and are not compared.
+  int compared = 0, oriented = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(corpus_dir() / "images")) {
+    const auto& file = entry.path();
+    auto extension = file.extension().string();
+    for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!entry.is_regular_file() || (extension != ".jpg" && extension != ".jpeg")) continue;
+    const auto fast = jpeg_fast_thumbnail(file, ThumbnailOptions{});
+    if (!fast) continue;
+    ThumbnailOptions plain;
+    plain.jpeg_fast_path = false;
+    auto vips = make_thumbnail(file, "image/jpeg", 1, plain);
+    if (!vips.ok()) continue;  // libvips refuses what libjpeg read past: nothing to compare
+    ++compared;
+    const Decoded a = decode(fast->bytes), b = decode(vips->bytes);
+    EXPECT_EQ(fast->width, vips->width) << file;
+    EXPECT_EQ(fast->height, vips->height) << file;
+    EXPECT_EQ(a.width, fast->width) << file;
+    EXPECT_LT(mean_difference(a, b), 4.0) << file;
+    EXPECT_FALSE(a.has_exif) << file;
+    EXPECT_EQ(fast->bytes.find("Exif"), std::string::npos) << file;
+    auto metadata = extract_metadata(file);
+    if (metadata.ok() && metadata->orientation > 1) ++oriented;
+  }
+  EXPECT_GT(compared, 40);  // the corpus has about a hundred JPEGs
+  EXPECT_GE(oriented, 14);  // among them the seven turned landscapes and portraits
+}
+
+TEST(Thumbnail, JpegFastPathWouldNoticeADifferentPicture) {
+  IMGSYNC_REQUIRE_CORPUS();
+  // The comparison above can fail: another picture of the same size differs clearly.
+  const auto one = jpeg_fast_thumbnail(orientation_example("Landscape_1.jpg"), {});
+  const auto other = jpeg_fast_thumbnail(orientation_example("Portrait_1.jpg"), {});
+  ASSERT_TRUE(one && other);
+  ThumbnailOptions plain;
+  plain.jpeg_fast_path = false;
+  auto mirrored =
+      make_thumbnail_from_buffer(read_file(orientation_example("Landscape_1.jpg")), 2, plain);
+  ASSERT_TRUE(mirrored.ok());
+  EXPECT_GT(mean_difference(decode(one->bytes), decode(mirrored->bytes)), 20.0);
+  EXPECT_NE(one->width, other->width);
 }
 
 TEST(Thumbnail, LongEdgeIsConfigurableAndNeverEnlarged) {
