@@ -437,8 +437,8 @@ TimeCut cut_at(const std::vector<double>& times, std::size_t count, bool descend
 }  // namespace
 
 // A broad place with a page sorted by time: rather than check and sort every candidate, check
-// those before a cut of the time order through 1.5 pages' worth of candidates; when fewer
-// than a page pass, cut four times further (at most a few passes), and at last check them all.
+// those before a cut of the time order through 1.5 pages' worth of candidates; when fewer than a
+// page pass, cut further by the rate that passed (at most a few passes), and at last check all.
 Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
   if (query.sort == SortOrder::kDistance && !query.near) {
     return make_error(ErrorCategory::kInvalidInput, "sorting by distance needs --near");
@@ -455,9 +455,13 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
   auto times = candidate_times(database_, query, boxes, descending);
   if (!times.ok()) return times.take_error();
   const auto page = static_cast<std::size_t>(*query.limit);
-  for (std::size_t count = page + page / 2; count < times->size(); count *= 4) {
+  for (std::size_t count = page + page / 2; count < times->size();) {
     auto hits = run_search(database_, search_sql(query, boxes, cut_at(*times, count, descending)));
     if (!hits.ok() || hits->size() >= page) return hits;
+    // Too few passed: cut where, at the rate that passed, 1.5 pages would (at least twice as
+    // far); none passed: check them all.
+    count = hits->empty() ? times->size()
+                          : std::max(2 * count, count * (page + page / 2) / hits->size());
   }
   return run_search(database_, search_sql(query, boxes, std::nullopt));
 }
