@@ -2,7 +2,10 @@
 // the latency of box+time queries and radius queries, in process (no start-up), median and p99
 // over many random queries, with the size of their result sets. Also the index build rate.
 //
-//   search_index_bench [--items N] [--queries Q] [--dir DIR]
+//   search_index_bench [--items N] [--queries Q] [--dir DIR] [--skip-load]
+//
+// --skip-load queries the index a previous run left in DIR (kept between runs) instead of
+// building it again.
 //   search_index_bench --write-items DIR N     # N Item files for the rebuild benchmark
 //
 // The Items and the query kinds: bench_items.h (shared with pg_catalog_bench).
@@ -28,8 +31,16 @@ int main(int argc, char** argv) {
   std::int64_t items = 1'000'000;
   int queries = 1000;
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "imgsync-search-bench";
+  bool skip_load = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--skip-load") skip_load = true;
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
+    if (flag == "--skip-load") {
+      --i;
+      continue;
+    }
     if (flag == "--items") items = std::stoll(argv[i + 1]);
     if (flag == "--queries") queries = std::stoi(argv[i + 1]);
     if (flag == "--dir") dir = argv[i + 1];
@@ -48,7 +59,7 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  std::filesystem::remove_all(dir);
+  if (!skip_load) std::filesystem::remove_all(dir);
   auto opened = SearchIndex::open(dir);
   if (!opened.ok()) {
     fmt::print(stderr, "{}\n", opened.error().message);
@@ -59,7 +70,7 @@ int main(int argc, char** argv) {
 
   // Build: Items as sync or rebuild would hand them over, in batches of 10,000.
   const auto build_start = Clock::now();
-  for (std::int64_t done = 0; done < items;) {
+  for (std::int64_t done = skip_load ? items : 0; done < items;) {
     SearchIndex::Batch batch(index);
     for (int n = 0; n < 10'000 && done < items; ++n, ++done) {
       json item = generator.item(done);
@@ -73,9 +84,10 @@ int main(int argc, char** argv) {
     if (imgsync::Status ok = batch.commit(); !ok.ok()) return 1;
   }
   const double build_seconds = std::chrono::duration<double>(Clock::now() - build_start).count();
-  fmt::print("built {} Items in {:.1f} s: {:.0f} Items/s; index.sqlite {:.0f} MiB\n", items,
-             build_seconds, items / build_seconds,
-             std::filesystem::file_size(dir / SearchIndex::kFileName) / 1048576.0);
+  if (!skip_load)
+    fmt::print("built {} Items in {:.1f} s: {:.0f} Items/s; index.sqlite {:.0f} MiB\n", items,
+               build_seconds, items / build_seconds,
+               std::filesystem::file_size(dir / SearchIndex::kFileName) / 1048576.0);
 
   std::mt19937_64 random(99);
   std::uniform_real_distribution<double> unit(0, 1);

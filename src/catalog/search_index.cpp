@@ -49,8 +49,17 @@ CREATE TABLE IF NOT EXISTS items (
   created TEXT NOT NULL DEFAULT '',
   item_json TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS items_by_utc ON items(utc_start_ms);
-CREATE INDEX IF NOT EXISTS items_by_local ON items(local_ms);
+-- Covering indexes: a search checks and orders its candidates on these columns alone and reads
+-- a whole row (Item JSON included) only for the page it returns. items_filter serves the
+-- candidates the R*Tree finds (by rowid); the time indexes serve a time window without a place.
+CREATE INDEX IF NOT EXISTS items_filter ON items(rowid, sort_ms, id, latitude, longitude,
+  utc_start_ms, utc_end_ms, local_ms, camera);
+DROP INDEX IF EXISTS items_by_utc;
+DROP INDEX IF EXISTS items_by_local;
+CREATE INDEX IF NOT EXISTS items_by_utc_span ON items(utc_start_ms, utc_end_ms, local_ms, sort_ms,
+  id, camera);
+CREATE INDEX IF NOT EXISTS items_by_local_span ON items(local_ms, utc_start_ms, utc_end_ms,
+  sort_ms, id, camera);
 CREATE INDEX IF NOT EXISTS items_by_sort ON items(sort_ms);
 CREATE INDEX IF NOT EXISTS items_by_camera ON items(camera);
 CREATE TABLE IF NOT EXISTS tags (
@@ -76,8 +85,11 @@ CREATE TABLE IF NOT EXISTS settings (
 )sql";
 
 // What begin_bulk_load() sets aside: kSchema creates them again (IF NOT EXISTS).
-constexpr const char* kDeferredIndexes[] = {"items_by_utc", "items_by_local", "items_by_sort",
-                                            "items_by_camera", "item_changes_local"};
+// items_filter stays: searches name it (INDEXED BY), and rowids only grow, so keeping it is an
+// append.
+constexpr const char* kDeferredIndexes[] = {"items_by_utc_span", "items_by_local_span",
+                                            "items_by_sort", "items_by_camera",
+                                            "item_changes_local"};
 constexpr const char* kBulkCacheSize =
     "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384";
 
@@ -255,9 +267,10 @@ Result<SearchIndex> SearchIndex::open(const std::filesystem::path& state_dir, bo
   SearchIndex index(std::move(*database));
   if (Status migrated = index.migrate(); !migrated.ok()) return migrated.error();
   // Reads through a memory map and a larger page cache: a query touches pages all over the file
-  // (tree nodes, rows, Item JSON), and a system call per page would dominate its latency.
+  // (tree nodes, rows, Item JSON), and a system call per page would dominate its latency. The
+  // whole file when it can (SQLite caps the map at its build's limit: 2 GiB on Debian).
   if (for_queries) {
-    (void)index.database_.execute("PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32768");
+    (void)index.database_.execute("PRAGMA mmap_size = 17179869184; PRAGMA cache_size = -32768");
   }
   sqlite3_create_function(
       index.database_.handle(), "imgsync_distance", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,

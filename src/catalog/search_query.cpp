@@ -133,6 +133,50 @@ std::int64_t floor_seconds(std::int64_t milliseconds) {
   return milliseconds >= 0 ? milliseconds / 1000 : -((-milliseconds + 999) / 1000);
 }
 
+// A cut of the time order, for a broad place sorted by time with a limit: only the tree's
+// candidates whose time span reaches before `tree` (after it, descending) are checked, and only
+// Items whose sort_ms is before `sort_ms` (at or after it, descending) kept. Every Item before the
+// cut is then found, so when at least a page is, that page is the whole query's first page.
+struct TimeCut {
+  bool descending = false;
+  double tree = 0;           // in the tree's time unit
+  std::int64_t sort_ms = 0;  // a second inside `tree` (see cut_at)
+};
+
+// The place prefilter's boxes: none without a place.
+std::vector<GeoBox> prefilter_boxes(const SearchQuery& query) {
+  std::vector<GeoBox> boxes;
+  if (query.near) {
+    boxes = covering_boxes(*query.near);
+  } else if (query.box) {
+    boxes = split_at_antimeridian(*query.box);
+  } else {
+    for (const auto& polygon : query.within) boxes.push_back(bounding_box(polygon));
+  }
+  return boxes;
+}
+
+// The time window, and the cursor of a page in time order, as bounds on the tree's third
+// dimension (for one box of the prefilter).
+void add_tree_window(SqlBuilder& sql, const SearchQuery& query) {
+  if (query.after && query.sort == SortOrder::kTime) {
+    sql.add(" AND max_time >= ?",
+            static_cast<double>(floor_seconds(query.after->sort_ms) - 1) * kRtreeTimeScale);
+  }
+  if (query.after && query.sort == SortOrder::kTimeDescending) {
+    sql.add(" AND min_time <= ?",
+            static_cast<double>(floor_seconds(query.after->sort_ms) + 1) * kRtreeTimeScale);
+  }
+  if (query.from) {
+    sql.add(" AND max_time >= ?",
+            static_cast<double>(floor_seconds(query.from->milliseconds) - 1) * kRtreeTimeScale);
+  }
+  if (query.until) {
+    sql.add(" AND min_time <= ?",
+            static_cast<double>(floor_seconds(query.until->milliseconds) + 1) * kRtreeTimeScale);
+  }
+}
+
 }  // namespace
 
 bool polygon_contains(const GeoPolygon& polygon, double longitude, double latitude) {
@@ -196,13 +240,12 @@ std::vector<GeoBox> covering_boxes(const GeoCircle& circle) {
   return split_at_antimeridian({west, south, east, north});
 }
 
-Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
-  if (query.sort == SortOrder::kDistance && !query.near) {
-    return make_error(ErrorCategory::kInvalidInput, "sorting by distance needs --near");
-  }
-  if (query.sort == SortOrder::kDistance && query.after) {
-    return make_error(ErrorCategory::kInvalidInput, "pages sorted by distance cannot be resumed");
-  }
+namespace {
+
+// The statement of a search: the place prefilter through `boxes` (prefilter_boxes), then every
+// condition checked exactly; with a cut, only the part of the time order before it.
+SqlBuilder search_sql(const SearchQuery& query, const std::vector<GeoBox>& boxes,
+                      const std::optional<TimeCut>& cut) {
   // Two steps: the inner query filters, orders and limits small rows (rowid, order keys); only
   // the rows it keeps are then read whole (Item JSON included), so sorting never moves JSON.
   SqlBuilder sql;
@@ -217,18 +260,11 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
   } else {
     sql.add("NULL");
   }
-  sql.add(" AS distance FROM items i WHERE 1");
-
-  // The place prefilter, with the time window as the tree's third dimension.
-  std::vector<GeoBox> boxes;
-  if (query.near) {
-    boxes = covering_boxes(*query.near);
-  } else if (query.box) {
-    boxes = split_at_antimeridian(*query.box);
-  } else {
-    for (const auto& polygon : query.within) boxes.push_back(bounding_box(polygon));
-  }
   const bool spatial = !boxes.empty();
+  // The tree's candidates are checked on items_filter, which holds every column the common
+  // conditions read: a broad place costs an index entry per candidate, not a row with its JSON.
+  sql.add(spatial ? " AS distance FROM items i INDEXED BY items_filter WHERE 1"
+                  : " AS distance FROM items i WHERE 1");
   if (spatial) {
     sql.add(" AND i.rowid IN (");
     for (std::size_t i = 0; i < boxes.size(); ++i) {
@@ -238,15 +274,8 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
           "SELECT id FROM positions WHERE max_latitude >= ? AND min_latitude <= ? AND "
           "max_longitude >= ? AND min_longitude <= ?",
           box.south, box.north, box.west, box.east);
-      if (query.from) {
-        sql.add(" AND max_time >= ?",
-                static_cast<double>(floor_seconds(query.from->milliseconds) - 1) * kRtreeTimeScale);
-      }
-      if (query.until) {
-        sql.add(
-            " AND min_time <= ?",
-            static_cast<double>(floor_seconds(query.until->milliseconds) + 1) * kRtreeTimeScale);
-      }
+      add_tree_window(sql, query);
+      if (cut) sql.add(cut->descending ? " AND max_time >= ?" : " AND min_time <= ?", cut->tree);
     }
     sql.add(")");
   }
@@ -289,6 +318,9 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
     sql.add(")");
   }
   if (query.after) add_cursor(sql, query.sort, *query.after);
+  if (cut) {
+    sql.add(cut->descending ? " AND +i.sort_ms >= ?" : " AND +i.sort_ms < ?", cut->sort_ms);
+  }
   // Without statistics the planner would let a common tag or camera drive the query; the place
   // and the time are the selective parts, so those drive when given, then the first tag.
   const bool time_drives = !spatial && (query.from || query.until);
@@ -319,7 +351,11 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
                       "ORDER BY ") +
           order_by(query.sort, "top."));
 
-  auto statement = database_.prepare(sql.text());
+  return sql;
+}
+
+Result<std::vector<SearchHit>> run_search(Database& database, SqlBuilder sql) {
+  auto statement = database.prepare(sql.text());
   if (!statement.ok()) return statement.take_error();
   sql.bind(*statement);
   std::vector<SearchHit> hits;
@@ -352,6 +388,82 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
     hits.push_back(std::move(hit));
   }
   return hits;
+}
+
+// The tree's time bound of every candidate of the place prefilter (min_time; max_time when
+// descending), read from the tree alone, in the query's time order.
+Result<std::vector<double>> candidate_times(Database& database, const SearchQuery& query,
+                                            const std::vector<GeoBox>& boxes, bool descending) {
+  SqlBuilder sql;
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    sql.add(i == 0 ? "" : " UNION ALL ");
+    sql.add(descending ? "SELECT max_time" : "SELECT min_time");
+    sql.add(
+        " FROM positions WHERE max_latitude >= ? AND min_latitude <= ? AND max_longitude >= ? "
+        "AND min_longitude <= ?",
+        boxes[i].south, boxes[i].north, boxes[i].west, boxes[i].east);
+    add_tree_window(sql, query);
+  }
+  auto statement = database.prepare(sql.text());
+  if (!statement.ok()) return statement.take_error();
+  sql.bind(*statement);
+  std::vector<double> times;
+  while (true) {
+    auto row = statement->step();
+    if (!row.ok()) return row.take_error();
+    if (!*row) break;
+    times.push_back(statement->real(0));
+  }
+  if (descending) {
+    std::sort(times.begin(), times.end(), std::greater<>());
+  } else {
+    std::sort(times.begin(), times.end());
+  }
+  return times;
+}
+
+// The cut through the `count`-th candidate in time order. A stored span reaches at least a
+// second beyond its Item's sort_ms (insert() pads it, and the tree rounds outwards), so an Item
+// whose sort_ms is a whole second inside `tree` has a span that reaches it.
+TimeCut cut_at(const std::vector<double>& times, std::size_t count, bool descending) {
+  const double seconds = times[count - 1] / kRtreeTimeScale;
+  const auto whole =
+      static_cast<std::int64_t>(descending ? std::ceil(seconds) : std::floor(seconds));
+  return TimeCut{.descending = descending,
+                 .tree = times[count - 1],
+                 .sort_ms = (descending ? whole + 1 : whole - 1) * 1000};
+}
+
+}  // namespace
+
+// A broad place with a page sorted by time: rather than check and sort every candidate, check
+// those before a cut of the time order through 1.5 pages' worth of candidates; when fewer than a
+// page pass, cut further by the rate that passed (at most a few passes), and at last check all.
+Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
+  if (query.sort == SortOrder::kDistance && !query.near) {
+    return make_error(ErrorCategory::kInvalidInput, "sorting by distance needs --near");
+  }
+  if (query.sort == SortOrder::kDistance && query.after) {
+    return make_error(ErrorCategory::kInvalidInput, "pages sorted by distance cannot be resumed");
+  }
+  const std::vector<GeoBox> boxes = prefilter_boxes(query);
+  const bool by_time = query.sort == SortOrder::kTime || query.sort == SortOrder::kTimeDescending;
+  if (boxes.empty() || !by_time || !query.limit || *query.limit <= 0) {
+    return run_search(database_, search_sql(query, boxes, std::nullopt));
+  }
+  const bool descending = query.sort == SortOrder::kTimeDescending;
+  auto times = candidate_times(database_, query, boxes, descending);
+  if (!times.ok()) return times.take_error();
+  const auto page = static_cast<std::size_t>(*query.limit);
+  for (std::size_t count = page + page / 2; count < times->size();) {
+    auto hits = run_search(database_, search_sql(query, boxes, cut_at(*times, count, descending)));
+    if (!hits.ok() || hits->size() >= page) return hits;
+    // Too few passed: cut where, at the rate that passed, 1.5 pages would (at least twice as
+    // far); none passed: check them all.
+    count = hits->empty() ? times->size()
+                          : std::max(2 * count, count * (page + page / 2) / hits->size());
+  }
+  return run_search(database_, search_sql(query, boxes, std::nullopt));
 }
 
 }  // namespace imgsync::catalog
