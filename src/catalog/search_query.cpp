@@ -196,30 +196,11 @@ std::vector<GeoBox> covering_boxes(const GeoCircle& circle) {
   return split_at_antimeridian({west, south, east, north});
 }
 
-Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
-  if (query.sort == SortOrder::kDistance && !query.near) {
-    return make_error(ErrorCategory::kInvalidInput, "sorting by distance needs --near");
-  }
-  if (query.sort == SortOrder::kDistance && query.after) {
-    return make_error(ErrorCategory::kInvalidInput, "pages sorted by distance cannot be resumed");
-  }
-  // Two steps: the inner query filters, orders and limits small rows (rowid, order keys); only
-  // the rows it keeps are then read whole (Item JSON included), so sorting never moves JSON.
-  SqlBuilder sql;
-  sql.add(
-      "SELECT i.id, i.item_key, i.raw_key, i.enhanced_key, i.thumbnail_key, i.latitude, "
-      "i.longitude, i.altitude, i.utc_start_ms, i.utc_end_ms, i.local_ms, i.utc_offset_minutes, "
-      "c.make, c.model, i.bytes, i.item_json, top.distance FROM (SELECT i.rowid AS row, "
-      "i.sort_ms AS sort_ms, i.id AS id, ");
-  if (query.near) {
-    sql.add("imgsync_distance(i.latitude, i.longitude, ?, ?)", query.near->latitude,
-            query.near->longitude);
-  } else {
-    sql.add("NULL");
-  }
-  sql.add(" AS distance FROM items i WHERE 1");
+namespace {
 
-  // The place prefilter, with the time window as the tree's third dimension.
+// The place prefilter, with the time window as the tree's third dimension; true when there is
+// one (the R*Tree then drives the query).
+bool add_place_prefilter(SqlBuilder& sql, const SearchQuery& query) {
   std::vector<GeoBox> boxes;
   if (query.near) {
     boxes = covering_boxes(*query.near);
@@ -228,28 +209,30 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
   } else {
     for (const auto& polygon : query.within) boxes.push_back(bounding_box(polygon));
   }
-  const bool spatial = !boxes.empty();
-  if (spatial) {
-    sql.add(" AND i.rowid IN (");
-    for (std::size_t i = 0; i < boxes.size(); ++i) {
-      const GeoBox& box = boxes[i];
-      sql.add(i == 0 ? "" : " UNION ALL ");
-      sql.add(
-          "SELECT id FROM positions WHERE max_latitude >= ? AND min_latitude <= ? AND "
-          "max_longitude >= ? AND min_longitude <= ?",
-          box.south, box.north, box.west, box.east);
-      if (query.from) {
-        sql.add(" AND max_time >= ?",
-                static_cast<double>(floor_seconds(query.from->milliseconds) - 1) * kRtreeTimeScale);
-      }
-      if (query.until) {
-        sql.add(
-            " AND min_time <= ?",
-            static_cast<double>(floor_seconds(query.until->milliseconds) + 1) * kRtreeTimeScale);
-      }
+  if (boxes.empty()) return false;
+  sql.add(" AND i.rowid IN (");
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    const GeoBox& box = boxes[i];
+    sql.add(i == 0 ? "" : " UNION ALL ");
+    sql.add(
+        "SELECT id FROM positions WHERE max_latitude >= ? AND min_latitude <= ? AND "
+        "max_longitude >= ? AND min_longitude <= ?",
+        box.south, box.north, box.west, box.east);
+    if (query.from) {
+      sql.add(" AND max_time >= ?",
+              static_cast<double>(floor_seconds(query.from->milliseconds) - 1) * kRtreeTimeScale);
     }
-    sql.add(")");
+    if (query.until) {
+      sql.add(" AND min_time <= ?",
+              static_cast<double>(floor_seconds(query.until->milliseconds) + 1) * kRtreeTimeScale);
+    }
   }
+  sql.add(")");
+  return true;
+}
+
+// The time, place and id conditions on the items themselves.
+void add_item_filters(SqlBuilder& sql, const SearchQuery& query, bool spatial) {
   // With the R*Tree driving, a unary + keeps the planner off the time indexes.
   const char* column_prefix = spatial ? "+i." : "i.";
   auto column = [&](const char* name) { return std::string(column_prefix) + name; };
@@ -288,6 +271,10 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
     for (std::size_t i = 0; i < query.ids.size(); ++i) sql.add(i == 0 ? "?" : ", ?", query.ids[i]);
     sql.add(")");
   }
+}
+
+// The page cursor, then tags, camera, kind and GPS.
+void add_tag_and_camera_filters(SqlBuilder& sql, const SearchQuery& query, bool spatial) {
   if (query.after) add_cursor(sql, query.sort, *query.after);
   // Without statistics the planner would let a common tag or camera drive the query; the place
   // and the time are the selective parts, so those drive when given, then the first tag.
@@ -313,6 +300,65 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
   if (query.kind == KindFilter::kEnhanced) sql.add(" AND i.enhanced_key != ''");
   if (query.has_gps)
     sql.add(*query.has_gps ? " AND i.latitude IS NOT NULL" : " AND i.latitude IS NULL");
+}
+
+SearchHit hit_from_row(const Statement& statement) {
+  auto optional_real = [&](int column_index) {
+    return statement.is_null(column_index) ? std::nullopt
+                                           : std::optional(statement.real(column_index));
+  };
+  auto optional_integer = [&](int column_index) {
+    return statement.is_null(column_index)
+               ? std::nullopt
+               : std::optional(static_cast<int>(statement.integer(column_index)));
+  };
+  return SearchHit{.id = statement.text(0),
+                   .item_key = statement.text(1),
+                   .raw_key = statement.text(2),
+                   .enhanced_key = statement.text(3),
+                   .thumbnail_key = statement.text(4),
+                   .latitude = optional_real(5),
+                   .longitude = optional_real(6),
+                   .altitude = optional_real(7),
+                   .utc_start_ms = statement.integer(8),
+                   .utc_end_ms = statement.integer(9),
+                   .local_ms = statement.integer(10),
+                   .utc_offset_minutes = optional_integer(11),
+                   .make = statement.text(12),
+                   .model = statement.text(13),
+                   .bytes = static_cast<std::uint64_t>(statement.integer(14)),
+                   .distance_metres = optional_real(16),
+                   .item_json = statement.text(15)};
+}
+
+}  // namespace
+
+Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
+  if (query.sort == SortOrder::kDistance && !query.near) {
+    return make_error(ErrorCategory::kInvalidInput, "sorting by distance needs --near");
+  }
+  if (query.sort == SortOrder::kDistance && query.after) {
+    return make_error(ErrorCategory::kInvalidInput, "pages sorted by distance cannot be resumed");
+  }
+  // Two steps: the inner query filters, orders and limits small rows (rowid, order keys); only
+  // the rows it keeps are then read whole (Item JSON included), so sorting never moves JSON.
+  SqlBuilder sql;
+  sql.add(
+      "SELECT i.id, i.item_key, i.raw_key, i.enhanced_key, i.thumbnail_key, i.latitude, "
+      "i.longitude, i.altitude, i.utc_start_ms, i.utc_end_ms, i.local_ms, i.utc_offset_minutes, "
+      "c.make, c.model, i.bytes, i.item_json, top.distance FROM (SELECT i.rowid AS row, "
+      "i.sort_ms AS sort_ms, i.id AS id, ");
+  if (query.near) {
+    sql.add("imgsync_distance(i.latitude, i.longitude, ?, ?)", query.near->latitude,
+            query.near->longitude);
+  } else {
+    sql.add("NULL");
+  }
+  sql.add(" AS distance FROM items i WHERE 1");
+
+  const bool spatial = add_place_prefilter(sql, query);
+  add_item_filters(sql, query, spatial);
+  add_tag_and_camera_filters(sql, query, spatial);
   sql.add(std::string(" ORDER BY ") + order_by(query.sort, ""));
   if (query.limit) sql.add(" LIMIT ?", *query.limit);
   sql.add(std::string(") top JOIN items i ON i.rowid = top.row JOIN cameras c ON c.id = i.camera "
@@ -323,33 +369,11 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
   if (!statement.ok()) return statement.take_error();
   sql.bind(*statement);
   std::vector<SearchHit> hits;
-  auto optional_real = [&](int column_index) {
-    return statement->is_null(column_index) ? std::nullopt
-                                            : std::optional(statement->real(column_index));
-  };
   while (true) {
     auto row = statement->step();
     if (!row.ok()) return row.take_error();
     if (!*row) break;
-    SearchHit hit;
-    hit.id = statement->text(0);
-    hit.item_key = statement->text(1);
-    hit.raw_key = statement->text(2);
-    hit.enhanced_key = statement->text(3);
-    hit.thumbnail_key = statement->text(4);
-    hit.latitude = optional_real(5);
-    hit.longitude = optional_real(6);
-    hit.altitude = optional_real(7);
-    hit.utc_start_ms = statement->integer(8);
-    hit.utc_end_ms = statement->integer(9);
-    hit.local_ms = statement->integer(10);
-    if (!statement->is_null(11)) hit.utc_offset_minutes = static_cast<int>(statement->integer(11));
-    hit.make = statement->text(12);
-    hit.model = statement->text(13);
-    hit.bytes = static_cast<std::uint64_t>(statement->integer(14));
-    hit.item_json = statement->text(15);
-    hit.distance_metres = optional_real(16);
-    hits.push_back(std::move(hit));
+    hits.push_back(hit_from_row(*statement));
   }
   return hits;
 }
