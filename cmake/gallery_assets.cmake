@@ -1,5 +1,5 @@
-# Included from the top-level CMakeLists.txt: a custom command must live in the directory of
-# the target that uses its output (imgsync_lib).
+# Included from src/app/CMakeLists.txt: a custom command must live in the directory of the
+# target that uses its output (imgsync_app).
 # The gallery page and Leaflet (installed from npm into web/ by scripts/install-node-tools) are
 # compiled into the binary: `imgsync publish` needs no files beside it.
 set(leaflet_dist ${PROJECT_SOURCE_DIR}/web/node_modules/leaflet/dist)
@@ -19,4 +19,4 @@ add_custom_command(
   DEPENDS ${gallery_inputs} ${PROJECT_SOURCE_DIR}/cmake/embed_files.cmake
   COMMENT "Embedding the gallery page and Leaflet"
   VERBATIM)
-target_sources(imgsync_lib PRIVATE ${gallery_assets})
+target_sources(imgsync_app PRIVATE ${gallery_assets})

@@ -92,13 +92,22 @@ std::string merge_public_read_policy(const std::string& existing, const std::str
   return policy.dump();
 }
 
-Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
-                                                   const BucketSetupOptions& options) {
-  std::vector<BucketSetupStep> steps;
-  const std::string bucket = options.destination.bucket;
-  auto prefix = media::normalize_prefix(options.destination.key);
-  if (!prefix.ok()) return prefix.take_error();
-  std::vector<std::string> public_key_prefixes;
+namespace {
+
+// What every step of set_up_bucket works on.
+struct BucketSetup {
+  s3::S3Client& client;
+  const BucketSetupOptions& options;
+  std::string bucket;
+  std::string prefix;                        // normalised, without a trailing slash
+  std::vector<std::string> public_prefixes;  // key prefixes under `prefix`
+  bool exists = false;                       // the bucket was there before this run
+  bool dry = false;
+};
+
+Result<std::vector<std::string>> public_key_prefixes(const BucketSetupOptions& options,
+                                                     const std::string& prefix) {
+  std::vector<std::string> key_prefixes;
   for (std::string public_prefix : options.public_prefixes) {
     while (!public_prefix.empty() && public_prefix.front() == '/') public_prefix.erase(0, 1);
     if (public_prefix.find("..") != std::string::npos) {
@@ -109,58 +118,61 @@ Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
                         "--public-prefix is empty: name the folders to make public, e.g. "
                         "--public-prefix gallery/ --public-prefix thumbnails/");
     }
-    public_key_prefixes.push_back(join_prefix(*prefix, public_prefix));
+    key_prefixes.push_back(join_prefix(prefix, public_prefix));
   }
-  const bool any_public = !public_key_prefixes.empty();
-  std::string public_list;
-  for (const auto& key_prefix : public_key_prefixes) {
-    public_list += (public_list.empty() ? "" : ", ") + key_prefix + "*";
-  }
-  const bool dry = options.dry_run;
+  return key_prefixes;
+}
 
-  // 1. The bucket.
-  Status exists = client.head_bucket(bucket);
+// 1. The bucket.
+Result<BucketSetupStep> bucket_step(BucketSetup& setup) {
+  Status exists = setup.client.head_bucket(setup.bucket);
   if (!exists.ok() && exists.error().category != ErrorCategory::kNotFound) {
     return explain("checking the bucket", exists.error(),
                    "check the credentials and that the bucket name is yours");
   }
-  if (exists.ok()) {
-    steps.push_back({"bucket", fmt::format("s3://{} exists", bucket), false, ""});
-  } else {
-    if (!dry) {
-      if (Status made = client.create_bucket(bucket); !made.ok()) {
-        return explain("creating the bucket", made.error(),
-                       made.error().s3_code == "BucketAlreadyExists"
-                           ? "bucket names are global: choose another name"
-                           : "");
-      }
-    }
-    steps.push_back({"bucket",
-                     fmt::format("create s3://{} in {}", bucket, client.settings().region), !dry,
-                     ""});
+  setup.exists = exists.ok();
+  if (setup.exists) {
+    return BucketSetupStep{.name = "bucket", .detail = fmt::format("s3://{} exists", setup.bucket)};
   }
+  if (!setup.dry) {
+    if (Status made = setup.client.create_bucket(setup.bucket); !made.ok()) {
+      return explain("creating the bucket", made.error(),
+                     made.error().s3_code == "BucketAlreadyExists"
+                         ? "bucket names are global: choose another name"
+                         : "");
+    }
+  }
+  return BucketSetupStep{
+      .name = "bucket",
+      .detail = fmt::format("create s3://{} in {}", setup.bucket, setup.client.settings().region),
+      .changed = !setup.dry};
+}
 
-  // 2. Versioning (optional: never turned off here, since that is a data decision).
-  const bool versioning_on = options.versioning && exists.ok() && [&] {
-    auto state = client.get_bucket_versioning(bucket);
+// 2. Versioning (optional: never turned off here, since that is a data decision); nullopt when
+// not asked for.
+Result<std::optional<BucketSetupStep>> versioning_step(const BucketSetup& setup) {
+  if (!setup.options.versioning) return std::optional<BucketSetupStep>();
+  const bool versioning_on = setup.exists && [&] {
+    auto state = setup.client.get_bucket_versioning(setup.bucket);
     return state.ok() && *state == "Enabled";
   }();
-  if (versioning_on) {
-    steps.push_back({"versioning", "enabled", false, ""});
-  } else if (options.versioning) {
-    if (!dry) {
-      if (Status ok = client.put_bucket_versioning(bucket, true); !ok.ok()) {
-        return explain("enabling versioning", ok.error(), "");
-      }
+  if (versioning_on)
+    return std::optional(BucketSetupStep{.name = "versioning", .detail = "enabled"});
+  if (!setup.dry) {
+    if (Status ok = setup.client.put_bucket_versioning(setup.bucket, true); !ok.ok()) {
+      return explain("enabling versioning", ok.error(), "");
     }
-    steps.push_back({"versioning", "enabled", !dry, ""});
   }
+  return std::optional(
+      BucketSetupStep{.name = "versioning", .detail = "enabled", .changed = !setup.dry});
+}
 
-  // 3. Lifecycle: abort incomplete multipart uploads, keeping every other rule.
+// 3. Lifecycle: abort incomplete multipart uploads, keeping every other rule.
+Result<BucketSetupStep> lifecycle_step(const BucketSetup& setup) {
   std::vector<s3::LifecycleRule> rules;
   std::optional<s3::LifecycleRule> current_abort_rule;
-  if (exists.ok()) {
-    auto current = client.get_bucket_lifecycle(bucket);
+  if (setup.exists) {
+    auto current = setup.client.get_bucket_lifecycle(setup.bucket);
     if (current.ok()) {
       for (auto& rule : *current) {
         if (rule.id != kLifecycleId) rules.push_back(rule);
@@ -172,126 +184,177 @@ Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
   }
   s3::LifecycleRule abort_rule;
   abort_rule.id = kLifecycleId;
-  abort_rule.prefix = prefix->empty() ? "" : *prefix + "/";
-  abort_rule.abort_incomplete_multipart_days = options.abort_incomplete_days;
+  abort_rule.prefix = setup.prefix.empty() ? "" : setup.prefix + "/";
+  abort_rule.abort_incomplete_multipart_days = setup.options.abort_incomplete_days;
   rules.push_back(abort_rule);
   const bool lifecycle_set = same_abort_rule(current_abort_rule, abort_rule);
-  if (!dry && !lifecycle_set) {
-    if (Status ok = client.put_bucket_lifecycle(bucket, rules); !ok.ok()) {
+  if (!setup.dry && !lifecycle_set) {
+    if (Status ok = setup.client.put_bucket_lifecycle(setup.bucket, rules); !ok.ok()) {
       return explain("setting the lifecycle rule", ok.error(), "");
     }
   }
-  steps.push_back({"lifecycle",
-                   fmt::format("abort incomplete multipart uploads under \"{}\" after {} days",
-                               abort_rule.prefix, options.abort_incomplete_days),
-                   !dry && !lifecycle_set, ""});
+  return BucketSetupStep{
+      .name = "lifecycle",
+      .detail = fmt::format("abort incomplete multipart uploads under \"{}\" after {} days",
+                            abort_rule.prefix, setup.options.abort_incomplete_days),
+      .changed = !setup.dry && !lifecycle_set};
+}
 
-  // 4. CORS for the gallery: GET and HEAD from the given origins.
+// 4. CORS for the gallery: GET and HEAD from the given origins.
+Result<BucketSetupStep> cors_step(const BucketSetup& setup) {
   s3::CorsRule cors;
-  cors.allowed_origins = options.cors_origins;
+  cors.allowed_origins = setup.options.cors_origins;
   cors.allowed_methods = {"GET", "HEAD"};
   cors.allowed_headers = {"*"};
   cors.expose_headers = {"ETag"};
   cors.max_age_seconds = 3600;
-  const bool cors_set = exists.ok() && [&] {
-    auto current = client.get_bucket_cors(bucket);
+  const bool cors_set = setup.exists && [&] {
+    auto current = setup.client.get_bucket_cors(setup.bucket);
     return current.ok() && same_cors(*current, cors);
   }();
-  if (!dry && !cors_set) {
-    if (Status ok = client.put_bucket_cors(bucket, {cors}); !ok.ok()) {
+  if (!setup.dry && !cors_set) {
+    if (Status ok = setup.client.put_bucket_cors(setup.bucket, {cors}); !ok.ok()) {
       return explain("setting CORS", ok.error(), "");
     }
   }
-  steps.push_back({"cors",
-                   "GET, HEAD from " + fmt::format("{}", fmt::join(cors.allowed_origins, ", ")),
-                   !dry && !cors_set, ""});
+  return BucketSetupStep{
+      .name = "cors",
+      .detail = "GET, HEAD from " + fmt::format("{}", fmt::join(cors.allowed_origins, ", ")),
+      .changed = !setup.dry && !cors_set};
+}
 
-  // 5. The README object, which also proves the credentials may write.
-  auto write_readme = [&]() -> Status {
-    s3::PutObjectRequest readme;
-    readme.bucket = bucket;
-    readme.key = join_prefix(*prefix, "README.txt");
-    readme.body = s3::Body::from_string(readme_text(*prefix));
-    readme.attributes.content_type = "text/plain; charset=utf-8";
-    auto put = client.put_object(std::move(readme));
-    return put.ok() ? Status{} : Status(put.take_error());
-  };
+Status write_readme(const BucketSetup& setup) {
+  s3::PutObjectRequest readme;
+  readme.bucket = setup.bucket;
+  readme.key = join_prefix(setup.prefix, "README.txt");
+  readme.body = s3::Body::from_string(readme_text(setup.prefix));
+  readme.attributes.content_type = "text/plain; charset=utf-8";
+  auto put = setup.client.put_object(std::move(readme));
+  return put.ok() ? Status{} : Status(put.take_error());
+}
+
+// 5. The README object, which also proves the credentials may write.
+Result<BucketSetupStep> readme_step(const BucketSetup& setup) {
+  const std::string key = join_prefix(setup.prefix, "README.txt");
   // A single PUT's ETag is the MD5 of its body: the same README is not written again.
   const auto current_readme =
-      exists.ok() ? client.head_object(bucket, join_prefix(*prefix, "README.txt"))
-                  : Result<s3::ObjectInfo>(make_error(ErrorCategory::kNotFound, "no bucket"));
+      setup.exists ? setup.client.head_object(setup.bucket, key)
+                   : Result<s3::ObjectInfo>(make_error(ErrorCategory::kNotFound, "no bucket"));
   const bool readme_set =
-      current_readme.ok() && current_readme->etag == to_hex(md5(readme_text(*prefix)));
-  if (!dry && !readme_set) {
-    if (Status ok = write_readme(); !ok.ok()) {
+      current_readme.ok() && current_readme->etag == to_hex(md5(readme_text(setup.prefix)));
+  if (!setup.dry && !readme_set) {
+    if (Status ok = write_readme(setup); !ok.ok()) {
       return explain("writing README.txt", ok.error(),
                      "the credentials must allow s3:PutObject on the prefix");
     }
   }
-  steps.push_back({"readme", "s3://" + bucket + "/" + join_prefix(*prefix, "README.txt"),
-                   !dry && !readme_set, ""});
+  return BucketSetupStep{.name = "readme",
+                         .detail = "s3://" + setup.bucket + "/" + key,
+                         .changed = !setup.dry && !readme_set};
+}
 
-  // 6. Block Public Access: everything blocked, except policies when a public prefix is wanted.
+// 6. Block Public Access: everything blocked, except policies when a public prefix is wanted.
+Result<BucketSetupStep> public_access_block_step(const BucketSetup& setup) {
+  const bool any_public = !setup.public_prefixes.empty();
   s3::PublicAccessBlock block;  // all four true by default
   if (any_public) {
     block.block_public_policy = false;
     block.restrict_public_buckets = false;
   }
-  BucketSetupStep block_step{
-      "public access block",
-      !any_public ? "block all public access" : "block public ACLs; allow the public-read policy",
-      !dry, ""};
+  BucketSetupStep step{.name = "public access block",
+                       .detail = !any_public ? "block all public access"
+                                             : "block public ACLs; allow the public-read policy",
+                       .changed = !setup.dry};
   const auto current_block =
-      exists.ok()
-          ? client.get_public_access_block(bucket)
+      setup.exists
+          ? setup.client.get_public_access_block(setup.bucket)
           : Result<s3::PublicAccessBlock>(make_error(ErrorCategory::kNotFound, "no bucket"));
-  if (current_block.ok() && same_block(*current_block, block)) block_step.changed = false;
-  if (!dry && block_step.changed) {
-    if (Status ok = client.put_public_access_block(bucket, block); !ok.ok()) {
-      return explain("setting Block Public Access", ok.error(), "");
-    }
-    // Ceph RGW before 17 refuses even the owner's uploads once a public access block exists
-    // (ceph/ceph#30033). An archive nobody can write to is worse than no block: detect it and
-    // take the block off again, saying so.
-    if (Status probe = write_readme(); !probe.ok()) {
-      if (probe.error().category == ErrorCategory::kAuth) {
-        if (Status removed = client.delete_public_access_block(bucket); !removed.ok()) {
-          return explain("removing the public access block this server cannot live with",
-                         removed.error(), "");
-        }
-        block_step.changed = false;
-        block_step.warning =
-            "this server refuses uploads while a public access block is set (a Ceph RGW bug), so "
-            "none is set; the bucket stays private through its policy and owner-only ACLs";
-      } else {
-        return explain("checking uploads after Block Public Access", probe.error(), "");
-      }
+  if (current_block.ok() && same_block(*current_block, block)) step.changed = false;
+  if (setup.dry || !step.changed) return step;
+  if (Status ok = setup.client.put_public_access_block(setup.bucket, block); !ok.ok()) {
+    return explain("setting Block Public Access", ok.error(), "");
+  }
+  // Ceph RGW before 17 refuses even the owner's uploads once a public access block exists
+  // (ceph/ceph#30033). An archive nobody can write to is worse than no block: detect it and
+  // take the block off again, saying so.
+  Status probe = write_readme(setup);
+  if (probe.ok()) return step;
+  if (probe.error().category != ErrorCategory::kAuth) {
+    return explain("checking uploads after Block Public Access", probe.error(), "");
+  }
+  if (Status removed = setup.client.delete_public_access_block(setup.bucket); !removed.ok()) {
+    return explain("removing the public access block this server cannot live with", removed.error(),
+                   "");
+  }
+  step.changed = false;
+  step.warning =
+      "this server refuses uploads while a public access block is set (a Ceph RGW bug), so "
+      "none is set; the bucket stays private through its policy and owner-only ACLs";
+  return step;
+}
+
+// 7. The public-read policy on exactly the public prefixes.
+Result<BucketSetupStep> policy_step(const BucketSetup& setup) {
+  std::string existing;
+  if (setup.exists) {
+    auto current = setup.client.get_bucket_policy(setup.bucket);
+    if (current.ok()) existing = *current;
+  }
+  const std::string policy =
+      merge_public_read_policy(existing, setup.bucket, setup.public_prefixes);
+  const bool policy_set = !existing.empty() && nlohmann::json::parse(existing, nullptr, false) ==
+                                                   nlohmann::json::parse(policy, nullptr, false);
+  if (!setup.dry && !policy_set) {
+    if (Status ok = setup.client.put_bucket_policy(setup.bucket, policy); !ok.ok()) {
+      return explain("setting the public-read policy", ok.error(),
+                     ok.error().category == ErrorCategory::kAuth
+                         ? "Block Public Access (on the account or bucket) forbids public "
+                           "policies: allow public policies for this bucket, or publish a "
+                           "private gallery with presigned URLs instead"
+                         : "");
     }
   }
-  steps.push_back(block_step);
+  std::string public_list;
+  for (const auto& key_prefix : setup.public_prefixes) {
+    public_list += (public_list.empty() ? "" : ", ") + key_prefix + "*";
+  }
+  return BucketSetupStep{.name = "policy",
+                         .detail = "anonymous s3:GetObject on " + public_list,
+                         .changed = !setup.dry && !policy_set};
+}
 
-  // 7. The public-read policy on exactly the public prefix.
-  if (any_public) {
-    std::string existing;
-    if (exists.ok()) {
-      auto current = client.get_bucket_policy(bucket);
-      if (current.ok()) existing = *current;
-    }
-    const std::string policy = merge_public_read_policy(existing, bucket, public_key_prefixes);
-    const bool policy_set = !existing.empty() && nlohmann::json::parse(existing, nullptr, false) ==
-                                                     nlohmann::json::parse(policy, nullptr, false);
-    if (!dry && !policy_set) {
-      if (Status ok = client.put_bucket_policy(bucket, policy); !ok.ok()) {
-        return explain("setting the public-read policy", ok.error(),
-                       ok.error().category == ErrorCategory::kAuth
-                           ? "Block Public Access (on the account or bucket) forbids public "
-                             "policies: allow public policies for this bucket, or publish a "
-                             "private gallery with presigned URLs instead"
-                           : "");
-      }
-    }
-    steps.push_back(
-        {"policy", "anonymous s3:GetObject on " + public_list, !dry && !policy_set, ""});
+}  // namespace
+
+Result<std::vector<BucketSetupStep>> set_up_bucket(s3::S3Client& client,
+                                                   const BucketSetupOptions& options) {
+  auto prefix = media::normalize_prefix(options.destination.key);
+  if (!prefix.ok()) return prefix.take_error();
+  auto public_prefixes = public_key_prefixes(options, *prefix);
+  if (!public_prefixes.ok()) return public_prefixes.take_error();
+  BucketSetup setup{.client = client,
+                    .options = options,
+                    .bucket = options.destination.bucket,
+                    .prefix = *prefix,
+                    .public_prefixes = std::move(*public_prefixes),
+                    .dry = options.dry_run};
+  std::vector<BucketSetupStep> steps;
+  auto bucket = bucket_step(setup);
+  if (!bucket.ok()) return bucket.take_error();
+  steps.push_back(std::move(*bucket));
+  auto versioning = versioning_step(setup);
+  if (!versioning.ok()) return versioning.take_error();
+  if (*versioning) steps.push_back(std::move(**versioning));
+  using Step = Result<BucketSetupStep> (*)(const BucketSetup&);
+  for (Step next :
+       {Step{lifecycle_step}, Step{cors_step}, Step{readme_step}, Step{public_access_block_step}}) {
+    auto step = next(setup);
+    if (!step.ok()) return step.take_error();
+    steps.push_back(std::move(*step));
+  }
+  if (!setup.public_prefixes.empty()) {
+    auto policy = policy_step(setup);
+    if (!policy.ok()) return policy.take_error();
+    steps.push_back(std::move(*policy));
   }
   return steps;
 }

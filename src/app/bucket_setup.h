@@ -30,8 +30,8 @@ struct BucketSetupOptions {
 struct BucketSetupStep {
   std::string name;
   std::string detail;
-  bool changed = false;  // false: already so, or only described (dry run)
-  std::string warning;   // set when the step was adapted to the server (see the .cpp)
+  bool changed = false;   // false: already so, or only described (dry run)
+  std::string warning{};  // set when the step was adapted to the server (see the .cpp)
 };
 
 // Errors name the step, the server's answer and what to do about it.

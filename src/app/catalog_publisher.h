@@ -41,7 +41,7 @@ class IntervalThread {
 // thread that runs their work on an interval. stop() ends it (after a last run for a publisher).
 class CatalogTask {
  public:
-  CatalogTask(std::filesystem::path state_dir, config::S3Settings s3, BucketLocation location)
+  CatalogTask(std::filesystem::path state_dir, s3::S3Settings s3, BucketLocation location)
       : state_dir_(std::move(state_dir)), s3_(std::move(s3)), location_(std::move(location)) {}
   ~CatalogTask() { thread_.stop(); }
   CatalogTask(const CatalogTask&) = delete;
@@ -50,7 +50,7 @@ class CatalogTask {
 
  protected:
   std::filesystem::path state_dir_;
-  config::S3Settings s3_;
+  s3::S3Settings s3_;
   BucketLocation location_;
   IntervalThread thread_;
 };

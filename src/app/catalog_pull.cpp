@@ -131,7 +131,7 @@ class BulkLoad {
 // hands them out in order.
 class SegmentFetcher {
  public:
-  SegmentFetcher(const config::S3Settings& settings, const BucketLocation& location,
+  SegmentFetcher(const s3::S3Settings& settings, const BucketLocation& location,
                  const std::vector<SegmentJob>& jobs, std::size_t window)
       : settings_(settings), location_(location), jobs_(jobs), window_(window) {
     for (int i = 0; i < kFetchers && i < static_cast<int>(jobs.size()); ++i) {
@@ -197,7 +197,7 @@ class SegmentFetcher {
     return batch;
   }
 
-  const config::S3Settings settings_;
+  const s3::S3Settings settings_;
   const BucketLocation& location_;
   const std::vector<SegmentJob>& jobs_;
   const std::size_t window_;

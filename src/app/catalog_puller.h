@@ -19,7 +19,7 @@ class CatalogPuller : public CatalogTask {
  public:
   // Pulls into the index `config` names: the shared catalog when [catalog] url is set (as
   // `imgsync index pull` does), else the local index in config.state_dir.
-  CatalogPuller(config::AppConfig config, config::S3Settings s3, BucketLocation location)
+  CatalogPuller(config::AppConfig config, s3::S3Settings s3, BucketLocation location)
       : CatalogTask(config.state_dir, std::move(s3), std::move(location)),
         config_(std::move(config)) {}
 

@@ -57,7 +57,7 @@ DoctorCheck check_credentials(const DoctorOptions& options) {
   return remote("credentials", CheckStatus::kOk, detail);
 }
 
-DoctorCheck check_dns(const config::S3Settings& s3) {
+DoctorCheck check_dns(const s3::S3Settings& s3) {
   const std::string host = host_without_port(s3.endpoint_host);
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
@@ -330,7 +330,7 @@ std::vector<DoctorCheck> run_doctor(const DoctorOptions& options,
                  "pass --to s3://BUCKET[/PREFIX], or run where imgsync.toml sets destination"));
     }
     if (dns.status == CheckStatus::kOk && options.destination) {
-      config::S3Settings settings = *options.s3;
+      s3::S3Settings settings = *options.s3;
       settings.max_attempts = 2;  // a diagnosis, not a transfer: say what is wrong quickly
       s3::S3Client client(settings);
       BucketAnswer answer = check_bucket(client, options);

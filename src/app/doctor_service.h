@@ -36,7 +36,7 @@ struct DoctorCheck {
 struct DoctorOptions {
   std::optional<config::S3Uri> destination;  // none: the bucket checks say how to give one
   // Resolved S3 settings, or why there are no credentials.
-  std::optional<config::S3Settings> s3;
+  std::optional<s3::S3Settings> s3;
   std::optional<Error> s3_error;
   std::optional<std::filesystem::path> state_dir;
   std::vector<std::filesystem::path> watched_folders;

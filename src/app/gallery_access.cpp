@@ -14,7 +14,7 @@ Result<std::string> plain_object_url(s3::S3Client& client, const std::string& bu
   return url->substr(0, url->find('?'));
 }
 
-int anonymous_status(const std::string& url, const config::S3Settings& settings) {
+int anonymous_status(const std::string& url, const s3::S3Settings& settings) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return 0;
   curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());

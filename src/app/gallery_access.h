@@ -19,7 +19,7 @@ Result<std::string> plain_object_url(s3::S3Client& client, const std::string& bu
                                      const std::string& key);
 
 // The HTTP status an anonymous GET of `url` answers (0: no answer). Only the status is read.
-int anonymous_status(const std::string& url, const config::S3Settings& settings);
+int anonymous_status(const std::string& url, const s3::S3Settings& settings);
 
 // kInvalidInput naming the prefix and the fix when anonymous readers may fetch an original or an
 // Item of `hits` (one object of each of raw/, enhanced/ and metadata/ is tried).

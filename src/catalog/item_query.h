@@ -113,6 +113,9 @@ struct IndexRecord {
 };
 Result<IndexRecord> index_record_from_item(const nlohmann::json& item, const std::string& item_key);
 
+// The Item's properties.updated in milliseconds since the epoch; nullopt without a valid one.
+std::optional<std::int64_t> item_updated_ms(const nlohmann::json& item);
+
 // The key an asset's href leads to from the Item at item_key ("../../../../raw/x.jpg" from
 // "p/metadata/2026/05/03/x.json" is "p/raw/2026/05/03/x.jpg"); empty for an absolute URL or an
 // href that climbs above the bucket.

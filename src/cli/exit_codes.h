@@ -1,6 +1,9 @@
-// Process exit codes, as promised in docs/design.md §5 and docs/errors.md.
+// Process exit codes, as promised in docs/design.md §5 and docs/errors.md: the one mapping from
+// an Error to an exit code, used by every command (tests/docs/exit_codes_doc_test.cpp walks
+// docs/errors.md's table against it and checks that no command decides on its own).
 #pragma once
 
+#include "s3/http_engine.h"
 #include "util/result.h"
 
 namespace imgsync::cli {
@@ -10,10 +13,31 @@ inline constexpr int kExitSomeFailed = 1;   // some items failed; the rest done,
 inline constexpr int kExitUsage = 2;        // usage or configuration error
 inline constexpr int kExitDestination = 3;  // destination unusable: credentials, bucket, endpoint
 
-// The exit code for an error that ends a command: the destination (credentials, bucket, an
-// endpoint that cannot be reached even after retries) is 3, a usage or configuration mistake 2,
-// anything else 1.
-inline int exit_code_for(const Error& error) {
+// Where in a command the error ended it: the same category means something else before any work
+// started than while talking to the destination.
+enum class ErrorStage {
+  kRun,      // the destination, the index or the files, once the command runs
+  kSetup,    // resolving imgsync.toml, the flags and the credentials
+  kJournal,  // opening or locking the journal
+};
+
+// kRun: the destination (credentials, bucket, an untrusted certificate, an endpoint that cannot
+// be reached even after retries) is 3, a usage mistake 2, anything else 1.
+// kSetup: credentials that cannot be found or used are 3; anything else is a configuration
+// mistake, 2.
+// kJournal: an I/O failure (disk full, unwritable state directory) is 1 like any other local
+// failure; locked by another process past the busy timeout, held by another daemon, or damaged
+// is 2 (nothing was tried).
+inline int exit_code_for(const Error& error, ErrorStage stage = ErrorStage::kRun) {
+  switch (stage) {
+    case ErrorStage::kSetup:
+      return error.category == ErrorCategory::kAuth ? kExitDestination : kExitUsage;
+    case ErrorStage::kJournal:
+      return error.category == ErrorCategory::kLocalIo ? kExitSomeFailed : kExitUsage;
+    case ErrorStage::kRun:
+      break;
+  }
+  if (s3::is_untrusted_certificate(error)) return kExitDestination;
   switch (error.category) {
     case ErrorCategory::kAuth:
     case ErrorCategory::kNotFound:
@@ -26,13 +50,6 @@ inline int exit_code_for(const Error& error) {
     default:
       return kExitSomeFailed;
   }
-}
-
-// The journal cannot be opened: locked by another process past the busy timeout, or damaged, is
-// 2 (docs/errors.md: nothing was tried); an I/O failure (disk full, unwritable state directory)
-// is 1 like any other local failure.
-inline int exit_code_for_journal(const Error& error) {
-  return error.category == ErrorCategory::kLocalIo ? kExitSomeFailed : kExitUsage;
 }
 
 }  // namespace imgsync::cli

@@ -30,7 +30,7 @@ std::optional<std::pair<config::S3Uri, std::unique_ptr<s3::S3Client>>> connect(
   auto settings = resolve_s3_flags(options.s3);
   if (!settings.ok()) {
     fmt::print(stderr, "imgsync {}: {}\n", command, settings.error().message);
-    exit_code = settings.error().category == ErrorCategory::kAuth ? kExitDestination : kExitUsage;
+    exit_code = exit_code_for(settings.error(), ErrorStage::kSetup);
     return std::nullopt;
   }
   return std::pair{std::move(*location), std::make_unique<s3::S3Client>(std::move(*settings))};

@@ -51,7 +51,7 @@ int run_put(const PutOptions& options) {
   auto settings = resolve_s3_flags(options.s3);
   if (!settings.ok()) {
     fmt::print(stderr, "imgsync put: {}\n", settings.error().message);
-    return settings.error().category == ErrorCategory::kAuth ? kExitDestination : kExitUsage;
+    return exit_code_for(settings.error(), ErrorStage::kSetup);
   }
   const std::uint64_t size = std::filesystem::file_size(file, error);
   constexpr std::uint64_t kMaxSinglePut = 5ULL * 1024 * 1024 * 1024;

@@ -25,18 +25,18 @@ void add_s3_flags(CLI::App& command, S3Flags& flags) {
       ->group(group);
 }
 
-Result<config::S3Settings> resolve_s3_flags(const S3Flags& flags,
-                                            const config::S3Overrides& from_config) {
+Result<s3::S3Settings> resolve_s3_flags(const S3Flags& flags,
+                                        const config::S3Overrides& from_config) {
   config::S3Overrides overrides = from_config;
   if (!flags.profile.empty()) overrides.profile = flags.profile;
   if (!flags.region.empty()) overrides.region = flags.region;
   if (!flags.endpoint_url.empty()) overrides.endpoint_url = flags.endpoint_url;
   if (!flags.ca_bundle.empty()) overrides.ca_bundle = flags.ca_bundle;
-  if (flags.addressing_style == "path") overrides.addressing_style = config::AddressingStyle::kPath;
+  if (flags.addressing_style == "path") overrides.addressing_style = s3::AddressingStyle::kPath;
   if (flags.addressing_style == "virtual") {
-    overrides.addressing_style = config::AddressingStyle::kVirtual;
+    overrides.addressing_style = s3::AddressingStyle::kVirtual;
   }
-  if (flags.addressing_style == "auto") overrides.addressing_style = config::AddressingStyle::kAuto;
+  if (flags.addressing_style == "auto") overrides.addressing_style = s3::AddressingStyle::kAuto;
   if (flags.no_verify_ssl) overrides.verify_tls = false;
   return config::resolve_s3_settings(config::Environment::from_process(), overrides);
 }

@@ -20,8 +20,8 @@ struct S3Flags {
 void add_s3_flags(CLI::App& command, S3Flags& flags);
 // Resolves the flags against the process environment and ~/.aws.
 // The flags over imgsync.toml's [s3] over the AWS environment and profiles.
-Result<config::S3Settings> resolve_s3_flags(const S3Flags& flags,
-                                            const config::S3Overrides& from_config = {});
+Result<s3::S3Settings> resolve_s3_flags(const S3Flags& flags,
+                                        const config::S3Overrides& from_config = {});
 
 // The lifetime presigned links really get: `wanted`, shortened to what temporary credentials
 // have left, with a warning on stderr naming `command` when they are temporary.

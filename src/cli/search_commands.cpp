@@ -27,15 +27,7 @@ using Clock = std::chrono::steady_clock;
 
 int fail(const char* command, const Error& error) {
   fmt::print(stderr, "imgsync {}: {}\n", command, error.message);
-  switch (error.category) {
-    case ErrorCategory::kAuth:
-    case ErrorCategory::kNotFound:
-      return kExitDestination;
-    case ErrorCategory::kInvalidInput:
-      return kExitUsage;
-    default:
-      return kExitSomeFailed;
-  }
+  return exit_code_for(error);
 }
 
 std::string dump(const json& value) {

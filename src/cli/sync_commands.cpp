@@ -33,7 +33,7 @@ int report_setup_error(const char* command, const Error& error) {
 
 int report_journal_error(const char* command, const Error& error) {
   report_setup_error(command, error);
-  return exit_code_for_journal(error);
+  return exit_code_for(error, ErrorStage::kJournal);
 }
 
 // format_progress on one line of the terminal, at most 5 times a second.
@@ -87,61 +87,27 @@ void share_catalog(const char* command, const SyncSetup& setup) {
   }
 }
 
-int run_sync(const char* command, const SyncCommandOptions& options, bool retry) {
-  auto setup = resolve_sync_setup(options.flags);
-  if (!setup.ok()) return report_setup_error(command, setup.error());
-  auto journal = catalog::JournalStore::open(setup->config.state_dir, journal_destination(*setup));
-  if (!journal.ok()) return report_journal_error(command, journal.error());
-  if (retry) {
-    auto requeued = journal->requeue_failed(options.all_failed);
-    if (!requeued.ok()) return report_setup_error(command, requeued.error());
-    if (!options.flags.json) fmt::print("re-queued {} failed files\n", *requeued);
-  }
-  s3::S3Client client(setup->s3);
-  log_retries(client);
-  app::SyncService service(setup->config, *journal, client);
-  const bool json = options.flags.json;
-  ProgressLine progress(!json && isatty(STDERR_FILENO) != 0);
-  service.on_progress = [&progress](const app::SyncProgress& now) { progress.show(now); };
-  notify::set_before_stderr([&progress] { progress.clear(); });
-  std::vector<std::string> first_errors;  // for the notifiers
-  service.on_event = [&](const app::SyncEvent& event) {
-    log_event(event);  // stderr (failures by default, uploads with -v) and --log-file
-    if ((event.kind == app::SyncEvent::Kind::kFailed ||
-         event.kind == app::SyncEvent::Kind::kItemFailed) &&
-        first_errors.size() < 5) {
-      first_errors.push_back((event.path.empty() ? event.key : event.path) + ": " + event.error);
-    }
-    if (json) {
-      print_event_json(event);
-    } else if (event.kind == app::SyncEvent::Kind::kPlanned) {
-      fmt::print("would upload {} -> s3://{}/{}\n", event.path, setup->config.destination->bucket,
-                 event.key);
-    }
+// The notifiers' report of a run (not of a dry run).
+void notify_after_run(const SyncSetup& setup, const app::SyncReport& r,
+                      const std::vector<std::string>& first_errors) {
+  notify::RunSummary summary{
+      .event = r.destination_error ? "destination_unusable" : "sync_finished",
+      .destination = setup.config.destination->to_string(),
+      .uploaded = r.uploaded + r.already_there,
+      .failed = r.failed + r.items_failed,
+      .pending = r.destination_error || r.cancelled ? pending_files(r) : 0,
+      .first_errors = first_errors,
   };
-  app::SyncOptions sync_options;
-  sync_options.dry_run = options.dry_run;
-  sync_options.cancel = &install_signal_handlers().stop;  // Ctrl-C: finish in flight, keep the rest
-  auto report = service.run(sync_options);
-  progress.clear();
-  notify::set_before_stderr({});
-  if (!report.ok()) return report_setup_error(command, report.error());
-  if (options.share_catalog && !options.dry_run) share_catalog(command, *setup);
-  if (!options.dry_run) forward_to_catalog(command, *setup);
-  const auto& r = *report;
-  if (!options.dry_run) {
-    notify::RunSummary summary;
-    summary.event = r.destination_error ? "destination_unusable" : "sync_finished";
-    summary.destination = setup->config.destination->to_string();
-    summary.uploaded = r.uploaded + r.already_there;
-    summary.failed = r.failed + r.items_failed;
-    summary.pending = r.destination_error || r.cancelled ? pending_files(r) : 0;
-    summary.first_errors = first_errors;
-    if (r.destination_error && summary.first_errors.size() < 5) {
-      summary.first_errors.push_back(r.destination_error->message);
-    }
-    notify::notify_run(setup->config.notifiers, summary);
+  if (r.destination_error && summary.first_errors.size() < 5) {
+    summary.first_errors.push_back(r.destination_error->message);
   }
+  notify::notify_run(setup.config.notifiers, summary);
+}
+
+// The run's summary on stdout: one JSON line with --json, else a sentence.
+void print_summary(const SyncCommandOptions& options, const SyncSetup& setup,
+                   const app::SyncReport& r) {
+  const bool json = options.flags.json;
   if (json) {
     nlohmann::json summary{{"event", "summary"},
                            {"scanned", r.scanned},
@@ -187,9 +153,55 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
     }
     fmt::print("\n");
     if (!r.destination_error) {
-      fmt::print("the objects are in {}\n", setup->config.destination->to_string());
+      fmt::print("the objects are in {}\n", setup.config.destination->to_string());
     }
   }
+}
+
+int run_sync(const char* command, const SyncCommandOptions& options, bool retry) {
+  auto setup = resolve_sync_setup(options.flags);
+  if (!setup.ok()) return report_setup_error(command, setup.error());
+  auto journal = catalog::JournalStore::open(setup->config.state_dir, journal_destination(*setup));
+  if (!journal.ok()) return report_journal_error(command, journal.error());
+  if (retry) {
+    auto requeued = journal->requeue_failed(options.all_failed);
+    if (!requeued.ok()) return report_setup_error(command, requeued.error());
+    if (!options.flags.json) fmt::print("re-queued {} failed files\n", *requeued);
+  }
+  s3::S3Client client(setup->s3);
+  log_retries(client);
+  app::SyncService service(setup->config, *journal, client);
+  const bool json = options.flags.json;
+  ProgressLine progress(!json && isatty(STDERR_FILENO) != 0);
+  service.on_progress = [&progress](const app::SyncProgress& now) { progress.show(now); };
+  notify::set_before_stderr([&progress] { progress.clear(); });
+  std::vector<std::string> first_errors;  // for the notifiers
+  service.on_event = [&](const app::SyncEvent& event) {
+    log_event(event);  // stderr (failures by default, uploads with -v) and --log-file
+    if ((event.kind == app::SyncEvent::Kind::kFailed ||
+         event.kind == app::SyncEvent::Kind::kItemFailed) &&
+        first_errors.size() < 5) {
+      first_errors.push_back((event.path.empty() ? event.key : event.path) + ": " + event.error);
+    }
+    if (json) {
+      print_event_json(event);
+    } else if (event.kind == app::SyncEvent::Kind::kPlanned) {
+      fmt::print("would upload {} -> s3://{}/{}\n", event.path, setup->config.destination->bucket,
+                 event.key);
+    }
+  };
+  app::SyncOptions sync_options;
+  sync_options.dry_run = options.dry_run;
+  sync_options.cancel = &install_signal_handlers().stop;  // Ctrl-C: finish in flight, keep the rest
+  auto report = service.run(sync_options);
+  progress.clear();
+  notify::set_before_stderr({});
+  if (!report.ok()) return report_setup_error(command, report.error());
+  if (options.share_catalog && !options.dry_run) share_catalog(command, *setup);
+  if (!options.dry_run) forward_to_catalog(command, *setup);
+  const auto& r = *report;
+  if (!options.dry_run) notify_after_run(*setup, r, first_errors);
+  print_summary(options, *setup, r);
   if (r.cancelled) {
     fmt::print(stderr,
                "imgsync {}: interrupted: {} files pending, nothing lost; the next run continues "

@@ -39,7 +39,7 @@ void add_sync_flags(CLI::App& command, SyncFlags& flags, bool with_sources);
 
 struct SyncSetup {
   config::AppConfig config;
-  config::S3Settings s3;
+  s3::S3Settings s3;
 };
 
 // kInvalidInput for usage and configuration mistakes (exit 2), kAuth when no credentials (exit 3).

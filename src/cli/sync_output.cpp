@@ -131,7 +131,7 @@ int pending_files(const app::SyncReport& report) {
   return std::max(0, report.scanned - settled);
 }
 
-std::string stop_cause(const Error& error, const config::S3Settings& s3,
+std::string stop_cause(const Error& error, const s3::S3Settings& s3,
                        const config::S3Uri& destination) {
   if (error.category == ErrorCategory::kAuth) {
     return fmt::format("the credentials ({}, from {})", s3.credentials.access_key_id,

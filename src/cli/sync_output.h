@@ -28,7 +28,7 @@ int pending_files(const app::SyncReport& report);
 std::string format_progress(const app::SyncProgress& progress, double seconds);
 // What must be fixed before running again: "the credentials of AKID...", "the bucket s3://B
 // (imgsync init creates it)", "the connection to http://host:port".
-std::string stop_cause(const Error& error, const config::S3Settings& s3,
+std::string stop_cause(const Error& error, const s3::S3Settings& s3,
                        const config::S3Uri& destination);
 // "imgsync sync: stopped: 12 files pending, nothing lost; run again when <cause> is fixed",
 // then the error itself.

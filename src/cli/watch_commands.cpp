@@ -3,14 +3,13 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "app/catalog_publisher.h"
 #include "app/catalog_puller.h"
+#include "app/enqueue.h"
 #include "app/search_arguments.h"
-#include "app/source_scanner.h"
 #include "app/watch_service.h"
 #include "catalog/journal_lock.h"
 #include "catalog/journal_store.h"
@@ -42,7 +41,7 @@ struct WatchCommandOptions {
 
 int setup_error(const char* command, const Error& error) {
   fmt::print(stderr, "imgsync {}: {}\n", command, error.message);
-  return error.category == ErrorCategory::kAuth ? kExitDestination : kExitUsage;
+  return exit_code_for(error, ErrorStage::kSetup);
 }
 
 // --metrics beats [watch] metrics; nullptr when neither asks for the endpoint.
@@ -66,8 +65,8 @@ Result<std::unique_ptr<notify::MetricsServer>> start_metrics(
   return server;
 }
 
-void log_catalog(notify::LogLevel level, const std::string& text) {
-  notify::log({level, "watch", "", "", 0, std::nullopt, 0, "", "", "", text});
+void log_watch(notify::LogLevel level, const std::string& text) {
+  notify::log({.level = level, .event = "watch", .message = text});
 }
 
 // --pull-every: other machines' Items into this index on an interval; nullptr when off.
@@ -83,15 +82,71 @@ Result<std::unique_ptr<app::CatalogPuller>> start_puller(const WatchCommandOptio
       *every,
       [](const app::PullReport& report) {
         if (report.added + report.replaced == 0) return;
-        log_catalog(notify::LogLevel::kInfo,
-                    fmt::format("pulled the bucket's catalog: {} Items added, {} replaced",
-                                report.added, report.replaced));
+        log_watch(notify::LogLevel::kInfo,
+                  fmt::format("pulled the bucket's catalog: {} Items added, {} replaced",
+                              report.added, report.replaced));
       },
       [](const Error& error) {
-        log_catalog(notify::LogLevel::kWarn,
-                    "the index was not updated from the bucket's catalog: " + error.message);
+        log_watch(notify::LogLevel::kWarn,
+                  "the index was not updated from the bucket's catalog: " + error.message);
       });
   return puller;
+}
+
+// --share-catalog: this machine's Items into the bucket's catalog on an interval; nullptr when
+// off.
+Result<std::unique_ptr<app::CatalogPublisher>> start_publisher(const WatchCommandOptions& options,
+                                                               const SyncSetup& setup) {
+  if (!options.share_catalog) return std::unique_ptr<app::CatalogPublisher>();
+  auto location = bucket_location(setup);
+  if (!location.ok()) return location.take_error();
+  auto publisher =
+      std::make_unique<app::CatalogPublisher>(setup.config.state_dir, setup.s3, *location);
+  publisher->start(std::chrono::milliseconds(static_cast<int>(options.catalog_interval * 1000)),
+                   [](const Error& error) {
+                     log_watch(notify::LogLevel::kWarn,
+                               "the bucket's catalog was not updated: " + error.message);
+                   });
+  return publisher;
+}
+
+// The daemon's events to the log, --json, the metrics and the notifiers; a pause (the
+// destination unusable) and its end to the notifiers with the files waiting.
+void report_events(app::WatchService& service, notify::NotifyWorker& notifier,
+                   notify::MetricsRegistry& metrics, catalog::JournalStore& journal,
+                   const std::string& destination, bool json) {
+  service.on_event = [json, &notifier, &metrics](const app::SyncEvent& event) {
+    // Counted before it is announced: whoever reads the event line and then scrapes /metrics
+    // finds it there.
+    if (event.kind == app::SyncEvent::Kind::kUploaded) {
+      notifier.record_upload();
+      metrics.record_upload(event.bytes, event.seconds);
+    }
+    if (event.kind == app::SyncEvent::Kind::kFailed ||
+        event.kind == app::SyncEvent::Kind::kItemFailed) {
+      metrics.record_failure(event.category);
+      notifier.record_failure((event.path.empty() ? event.key : event.path) + ": " + event.error);
+    }
+    log_event(event);
+    if (json) print_event_json(event);
+  };
+  service.on_pause = [destination, &notifier, &metrics, &journal](bool paused,
+                                                                  const std::string& why) {
+    metrics.set_paused(paused, why);
+    notify::RunSummary summary;
+    summary.event = paused ? "destination_unusable" : "resumed";
+    summary.destination = destination;
+    // A pause loses nothing: the files wait in the journal, and the message says how many.
+    if (auto counts = journal.counts(); paused && counts.ok()) {
+      for (const char* state : {"pending", "uploading"}) {
+        const auto found = counts->by_state.find(state);
+        if (found != counts->by_state.end()) summary.pending += static_cast<int>(found->second);
+      }
+    }
+    if (!why.empty()) summary.first_errors.push_back(why);
+    notifier.post(std::move(summary));
+  };
+  service.on_notice = [](const std::string& text) { log_watch(notify::LogLevel::kWarn, text); };
 }
 
 int run_watch(const WatchCommandOptions& options) {
@@ -108,8 +163,7 @@ int run_watch(const WatchCommandOptions& options) {
       auto acquired = catalog::JournalLock::acquire(setup->config.state_dir, "imgsync watch");
       if (!acquired.ok()) {
         setup_error("watch", acquired.error());
-        return acquired.error().category == ErrorCategory::kConflict ? kExitUsage
-                                                                     : kExitDestination;
+        return exit_code_for(acquired.error(), ErrorStage::kJournal);
       }
       lock.emplace(std::move(*acquired));
     }
@@ -118,7 +172,7 @@ int run_watch(const WatchCommandOptions& options) {
         catalog::JournalStore::open(setup->config.state_dir, journal_destination(*setup));
     if (!journal.ok()) {
       setup_error("watch", journal.error());
-      return exit_code_for_journal(journal.error());
+      return exit_code_for(journal.error(), ErrorStage::kJournal);
     }
     auto metrics_server = start_metrics(options, setup->config, metrics);
     if (!metrics_server.ok()) return setup_error("watch", metrics_server.error());
@@ -129,60 +183,18 @@ int run_watch(const WatchCommandOptions& options) {
     const bool json = options.flags.json;
     notify::set_default_stderr_level(notify::LogLevel::kInfo);  // a daemon says what it does
     if (*metrics_server) {
-      notify::log(
-          {notify::LogLevel::kInfo, "metrics", "", "", 0, std::nullopt, 0, "", "", "",
-           fmt::format("serving /metrics and /healthz on port {}", (*metrics_server)->port())});
+      notify::log({.level = notify::LogLevel::kInfo,
+                   .event = "metrics",
+                   .message = fmt::format("serving /metrics and /healthz on port {}",
+                                          (*metrics_server)->port())});
     }
     // Reports go out from a thread of their own, failures batched (one message a minute at
     // most), pauses and resumes as they happen: a slow notifier never holds the uploads.
     const std::string destination = setup->config.destination->to_string();
     notify::NotifyWorker notifier(setup->config.notifiers, destination);
-    service.on_event = [json, &notifier, &metrics](const app::SyncEvent& event) {
-      // Counted before it is announced: whoever reads the event line and then scrapes /metrics
-      // finds it there.
-      if (event.kind == app::SyncEvent::Kind::kUploaded) {
-        notifier.record_upload();
-        metrics.record_upload(event.bytes, event.seconds);
-      }
-      if (event.kind == app::SyncEvent::Kind::kFailed ||
-          event.kind == app::SyncEvent::Kind::kItemFailed) {
-        metrics.record_failure(event.category);
-        notifier.record_failure((event.path.empty() ? event.key : event.path) + ": " + event.error);
-      }
-      log_event(event);
-      if (json) print_event_json(event);
-    };
-    service.on_pause = [destination, &notifier, &metrics, &journal](bool paused,
-                                                                    const std::string& why) {
-      metrics.set_paused(paused, why);
-      notify::RunSummary summary;
-      summary.event = paused ? "destination_unusable" : "resumed";
-      summary.destination = destination;
-      // A pause loses nothing: the files wait in the journal, and the message says how many.
-      if (auto counts = journal->counts(); paused && counts.ok()) {
-        for (const char* state : {"pending", "uploading"}) {
-          const auto found = counts->by_state.find(state);
-          if (found != counts->by_state.end()) summary.pending += static_cast<int>(found->second);
-        }
-      }
-      if (!why.empty()) summary.first_errors.push_back(why);
-      notifier.post(std::move(summary));
-    };
-    service.on_notice = [](const std::string& text) {
-      notify::log({notify::LogLevel::kWarn, "watch", "", "", 0, std::nullopt, 0, "", "", "", text});
-    };
-    std::unique_ptr<app::CatalogPublisher> publisher;
-    if (options.share_catalog) {
-      auto location = bucket_location(*setup);
-      if (!location.ok()) return setup_error("watch", location.error());
-      publisher =
-          std::make_unique<app::CatalogPublisher>(setup->config.state_dir, setup->s3, *location);
-      publisher->start(std::chrono::milliseconds(static_cast<int>(options.catalog_interval * 1000)),
-                       [](const Error& error) {
-                         log_catalog(notify::LogLevel::kWarn,
-                                     "the bucket's catalog was not updated: " + error.message);
-                       });
-    }
+    report_events(service, notifier, metrics, *journal, destination, json);
+    auto publisher = start_publisher(options, *setup);
+    if (!publisher.ok()) return setup_error("watch", publisher.error());
     auto puller = start_puller(options, *setup);
     if (!puller.ok()) return setup_error("watch", puller.error());
     auto forwarder = start_catalog_forwarder(*setup);  // [catalog] url: Items on to it
@@ -192,7 +204,7 @@ int run_watch(const WatchCommandOptions& options) {
     watch_options.reload = &signals.reload;
     watch_options.wake_fd = signals.wake_fd;
     auto exit = service.run(watch_options);
-    if (publisher) publisher->stop();  // one last segment with what this run uploaded
+    if (*publisher) (*publisher)->stop();  // one last segment with what this run uploaded
     if (*puller) (*puller)->stop();
     if (forwarder) forwarder->stop();  // one last pass; what fails waits for the next run
     if (!exit.ok()) return setup_error("watch", exit.error());
@@ -230,29 +242,13 @@ int run_enqueue(const EnqueueOptions& options) {
   if (!setup.ok()) return setup_error("enqueue", setup.error());
   auto journal = catalog::JournalStore::open(setup->config.state_dir, journal_destination(*setup));
   if (!journal.ok()) return setup_error("enqueue", journal.error());
-  int queued = 0;
-  for (const auto& name : options.files) {
-    const auto path = std::filesystem::absolute(name).lexically_normal();
-    auto stat = app::stat_file(path);
-    if (!stat.ok()) {
-      fmt::print(stderr, "imgsync enqueue: {}\n", stat.error().message);
-      return kExitUsage;
-    }
-    auto classified = app::classify_path(path, setup->config.sources);
-    auto known = journal->find(path.string());
-    if (!known.ok()) return setup_error("enqueue", known.error());
-    catalog::FileRecord record = known->value_or(catalog::FileRecord{});
-    record.path = path.string();
-    record.source = classified ? classified->source.string() : path.parent_path().string();
-    record.kind = classified ? config::to_string(classified->kind) : options.kind;
-    record.stat = *stat;
-    record.state = catalog::FileState::kPending;
-    // A concurrent daemon writes the same journal; SQLite's locking serialises the two.
-    if (Status ok = journal->upsert(record); !ok.ok()) return setup_error("enqueue", ok.error());
-    ++queued;
+  auto outcome = app::enqueue_files(*journal, setup->config, options.files, options.kind);
+  if (!outcome.ok()) return setup_error("enqueue", outcome.error());
+  if (outcome->unreadable_file) {
+    fmt::print(stderr, "imgsync enqueue: {}\n", outcome->unreadable_file->message);
+    return kExitUsage;
   }
-  // Wake a running daemon: it watches the state directory for this file being closed.
-  std::ofstream(setup->config.state_dir / app::kEnqueueNotice) << queued << "\n";
+  const int queued = outcome->queued;
   if (options.flags.json) {
     fmt::print("{}\n", nlohmann::json{{"event", "queued"}, {"files", queued}}.dump());
   } else {

@@ -1,19 +1,13 @@
 #include "config/aws_settings.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <poll.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "config/ini_file.h"
-#include "util/time_format.h"
+#include "s3/credential_process.h"
 
 namespace imgsync::config {
 namespace {
@@ -30,86 +24,11 @@ std::string lookup(const IniSection* section, const std::string& key) {
   return found == section->end() ? std::string() : found->second;
 }
 
-std::string host_without_port(const std::string& host) {
-  if (!host.empty() && host.front() == '[') return host.substr(1, host.find(']') - 1);
-  const auto colon = host.rfind(':');
-  return colon == std::string::npos ? host : host.substr(0, colon);
-}
-
-bool is_ip_or_local(const std::string& host_port) {
-  const std::string host = host_without_port(host_port);
-  in_addr v4{};
-  in6_addr v6{};
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1 || inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
-    return true;
-  }
-  return host == "localhost" || host.find('.') == std::string::npos;
-}
-
-bool dns_safe_bucket(const std::string& bucket) {
-  if (bucket.size() < 3 || bucket.size() > 63) return false;
-  for (char c : bucket) {
-    if (!(std::islower(static_cast<unsigned char>(c)) ||
-          std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.')) {
-      return false;
-    }
-  }
-  return bucket.find("..") == std::string::npos;
-}
-
-std::vector<std::string> split_words(const std::string& line) {
-  std::vector<std::string> words;
-  std::string word;
-  bool in_word = false;
-  char quote = 0;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quote != 0) {
-      if (c == quote) {
-        quote = 0;
-      } else if (c == '\\' && quote == '"' && i + 1 < line.size()) {
-        word += line[++i];
-      } else {
-        word += c;
-      }
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-      in_word = true;
-    } else if (c == '\\' && i + 1 < line.size()) {
-      word += line[++i];
-      in_word = true;
-    } else if (std::isspace(static_cast<unsigned char>(c))) {
-      if (in_word) words.push_back(word);
-      word.clear();
-      in_word = false;
-    } else {
-      word += c;
-      in_word = true;
-    }
-  }
-  if (in_word) words.push_back(word);
-  return words;
-}
-
 Error auth_error(std::string message) {
   return make_error(ErrorCategory::kAuth, std::move(message));
 }
 
 }  // namespace
-
-bool S3Settings::use_path_style(const std::string& bucket) const {
-  switch (addressing_style) {
-    case AddressingStyle::kPath:
-      return true;
-    case AddressingStyle::kVirtual:
-      return false;
-    case AddressingStyle::kAuto:
-      break;
-  }
-  if (is_ip_or_local(endpoint_host)) return true;
-  if (!dns_safe_bucket(bucket)) return true;
-  return endpoint_scheme == "https" && bucket.find('.') != std::string::npos;
-}
 
 Result<ParsedEndpoint> parse_endpoint_url(const std::string& url) {
   ParsedEndpoint endpoint;
@@ -166,110 +85,87 @@ Result<ParsedEndpoint> parse_endpoint_url(const std::string& url) {
   return endpoint;
 }
 
-Result<s3::Credentials> run_credential_process(const std::string& command_line) {
-  const std::vector<std::string> words = split_words(command_line);
-  if (words.empty()) return auth_error("credential_process is empty");
-  int out_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0)
-    return auth_error("cannot create a pipe for credential_process");
-  const pid_t pid = fork();
-  if (pid < 0) {
-    close(out_pipe[0]);
-    close(out_pipe[1]);
-    return auth_error("cannot start credential_process");
-  }
-  if (pid == 0) {
-    dup2(out_pipe[1], STDOUT_FILENO);
-    std::vector<char*> argv;
-    for (const auto& word : words) argv.push_back(const_cast<char*>(word.c_str()));
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    _exit(127);
-  }
-  close(out_pipe[1]);
-  std::string output;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t got = read(out_pipe[0], buffer, sizeof buffer);
-    if (got > 0) {
-      output.append(buffer, static_cast<size_t>(got));
-      if (output.size() > (1 << 20)) break;
-      continue;
-    }
-    if (got < 0 && errno == EINTR) continue;
-    break;
-  }
-  close(out_pipe[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return auth_error(fmt::format("credential_process \"{}\" failed (exit status {}){}", words[0],
-                                  code,
-                                  code == 127 ? ": is the program installed and on PATH?" : ""));
-  }
-  auto json = nlohmann::json::parse(output, nullptr, false);
-  if (json.is_discarded() || !json.is_object()) {
-    return auth_error(fmt::format("credential_process \"{}\" printed no JSON object", words[0]));
-  }
-  if (json.value("Version", 0) != 1) {
-    return auth_error(fmt::format("credential_process \"{}\" printed Version {}, expected 1",
-                                  words[0],
-                                  json.contains("Version") ? json["Version"].dump() : "none"));
-  }
-  s3::Credentials credentials;
-  credentials.access_key_id = json.value("AccessKeyId", "");
-  credentials.secret_access_key = json.value("SecretAccessKey", "");
-  credentials.session_token = json.value("SessionToken", "");
-  if (credentials.empty()) {
-    return auth_error(fmt::format(
-        "credential_process \"{}\" printed no AccessKeyId or SecretAccessKey", words[0]));
-  }
-  if (auto expiration = json.value("Expiration", std::string()); !expiration.empty()) {
-    if (auto when = parse_iso8601(expiration); when.ok()) credentials.expiration = *when;
-  }
-  credentials.source = "credential_process";
-  return credentials;
+namespace {
+
+// The profile's sections of ~/.aws/credentials and ~/.aws/config (nullptr where it has none).
+struct ProfileFiles {
+  std::filesystem::path credentials_path;
+  std::filesystem::path config_path;
+  IniFile credentials_file;
+  IniFile config_file;
+  const IniSection* credentials = nullptr;
+  const IniSection* config = nullptr;
+};
+
+Result<ProfileFiles> read_profile_files(const Environment& env) {
+  ProfileFiles files;
+  const std::filesystem::path aws_dir = env.home / ".aws";
+  files.credentials_path =
+      env.get_non_empty("AWS_SHARED_CREDENTIALS_FILE").value_or((aws_dir / "credentials").string());
+  files.config_path = env.get_non_empty("AWS_CONFIG_FILE").value_or((aws_dir / "config").string());
+  auto credentials_file = read_ini_file(files.credentials_path);
+  if (!credentials_file.ok()) return credentials_file.take_error();
+  auto config_file = read_ini_file(files.config_path);
+  if (!config_file.ok()) return config_file.take_error();
+  files.credentials_file = std::move(*credentials_file);
+  files.config_file = std::move(*config_file);
+  return files;
 }
 
-Result<S3Settings> resolve_s3_settings(const Environment& env, const S3Overrides& overrides) {
-  S3Settings settings;
-  if (!overrides.profile.empty()) {
-    settings.profile = overrides.profile;
-  } else if (auto profile = env.get_non_empty("AWS_PROFILE")) {
-    settings.profile = *profile;
+// Points `files` at the profile's sections; a profile named explicitly must exist.
+Status find_profile_sections(const Environment& env, const S3Overrides& overrides,
+                             const std::string& profile, ProfileFiles& files) {
+  if (auto found = files.credentials_file.find(profile); found != files.credentials_file.end()) {
+    files.credentials = &found->second;
   }
-  const std::filesystem::path aws_dir = env.home / ".aws";
-  const std::filesystem::path credentials_path =
-      env.get_non_empty("AWS_SHARED_CREDENTIALS_FILE").value_or((aws_dir / "credentials").string());
-  const std::filesystem::path config_path =
-      env.get_non_empty("AWS_CONFIG_FILE").value_or((aws_dir / "config").string());
-  auto credentials_file = read_ini_file(credentials_path);
-  if (!credentials_file.ok()) return credentials_file.take_error();
-  auto config_file = read_ini_file(config_path);
-  if (!config_file.ok()) return config_file.take_error();
-
-  const IniSection* credentials_section = nullptr;
-  if (auto found = credentials_file->find(settings.profile); found != credentials_file->end()) {
-    credentials_section = &found->second;
-  }
-  const IniSection* config_section = nullptr;
-  const std::string config_name =
-      settings.profile == "default" ? "default" : "profile " + settings.profile;
-  if (auto found = config_file->find(config_name); found != config_file->end()) {
-    config_section = &found->second;
+  const std::string config_name = profile == "default" ? "default" : "profile " + profile;
+  if (auto found = files.config_file.find(config_name); found != files.config_file.end()) {
+    files.config = &found->second;
   }
   const bool profile_named = !overrides.profile.empty() || env.get_non_empty("AWS_PROFILE");
-  if (profile_named && credentials_section == nullptr && config_section == nullptr) {
-    return make_error(ErrorCategory::kInvalidInput,
-                      fmt::format("profile \"{}\" is in neither {} nor {}: check its spelling or "
-                                  "create it with `aws configure --profile {}`",
-                                  settings.profile, credentials_path.string(), config_path.string(),
-                                  settings.profile));
+  if (profile_named && files.credentials == nullptr && files.config == nullptr) {
+    return make_error(
+        ErrorCategory::kInvalidInput,
+        fmt::format("profile \"{}\" is in neither {} nor {}: check its spelling or "
+                    "create it with `aws configure --profile {}`",
+                    profile, files.credentials_path.string(), files.config_path.string(), profile));
   }
+  return {};
+}
 
-  // Credentials.
+// The profile's own keys: the credentials file first, then the config file; then its
+// credential_process.
+Status credentials_from_profile(const ProfileFiles& files, S3Settings& settings) {
+  for (const auto& [section, origin] : {std::pair{files.credentials, files.credentials_path},
+                                        std::pair{files.config, files.config_path}}) {
+    const std::string key = lookup(section, "aws_access_key_id");
+    const std::string secret = lookup(section, "aws_secret_access_key");
+    if (key.empty() && secret.empty()) continue;
+    if (key.empty() || secret.empty()) {
+      return auth_error(fmt::format("profile \"{}\" in {} has {} but not {}", settings.profile,
+                                    origin.string(),
+                                    key.empty() ? "aws_secret_access_key" : "aws_access_key_id",
+                                    key.empty() ? "aws_access_key_id" : "aws_secret_access_key"));
+    }
+    settings.credentials.access_key_id = key;
+    settings.credentials.secret_access_key = secret;
+    settings.credentials.session_token = lookup(section, "aws_session_token");
+    settings.credentials.source = fmt::format("profile {} ({})", settings.profile, origin.string());
+    return {};
+  }
+  std::string process = lookup(files.config, "credential_process");
+  if (process.empty()) process = lookup(files.credentials, "credential_process");
+  if (process.empty()) return {};
+  auto from_process = s3::run_credential_process(process);
+  if (!from_process.ok()) return from_process.take_error();
+  settings.credentials = *from_process;
+  settings.credential_process = process;
+  settings.credentials.source = fmt::format("credential_process of profile {}", settings.profile);
+  return {};
+}
+
+Status resolve_credentials(const Environment& env, const S3Overrides& overrides,
+                           const ProfileFiles& files, S3Settings& settings) {
   auto env_key = env.get_non_empty("AWS_ACCESS_KEY_ID");
   auto env_secret = env.get_non_empty("AWS_SECRET_ACCESS_KEY");
   if (overrides.profile.empty() && (env_key || env_secret)) {
@@ -282,131 +178,140 @@ Result<S3Settings> resolve_s3_settings(const Environment& env, const S3Overrides
     settings.credentials.secret_access_key = *env_secret;
     settings.credentials.session_token = env.get("AWS_SESSION_TOKEN").value_or("");
     settings.credentials.source = "environment";
-  } else {
-    for (const auto& [section, origin] : {std::pair{credentials_section, credentials_path},
-                                          std::pair{config_section, config_path}}) {
-      const std::string key = lookup(section, "aws_access_key_id");
-      const std::string secret = lookup(section, "aws_secret_access_key");
-      if (key.empty() && secret.empty()) continue;
-      if (key.empty() || secret.empty()) {
-        return auth_error(fmt::format("profile \"{}\" in {} has {} but not {}", settings.profile,
-                                      origin.string(),
-                                      key.empty() ? "aws_secret_access_key" : "aws_access_key_id",
-                                      key.empty() ? "aws_access_key_id" : "aws_secret_access_key"));
-      }
-      settings.credentials.access_key_id = key;
-      settings.credentials.secret_access_key = secret;
-      settings.credentials.session_token = lookup(section, "aws_session_token");
-      settings.credentials.source =
-          fmt::format("profile {} ({})", settings.profile, origin.string());
-      break;
-    }
-    if (settings.credentials.empty()) {
-      std::string process = lookup(config_section, "credential_process");
-      if (process.empty()) process = lookup(credentials_section, "credential_process");
-      if (!process.empty()) {
-        auto from_process = run_credential_process(process);
-        if (!from_process.ok()) return from_process.take_error();
-        settings.credentials = *from_process;
-        settings.credential_process = process;
-        settings.credentials.source =
-            fmt::format("credential_process of profile {}", settings.profile);
-      }
-    }
+  } else if (Status found = credentials_from_profile(files, settings); !found.ok()) {
+    return found;
   }
   if (settings.credentials.empty()) {
     return auth_error(fmt::format(
         "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add "
         "profile \"{}\" to {} (`aws configure`), or pass --profile NAME",
-        settings.profile, credentials_path.string()));
+        settings.profile, files.credentials_path.string()));
   }
+  return {};
+}
 
-  // Region.
-  if (!overrides.region.empty()) {
-    settings.region = overrides.region;
-  } else if (auto region = env.get_non_empty("AWS_REGION")) {
-    settings.region = *region;
-  } else if (auto default_region = env.get_non_empty("AWS_DEFAULT_REGION")) {
-    settings.region = *default_region;
-  } else if (std::string region = lookup(config_section, "region"); !region.empty()) {
-    settings.region = region;
-  }
-
-  // Endpoint.
+Status resolve_endpoint(const Environment& env, const S3Overrides& overrides,
+                        const IniSection* config, S3Settings& settings) {
   std::string endpoint_url = overrides.endpoint_url;
   const bool ignore_configured =
       is_true(env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").value_or("")) ||
-      is_true(lookup(config_section, "ignore_configured_endpoint_urls"));
+      is_true(lookup(config, "ignore_configured_endpoint_urls"));
   if (endpoint_url.empty() && !ignore_configured) {
     if (auto url = env.get_non_empty("AWS_ENDPOINT_URL_S3")) {
       endpoint_url = *url;
     } else if (auto any_url = env.get_non_empty("AWS_ENDPOINT_URL")) {
       endpoint_url = *any_url;
-    } else if (std::string s3_url = lookup(config_section, "s3.endpoint_url"); !s3_url.empty()) {
+    } else if (std::string s3_url = lookup(config, "s3.endpoint_url"); !s3_url.empty()) {
       endpoint_url = s3_url;
     } else {
-      endpoint_url = lookup(config_section, "endpoint_url");
+      endpoint_url = lookup(config, "endpoint_url");
     }
   }
   if (endpoint_url.empty()) {
     settings.endpoint_scheme = "https";
     settings.endpoint_host = fmt::format("s3.{}.amazonaws.com", settings.region);
     settings.custom_endpoint = false;
-  } else {
-    auto endpoint = parse_endpoint_url(endpoint_url);
-    if (!endpoint.ok()) return endpoint.take_error();
-    settings.endpoint_scheme = endpoint->scheme;
-    settings.endpoint_host = endpoint->host;
-    settings.endpoint_base_path = endpoint->base_path;
-    settings.custom_endpoint = true;
+    return {};
   }
+  auto endpoint = parse_endpoint_url(endpoint_url);
+  if (!endpoint.ok()) return endpoint.take_error();
+  settings.endpoint_scheme = endpoint->scheme;
+  settings.endpoint_host = endpoint->host;
+  settings.endpoint_base_path = endpoint->base_path;
+  settings.custom_endpoint = true;
+  return {};
+}
 
-  // Addressing and TLS.
+Status resolve_addressing(const S3Overrides& overrides, const ProfileFiles& files,
+                          S3Settings& settings) {
   if (overrides.addressing_style) {
     settings.addressing_style = *overrides.addressing_style;
-  } else if (std::string style = lookup(config_section, "s3.addressing_style"); !style.empty()) {
-    if (style == "path")
-      settings.addressing_style = AddressingStyle::kPath;
-    else if (style == "virtual")
-      settings.addressing_style = AddressingStyle::kVirtual;
-    else if (style == "auto")
-      settings.addressing_style = AddressingStyle::kAuto;
-    else {
-      return make_error(ErrorCategory::kInvalidInput,
-                        fmt::format("profile \"{}\" in {} sets s3 addressing_style = \"{}\": use "
-                                    "auto, path or virtual",
-                                    settings.profile, config_path.string(), style));
-    }
+    return {};
   }
+  const std::string style = lookup(files.config, "s3.addressing_style");
+  if (style.empty()) return {};
+  if (style == "path") {
+    settings.addressing_style = AddressingStyle::kPath;
+  } else if (style == "virtual") {
+    settings.addressing_style = AddressingStyle::kVirtual;
+  } else if (style == "auto") {
+    settings.addressing_style = AddressingStyle::kAuto;
+  } else {
+    return make_error(ErrorCategory::kInvalidInput,
+                      fmt::format("profile \"{}\" in {} sets s3 addressing_style = \"{}\": use "
+                                  "auto, path or virtual",
+                                  settings.profile, files.config_path.string(), style));
+  }
+  return {};
+}
+
+Status resolve_max_attempts(const Environment& env, const IniSection* config,
+                            S3Settings& settings) {
   std::string attempts = env.get_non_empty("AWS_MAX_ATTEMPTS").value_or("");
-  if (attempts.empty()) attempts = lookup(config_section, "max_attempts");
-  if (!attempts.empty()) {
-    char* end = nullptr;
-    const long value = std::strtol(attempts.c_str(), &end, 10);
-    if (end == attempts.c_str() || *end != '\0' || value < 1 || value > 50) {
-      return make_error(ErrorCategory::kInvalidInput,
-                        fmt::format("max_attempts \"{}\" (AWS_MAX_ATTEMPTS or the profile) must be "
-                                    "a whole number from 1 to 50",
-                                    attempts));
-    }
-    settings.max_attempts = static_cast<int>(value);
+  if (attempts.empty()) attempts = lookup(config, "max_attempts");
+  if (attempts.empty()) return {};
+  char* end = nullptr;
+  const long value = std::strtol(attempts.c_str(), &end, 10);
+  if (end == attempts.c_str() || *end != '\0' || value < 1 || value > 50) {
+    return make_error(ErrorCategory::kInvalidInput,
+                      fmt::format("max_attempts \"{}\" (AWS_MAX_ATTEMPTS or the profile) must be "
+                                  "a whole number from 1 to 50",
+                                  attempts));
   }
+  settings.max_attempts = static_cast<int>(value);
+  return {};
+}
+
+Status resolve_tls(const Environment& env, const S3Overrides& overrides, const IniSection* config,
+                   S3Settings& settings) {
   settings.verify_tls = overrides.verify_tls.value_or(true);
   if (!overrides.ca_bundle.empty()) {
     settings.ca_bundle = overrides.ca_bundle;
   } else if (auto bundle = env.get_non_empty("AWS_CA_BUNDLE")) {
     settings.ca_bundle = *bundle;
   } else {
-    settings.ca_bundle = lookup(config_section, "ca_bundle");
+    settings.ca_bundle = lookup(config, "ca_bundle");
   }
-  if (!settings.ca_bundle.empty()) {
-    std::error_code error;
-    if (!std::filesystem::is_regular_file(settings.ca_bundle, error)) {
-      return make_error(
-          ErrorCategory::kInvalidInput,
-          fmt::format("CA bundle {} does not exist or is not a file", settings.ca_bundle));
-    }
+  if (settings.ca_bundle.empty()) return {};
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(settings.ca_bundle, error)) {
+    return make_error(
+        ErrorCategory::kInvalidInput,
+        fmt::format("CA bundle {} does not exist or is not a file", settings.ca_bundle));
   }
+  return {};
+}
+
+}  // namespace
+
+Result<S3Settings> resolve_s3_settings(const Environment& env, const S3Overrides& overrides) {
+  S3Settings settings;
+  if (!overrides.profile.empty()) {
+    settings.profile = overrides.profile;
+  } else if (auto profile = env.get_non_empty("AWS_PROFILE")) {
+    settings.profile = *profile;
+  }
+  auto files = read_profile_files(env);
+  if (!files.ok()) return files.take_error();
+  if (Status found = find_profile_sections(env, overrides, settings.profile, *files); !found.ok())
+    return found.error();
+  if (Status ok = resolve_credentials(env, overrides, *files, settings); !ok.ok())
+    return ok.error();
+
+  if (!overrides.region.empty()) {
+    settings.region = overrides.region;
+  } else if (auto region = env.get_non_empty("AWS_REGION")) {
+    settings.region = *region;
+  } else if (auto default_region = env.get_non_empty("AWS_DEFAULT_REGION")) {
+    settings.region = *default_region;
+  } else if (std::string region = lookup(files->config, "region"); !region.empty()) {
+    settings.region = region;
+  }
+  if (Status ok = resolve_endpoint(env, overrides, files->config, settings); !ok.ok())
+    return ok.error();
+  if (Status ok = resolve_addressing(overrides, *files, settings); !ok.ok()) return ok.error();
+  if (Status ok = resolve_max_attempts(env, files->config, settings); !ok.ok()) return ok.error();
+  if (Status ok = resolve_tls(env, overrides, files->config, settings); !ok.ok()) return ok.error();
   return settings;
 }
 

@@ -24,12 +24,14 @@
 #include <string>
 
 #include "config/environment.h"
-#include "s3/credentials.h"
+#include "s3/s3_settings.h"
 #include "util/result.h"
 
 namespace imgsync::config {
 
-enum class AddressingStyle { kAuto, kPath, kVirtual };
+// The settings are the s3 module's (s3/s3_settings.h); config resolves them.
+using s3::AddressingStyle;
+using s3::S3Settings;
 
 // What the command line or imgsync.toml says; empty strings mean "not given".
 struct S3Overrides {
@@ -41,28 +43,6 @@ struct S3Overrides {
   std::optional<bool> verify_tls;
 };
 
-struct S3Settings {
-  s3::Credentials credentials;
-  std::string region = "us-east-1";
-  std::string endpoint_scheme = "https";  // "http" or "https"
-  std::string endpoint_host;              // host[:port]
-  std::string endpoint_base_path;         // "" or "/prefix" without a trailing slash
-  bool custom_endpoint = false;           // not AWS's own
-  AddressingStyle addressing_style = AddressingStyle::kAuto;
-  bool verify_tls = true;
-  std::string ca_bundle;
-  std::string profile = "default";
-  int max_attempts = 0;  // AWS_MAX_ATTEMPTS or profile max_attempts; 0: the RetryPolicy default
-  // The profile's credential_process that printed `credentials` ("" otherwise): run again when
-  // they near their expiration (credential_refresh.h).
-  std::string credential_process;
-
-  bool use_path_style(const std::string& bucket) const;
-  std::string endpoint_url() const {
-    return endpoint_scheme + "://" + endpoint_host + endpoint_base_path;
-  }
-};
-
 Result<S3Settings> resolve_s3_settings(const Environment& env, const S3Overrides& overrides);
 
 struct ParsedEndpoint {
@@ -70,9 +50,5 @@ struct ParsedEndpoint {
 };
 // Parses "http(s)://host[:port][/path]"; names the problem otherwise.
 Result<ParsedEndpoint> parse_endpoint_url(const std::string& url);
-
-// Runs a credential_process command line (split like a shell would split words, without running a
-// shell) and parses its JSON output (Version 1).
-Result<s3::Credentials> run_credential_process(const std::string& command_line);
 
 }  // namespace imgsync::config

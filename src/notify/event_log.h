@@ -17,15 +17,15 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 struct LogRecord {
   LogLevel level = LogLevel::kInfo;
   std::string event;  // "uploaded", "failed", "paused"...
-  std::string file;
-  std::string key;
+  std::string file{};
+  std::string key{};
   std::uint64_t bytes = 0;
-  std::optional<double> duration_ms;
+  std::optional<double> duration_ms{};
   int attempt = 0;
-  std::string category;  // error category, for failures
-  std::string s3_code;
-  std::string request_id;
-  std::string message;
+  std::string category{};  // error category, for failures
+  std::string s3_code{};
+  std::string request_id{};
+  std::string message{};
 };
 
 struct LogSettings {

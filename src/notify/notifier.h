@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "config/app_config.h"
+#include "config/notifier_config.h"
 
 namespace imgsync::notify {
 

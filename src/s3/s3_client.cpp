@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "config/credential_refresh.h"
+#include "s3/credential_refresh.h"
 #include "s3/s3_error.h"
 #include "s3/sigv4_signer.h"
 #include "util/time_format.h"
@@ -22,10 +22,10 @@ struct S3Client::Attempt {
   bool credentials_renewed = false;
 };
 
-S3Client::S3Client(config::S3Settings settings, S3ClientOptions options)
+S3Client::S3Client(s3::S3Settings settings, S3ClientOptions options)
     : S3Client(std::move(settings), std::move(options), nullptr) {}
 
-S3Client::S3Client(config::S3Settings settings, S3ClientOptions options,
+S3Client::S3Client(s3::S3Settings settings, S3ClientOptions options,
                    std::unique_ptr<HttpEngine> engine)
     : settings_(std::move(settings)),
       options_(std::move(options)),
@@ -90,7 +90,7 @@ Result<HttpRequest> S3Client::build_http_request(const S3Request& request) {
 
   // Temporary credentials from a credential_process renew themselves before they expire.
   const auto signing_time = std::chrono::system_clock::now() + clock_offset_;
-  if (Status fresh = config::refresh_expiring_credentials(settings_, signing_time); !fresh.ok()) {
+  if (Status fresh = refresh_expiring_credentials(settings_, signing_time); !fresh.ok()) {
     return fresh.error();
   }
   SigV4Signer::Options signer_options;
@@ -167,8 +167,8 @@ void S3Client::dispatch(std::shared_ptr<Attempt> attempt) {
         !settings_.credential_process.empty()) {
       // Expired sooner than they said (or the clocks differ): renew them now and try again.
       attempt->credentials_renewed = true;
-      if (Status fresh = config::refresh_expiring_credentials(
-              settings_, std::chrono::system_clock::now(), true);
+      if (Status fresh =
+              refresh_expiring_credentials(settings_, std::chrono::system_clock::now(), true);
           fresh.ok()) {
         if (on_retry)
           on_retry({request.operation, target_of(request), attempt->number, &error, {}});
@@ -212,7 +212,7 @@ Result<std::string> S3Client::presign_get(const std::string& bucket, const std::
   input.payload_sha256_hex = "UNSIGNED-PAYLOAD";
   // Temporary credentials from a credential_process renew themselves before they expire.
   const auto signing_time = std::chrono::system_clock::now() + clock_offset_;
-  if (Status fresh = config::refresh_expiring_credentials(settings_, signing_time); !fresh.ok()) {
+  if (Status fresh = refresh_expiring_credentials(settings_, signing_time); !fresh.ok()) {
     return fresh.error();
   }
   SigV4Signer::Options signer_options;

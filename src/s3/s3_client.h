@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "config/aws_settings.h"
 #include "s3/http_engine.h"
 #include "s3/retry_policy.h"
+#include "s3/s3_settings.h"
 #include "s3/s3_types.h"
 #include "util/result.h"
 
@@ -39,15 +39,14 @@ struct S3Request {
 
 class S3Client {
  public:
-  explicit S3Client(config::S3Settings settings, S3ClientOptions options = {});
+  explicit S3Client(s3::S3Settings settings, S3ClientOptions options = {});
   // On a given engine (tests: a fake one); options.http is then not used.
-  S3Client(config::S3Settings settings, S3ClientOptions options,
-           std::unique_ptr<HttpEngine> engine);
+  S3Client(s3::S3Settings settings, S3ClientOptions options, std::unique_ptr<HttpEngine> engine);
   ~S3Client();
   S3Client(const S3Client&) = delete;
   S3Client& operator=(const S3Client&) = delete;
 
-  const config::S3Settings& settings() const { return settings_; }
+  const s3::S3Settings& settings() const { return settings_; }
   HttpEngine& engine() { return *engine_; }
 
   // Sign, send, retry per the RetryPolicy; a non-2xx response becomes an Error.
@@ -131,7 +130,7 @@ class S3Client {
   Result<HttpRequest> build_http_request(const S3Request& request);
   std::string target_of(const S3Request& request) const;
 
-  config::S3Settings settings_;
+  s3::S3Settings settings_;
   S3ClientOptions options_;
   std::unique_ptr<HttpEngine> engine_;
   RetryPolicy retry_policy_;

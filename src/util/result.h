@@ -28,10 +28,10 @@ std::string_view to_string(ErrorCategory category);
 
 struct Error {
   ErrorCategory category = ErrorCategory::kFatal;
-  std::string message;     // what went wrong and what to do about it; never contains a secret
-  std::string s3_code;     // e.g. "NoSuchKey", empty when not from S3
-  std::string request_id;  // x-amz-request-id when known
-  int http_status = 0;     // 0 when no HTTP response was received
+  std::string message;       // what went wrong and what to do about it; never contains a secret
+  std::string s3_code{};     // e.g. "NoSuchKey", empty when not from S3
+  std::string request_id{};  // x-amz-request-id when known
+  int http_status = 0;       // 0 when no HTTP response was received
 
   // One line for a person: message, then the S3 code, status and request id when known.
   std::string describe() const;
@@ -46,7 +46,7 @@ Error make_error(ErrorCategory category, std::string message);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : state_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return state_.index() == 0; }

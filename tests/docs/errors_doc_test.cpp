@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli/exit_codes.h"
 #include "support/test_paths.h"
 
 namespace imgsync::testing {
@@ -76,10 +77,10 @@ std::vector<std::string> cells(const std::string& line) {
   return result;
 }
 
-// The rows of the markdown table whose header starts with `header`: first cell -> second cell.
-std::vector<std::pair<std::string, std::string>> table(const std::string& markdown,
-                                                       const std::string& header) {
-  std::vector<std::pair<std::string, std::string>> rows;
+// The rows of the markdown table whose header starts with `header`, each as its cells.
+std::vector<std::vector<std::string>> table_rows(const std::string& markdown,
+                                                 const std::string& header) {
+  std::vector<std::vector<std::string>> rows;
   std::istringstream lines(markdown);
   bool inside = false;
   for (std::string line; std::getline(lines, line);) {
@@ -89,7 +90,16 @@ std::vector<std::pair<std::string, std::string>> table(const std::string& markdo
     }
     if (line.rfind("|---", 0) == 0) continue;
     if (line.empty() || line[0] != '|') break;
-    const auto row = cells(line);
+    rows.push_back(cells(line));
+  }
+  return rows;
+}
+
+// The same rows as first cell -> second cell.
+std::vector<std::pair<std::string, std::string>> table(const std::string& markdown,
+                                                       const std::string& header) {
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& row : table_rows(markdown, header)) {
     if (row.size() >= 2) rows.emplace_back(row[0], row[1]);
   }
   return rows;
@@ -234,6 +244,152 @@ std::string row_name(const ::testing::TestParamInfo<std::pair<std::string, std::
 
 INSTANTIATE_TEST_SUITE_P(Rows, ErrorsDocRow, ::testing::ValuesIn(table(errors_md(), "| row |")),
                          row_name);
+
+// The exit codes: docs/errors.md's failure table, row by row, against cli/exit_codes.h's one
+// mapping. A row either names an error that ends a command (built here with its category and
+// HTTP status, at the stage it arises) and its exit cell must hold what exit_code_for gives, or
+// it is a failure of one file (the run goes on; its cell must hold 1), or the run's own outcome
+// (the sync engine decides, tested by the rows' tests above). A new row needs its entry here.
+struct ExitRow {
+  enum class Kind { kEndsCommand, kFailsAFile, kRunOutcome };
+  Kind kind = Kind::kRunOutcome;
+  Error error{};
+  cli::ErrorStage stage = cli::ErrorStage::kRun;
+};
+
+ExitRow ends_command(ErrorCategory category, int http_status,
+                     cli::ErrorStage stage = cli::ErrorStage::kRun, std::string message = "x") {
+  return {
+      .kind = ExitRow::Kind::kEndsCommand,
+      .error =
+          Error{.category = category, .message = std::move(message), .http_status = http_status},
+      .stage = stage};
+}
+
+const std::map<std::string, ExitRow>& exit_rows() {
+  using enum ErrorCategory;
+  using Stage = cli::ErrorStage;
+  const ExitRow fails_a_file{.kind = ExitRow::Kind::kFailsAFile};
+  const ExitRow run_outcome{.kind = ExitRow::Kind::kRunOutcome};
+  static const std::map<std::string, ExitRow> rows = {
+      {"connection refused, DNS failure, connect timeout", ends_command(kRetryable, 0)},
+      {"connection reset, timeout mid-transfer, empty reply", ends_command(kRetryable, 0)},
+      {"TLS certificate not trusted",
+       ends_command(kFatal, 0, Stage::kRun,
+                    "TLS certificate check failed for https://host: unable to get local issuer")},
+      {"HTTP 500, 502, 503, InternalError, ServiceUnavailable, RequestTimeout",
+       ends_command(kRetryable, 503)},
+      {"503 SlowDown, 429, Throttling", ends_command(kThrottled, 503)},
+      {"403 SignatureDoesNotMatch, InvalidAccessKeyId", ends_command(kAuth, 403)},
+      {"403 ExpiredToken", ends_command(kAuth, 403)},
+      {"403 RequestTimeTooSkewed", ends_command(kAuth, 403)},
+      {"403 AccessDenied", ends_command(kAuth, 403)},
+      {"404 NoSuchBucket", ends_command(kNotFound, 404)},
+      {"404 NoSuchUpload (multipart gone)", run_outcome},
+      {"400 bad request, InvalidArgument, InvalidStorageClass, EntityTooSmall", fails_a_file},
+      {"412 PreconditionFailed (If-None-Match), on a claim or an asset", run_outcome},
+      {"BadDigest, ETag not matching the local MD5 / multipart rule", fails_a_file},
+      {"local file vanished, unreadable", fails_a_file},
+      {"local file changed while being read or uploaded", fails_a_file},
+      {"damaged image, unknown format (metadata unreadable, all or some)", run_outcome},
+      {"a pending file gone from the disk", run_outcome},
+      {"a second `watch` on the same journal", ends_command(kConflict, 0, Stage::kJournal)},
+      {"journal locked by another process", ends_command(kFatal, 0, Stage::kJournal)},
+      {"journal damaged", ends_command(kFatal, 0, Stage::kJournal)},
+      {"disk full in the state directory", ends_command(kLocalIo, 0, Stage::kJournal)},
+      {"a notifier fails (webhook, Slack, e-mail, exec: refused, timed out, rejected)",
+       run_outcome},
+      {"`--metrics` / `[watch] metrics` port taken, or not HOST:PORT",
+       ends_command(kInvalidInput, 0, Stage::kSetup)},
+      {"shared catalog (`[catalog] url`) unreachable, or its database restarted",
+       ends_command(kRetryable, 0)},
+      {"shared catalog URL not PostgreSQL, or holding a password",
+       ends_command(kInvalidInput, 0, Stage::kSetup)},
+      {"shared catalog set up by a newer imgsync", ends_command(kFatal, 0)},
+      {"SIGINT / SIGTERM", run_outcome},
+  };
+  return rows;
+}
+
+// The exit codes a cell names: "1, or 3 when the run stopped" -> {1, 3}; "-" -> {}.
+std::set<int> exit_codes_in(const std::string& cell) {
+  std::set<int> codes;
+  const std::regex code(R"((^|[^0-9A-Za-z])([0-3])($|[^0-9A-Za-z]))");
+  for (auto it = std::sregex_iterator(cell.begin(), cell.end(), code); it != std::sregex_iterator();
+       ++it) {
+    codes.insert(std::stoi((*it)[2].str()));
+  }
+  return codes;
+}
+
+TEST(ExitCodesDoc, TheConstantsAreTheOnesTheDocPromises) {
+  const std::string doc = errors_md();
+  const std::map<std::string, int> promised = {{"all done", cli::kExitOk},
+                                               {"some files failed", cli::kExitSomeFailed},
+                                               {"usage or configuration error", cli::kExitUsage},
+                                               {"destination unusable", cli::kExitDestination}};
+  for (const auto& [meaning, code] : promised) {
+    const std::regex line("Exit codes \\(every command\\):[\\s\\S]*?([0-9]) " + meaning);
+    std::smatch found;
+    ASSERT_TRUE(std::regex_search(doc, found, line)) << meaning;
+    EXPECT_EQ(std::stoi(found[1].str()), code) << meaning;
+  }
+}
+
+TEST(ExitCodesDoc, EveryFailureRowMatchesTheOneMapping) {
+  const auto rows = table_rows(errors_md(), "| failure |");
+  ASSERT_FALSE(rows.empty());
+  std::set<std::string> seen;
+  for (const auto& row : rows) {
+    ASSERT_EQ(row.size(), 5U) << row[0];
+    seen.insert(row[0]);
+    const auto expected = exit_rows().find(row[0]);
+    if (expected == exit_rows().end()) {
+      ADD_FAILURE() << row[0] << ": no entry in exit_rows()";
+      continue;
+    }
+    const std::set<int> documented = exit_codes_in(row[4]);
+    switch (expected->second.kind) {
+      case ExitRow::Kind::kEndsCommand: {
+        const int code = cli::exit_code_for(expected->second.error, expected->second.stage);
+        EXPECT_TRUE(documented.contains(code))
+            << row[0] << ": the mapping gives " << code << ", the doc says \"" << row[4] << "\"";
+        break;
+      }
+      case ExitRow::Kind::kFailsAFile:
+        EXPECT_TRUE(documented.contains(cli::kExitSomeFailed)) << row[0] << ": " << row[4];
+        break;
+      case ExitRow::Kind::kRunOutcome:
+        break;
+    }
+  }
+  for (const auto& [row, expected] : exit_rows()) {
+    EXPECT_TRUE(seen.contains(row)) << row << ": in exit_rows() but not in docs/errors.md";
+  }
+}
+
+// Every command ends through exit_code_for: no source of cli/ but exit_codes.h turns an error
+// category into an exit code itself (as search once did, giving 1 for an unreachable endpoint).
+TEST(ExitCodesDoc, NoCommandMapsACategoryToAnExitCodeOfItsOwn) {
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(source_dir() / "src" / "cli")) {
+    if (entry.path().extension() != ".cpp" && entry.path().extension() != ".h") continue;
+    if (entry.path().filename() == "exit_codes.h") continue;
+    ++files;
+    std::istringstream lines(without_comments(read_file(entry.path())));
+    std::vector<std::string> text;
+    for (std::string line; std::getline(lines, line);) text.push_back(line);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i].find("ErrorCategory::") == std::string::npos) continue;
+      const std::string next = i + 1 < text.size() ? text[i + 1] : "";
+      EXPECT_EQ(text[i].find("case ErrorCategory::"), std::string::npos)
+          << entry.path().filename() << ":" << i + 1 << ": " << text[i];
+      EXPECT_EQ((text[i] + next).find("kExit"), std::string::npos)
+          << entry.path().filename() << ":" << i + 1 << ": " << text[i];
+    }
+  }
+  EXPECT_GT(files, 10);
+}
 
 }  // namespace
 }  // namespace imgsync::testing

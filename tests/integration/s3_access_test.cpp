@@ -29,7 +29,7 @@ std::string curl_fetch(const std::string& url, int& http_status) {
 }
 
 TEST_F(AccessTest, WrongSecretIsAnAuthErrorNamingTheKeyIdButNeverTheSecret) {
-  config::S3Settings settings = test_server_settings();
+  s3::S3Settings settings = test_server_settings();
   settings.credentials.secret_access_key = "wrong-secret-value-123";
   s3::S3Client wrong(settings);
   auto put = wrong.put_object({bucket(), "x.jpg", s3::Body::from_string("x"), {}, false});
@@ -44,7 +44,7 @@ TEST_F(AccessTest, WrongSecretIsAnAuthErrorNamingTheKeyIdButNeverTheSecret) {
 }
 
 TEST_F(AccessTest, UnknownAccessKeyIsAnAuthError) {
-  config::S3Settings settings = test_server_settings();
+  s3::S3Settings settings = test_server_settings();
   settings.credentials.access_key_id = "AKIDNOTKNOWNHERE";
   s3::S3Client stranger(settings);
   auto head = stranger.head_object(bucket(), "x.jpg");
@@ -69,7 +69,7 @@ TEST_F(AccessTest, PresignedUrlFetchesWithCurlAndExpiredOneIsRefused) {
   EXPECT_EQ(status, 200);
 
   // Signed two hours ago for one minute: expired.
-  const config::S3Settings settings = test_server_settings();
+  const s3::S3Settings settings = test_server_settings();
   s3::SigV4Signer signer(settings.credentials, {settings.region, "s3", false, true});
   s3::SigningInput input;
   input.method = "GET";
@@ -96,7 +96,7 @@ TEST_F(AccessTest, ClockSkewIsCorrectedFromTheServerDateAndRetried) {
 }
 
 TEST_F(AccessTest, RefusedConnectionIsRetryableAndNamesTheEndpoint) {
-  config::S3Settings settings = test_server_settings();
+  s3::S3Settings settings = test_server_settings();
   settings.endpoint_host = "127.0.0.1:1";  // nothing listens on port 1
   s3::S3ClientOptions options;
   options.retry.max_attempts = 3;
@@ -202,7 +202,7 @@ namespace imgsync::testing {
 namespace {
 
 TEST_F(AccessTest, HttpsVerifiesCertificatesByDefault) {
-  config::S3Settings settings = test_server_settings();
+  s3::S3Settings settings = test_server_settings();
   settings.endpoint_scheme = "https";
   settings.endpoint_host = server().tls_host;
   s3::S3ClientOptions options;

@@ -57,15 +57,15 @@ class FakeHttpEngine : public HttpEngine {
 };
 
 // Settings for a client of the fake engine: path-style http://127.0.0.1:9, fake credentials.
-inline config::S3Settings fake_settings(int max_attempts = 0) {
-  config::S3Settings settings;
+inline s3::S3Settings fake_settings(int max_attempts = 0) {
+  s3::S3Settings settings;
   settings.credentials.access_key_id = "AKIDFAKE";
   settings.credentials.secret_access_key = "fake-secret";
   settings.region = "us-east-1";
   settings.endpoint_scheme = "http";
   settings.endpoint_host = "127.0.0.1:9";
   settings.custom_endpoint = true;
-  settings.addressing_style = config::AddressingStyle::kPath;
+  settings.addressing_style = s3::AddressingStyle::kPath;
   settings.max_attempts = max_attempts;  // 0: the RetryPolicy's default
   return settings;
 }

@@ -130,9 +130,9 @@ const S3ServerInfo& S3ServerEnvironment::info() {
   return *g_server;
 }
 
-config::S3Settings test_server_settings() {
+s3::S3Settings test_server_settings() {
   const S3ServerInfo& server = S3ServerEnvironment::info();
-  config::S3Settings settings;
+  s3::S3Settings settings;
   settings.credentials.access_key_id = server.access_key;
   settings.credentials.secret_access_key = server.secret_key;
   settings.credentials.source = "test server";
@@ -140,7 +140,7 @@ config::S3Settings test_server_settings() {
   settings.endpoint_scheme = "http";
   settings.endpoint_host = server.host;
   settings.custom_endpoint = true;
-  settings.addressing_style = config::AddressingStyle::kPath;
+  settings.addressing_style = s3::AddressingStyle::kPath;
   return settings;
 }
 

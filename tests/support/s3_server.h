@@ -43,7 +43,7 @@ class S3ServerEnvironment : public ::testing::Environment {
 bool own_server_for(const std::string& test_name);
 
 // Settings that point at the test server with its keys, path-style.
-config::S3Settings test_server_settings();
+s3::S3Settings test_server_settings();
 
 // Base fixture: a client for the test server and a fresh, empty bucket named after the test.
 class S3IntegrationTest : public ::testing::Test {

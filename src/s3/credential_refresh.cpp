@@ -1,8 +1,10 @@
-#include "config/credential_refresh.h"
+#include "s3/credential_refresh.h"
 
 #include <spdlog/spdlog.h>
 
-namespace imgsync::config {
+#include "s3/credential_process.h"
+
+namespace imgsync::s3 {
 
 bool credentials_expiring(const S3Settings& settings, std::chrono::system_clock::time_point now) {
   return !settings.credential_process.empty() && settings.credentials.expiration &&
@@ -32,4 +34,4 @@ Status refresh_expiring_credentials(S3Settings& settings, std::chrono::system_cl
   return {};
 }
 
-}  // namespace imgsync::config
+}  // namespace imgsync::s3

@@ -1,6 +1,6 @@
 // credential_process credentials renew themselves shortly before they expire; a failing process
 // keeps credentials that still work and is an auth error once they have expired.
-#include "config/credential_refresh.h"
+#include "s3/credential_refresh.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-namespace imgsync::config {
+namespace imgsync::s3 {
 namespace {
 
 using namespace std::chrono_literals;
@@ -92,4 +92,4 @@ TEST_F(CredentialRefreshTest, AFailingProcessKeepsWorkingCredentialsUntilTheyExp
 }
 
 }  // namespace
-}  // namespace imgsync::config
+}  // namespace imgsync::s3

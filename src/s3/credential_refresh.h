@@ -7,10 +7,10 @@
 
 #include <chrono>
 
-#include "config/aws_settings.h"
+#include "s3/s3_settings.h"
 #include "util/result.h"
 
-namespace imgsync::config {
+namespace imgsync::s3 {
 
 // How long before their expiration credentials count as expiring (the AWS SDKs' window).
 inline constexpr std::chrono::seconds kCredentialRefreshMargin{300};
@@ -26,4 +26,4 @@ bool credentials_expiring(const S3Settings& settings, std::chrono::system_clock:
 Status refresh_expiring_credentials(S3Settings& settings, std::chrono::system_clock::time_point now,
                                     bool force = false);
 
-}  // namespace imgsync::config
+}  // namespace imgsync::s3

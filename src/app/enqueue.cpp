@@ -1,0 +1,40 @@
+#include "app/enqueue.h"
+
+#include <fstream>
+
+#include "app/source_scanner.h"
+#include "app/watch_service.h"
+
+namespace imgsync::app {
+
+Result<EnqueueOutcome> enqueue_files(catalog::JournalStore& journal,
+                                     const config::AppConfig& config,
+                                     const std::vector<std::string>& files,
+                                     const std::string& default_kind) {
+  EnqueueOutcome outcome;
+  for (const auto& name : files) {
+    const auto path = std::filesystem::absolute(name).lexically_normal();
+    auto stat = stat_file(path);
+    if (!stat.ok()) {
+      outcome.unreadable_file = stat.take_error();
+      return outcome;
+    }
+    auto classified = classify_path(path, config.sources);
+    auto known = journal.find(path.string());
+    if (!known.ok()) return known.take_error();
+    catalog::FileRecord record = known->value_or(catalog::FileRecord{});
+    record.path = path.string();
+    record.source = classified ? classified->source.string() : path.parent_path().string();
+    record.kind = classified ? config::to_string(classified->kind) : default_kind;
+    record.stat = *stat;
+    record.state = catalog::FileState::kPending;
+    // A concurrent daemon writes the same journal; SQLite's locking serialises the two.
+    if (Status ok = journal.upsert(record); !ok.ok()) return ok.error();
+    ++outcome.queued;
+  }
+  // Wake a running daemon: it watches the state directory for this file being closed.
+  std::ofstream(config.state_dir / kEnqueueNotice) << outcome.queued << "\n";
+  return outcome;
+}
+
+}  // namespace imgsync::app
