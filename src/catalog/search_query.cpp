@@ -242,6 +242,34 @@ std::vector<GeoBox> covering_boxes(const GeoCircle& circle) {
 
 namespace {
 
+// The tag, camera, kind and GPS conditions. Without statistics the planner would let a common
+// tag or camera drive the query; the place and the time are the selective parts, so those drive
+// when given, then the first tag.
+void add_tag_and_camera_filters(SqlBuilder& sql, const SearchQuery& query, bool spatial) {
+  const bool time_drives = !spatial && (query.from || query.until);
+  for (std::size_t i = 0; i < query.tags.size(); ++i) {
+    if (i == 0 && !spatial && !time_drives) {
+      sql.add(" AND i.rowid IN (SELECT item FROM tags WHERE tag = ?)", query.tags[i]);
+    } else {
+      sql.add(" AND EXISTS (SELECT 1 FROM tags t WHERE t.tag = ? AND t.item = i.rowid)",
+              query.tags[i]);
+    }
+  }
+  if (!query.camera.empty()) {
+    const std::string pattern = like_pattern(query.camera);
+    sql.add(spatial || time_drives || !query.tags.empty() ? " AND +i.camera IN "
+                                                          : " AND i.camera IN ");
+    sql.add(
+        "(SELECT id FROM cameras WHERE make LIKE ? ESCAPE '\\' OR model LIKE ? ESCAPE '\\' OR "
+        "(make || ' ' || model) LIKE ? ESCAPE '\\')",
+        pattern, pattern, pattern);
+  }
+  if (query.kind == KindFilter::kRaw) sql.add(" AND i.raw_key != ''");
+  if (query.kind == KindFilter::kEnhanced) sql.add(" AND i.enhanced_key != ''");
+  if (query.has_gps)
+    sql.add(*query.has_gps ? " AND i.latitude IS NOT NULL" : " AND i.latitude IS NULL");
+}
+
 // The statement of a search: the place prefilter through `boxes` (prefilter_boxes), then every
 // condition checked exactly; with a cut, only the part of the time order before it.
 SqlBuilder search_sql(const SearchQuery& query, const std::vector<GeoBox>& boxes,
@@ -321,30 +349,7 @@ SqlBuilder search_sql(const SearchQuery& query, const std::vector<GeoBox>& boxes
   if (cut) {
     sql.add(cut->descending ? " AND +i.sort_ms >= ?" : " AND +i.sort_ms < ?", cut->sort_ms);
   }
-  // Without statistics the planner would let a common tag or camera drive the query; the place
-  // and the time are the selective parts, so those drive when given, then the first tag.
-  const bool time_drives = !spatial && (query.from || query.until);
-  for (std::size_t i = 0; i < query.tags.size(); ++i) {
-    if (i == 0 && !spatial && !time_drives) {
-      sql.add(" AND i.rowid IN (SELECT item FROM tags WHERE tag = ?)", query.tags[i]);
-    } else {
-      sql.add(" AND EXISTS (SELECT 1 FROM tags t WHERE t.tag = ? AND t.item = i.rowid)",
-              query.tags[i]);
-    }
-  }
-  if (!query.camera.empty()) {
-    const std::string pattern = like_pattern(query.camera);
-    sql.add(spatial || time_drives || !query.tags.empty() ? " AND +i.camera IN "
-                                                          : " AND i.camera IN ");
-    sql.add(
-        "(SELECT id FROM cameras WHERE make LIKE ? ESCAPE '\\' OR model LIKE ? ESCAPE '\\' OR "
-        "(make || ' ' || model) LIKE ? ESCAPE '\\')",
-        pattern, pattern, pattern);
-  }
-  if (query.kind == KindFilter::kRaw) sql.add(" AND i.raw_key != ''");
-  if (query.kind == KindFilter::kEnhanced) sql.add(" AND i.enhanced_key != ''");
-  if (query.has_gps)
-    sql.add(*query.has_gps ? " AND i.latitude IS NOT NULL" : " AND i.latitude IS NULL");
+  add_tag_and_camera_filters(sql, query, spatial);
   sql.add(std::string(" ORDER BY ") + order_by(query.sort, ""));
   if (query.limit) sql.add(" LIMIT ?", *query.limit);
   sql.add(std::string(") top JOIN items i ON i.rowid = top.row JOIN cameras c ON c.id = i.camera "
