@@ -165,12 +165,9 @@ DoctorCheck check_clock(const std::string& server_date) {
 BucketAnswer check_bucket(s3::S3Client& client, const DoctorOptions& options) {
   const auto& destination = *options.destination;
   auto prefix = media::normalize_prefix(destination.key);
-  s3::S3Request list;
-  list.operation = "ListObjectsV2";
-  list.bucket = destination.bucket;
-  list.query = {
-      {"list-type", "2"}, {"max-keys", "1"}, {"prefix", prefix.ok() ? *prefix : destination.key}};
-  auto response = client.send(std::move(list));
+  auto response = client.list_objects_v2({.bucket = destination.bucket,
+                                          .prefix = prefix.ok() ? *prefix : destination.key,
+                                          .max_keys = 1});
   BucketAnswer answer;
   if (!response.ok()) {
     answer.checks.push_back(explain_bucket_error(response.error(), options));
@@ -189,9 +186,9 @@ BucketAnswer check_bucket(s3::S3Client& client, const DoctorOptions& options) {
   if (answer.checks.back().status == CheckStatus::kWarn) {
     answer.checks.back().fix = "drop --no-verify-ssl; pass --ca-bundle FILE for a private CA";
   }
-  answer.checks.push_back(check_clock(response->header("Date")));
+  answer.checks.push_back(check_clock(response->server_date));
   // AWS names the bucket's region in every answer about it; other stores may not.
-  const std::string region = response->header("x-amz-bucket-region");
+  const std::string& region = response->bucket_region;
   if (!region.empty() && region != options.s3->region) {
     answer.checks.push_back(
         remote("bucket", CheckStatus::kWarn,

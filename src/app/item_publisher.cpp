@@ -145,8 +145,8 @@ struct ItemPublisher::State {
     ++thumbnails_uploading[name];
     queue->push_urgent([this, name, key, sha, size,
                         put = std::move(put)](transfer::TaskQueue::Finished finished) mutable {
-      client_.send_async(std::move(put), [this, name, key, sha, size,
-                                          finished](Result<s3::HttpResponse> response) {
+      client_.put_object_async(std::move(put), [this, name, key, sha, size,
+                                                finished](Result<s3::PutObjectResult> response) {
         finished();
         if (--thumbnails_uploading[name] <= 0) thumbnails_uploading.erase(name);
         thumbnail_sent(name, key, {key, kThumbnailType, size, sha}, std::move(response));
@@ -155,7 +155,7 @@ struct ItemPublisher::State {
   }
 
   void thumbnail_sent(const std::string& name, const std::string& key,
-                      const media::AssetInfo& asset, Result<s3::HttpResponse> response) {
+                      const media::AssetInfo& asset, Result<s3::PutObjectResult> response) {
     if (!response.ok()) {
       if (destination_unusable(response.error())) {
         // The destination went away: the thumbnail stays due, the run stops.
@@ -246,8 +246,8 @@ struct ItemPublisher::State {
     auto put = app::small_object_put(
         config_, capture.item_key, app::upload_attributes(config_, "application/geo+json", sha, ""),
         capture.item_json);
-    client_.send_async(std::move(put), [this, capture, sha,
-                                        then](Result<s3::HttpResponse> response) {
+    client_.put_object_async(std::move(put), [this, capture, sha,
+                                              then](Result<s3::PutObjectResult> response) {
       if (!response.ok() && destination_unusable(response.error())) {
         // The destination went away, not this Item: it stays dirty for the next run, and the
         // run stops as it does for a file (watch pauses and rescans).

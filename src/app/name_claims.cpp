@@ -15,37 +15,32 @@ void NameClaims::claim(transfer::TaskQueue& queue, const PlannedFile& planned, D
   auto put = small_object_put(
       config_, planned.claim_key,
       upload_attributes(config_, "application/json", planned.owner_sha256, planned.item_key), body);
-  put.headers.push_back({"If-None-Match", "*"});
+  put.if_none_match = true;
   queue.push_urgent([this, &queue, put = std::move(put), planned,
                      done](transfer::TaskQueue::Finished finished) mutable {
-    client_.send_async(std::move(put),
-                       [this, &queue, planned, done, finished](Result<s3::HttpResponse> r) {
-                         finished();
-                         if (r.ok()) return won(planned, done);
-                         if (r.error().category != ErrorCategory::kConflict) {
-                           return done(r.take_error());
-                         }
-                         check(queue, planned, done);
-                       });
+    client_.put_object_async(
+        std::move(put), [this, &queue, planned, done, finished](Result<s3::PutObjectResult> r) {
+          finished();
+          if (r.ok()) return won(planned, done);
+          if (r.error().category != ErrorCategory::kConflict) {
+            return done(r.take_error());
+          }
+          check(queue, planned, done);
+        });
   });
 }
 
 void NameClaims::check(transfer::TaskQueue& queue, const PlannedFile& planned, Done done) {
   queue.push_urgent([this, planned, done](transfer::TaskQueue::Finished finished) {
-    s3::S3Request head;
-    head.operation = "HeadObject";
-    head.method = "HEAD";
-    head.bucket = config_.destination->bucket;
-    head.key = planned.claim_key;
-    client_.send_async(std::move(head),
-                       [this, planned, done, finished](Result<s3::HttpResponse> r) {
-                         finished();
-                         if (!r.ok()) return done(r.take_error());
-                         if (r->header("x-amz-meta-imgsync-sha256") != planned.owner_sha256) {
-                           return done(false);
-                         }
-                         won(planned, done);
-                       });
+    client_.head_object_async({config_.destination->bucket, planned.claim_key},
+                              [this, planned, done, finished](Result<s3::ObjectInfo> r) {
+                                finished();
+                                if (!r.ok()) return done(r.take_error());
+                                if (r->metadata["imgsync-sha256"] != planned.owner_sha256) {
+                                  return done(false);
+                                }
+                                won(planned, done);
+                              });
   });
 }
 

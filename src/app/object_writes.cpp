@@ -1,8 +1,5 @@
 #include "app/object_writes.h"
 
-#include "s3/s3_error.h"
-#include "s3/s3_object_headers.h"
-
 namespace imgsync::app {
 
 s3::ObjectAttributes upload_attributes(const config::AppConfig& config,
@@ -18,16 +15,12 @@ s3::ObjectAttributes upload_attributes(const config::AppConfig& config,
   return attributes;
 }
 
-s3::S3Request small_object_put(const config::AppConfig& config, const std::string& key,
-                               const s3::ObjectAttributes& attributes, std::string body) {
-  s3::S3Request put;
-  put.operation = "PutObject";
-  put.method = "PUT";
-  put.bucket = config.destination->bucket;
-  put.key = key;
-  put.headers = s3::object_attribute_headers(attributes);
-  put.body = s3::Body::from_string(std::move(body));
-  return put;
+s3::PutObjectRequest small_object_put(const config::AppConfig& config, const std::string& key,
+                                      const s3::ObjectAttributes& attributes, std::string body) {
+  return {.bucket = config.destination->bucket,
+          .key = key,
+          .body = s3::Body::from_string(std::move(body)),
+          .attributes = attributes};
 }
 
 bool destination_unusable(const Error& error) {

@@ -18,8 +18,8 @@ s3::ObjectAttributes upload_attributes(const config::AppConfig& config,
                                        const std::string& item_key);
 
 // A single PUT of a small object imgsync makes itself (an Item, a thumbnail, a claim).
-s3::S3Request small_object_put(const config::AppConfig& config, const std::string& key,
-                               const s3::ObjectAttributes& attributes, std::string body);
+s3::PutObjectRequest small_object_put(const config::AppConfig& config, const std::string& key,
+                                      const s3::ObjectAttributes& attributes, std::string body);
 
 // The destination as a whole refuses, or cannot be reached even after the retries.
 bool destination_unusable(const Error& error);

@@ -163,11 +163,8 @@ Result<RebuildReport> rebuild_index(
     std::string key = std::move(keys.front());
     keys.pop_front();
     queue.push([&, key](transfer::TaskQueue::Finished finished) {
-      s3::S3Request request;
-      request.operation = "GetObject";
-      request.bucket = location.bucket;
-      request.key = key;
-      client.send_async(std::move(request), [&, key, finished](Result<s3::HttpResponse> response) {
+      const s3::GetObjectRequest request{.bucket = location.bucket, .key = key};
+      client.get_object_async(request, [&, key, finished](Result<s3::GetObjectResult> response) {
         finished();
         ++progress.done;
         if (!response.ok()) {
@@ -366,13 +363,10 @@ Result<DownloadReport> download_hits(
       std::error_code error;
       std::filesystem::create_directories(download.target.parent_path(), error);
       const auto part = std::filesystem::path(download.target.string() + ".part");
-      s3::S3Request request;
-      request.operation = "GetObject";
-      request.bucket = location.bucket;
-      request.key = download.key;
-      request.download_to = part;
-      client.send_async(std::move(request), [&, download, part,
-                                             finished](Result<s3::HttpResponse> response) {
+      const s3::GetObjectRequest request{
+          .bucket = location.bucket, .key = download.key, .download_to = part};
+      client.get_object_async(request, [&, download, part,
+                                        finished](Result<s3::GetObjectResult> response) {
         finished();
         std::error_code ignored;
         auto fail = [&](Error why) {

@@ -24,7 +24,6 @@
 #include "media/object_keys.h"
 #include "media/stac_item.h"
 #include "media/thumbnail.h"
-#include "s3/s3_object_headers.h"
 #include "transfer/object_upload.h"
 #include "transfer/off_loop.h"
 #include "transfer/task_queue.h"

@@ -9,7 +9,6 @@
 #include <set>
 
 #include "app/object_writes.h"
-#include "s3/s3_object_headers.h"
 #include "transfer/task_queue.h"
 #include "util/hashing.h"
 
@@ -83,18 +82,9 @@ Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client
     Check check = std::move(checks.front());
     checks.pop_front();
     queue.push([&, check](transfer::TaskQueue::Finished finished) {
-      s3::S3Request request;
-      request.operation = options.deep ? "GetObject" : "HeadObject";
-      request.method = options.deep ? "GET" : "HEAD";
-      request.bucket = bucket;
-      request.key = check.key;
       std::filesystem::path download;
-      if (options.deep) {
-        download = options.scratch_dir / fmt::format("verify-{}.part", serial++);
-        request.download_to = download;
-      }
-      client.send_async(std::move(request), [&, check, download,
-                                             finished](Result<s3::HttpResponse> response) {
+      if (options.deep) download = options.scratch_dir / fmt::format("verify-{}.part", serial++);
+      auto checked = [&, check, download, finished](Result<s3::ObjectInfo> response) {
         finished();
         (check.item ? report.items_checked : report.objects_checked) += 1;
         if (!response.ok() && destination_unusable(response.error())) {
@@ -106,9 +96,7 @@ Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client
           problem(check, missing ? "missing from the bucket" : response.error().message, missing);
           return;
         }
-        auto parsed = s3::object_info_from_headers(check.key, *response);
-        if (!parsed.ok()) return problem(check, parsed.error().message, false);
-        const s3::ObjectInfo& info = *parsed;
+        const s3::ObjectInfo& info = *response;
         auto stored = info.metadata.find("imgsync-sha256");
         if (stored == info.metadata.end() || stored->second != check.sha256) {
           problem(check, fmt::format("stored sha256 {} differs from the journal's {}",
@@ -132,7 +120,13 @@ Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client
                                        to_hex(digests->sha256), check.sha256));
           }
         }
-      });
+      };
+      if (!options.deep) return client.head_object_async({bucket, check.key}, checked);
+      client.get_object_async({.bucket = bucket, .key = check.key, .download_to = download},
+                              [checked](Result<s3::GetObjectResult> got) {
+                                if (!got.ok()) return checked(got.take_error());
+                                checked(std::move(got->info));
+                              });
     });
     return true;
   });

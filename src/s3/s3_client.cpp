@@ -118,7 +118,7 @@ Result<HttpRequest> S3Client::build_http_request(const S3Request& request) {
   return http;
 }
 
-void S3Client::send_async(S3Request request, std::function<void(Result<HttpResponse>)> done) {
+void S3Client::send_async(S3Request request, Done<HttpResponse> done) {
   auto attempt = std::make_shared<Attempt>();
   attempt->request = std::move(request);
   attempt->done = std::move(done);
@@ -195,11 +195,8 @@ void S3Client::dispatch(std::shared_ptr<Attempt> attempt) {
 }
 
 Result<HttpResponse> S3Client::send(S3Request request) {
-  std::optional<Result<HttpResponse>> outcome;
-  send_async(std::move(request),
-             [&outcome](Result<HttpResponse> result) { outcome = std::move(result); });
-  engine_->run_until([&outcome] { return outcome.has_value(); });
-  return std::move(*outcome);
+  return wait_for<HttpResponse>(
+      [&](Done<HttpResponse> done) { send_async(std::move(request), std::move(done)); });
 }
 
 Result<std::string> S3Client::presign_get(const std::string& bucket, const std::string& key,

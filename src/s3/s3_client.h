@@ -6,11 +6,13 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "s3/http_engine.h"
 #include "s3/retry_policy.h"
+#include "s3/s3_requests.h"
 #include "s3/s3_settings.h"
 #include "s3/s3_types.h"
 #include "util/result.h"
@@ -25,18 +27,6 @@ struct S3ClientOptions {
   bool sign_payload = true;
 };
 
-// One S3 request before signing.
-struct S3Request {
-  std::string operation;  // "PutObject": for messages and logs
-  std::string method = "GET";
-  std::string bucket;                                      // empty: service-level request
-  std::string key;                                         // decoded
-  std::vector<std::pair<std::string, std::string>> query;  // decoded
-  std::vector<HttpHeader> headers;
-  Body body;
-  std::optional<std::filesystem::path> download_to;
-};
-
 class S3Client {
  public:
   explicit S3Client(s3::S3Settings settings, S3ClientOptions options = {});
@@ -49,9 +39,31 @@ class S3Client {
   const s3::S3Settings& settings() const { return settings_; }
   HttpEngine& engine() { return *engine_; }
 
-  // Sign, send, retry per the RetryPolicy; a non-2xx response becomes an Error.
-  void send_async(S3Request request, std::function<void(Result<HttpResponse>)> done);
+  template <typename T>
+  using Done = std::function<void(Result<T>)>;
+
+  // Sign, send, retry per the RetryPolicy; a non-2xx response becomes an Error. The request is
+  // one that s3/s3_requests.h builds: callers outside s3/ use the typed operations below.
+  void send_async(S3Request request, Done<HttpResponse> done);
   Result<HttpResponse> send(S3Request request);
+
+  // The typed operations pipelines keep in flight on the engine (transfer/, app/); `done` runs
+  // on the engine's thread. The synchronous forms below are the same operations, waited for.
+  void put_object_async(PutObjectRequest request, Done<PutObjectResult> done);
+  void get_object_async(const GetObjectRequest& request, Done<GetObjectResult> done);
+  void head_object_async(const ObjectRef& object, Done<ObjectInfo> done);
+  void list_objects_v2_async(const ListObjectsRequest& request, Done<ListObjectsPage> done);
+  // The UploadId.
+  void create_multipart_upload_async(const CreateMultipartUploadRequest& request,
+                                     Done<std::string> done);
+  // The part's ETag; a part number outside 1..10000 is kInvalidInput, nothing sent.
+  void upload_part_async(UploadPartRequest request, Done<std::string> done);
+  // Ceph RGW's quirks are handled here: a 200 whose body is an <Error> (a failure after a long
+  // assembly) is that error, and an empty <ETag> (RGW 16) is read off the object with a HEAD.
+  void complete_multipart_upload_async(const CompleteMultipartUploadRequest& request,
+                                       Done<PutObjectResult> done);
+  // One page. A vanished upload is kNotFound "NoSuchUpload" (Ceph RGW says NoSuchKey).
+  void list_parts_async(const ListPartsRequest& request, Done<ListPartsPage> done);
 
   // Objects.
   Result<PutObjectResult> put_object(PutObjectRequest request);
@@ -127,6 +139,14 @@ class S3Client {
  private:
   struct Attempt;
   void dispatch(std::shared_ptr<Attempt> attempt);
+  // Runs the engine until `start`'s operation is done.
+  template <typename T, typename Start>
+  Result<T> wait_for(Start&& start) {
+    std::optional<Result<T>> outcome;
+    start([&outcome](Result<T> result) { outcome = std::move(result); });
+    engine_->run_until([&outcome] { return outcome.has_value(); });
+    return std::move(*outcome);
+  }
   Result<HttpRequest> build_http_request(const S3Request& request);
   std::string target_of(const S3Request& request) const;
 

@@ -1,106 +1,64 @@
-// S3Client: the multipart upload API.
+// S3Client: the multipart upload API, and Ceph RGW's quirks in it (handled here, once).
 #include <fmt/format.h>
 
 #include "s3/s3_client.h"
 #include "s3/s3_error.h"
-#include "s3/s3_object_headers.h"
 #include "s3/s3_xml.h"
 
 namespace imgsync::s3 {
 
-Result<std::string> S3Client::create_multipart_upload(const std::string& bucket,
-                                                      const std::string& key,
-                                                      const ObjectAttributes& attributes) {
-  S3Request request;
-  request.operation = "CreateMultipartUpload";
-  request.method = "POST";
-  request.bucket = bucket;
-  request.key = key;
-  request.query = {{"uploads", ""}};
-  request.headers = object_attribute_headers(attributes);
-  auto response = send(std::move(request));
-  if (!response.ok()) return response.take_error();
-  return xml::parse_initiate_multipart(response->body);
+void S3Client::create_multipart_upload_async(const CreateMultipartUploadRequest& request,
+                                             Done<std::string> done) {
+  send_async(build::create_multipart_upload(request),
+             [done = std::move(done)](Result<HttpResponse> response) {
+               if (!response.ok()) return done(response.take_error());
+               done(xml::parse_initiate_multipart(response->body));
+             });
 }
 
-Result<std::string> S3Client::upload_part(const std::string& bucket, const std::string& key,
-                                          const std::string& upload_id, int part_number,
-                                          Body body) {
-  if (part_number < 1 || part_number > 10000) {
-    return make_error(ErrorCategory::kInvalidInput,
-                      fmt::format("part number {} is outside 1..10000", part_number));
+void S3Client::upload_part_async(UploadPartRequest request, Done<std::string> done) {
+  if (request.part_number < 1 || request.part_number > 10000) {
+    return done(make_error(ErrorCategory::kInvalidInput,
+                           fmt::format("part number {} is outside 1..10000", request.part_number)));
   }
-  S3Request request;
-  request.operation = "UploadPart";
-  request.method = "PUT";
-  request.bucket = bucket;
-  request.key = key;
-  request.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
-  request.body = std::move(body);
-  auto response = send(std::move(request));
-  if (!response.ok()) return response.take_error();
-  return xml::strip_quotes(response->header("ETag"));
+  send_async(build::upload_part(std::move(request)),
+             [done = std::move(done)](Result<HttpResponse> response) {
+               if (!response.ok()) return done(response.take_error());
+               done(read::upload_part(*response));
+             });
 }
 
-Result<PutObjectResult> S3Client::complete_multipart_upload(
-    const std::string& bucket, const std::string& key, const std::string& upload_id,
-    const std::vector<CompletedPart>& parts) {
-  S3Request request;
-  request.operation = "CompleteMultipartUpload";
-  request.method = "POST";
-  request.bucket = bucket;
-  request.key = key;
-  request.query = {{"uploadId", upload_id}};
-  request.headers = {{"Content-Type", "application/xml"}};
-  request.body = Body::from_string(xml::complete_multipart_body(parts));
-  const std::string target = fmt::format("s3://{}/{}", bucket, key);
-  auto response = send(std::move(request));
-  if (!response.ok()) return response.take_error();
-  // The server may answer 200 and report a failure in the body after a long assembly.
-  if (!parse_error_body(response->body).code.empty()) {
-    HttpResponse failed = *response;
-    failed.status = 500;
-    return error_from_response(failed, {"CompleteMultipartUpload", target,
-                                        settings_.credentials.access_key_id, settings_.region});
-  }
-  auto etag = xml::parse_etag_result(response->body, "CompleteMultipartUploadResult");
-  if (!etag.ok()) return etag.take_error();
-  PutObjectResult result{*etag, response->header("x-amz-version-id")};
-  if (result.etag.empty()) {
-    // Ceph RGW (Debian 12's 16.2) answers <ETag></ETag>: ask the object itself.
-    auto head = head_object(bucket, key);
-    if (!head.ok()) return head.take_error();
-    result.etag = head->etag;
-  }
-  return result;
+void S3Client::complete_multipart_upload_async(const CompleteMultipartUploadRequest& request,
+                                               Done<PutObjectResult> done) {
+  ErrorContext context{"CompleteMultipartUpload",
+                       fmt::format("s3://{}/{}", request.bucket, request.key),
+                       settings_.credentials.access_key_id, settings_.region};
+  ObjectRef object{request.bucket, request.key};
+  send_async(build::complete_multipart_upload(request),
+             [this, context, object, done = std::move(done)](Result<HttpResponse> response) {
+               if (!response.ok()) return done(response.take_error());
+               // The server may answer 200 and report a failure in the body after a long assembly.
+               if (!parse_error_body(response->body).code.empty()) {
+                 HttpResponse failed = *response;
+                 failed.status = 500;
+                 return done(error_from_response(failed, context));
+               }
+               auto etag = xml::parse_etag_result(response->body, "CompleteMultipartUploadResult");
+               if (!etag.ok()) return done(etag.take_error());
+               PutObjectResult result{*etag, response->header("x-amz-version-id")};
+               if (!result.etag.empty()) return done(std::move(result));
+               // Ceph RGW (Debian 12's 16.2) answers <ETag></ETag>: ask the object itself.
+               head_object_async(object,
+                                 [done, version_id = result.version_id](Result<ObjectInfo> head) {
+                                   if (!head.ok()) return done(head.take_error());
+                                   done(PutObjectResult{head->etag, version_id});
+                                 });
+             });
 }
 
-Status S3Client::abort_multipart_upload(const std::string& bucket, const std::string& key,
-                                        const std::string& upload_id) {
-  S3Request request;
-  request.operation = "AbortMultipartUpload";
-  request.method = "DELETE";
-  request.bucket = bucket;
-  request.key = key;
-  request.query = {{"uploadId", upload_id}};
-  auto response = send(std::move(request));
-  if (!response.ok()) return response.take_error();
-  return {};
-}
-
-Result<std::vector<PartInfo>> S3Client::list_parts(const std::string& bucket,
-                                                   const std::string& key,
-                                                   const std::string& upload_id) {
-  std::vector<PartInfo> parts;
-  std::string marker;
-  while (true) {
-    S3Request request;
-    request.operation = "ListParts";
-    request.bucket = bucket;
-    request.key = key;
-    request.query = {{"uploadId", upload_id}, {"max-parts", "1000"}};
-    if (!marker.empty()) request.query.emplace_back("part-number-marker", marker);
-    auto response = send(std::move(request));
+void S3Client::list_parts_async(const ListPartsRequest& request, Done<ListPartsPage> done) {
+  send_async(build::list_parts(request), [request,
+                                          done = std::move(done)](Result<HttpResponse> response) {
     if (!response.ok()) {
       Error error = response.take_error();
       if (error.s3_code == "NoSuchKey") {
@@ -109,15 +67,60 @@ Result<std::vector<PartInfo>> S3Client::list_parts(const std::string& bucket,
         error.message = fmt::format(
             "multipart upload {} of s3://{}/{} no longer exists (completed, aborted or expired); "
             "the upload starts again from the first part",
-            upload_id, bucket, key);
+            request.upload_id, request.bucket, request.key);
       }
-      return error;
+      return done(std::move(error));
     }
-    auto page = xml::parse_list_parts(response->body);
+    done(xml::parse_list_parts(response->body));
+  });
+}
+
+Result<std::string> S3Client::create_multipart_upload(const std::string& bucket,
+                                                      const std::string& key,
+                                                      const ObjectAttributes& attributes) {
+  return wait_for<std::string>([&](Done<std::string> done) {
+    create_multipart_upload_async({bucket, key, attributes}, std::move(done));
+  });
+}
+
+Result<std::string> S3Client::upload_part(const std::string& bucket, const std::string& key,
+                                          const std::string& upload_id, int part_number,
+                                          Body body) {
+  return wait_for<std::string>([&](Done<std::string> done) {
+    upload_part_async({bucket, key, upload_id, part_number, std::move(body)}, std::move(done));
+  });
+}
+
+Result<PutObjectResult> S3Client::complete_multipart_upload(
+    const std::string& bucket, const std::string& key, const std::string& upload_id,
+    const std::vector<CompletedPart>& parts) {
+  return wait_for<PutObjectResult>([&](Done<PutObjectResult> done) {
+    complete_multipart_upload_async({bucket, key, upload_id, parts}, std::move(done));
+  });
+}
+
+Status S3Client::abort_multipart_upload(const std::string& bucket, const std::string& key,
+                                        const std::string& upload_id) {
+  auto response = send(build::abort_multipart_upload({bucket, key, upload_id}));
+  if (!response.ok()) return response.take_error();
+  return {};
+}
+
+Result<std::vector<PartInfo>> S3Client::list_parts(const std::string& bucket,
+                                                   const std::string& key,
+                                                   const std::string& upload_id) {
+  std::vector<PartInfo> parts;
+  ListPartsRequest request{.bucket = bucket, .key = key, .upload_id = upload_id};
+  while (true) {
+    auto page = wait_for<ListPartsPage>(
+        [&](Done<ListPartsPage> done) { list_parts_async(request, std::move(done)); });
     if (!page.ok()) return page.take_error();
     parts.insert(parts.end(), page->parts.begin(), page->parts.end());
-    if (!page->truncated || page->next_marker.empty() || page->next_marker == marker) break;
-    marker = page->next_marker;
+    if (!page->truncated || page->next_marker.empty() ||
+        page->next_marker == request.part_number_marker) {
+      break;
+    }
+    request.part_number_marker = page->next_marker;
   }
   return parts;
 }
@@ -125,23 +128,16 @@ Result<std::vector<PartInfo>> S3Client::list_parts(const std::string& bucket,
 Result<std::vector<MultipartUploadInfo>> S3Client::list_multipart_uploads(
     const std::string& bucket, const std::string& prefix) {
   std::vector<MultipartUploadInfo> uploads;
-  std::string key_marker, upload_id_marker;
+  ListMultipartUploadsRequest request{bucket, prefix, "", ""};
   while (true) {
-    S3Request request;
-    request.operation = "ListMultipartUploads";
-    request.bucket = bucket;
-    request.query = {{"uploads", ""}};
-    if (!prefix.empty()) request.query.emplace_back("prefix", prefix);
-    if (!key_marker.empty()) request.query.emplace_back("key-marker", key_marker);
-    if (!upload_id_marker.empty()) request.query.emplace_back("upload-id-marker", upload_id_marker);
-    auto response = send(std::move(request));
+    auto response = send(build::list_multipart_uploads(request));
     if (!response.ok()) return response.take_error();
     auto page = xml::parse_list_multipart_uploads(response->body);
     if (!page.ok()) return page.take_error();
     uploads.insert(uploads.end(), page->uploads.begin(), page->uploads.end());
     if (!page->truncated || page->next_key_marker.empty()) break;
-    key_marker = page->next_key_marker;
-    upload_id_marker = page->next_upload_id_marker;
+    request.key_marker = page->next_key_marker;
+    request.upload_id_marker = page->next_upload_id_marker;
   }
   return uploads;
 }

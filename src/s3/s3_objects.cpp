@@ -1,67 +1,62 @@
-// S3Client: object operations.
-#include <strings.h>
-
+// S3Client: object operations, sent as s3_requests.h builds them.
 #include <fmt/format.h>
 
 #include "s3/s3_client.h"
-#include "s3/s3_object_headers.h"
 #include "s3/s3_xml.h"
 
 namespace imgsync::s3 {
 
+void S3Client::put_object_async(PutObjectRequest request, Done<PutObjectResult> done) {
+  send_async(build::put_object(std::move(request)),
+             [done = std::move(done)](Result<HttpResponse> response) {
+               if (!response.ok()) return done(response.take_error());
+               done(read::put_object(*response));
+             });
+}
+
+void S3Client::get_object_async(const GetObjectRequest& request, Done<GetObjectResult> done) {
+  send_async(build::get_object(request),
+             [key = request.key, done = std::move(done)](Result<HttpResponse> response) {
+               if (!response.ok()) return done(response.take_error());
+               done(read::get_object(key, std::move(*response)));
+             });
+}
+
+void S3Client::head_object_async(const ObjectRef& object, Done<ObjectInfo> done) {
+  send_async(build::head_object(object),
+             [key = object.key, done = std::move(done)](Result<HttpResponse> response) {
+               if (!response.ok()) return done(response.take_error());
+               done(read::head_object(key, *response));
+             });
+}
+
+void S3Client::list_objects_v2_async(const ListObjectsRequest& request,
+                                     Done<ListObjectsPage> done) {
+  send_async(build::list_objects_v2(request),
+             [done = std::move(done)](Result<HttpResponse> response) {
+               if (!response.ok()) return done(response.take_error());
+               done(read::list_objects_v2(*response));
+             });
+}
+
 Result<PutObjectResult> S3Client::put_object(PutObjectRequest request) {
-  S3Request s3_request;
-  s3_request.operation = "PutObject";
-  s3_request.method = "PUT";
-  s3_request.bucket = std::move(request.bucket);
-  s3_request.key = std::move(request.key);
-  s3_request.headers = object_attribute_headers(request.attributes);
-  if (request.if_none_match) s3_request.headers.push_back({"If-None-Match", "*"});
-  s3_request.body = std::move(request.body);
-  auto response = send(std::move(s3_request));
-  if (!response.ok()) return response.take_error();
-  return PutObjectResult{xml::strip_quotes(response->header("ETag")),
-                         response->header("x-amz-version-id")};
+  return wait_for<PutObjectResult>(
+      [&](Done<PutObjectResult> done) { put_object_async(std::move(request), std::move(done)); });
 }
 
 Result<GetObjectResult> S3Client::get_object(const GetObjectRequest& request) {
-  S3Request s3_request;
-  s3_request.operation = "GetObject";
-  s3_request.bucket = request.bucket;
-  s3_request.key = request.key;
-  if (request.range) {
-    s3_request.headers.push_back(
-        {"Range", fmt::format("bytes={}-{}", request.range->first, request.range->second)});
-  }
-  s3_request.download_to = request.download_to;
-  auto response = send(std::move(s3_request));
-  if (!response.ok()) return response.take_error();
-  GetObjectResult result;
-  auto info = object_info_from_headers(request.key, *response);
-  if (!info.ok()) return info.take_error();
-  result.info = std::move(*info);
-  result.body = std::move(response->body);
-  return result;
+  return wait_for<GetObjectResult>(
+      [&](Done<GetObjectResult> done) { get_object_async(request, std::move(done)); });
 }
 
 Result<ObjectInfo> S3Client::head_object(const std::string& bucket, const std::string& key) {
-  S3Request request;
-  request.operation = "HeadObject";
-  request.method = "HEAD";
-  request.bucket = bucket;
-  request.key = key;
-  auto response = send(std::move(request));
-  if (!response.ok()) return response.take_error();
-  return object_info_from_headers(key, *response);
+  return wait_for<ObjectInfo>([&](Done<ObjectInfo> done) {
+    head_object_async({bucket, key}, std::move(done));
+  });
 }
 
 Status S3Client::delete_object(const std::string& bucket, const std::string& key) {
-  S3Request request;
-  request.operation = "DeleteObject";
-  request.method = "DELETE";
-  request.bucket = bucket;
-  request.key = key;
-  auto response = send(std::move(request));
+  auto response = send(build::delete_object({bucket, key}));
   if (!response.ok()) return response.take_error();
   return {};
 }
@@ -72,16 +67,9 @@ Result<DeleteObjectsResult> S3Client::delete_objects(const std::string& bucket,
   DeleteObjectsResult total;
   for (std::size_t start = 0; start < keys.size(); start += kMaxKeysPerRequest) {
     const auto end = std::min(keys.size(), start + kMaxKeysPerRequest);
-    S3Request request;
-    request.operation = "DeleteObjects";
-    request.method = "POST";
-    request.bucket = bucket;
-    request.query = {{"delete", ""}};
-    request.headers = {{"Content-Type", "application/xml"}};
-    request.body = Body::from_string(
-        xml::delete_objects_body({keys.begin() + static_cast<std::ptrdiff_t>(start),
-                                  keys.begin() + static_cast<std::ptrdiff_t>(end)}));
-    auto response = send(std::move(request));
+    auto response =
+        send(build::delete_objects(bucket, {keys.begin() + static_cast<std::ptrdiff_t>(start),
+                                            keys.begin() + static_cast<std::ptrdiff_t>(end)}));
     if (!response.ok()) return response.take_error();
     auto page = xml::parse_delete_result(response->body);
     if (!page.ok()) return page.take_error();
@@ -92,21 +80,8 @@ Result<DeleteObjectsResult> S3Client::delete_objects(const std::string& bucket,
 }
 
 Result<ListObjectsPage> S3Client::list_objects_v2(const ListObjectsRequest& request) {
-  S3Request s3_request;
-  s3_request.operation = "ListObjectsV2";
-  s3_request.bucket = request.bucket;
-  s3_request.query = {
-      {"list-type", "2"}, {"encoding-type", "url"}, {"max-keys", std::to_string(request.max_keys)}};
-  if (!request.prefix.empty()) s3_request.query.emplace_back("prefix", request.prefix);
-  if (!request.delimiter.empty()) s3_request.query.emplace_back("delimiter", request.delimiter);
-  if (!request.start_after.empty())
-    s3_request.query.emplace_back("start-after", request.start_after);
-  if (!request.continuation_token.empty()) {
-    s3_request.query.emplace_back("continuation-token", request.continuation_token);
-  }
-  auto response = send(std::move(s3_request));
-  if (!response.ok()) return response.take_error();
-  return xml::parse_list_objects_v2(response->body);
+  return wait_for<ListObjectsPage>(
+      [&](Done<ListObjectsPage> done) { list_objects_v2_async(request, std::move(done)); });
 }
 
 Result<std::vector<ObjectSummary>> S3Client::list_all_objects(const std::string& bucket,
@@ -133,12 +108,7 @@ Result<std::vector<ObjectSummary>> S3Client::list_all_objects(const std::string&
 
 Result<std::map<std::string, std::string>> S3Client::get_object_tagging(const std::string& bucket,
                                                                         const std::string& key) {
-  S3Request request;
-  request.operation = "GetObjectTagging";
-  request.bucket = bucket;
-  request.key = key;
-  request.query = {{"tagging", ""}};
-  auto response = send(std::move(request));
+  auto response = send(build::get_object_tagging({bucket, key}));
   if (!response.ok()) return response.take_error();
   return xml::parse_tagging(response->body);
 }
@@ -147,22 +117,9 @@ Result<PutObjectResult> S3Client::copy_object(const std::string& source_bucket,
                                               const std::string& source_key,
                                               const std::string& bucket, const std::string& key,
                                               const std::optional<ObjectAttributes>& replace) {
-  S3Request request;
-  request.operation = "CopyObject";
-  request.method = "PUT";
-  request.bucket = bucket;
-  request.key = key;
-  if (replace) {
-    request.headers = object_attribute_headers(*replace);
-    request.headers.push_back({"x-amz-metadata-directive", "REPLACE"});
-    if (!replace->tags.empty()) request.headers.push_back({"x-amz-tagging-directive", "REPLACE"});
-  }
-  request.headers.push_back({"x-amz-copy-source", copy_source_header(source_bucket, source_key)});
-  auto response = send(std::move(request));
+  auto response = send(build::copy_object({source_bucket, source_key, bucket, key, replace}));
   if (!response.ok()) return response.take_error();
-  auto etag = xml::parse_etag_result(response->body, "CopyObjectResult");
-  if (!etag.ok()) return etag.take_error();
-  return PutObjectResult{*etag, response->header("x-amz-version-id")};
+  return read::copy_object(*response);
 }
 
 }  // namespace imgsync::s3

@@ -42,9 +42,9 @@ struct ObjectAttributes {
 };
 
 struct PutObjectRequest {
-  std::string bucket, key;
-  Body body;
-  ObjectAttributes attributes;
+  std::string bucket{}, key{};
+  Body body{};
+  ObjectAttributes attributes{};
   bool if_none_match = false;  // If-None-Match: * : fail with kConflict if the key exists
 };
 
@@ -65,9 +65,9 @@ struct ObjectInfo {
 };
 
 struct GetObjectRequest {
-  std::string bucket, key;
-  std::optional<std::pair<std::uint64_t, std::uint64_t>> range;  // inclusive byte range
-  std::optional<std::filesystem::path> download_to;              // else into memory
+  std::string bucket{}, key{};
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> range{};  // inclusive byte range
+  std::optional<std::filesystem::path> download_to{};              // else into memory
 };
 
 struct GetObjectResult {
@@ -84,7 +84,7 @@ struct ObjectSummary {
 };
 
 struct ListObjectsRequest {
-  std::string bucket, prefix, delimiter, continuation_token, start_after;
+  std::string bucket{}, prefix{}, delimiter{}, continuation_token{}, start_after{};
   int max_keys = 1000;
 };
 
@@ -93,11 +93,37 @@ struct ListObjectsPage {
   std::vector<std::string> common_prefixes;
   bool truncated = false;
   std::string next_continuation_token;
+  // From the answer's headers: the server's Date, and the bucket's region when the server names
+  // it (AWS does, in every answer about a bucket; other stores may not).
+  std::string server_date;
+  std::string bucket_region;
 };
 
 struct DeleteObjectsResult {
   std::vector<std::string> deleted;
   std::vector<std::pair<std::string, std::string>> failed;  // key, "Code: message"
+};
+
+// An object named by its bucket and key: HeadObject, DeleteObject, GetObjectTagging.
+struct ObjectRef {
+  std::string bucket{}, key{};
+};
+
+struct CopyObjectRequest {
+  std::string source_bucket{}, source_key{};
+  std::string bucket{}, key{};
+  std::optional<ObjectAttributes> replace{};  // REPLACE the metadata (and tags, when given)
+};
+
+struct CreateMultipartUploadRequest {
+  std::string bucket{}, key{};
+  ObjectAttributes attributes{};
+};
+
+struct UploadPartRequest {
+  std::string bucket{}, key{}, upload_id{};
+  int part_number = 0;  // 1..10000
+  Body body{};
 };
 
 struct CompletedPart {
@@ -111,8 +137,40 @@ struct PartInfo {
   std::uint64_t size = 0;
 };
 
+struct CompleteMultipartUploadRequest {
+  std::string bucket{}, key{}, upload_id{};
+  std::vector<CompletedPart> parts{};
+};
+
+// AbortMultipartUpload.
+struct MultipartUploadRef {
+  std::string bucket{}, key{}, upload_id{};
+};
+
+struct ListPartsRequest {
+  std::string bucket{}, key{}, upload_id{};
+  int max_parts = 1000;  // per page; S3's maximum is 1,000
+  std::string part_number_marker{};
+};
+
+struct ListPartsPage {
+  std::vector<PartInfo> parts;
+  bool truncated = false;
+  std::string next_marker;
+};
+
 struct MultipartUploadInfo {
   std::string key, upload_id, initiated;
+};
+
+struct ListMultipartUploadsRequest {
+  std::string bucket{}, prefix{}, key_marker{}, upload_id_marker{};
+};
+
+struct ListMultipartUploadsPage {
+  std::vector<MultipartUploadInfo> uploads;
+  bool truncated = false;
+  std::string next_key_marker, next_upload_id_marker;
 };
 
 struct PublicAccessBlock {

@@ -122,11 +122,11 @@ Result<std::string> parse_initiate_multipart(const std::string& body) {
   return upload_id;
 }
 
-Result<PartsPage> parse_list_parts(const std::string& body) {
+Result<ListPartsPage> parse_list_parts(const std::string& body) {
   pugi::xml_document document;
   auto root = load_root(document, body, "ListPartsResult");
   if (!root.ok()) return root.take_error();
-  PartsPage page;
+  ListPartsPage page;
   for (pugi::xml_node part : root->children("Part")) {
     page.parts.push_back({static_cast<int>(to_u64(part.child_value("PartNumber"))),
                           strip_quotes(part.child_value("ETag")),
@@ -137,11 +137,11 @@ Result<PartsPage> parse_list_parts(const std::string& body) {
   return page;
 }
 
-Result<UploadsPage> parse_list_multipart_uploads(const std::string& body) {
+Result<ListMultipartUploadsPage> parse_list_multipart_uploads(const std::string& body) {
   pugi::xml_document document;
   auto root = load_root(document, body, "ListMultipartUploadsResult");
   if (!root.ok()) return root.take_error();
-  UploadsPage page;
+  ListMultipartUploadsPage page;
   for (pugi::xml_node upload : root->children("Upload")) {
     page.uploads.push_back({upload.child_value("Key"), upload.child_value("UploadId"),
                             upload.child_value("Initiated")});

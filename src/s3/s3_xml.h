@@ -13,18 +13,8 @@ namespace imgsync::s3::xml {
 Result<ListObjectsPage> parse_list_objects_v2(const std::string& body);
 Result<DeleteObjectsResult> parse_delete_result(const std::string& body);
 Result<std::string> parse_initiate_multipart(const std::string& body);  // the UploadId
-struct PartsPage {
-  std::vector<PartInfo> parts;
-  bool truncated = false;
-  std::string next_marker;
-};
-Result<PartsPage> parse_list_parts(const std::string& body);
-struct UploadsPage {
-  std::vector<MultipartUploadInfo> uploads;
-  bool truncated = false;
-  std::string next_key_marker, next_upload_id_marker;
-};
-Result<UploadsPage> parse_list_multipart_uploads(const std::string& body);
+Result<ListPartsPage> parse_list_parts(const std::string& body);
+Result<ListMultipartUploadsPage> parse_list_multipart_uploads(const std::string& body);
 // CompleteMultipartUpload and CopyObject answer 200 and may still carry an <Error>.
 Result<std::string> parse_etag_result(const std::string& body, const char* root);
 Result<PublicAccessBlock> parse_public_access_block(const std::string& body);

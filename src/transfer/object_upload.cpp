@@ -8,10 +8,6 @@
 #include <map>
 #include <memory>
 
-#include "s3/s3_error.h"
-#include "s3/s3_object_headers.h"
-#include "s3/s3_xml.h"
-
 namespace imgsync::transfer {
 
 std::uint64_t choose_part_size(std::uint64_t file_size, std::uint64_t configured) {
@@ -79,15 +75,6 @@ class Upload : public std::enable_shared_from_this<Upload> {
   }
 
  private:
-  s3::S3Request request(const char* operation, const char* method) const {
-    s3::S3Request request;
-    request.operation = operation;
-    request.method = method;
-    request.bucket = job_.bucket;
-    request.key = job_.key;
-    return request;
-  }
-
   void finish(Result<s3::PutObjectResult> result) {
     if (finished_) return;
     finished_ = true;
@@ -97,18 +84,19 @@ class Upload : public std::enable_shared_from_this<Upload> {
   void put_single() {
     auto self = shared_from_this();
     queue_.push([self](TaskQueue::Finished finished) {
-      s3::S3Request put = self->request("PutObject", "PUT");
-      put.headers = s3::object_attribute_headers(self->job_.attributes);
-      if (self->job_.if_none_match) put.headers.push_back({"If-None-Match", "*"});
-      put.body = s3::Body::from_file({self->job_.path, 0, self->job_.size});
+      s3::PutObjectRequest put{.bucket = self->job_.bucket,
+                               .key = self->job_.key,
+                               .body = s3::Body::from_file({self->job_.path, 0, self->job_.size}),
+                               .attributes = self->job_.attributes,
+                               .if_none_match = self->job_.if_none_match};
       put.body.digests = self->job_.digests;
-      self->client_.send_async(std::move(put), [self, finished](Result<s3::HttpResponse> response) {
-        finished();
-        if (!response.ok()) return self->finish(response.take_error());
-        const std::string etag = s3::xml::strip_quotes(response->header("ETag"));
-        if (!self->etag_matches(etag, to_hex(self->job_.digests.md5))) return;
-        self->finish(s3::PutObjectResult{etag, response->header("x-amz-version-id")});
-      });
+      self->client_.put_object_async(
+          std::move(put), [self, finished](Result<s3::PutObjectResult> result) {
+            finished();
+            if (!result.ok()) return self->finish(result.take_error());
+            if (!self->etag_matches(result->etag, to_hex(self->job_.digests.md5))) return;
+            self->finish(std::move(result));
+          });
     });
   }
 
@@ -126,14 +114,10 @@ class Upload : public std::enable_shared_from_this<Upload> {
   void create() {
     auto self = shared_from_this();
     queue_.push_urgent([self](TaskQueue::Finished finished) {
-      s3::S3Request create = self->request("CreateMultipartUpload", "POST");
-      create.query = {{"uploads", ""}};
-      create.headers = s3::object_attribute_headers(self->job_.attributes);
-      self->client_.send_async(
-          std::move(create), [self, finished](Result<s3::HttpResponse> response) {
+      self->client_.create_multipart_upload_async(
+          {self->job_.bucket, self->job_.key, self->job_.attributes},
+          [self, finished](Result<std::string> upload_id) {
             finished();
-            if (!response.ok()) return self->finish(response.take_error());
-            auto upload_id = s3::xml::parse_initiate_multipart(response->body);
             if (!upload_id.ok()) return self->finish(upload_id.take_error());
             self->upload_id_ = *upload_id;
             if (self->callbacks_.upload_created)
@@ -154,24 +138,23 @@ class Upload : public std::enable_shared_from_this<Upload> {
   void list_parts_page(std::string marker) {
     auto self = shared_from_this();
     queue_.push_urgent([self, marker](TaskQueue::Finished finished) {
-      s3::S3Request list = self->request("ListParts", "GET");
-      list.query = {{"uploadId", self->upload_id_},
-                    {"max-parts", std::to_string(self->job_.list_parts_page_size)}};
-      if (!marker.empty()) list.query.push_back({"part-number-marker", marker});
-      self->client_.send_async(
-          std::move(list), [self, finished, marker](Result<s3::HttpResponse> response) {
+      const s3::ListPartsRequest list{.bucket = self->job_.bucket,
+                                      .key = self->job_.key,
+                                      .upload_id = self->upload_id_,
+                                      .max_parts = self->job_.list_parts_page_size,
+                                      .part_number_marker = marker};
+      self->client_.list_parts_async(
+          list, [self, finished, marker](Result<s3::ListPartsPage> page) {
             finished();
-            if (!response.ok()) {
-              if (response.error().category == ErrorCategory::kNotFound) {
+            if (!page.ok()) {
+              if (page.error().category == ErrorCategory::kNotFound) {
                 spdlog::info("{}: the unfinished upload is gone from the server; starting over",
                              self->job_.path.string());
                 self->on_server_.clear();
                 return self->create();
               }
-              return self->finish(response.take_error());
+              return self->finish(page.take_error());
             }
-            auto page = s3::xml::parse_list_parts(response->body);
-            if (!page.ok()) return self->finish(page.take_error());
             for (const auto& part : page->parts) self->on_server_[part.part_number] = part;
             if (page->truncated && !page->next_marker.empty() && page->next_marker != marker) {
               return self->list_parts_page(page->next_marker);
@@ -221,31 +204,33 @@ class Upload : public std::enable_shared_from_this<Upload> {
         finished();
         return self->finish(digests.take_error());
       }
-      s3::S3Request part = self->request("UploadPart", "PUT");
-      part.query = {{"partNumber", std::to_string(number)}, {"uploadId", self->upload_id_}};
-      part.body = s3::Body::from_file({self->job_.path, offset, length});
+      s3::UploadPartRequest part{.bucket = self->job_.bucket,
+                                 .key = self->job_.key,
+                                 .upload_id = self->upload_id_,
+                                 .part_number = number,
+                                 .body = s3::Body::from_file({self->job_.path, offset, length})};
       part.body.digests = *digests;
       const Md5Digest md5 = digests->md5;
-      self->client_.send_async(std::move(part), [self, finished, number, md5,
-                                                 length](Result<s3::HttpResponse> response) {
-        finished();
-        if (self->finished_) return;
-        if (!response.ok()) return self->finish(response.take_error());
-        const std::string etag = s3::xml::strip_quotes(response->header("ETag"));
-        // Under SSE-KMS a part's ETag is no MD5 (the server checked Content-MD5 instead).
-        const bool kms = self->job_.attributes.server_side_encryption == "aws:kms";
-        if (!kms && etag != to_hex(md5)) {
-          return self->finish(
-              make_error(ErrorCategory::kIntegrity,
-                         fmt::format("part {} of {}: the server's ETag {} is not the part's MD5",
-                                     number, self->job_.path.string(), etag)));
-        }
-        self->part_md5s_[static_cast<std::size_t>(number - 1)] = md5;
-        self->completed_[static_cast<std::size_t>(number - 1)] = {number, etag};
-        if (self->stats_ != nullptr) ++self->stats_->parts_uploaded;
-        if (self->callbacks_.part_done) self->callbacks_.part_done({number, etag}, length);
-        if (--self->remaining_ == 0) self->complete();
-      });
+      self->client_.upload_part_async(
+          std::move(part), [self, finished, number, md5, length](Result<std::string> uploaded) {
+            finished();
+            if (self->finished_) return;
+            if (!uploaded.ok()) return self->finish(uploaded.take_error());
+            const std::string& etag = *uploaded;
+            // Under SSE-KMS a part's ETag is no MD5 (the server checked Content-MD5 instead).
+            const bool kms = self->job_.attributes.server_side_encryption == "aws:kms";
+            if (!kms && etag != to_hex(md5)) {
+              return self->finish(make_error(
+                  ErrorCategory::kIntegrity,
+                  fmt::format("part {} of {}: the server's ETag {} is not the part's MD5", number,
+                              self->job_.path.string(), etag)));
+            }
+            self->part_md5s_[static_cast<std::size_t>(number - 1)] = md5;
+            self->completed_[static_cast<std::size_t>(number - 1)] = {number, etag};
+            if (self->stats_ != nullptr) ++self->stats_->parts_uploaded;
+            if (self->callbacks_.part_done) self->callbacks_.part_done({number, etag}, length);
+            if (--self->remaining_ == 0) self->complete();
+          });
     });
   }
 
@@ -253,45 +238,13 @@ class Upload : public std::enable_shared_from_this<Upload> {
     if (!unchanged_since_hashed(job_)) return finish(local_change(job_));
     auto self = shared_from_this();
     queue_.push_urgent([self](TaskQueue::Finished finished) {
-      s3::S3Request complete = self->request("CompleteMultipartUpload", "POST");
-      complete.query = {{"uploadId", self->upload_id_}};
-      complete.headers = {{"Content-Type", "application/xml"}};
-      complete.body = s3::Body::from_string(s3::xml::complete_multipart_body(self->completed_));
-      self->client_.send_async(
-          std::move(complete), [self, finished](Result<s3::HttpResponse> response) {
+      self->client_.complete_multipart_upload_async(
+          {self->job_.bucket, self->job_.key, self->upload_id_, self->completed_},
+          [self, finished](Result<s3::PutObjectResult> result) {
             finished();
-            if (!response.ok()) return self->finish(response.take_error());
-            if (!s3::parse_error_body(response->body).code.empty()) {
-              // A 200 whose body reports a failure after a long assembly.
-              s3::HttpResponse failed = *response;
-              failed.status = 500;
-              return self->finish(s3::error_from_response(
-                  failed,
-                  {"CompleteMultipartUpload", "s3://" + self->job_.bucket + "/" + self->job_.key,
-                   self->client_.settings().credentials.access_key_id,
-                   self->client_.settings().region}));
-            }
-            auto etag = s3::xml::parse_etag_result(response->body, "CompleteMultipartUploadResult");
-            if (!etag.ok()) return self->finish(etag.take_error());
-            if (etag->empty()) return self->etag_from_head(response->header("x-amz-version-id"));
-            if (!self->etag_matches(*etag, multipart_etag(self->part_md5s_))) return;
-            self->finish(s3::PutObjectResult{*etag, response->header("x-amz-version-id")});
-          });
-    });
-  }
-
-  // Ceph RGW 16 completes with <ETag></ETag>: read the ETag off the object instead.
-  void etag_from_head(std::string version_id) {
-    auto self = shared_from_this();
-    queue_.push_urgent([self, version_id](TaskQueue::Finished finished) {
-      s3::S3Request head = self->request("HeadObject", "HEAD");
-      self->client_.send_async(
-          std::move(head), [self, finished, version_id](Result<s3::HttpResponse> response) {
-            finished();
-            if (!response.ok()) return self->finish(response.take_error());
-            const std::string etag = s3::xml::strip_quotes(response->header("ETag"));
-            if (!self->etag_matches(etag, multipart_etag(self->part_md5s_))) return;
-            self->finish(s3::PutObjectResult{etag, version_id});
+            if (!result.ok()) return self->finish(result.take_error());
+            if (!self->etag_matches(result->etag, multipart_etag(self->part_md5s_))) return;
+            self->finish(std::move(result));
           });
     });
   }
