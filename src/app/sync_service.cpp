@@ -13,19 +13,18 @@
 #include "app/index_follower.h"
 #include "app/item_publisher.h"
 #include "app/journal_upkeep.h"
+#include "app/metadata_reader.h"
 #include "app/name_claims.h"
 #include "app/object_writes.h"
 #include "app/refusal_streak.h"
 #include "app/source_scanner.h"
 #include "app/sync_feed.h"
 #include "catalog/search_index.h"
-#include "media/metadata_extractor.h"
 #include "media/metadata_json.h"
 #include "media/object_keys.h"
 #include "media/stac_item.h"
 #include "media/thumbnail.h"
 #include "transfer/object_upload.h"
-#include "transfer/off_loop.h"
 #include "transfer/task_queue.h"
 
 namespace imgsync::app {
@@ -162,38 +161,24 @@ struct SyncService::Run {
   };
 
   // `previous`: the journal's record of the file, as looked up by refill(). True when work for
-  // it was queued.
+  // it was queued. Metadata that cannot be read never stops the upload: the file goes up with its
+  // size, hash, type and file time, and its Item says what failed. Only an unreadable file fails.
+  // Where and in which order files are read: metadata_reader.h.
   bool start(transfer::TaskQueue& queue, const ScannedFile& file,
              const std::optional<FileRecord>& previous) {
-    // A large file is hashed on a worker thread (a task of the queue meanwhile): reading
-    // gigabytes here would stall every transfer in flight.
-    if (file.stat.size >= config().upload.multipart_threshold) {
-      hash_off_loop(queue, file, previous);
-      return true;
-    }
-    auto prepared = std::make_shared<Prepared>();
-    // Metadata that cannot be read never stops the upload: the file goes up with its size, hash,
-    // type and file time, and its Item says what failed. Only an unreadable file fails.
-    auto metadata = media::extract_archivable_metadata(file.path, &prepared->digests);
-    return prepare(queue, file, previous, prepared, std::move(metadata));
+    const bool large = file.stat.size >= config().upload.multipart_threshold;
+    return reader->read(queue, file.path, large,
+                        [this, &queue, file, previous](Result<media::ImageMetadata> metadata,
+                                                       const FileDigests& digests) {
+                          // Read ahead of a stop: left for the next run, as if never started.
+                          if (stop || cancelled()) return false;
+                          auto prepared = std::make_shared<Prepared>();
+                          prepared->digests = digests;
+                          return prepare(queue, file, previous, prepared, std::move(metadata));
+                        });
   }
 
-  std::unique_ptr<transfer::OffLoop> hashers;  // for large files, made when the first one comes
-
-  void hash_off_loop(transfer::TaskQueue& queue, const ScannedFile& file,
-                     const std::optional<FileRecord>& previous) {
-    if (!hashers) hashers = std::make_unique<transfer::OffLoop>(service.client_.engine(), 2);
-    hashers->run_as_task<Result<FileDigests>>(
-        queue, [path = file.path.string()] { return digest_file(path); },
-        [this, &queue, file, previous](Result<FileDigests> digests) {
-          if (!digests.ok()) return fail(file, digests.error());
-          auto prepared = std::make_shared<Prepared>();
-          prepared->digests = *digests;
-          // Exiv2 reads the metadata here: it runs on this thread only.
-          auto metadata = media::extract_archivable_metadata(file.path, prepared->digests);
-          prepare(queue, file, previous, prepared, std::move(metadata));
-        });
-  }
+  std::unique_ptr<MetadataReader> reader;
 
   // The file read (metadata and digests): unchanged, or named and uploaded. True when work for
   // it was queued.
@@ -534,6 +519,7 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
   if (!name_template.ok()) return name_template.take_error();
 
   Run run(*this, options);
+  run.reader = std::make_unique<MetadataReader>(client_.engine(), options.metadata_pool);
   run.claims = std::make_unique<NameClaims>(config_, journal_, client_);
   run.publisher = std::make_unique<ItemPublisher>(
       config_, journal_, client_, run.report,

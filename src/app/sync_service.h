@@ -6,7 +6,8 @@
 // Three parts, one job each:
 //   SyncFeed (sync_feed.h)        which files need work: walk or given files, the journal's
 //                                 leftovers, unchanged / not ready / vanished ones counted;
-//   the upload step (here)        one file: read it once (SHA-256, MD5, metadata; unreadable
+//   the upload step (here)        one file: read it once (SHA-256, MD5, metadata, in worker
+//                                 processes: metadata_reader.h; unreadable
 //                                 metadata never stops it), name it (CapturePlanner), win the
 //                                 name on the bucket (NameClaims), apply the overwrite rule,
 //                                 journal intent, upload (single PUT with If-None-Match, or
@@ -29,6 +30,10 @@
 #include "s3/s3_client.h"
 #include "util/result.h"
 
+namespace imgsync::media {
+class MetadataWorkerPool;
+}  // namespace imgsync::media
+
 namespace imgsync::app {
 
 struct SyncOptions {
@@ -42,6 +47,9 @@ struct SyncOptions {
   // (`deferred`): watch lets them settle first.
   std::chrono::milliseconds min_age{0};
   std::chrono::milliseconds cancel_grace{10000};
+  // Worker processes that read the files' metadata (app/metadata_reader.h); nullptr: read in
+  // this process, on the transfer loop. Not owned.
+  media::MetadataWorkerPool* metadata_pool = nullptr;
 };
 
 // One thing that happened to one file, for the command's output.

@@ -61,6 +61,7 @@ struct WatchService::Loop {
       report_queue(std::max(0, progress.files_total - progress.files_done));
     };
     sync_options.cancel = options.stop;
+    sync_options.metadata_pool = options.metadata_pool;
     auto report = sync.run(sync_options);
     if (!report.ok()) return report.take_error();
     accumulate(*report);

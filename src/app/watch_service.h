@@ -26,6 +26,9 @@ struct WatchOptions {
   const std::atomic<bool>* reload = nullptr;  // SIGHUP: return so the caller reloads the config
   int wake_fd = -1;  // readable when a signal arrived (self-pipe), so the loop wakes at once
   std::chrono::milliseconds max_backoff{60000};
+  // Worker processes that read the files' metadata (SyncOptions::metadata_pool); nullptr: read
+  // in this process. Not owned: it outlives configuration reloads.
+  media::MetadataWorkerPool* metadata_pool = nullptr;
 };
 
 enum class WatchExit { kStopped, kReload, kIdle };

@@ -161,6 +161,8 @@ void print_summary(const SyncCommandOptions& options, const SyncSetup& setup,
 int run_sync(const char* command, const SyncCommandOptions& options, bool retry) {
   auto setup = resolve_sync_setup(options.flags);
   if (!setup.ok()) return report_setup_error(command, setup.error());
+  // Before any other thread exists (it forks): the files' metadata is read in these processes.
+  const auto metadata_pool = start_metadata_readers(command, setup->config);
   auto journal = catalog::JournalStore::open(setup->config.state_dir, journal_destination(*setup));
   if (!journal.ok()) return report_journal_error(command, journal.error());
   if (retry) {
@@ -192,6 +194,7 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
   };
   app::SyncOptions sync_options;
   sync_options.dry_run = options.dry_run;
+  sync_options.metadata_pool = metadata_pool.get();
   sync_options.cancel = &install_signal_handlers().stop;  // Ctrl-C: finish in flight, keep the rest
   auto report = service.run(sync_options);
   progress.clear();

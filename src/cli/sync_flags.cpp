@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "app/metadata_reader.h"
 #include "catalog/journal_store.h"
 #include "cli/vocabulary.h"
 #include "config/environment.h"
@@ -44,6 +45,15 @@ std::string journal_destination(const SyncSetup& setup) {
                                  setup.config.destination->bucket, setup.config.destination->key);
 }
 
+std::unique_ptr<media::MetadataWorkerPool> start_metadata_readers(const char* command,
+                                                                  const config::AppConfig& config) {
+  auto pool = app::start_metadata_pool(config.upload.metadata_jobs);
+  if (pool.ok()) return std::move(*pool);
+  fmt::print(stderr, "imgsync {}: {}; the metadata is read in this process instead\n", command,
+             pool.error().message);
+  return nullptr;
+}
+
 void add_catalog_option(CLI::App& command, std::string& url) {
   command.add_option("--catalog", url,
                      "a shared PostgreSQL + PostGIS catalog, postgresql://USER@HOST:PORT/DB "
@@ -70,6 +80,10 @@ void add_sync_flags(CLI::App& command, SyncFlags& flags, bool with_sources) {
                        "e.g. \"{project}_{slug}_{date:%Y%m%d}\"");
     command.add_option("-j,--jobs", flags.jobs, "concurrent requests (default 16)")
         ->check(CLI::Range(1, 256));
+    command.add_option("--metadata-jobs", flags.metadata_jobs,
+                       fmt::format("worker processes reading the files' metadata, 0..{} "
+                                   "(default 0: one per core; 1: read in this process)",
+                                   config::kMaxMetadataJobs));
     command.add_option("--part-size", flags.part_size, "multipart part size, e.g. 16MiB");
     command.add_option("--multipart-threshold", flags.multipart_threshold,
                        "files from this size up go in parts (default 64MiB)");
@@ -122,6 +136,16 @@ Result<SyncSetup> resolve_sync_setup(const SyncFlags& flags, bool need_credentia
   if (!flags.project.empty()) config.project = flags.project;
   if (!flags.name_template.empty()) config.name_template = flags.name_template;
   if (flags.jobs > 0) config.upload.jobs = flags.jobs;
+  if (flags.metadata_jobs) {
+    if (*flags.metadata_jobs < 0 || *flags.metadata_jobs > config::kMaxMetadataJobs) {
+      return make_error(ErrorCategory::kInvalidInput,
+                        fmt::format("--metadata-jobs {}: must be from 0 to {} (0, the default: "
+                                    "one worker process per core; 1: read the metadata in the "
+                                    "imgsync process itself)",
+                                    *flags.metadata_jobs, config::kMaxMetadataJobs));
+    }
+    config.upload.metadata_jobs = *flags.metadata_jobs;
+  }
   std::uint64_t part_size = 0;
   if (Status ok = size_flag(flags.part_size, "--part-size", part_size); !ok.ok()) return ok.error();
   if (part_size > 0) {

@@ -5,12 +5,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/s3_flags.h"
 #include "config/app_config.h"
 #include "config/aws_settings.h"
+#include "media/metadata_worker_pool.h"
 #include "util/result.h"
 
 namespace imgsync::cli {
@@ -24,6 +27,7 @@ struct SyncFlags {
   std::string project, name_template, state_dir;
   std::string catalog;  // --catalog postgresql://...: the shared catalog ([catalog] url)
   int jobs = 0;
+  std::optional<int> metadata_jobs;  // --metadata-jobs: [upload] metadata_jobs when not given
   std::string part_size, multipart_threshold, storage_class, sse, sse_kms_key_id;
   bool json = false;
   bool no_thumbnails = false;
@@ -46,6 +50,12 @@ struct SyncSetup {
 // Without need_credentials (a command that only reads local state), missing credentials are
 // not an error and `s3` is left at its defaults.
 Result<SyncSetup> resolve_sync_setup(const SyncFlags& flags, bool need_credentials = true);
+
+// sync's and watch's metadata readers ([upload] metadata_jobs): nullptr for 1, or when the
+// worker processes cannot be started (said on stderr; the files are then read in this process).
+// Call it before any other thread exists: it forks.
+std::unique_ptr<media::MetadataWorkerPool> start_metadata_readers(const char* command,
+                                                                  const config::AppConfig& config);
 
 // The journal's name for the set-up's destination (endpoint, bucket, prefix): each destination
 // has its own records in the one journal of the state directory.

@@ -154,9 +154,13 @@ int run_watch(const WatchCommandOptions& options) {
   // Outlives configuration reloads: counters only ever grow.
   notify::MetricsRegistry metrics;
   std::optional<catalog::JournalLock> lock;  // held across reloads, until the daemon exits
+  // The metadata readers, started once before any other thread exists (they fork); a reload
+  // keeps them (a changed metadata_jobs takes effect at the next start).
+  std::optional<std::unique_ptr<media::MetadataWorkerPool>> metadata_pool;
   for (;;) {
     auto setup = resolve_sync_setup(options.flags);
     if (!setup.ok()) return setup_error("watch", setup.error());
+    if (!metadata_pool) metadata_pool = start_metadata_readers("watch", setup->config);
     if (!lock) {
       std::error_code ignored;
       std::filesystem::create_directories(setup->config.state_dir, ignored);
@@ -203,6 +207,7 @@ int run_watch(const WatchCommandOptions& options) {
     watch_options.stop = &signals.stop;
     watch_options.reload = &signals.reload;
     watch_options.wake_fd = signals.wake_fd;
+    watch_options.metadata_pool = metadata_pool->get();
     auto exit = service.run(watch_options);
     if (*publisher) (*publisher)->stop();  // one last segment with what this run uploaded
     if (*puller) (*puller)->stop();

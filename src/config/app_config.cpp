@@ -34,9 +34,9 @@ namespace {
 
 Status read_upload(const TomlReader& reader, const toml::table& table, UploadSettings& upload) {
   const std::string section = "upload.";
-  if (Status ok = reader.check_keys(
-          table, section,
-          {"jobs", "part_size", "multipart_threshold", "storage_class", "sse", "sse_kms_key_id"});
+  if (Status ok = reader.check_keys(table, section,
+                                    {"jobs", "metadata_jobs", "part_size", "multipart_threshold",
+                                     "storage_class", "sse", "sse_kms_key_id"});
       !ok.ok()) {
     return ok;
   }
@@ -45,6 +45,16 @@ Status read_upload(const TomlReader& reader, const toml::table& table, UploadSet
       return reader.error_at(*jobs, section + "jobs", "must be a whole number from 1 to 256");
     }
     upload.jobs = static_cast<int>(jobs->as_integer()->get());
+  }
+  if (const toml::node* jobs = table.get("metadata_jobs")) {
+    if (!jobs->is_integer() || jobs->as_integer()->get() < 0 ||
+        jobs->as_integer()->get() > kMaxMetadataJobs) {
+      return reader.error_at(*jobs, section + "metadata_jobs",
+                             fmt::format("must be a whole number from 0 (one worker process per "
+                                         "core) to {}; 1 reads in the imgsync process itself",
+                                         kMaxMetadataJobs));
+    }
+    upload.metadata_jobs = static_cast<int>(jobs->as_integer()->get());
   }
   auto part_size = reader.size_at(table, "part_size", section);
   if (!part_size.ok()) return part_size.take_error();

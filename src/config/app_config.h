@@ -11,6 +11,7 @@
 //   exclude = ["*_tmp.*"]
 //   [upload]
 //   jobs = 16
+//   metadata_jobs = 0                      # processes reading metadata: 0 = one per core
 //   part_size = "16MiB"                    # default: chosen per file, under 10,000 parts
 //   multipart_threshold = "64MiB"
 //   storage_class = "STANDARD_IA"
@@ -62,8 +63,14 @@ struct SourceFolder {
 
 const std::vector<std::string>& default_image_globs();
 
+// [upload] metadata_jobs and --metadata-jobs: 0 (one worker process per core) to this.
+inline constexpr int kMaxMetadataJobs = 64;
+
 struct UploadSettings {
   int jobs = 16;
+  // Worker processes reading the files' metadata (app/metadata_reader.h): 0 = one per core,
+  // 1 = none (read in the imgsync process itself).
+  int metadata_jobs = 0;
   std::optional<std::uint64_t> part_size;  // nullopt: chosen per file
   std::uint64_t multipart_threshold = 64ULL * 1024 * 1024;
   std::string storage_class;

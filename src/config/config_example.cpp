@@ -24,6 +24,7 @@ kind = "raw"
 
 [upload]
 jobs = 16                               # --jobs: concurrent requests, 1..256
+metadata_jobs = 0                       # --metadata-jobs: metadata readers, 0 = one per core
 part_size = "16MiB"                     # --part-size: 5MiB..5GiB (default: chosen per file)
 multipart_threshold = "64MiB"           # --multipart-threshold: from this size up, in parts
 storage_class = "STANDARD"              # --storage-class, e.g. STANDARD_IA

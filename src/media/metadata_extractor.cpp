@@ -244,6 +244,11 @@ Result<ImageMetadata> basic_file_metadata(const std::filesystem::path& file,
   return basic_metadata(file, digests_out, error, nullptr);
 }
 
+Result<ImageMetadata> basic_file_metadata(const std::filesystem::path& file,
+                                          const FileDigests& known, const std::string& error) {
+  return basic_metadata(file, nullptr, error, &known);
+}
+
 Result<ImageMetadata> extract_archivable_metadata(const std::filesystem::path& file,
                                                   FileDigests* digests) {
   return archivable_metadata(file, digests, nullptr);

@@ -41,6 +41,9 @@ Result<ImageMetadata> extract_metadata(const std::filesystem::path& file,
 // kLocalIo when the file cannot be read.
 Result<ImageMetadata> basic_file_metadata(const std::filesystem::path& file, FileDigests* digests,
                                           const std::string& reason);
+// The same with the digests the caller read already: the file is not read for them.
+Result<ImageMetadata> basic_file_metadata(const std::filesystem::path& file,
+                                          const FileDigests& known, const std::string& reason);
 
 // The image's own metadata from bytes in memory: no sidecars, no hashing, no mtime fallback
 // (captured_at stays empty when the bytes carry no time); kInvalidInput when unreadable, as

@@ -2,16 +2,17 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "media/exiv2_runtime.h"
 #include "media/metadata_codec.h"
 #include "media/metadata_extractor.h"
+#include "media/worker_spawner.h"
 
 namespace imgsync::media {
 
@@ -68,24 +70,67 @@ std::optional<std::string> read_message(int fd) {
   return payload;
 }
 
-ExtractionOutcome extract_here(const std::filesystem::path& file,
-                               const MetadataPoolOptions& options) {
-  if (options.before_read) options.before_read(file);
+// A request: the file, and the digests its reader already has (the worker then does not hash it).
+struct Request {
+  std::filesystem::path file;
+  std::optional<FileDigests> known;
+};
+
+// 'P' + path, or 'K' + the digests' bytes + path (both ends are this program).
+std::string encode_request(const std::filesystem::path& file, const FileDigests* known) {
+  std::string payload(1, known != nullptr ? 'K' : 'P');
+  if (known != nullptr) payload.append(reinterpret_cast<const char*>(known), sizeof *known);
+  return payload + file.string();
+}
+
+Request decode_request(const std::string& payload) {
+  Request request;
+  if (!payload.empty() && payload[0] == 'K' && payload.size() > sizeof(FileDigests)) {
+    FileDigests known;
+    std::memcpy(&known, payload.data() + 1, sizeof known);
+    request.known = known;
+    request.file = payload.substr(1 + sizeof known);
+  } else {
+    request.file = payload.empty() ? std::string() : payload.substr(1);
+  }
+  return request;
+}
+
+ExtractionOutcome extract_here(const Request& request, const MetadataPoolOptions& options) {
+  if (options.before_read) options.before_read(request.file);
   ExtractionOutcome outcome;
+  if (request.known) {  // archivable reads only (extract_one says so)
+    outcome.digests = *request.known;
+    outcome.metadata = extract_archivable_metadata(request.file, *request.known);
+    return outcome;
+  }
   FileDigests* digests = options.with_md5 ? &outcome.digests : nullptr;
   outcome.metadata = options.mode == ExtractionMode::kStrict
-                         ? extract_metadata(file, digests)
-                         : extract_archivable_metadata(file, digests);
+                         ? extract_metadata(request.file, digests)
+                         : extract_archivable_metadata(request.file, digests);
   return outcome;
 }
 
+// Runs in a worker process (its signals are set by the spawner): reads until the socket closes.
 [[noreturn]] void worker_main(int fd, const MetadataPoolOptions& options) {
-  ::signal(SIGINT, SIG_IGN);  // the parent decides what an interrupt means
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   while (auto request = read_message(fd)) {
-    if (!write_message(fd, encode_outcome(extract_here(*request, options)))) break;
+    const auto outcome = extract_here(decode_request(*request), options);
+    if (!write_message(fd, encode_outcome(outcome))) break;
   }
   ::_exit(0);  // no atexit handlers, no stdio flush of the parent's buffers
+}
+
+std::string status_text(int status) {
+  if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
+  if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
+  return "unknown status";
+}
+
+std::string overtime_reason(std::chrono::milliseconds limit) {
+  std::string text = std::to_string(std::chrono::duration<double>(limit).count());
+  text.erase(text.find_last_not_of('0') + 1);
+  if (text.back() == '.') text.pop_back();
+  return "reading the metadata took longer than " + text + " s";
 }
 
 struct Worker {
@@ -99,30 +144,19 @@ struct Worker {
 
 struct MetadataWorkerPool::State {
   MetadataPoolOptions options;
+  std::unique_ptr<WorkerSpawner> spawner;
   std::vector<Worker> workers;
 
+  // extract_one: which workers a thread has taken (an index each), and the wait for a free one.
+  std::mutex mutex;
+  std::condition_variable freed;
+  std::vector<bool> taken;
+  std::size_t next_turn = 0;
+
   Status spawn(Worker& worker) {
-    int sockets[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0) {
-      return make_error(ErrorCategory::kLocalIo,
-                        std::string("cannot start a metadata worker: ") + std::strerror(errno));
-    }
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-      ::close(sockets[0]);
-      ::close(sockets[1]);
-      return make_error(ErrorCategory::kLocalIo,
-                        std::string("cannot start a metadata worker: ") + std::strerror(errno));
-    }
-    if (pid == 0) {
-      ::close(sockets[0]);
-      for (const Worker& other : workers) {
-        if (other.fd >= 0) ::close(other.fd);
-      }
-      worker_main(sockets[1], options);
-    }
-    ::close(sockets[1]);
-    worker = Worker{.pid = pid, .fd = sockets[0]};
+    auto spawned = spawner->spawn();
+    if (!spawned.ok()) return spawned.error();
+    worker = Worker{.pid = spawned->pid, .fd = spawned->fd};
     return Status::success();
   }
 
@@ -131,24 +165,93 @@ struct MetadataWorkerPool::State {
   int stop(Worker& worker, bool kill) {
     if (worker.fd >= 0) ::close(worker.fd);
     if (kill) ::kill(worker.pid, SIGKILL);
-    int status = 0;
-    while (::waitpid(worker.pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    const int status = spawner->reap(worker.pid);
     worker.fd = -1;
     worker.pid = -1;
     return status;
   }
 
   // What a file gets when its worker crashed or ran over the limit.
-  ExtractionOutcome failed_outcome(const std::filesystem::path& file, const std::string& reason) {
+  ExtractionOutcome failed_outcome(const std::filesystem::path& file, const std::string& reason,
+                                   const FileDigests* known = nullptr) {
     ExtractionOutcome outcome;
     if (options.mode == ExtractionMode::kStrict) {
       outcome.metadata = make_error(ErrorCategory::kInvalidInput, file.string() + ": " + reason);
+    } else if (known != nullptr) {
+      outcome.digests = *known;
+      outcome.metadata = basic_file_metadata(file, *known, reason);
     } else {
       outcome.metadata =
           basic_file_metadata(file, options.with_md5 ? &outcome.digests : nullptr, reason);
     }
     return outcome;
+  }
+
+  // A free worker, taken in turn (so each is used, and one that died is found and replaced
+  // soon, even when files come one at a time).
+  std::size_t take_worker() {
+    std::unique_lock lock(mutex);
+    std::size_t index = 0;
+    freed.wait(lock, [&] {
+      for (std::size_t i = 0; i < taken.size(); ++i) {
+        index = (next_turn + i) % taken.size();
+        if (!taken[index]) return true;
+      }
+      return false;
+    });
+    taken[index] = true;
+    next_turn = index + 1;
+    return index;
+  }
+
+  void give_back(std::size_t index) {
+    {
+      std::lock_guard lock(mutex);
+      taken[index] = false;
+    }
+    freed.notify_one();
+  }
+
+  // One file on a worker this thread has taken: started if it is not running, replaced if it
+  // crashes or runs over the limit (a worker found dead before the request blames nobody).
+  ExtractionOutcome read_one(Worker& worker, const std::filesystem::path& file,
+                             const FileDigests* known) {
+    const std::string request = encode_request(file, known);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (worker.pid <= 0 && !spawn(worker).ok()) {
+        return failed_outcome(file, "no metadata reader could be started", known);
+      }
+      if (!write_message(worker.fd, request)) {
+        stop(worker, true);
+        continue;
+      }
+      return answer(worker, file, known);
+    }
+    return failed_outcome(file, kCrashed, known);
+  }
+
+  ExtractionOutcome answer(Worker& worker, const std::filesystem::path& file,
+                           const FileDigests* known) {
+    const auto deadline = Clock::now() + options.per_file_limit;
+    pollfd polled{.fd = worker.fd, .events = POLLIN, .revents = 0};
+    int ready = 0;
+    do {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      ready = ::poll(&polled, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+    } while (ready < 0 && errno == EINTR);
+    if (ready == 0) {
+      stop(worker, true);
+      return failed_outcome(file, overtime_reason(options.per_file_limit), known);
+    }
+    const auto message = read_message(worker.fd);
+    if (!message) {
+      const int status = stop(worker, false);
+      return failed_outcome(file, std::string(kCrashed) + " (" + status_text(status) + ")", known);
+    }
+    auto outcome = decode_outcome(*message);
+    return outcome.ok() ? std::move(*outcome)
+                        : failed_outcome(file, outcome.error().message, known);
   }
 };
 
@@ -162,13 +265,17 @@ MetadataWorkerPool::~MetadataWorkerPool() {
 
 Result<std::unique_ptr<MetadataWorkerPool>> MetadataWorkerPool::start(
     const MetadataPoolOptions& options) {
-  initialize_exiv2();  // once, here: the workers inherit it
+  initialize_exiv2();  // once, here: the spawner and the workers inherit it
   auto state = std::make_unique<State>();
   state->options = options;
+  auto spawner = WorkerSpawner::start([options](int fd) { worker_main(fd, options); });
+  if (!spawner.ok()) return spawner.take_error();
+  state->spawner = std::move(*spawner);
   int count =
       options.workers > 0 ? options.workers : static_cast<int>(std::thread::hardware_concurrency());
   count = std::max(count, 1);
   state->workers.resize(static_cast<std::size_t>(count));
+  state->taken.assign(state->workers.size(), false);
   for (Worker& worker : state->workers) {
     if (Status status = state->spawn(worker); !status.ok()) {
       for (Worker& started : state->workers) {
@@ -180,19 +287,19 @@ Result<std::unique_ptr<MetadataWorkerPool>> MetadataWorkerPool::start(
   return std::unique_ptr<MetadataWorkerPool>(new MetadataWorkerPool(std::move(state)));
 }
 
+Result<ImageMetadata> MetadataWorkerPool::extract_one(const std::filesystem::path& file,
+                                                      FileDigests* digests,
+                                                      const FileDigests* known) {
+  const std::size_t index = state_->take_worker();
+  ExtractionOutcome outcome = state_->read_one(state_->workers[index], file, known);
+  state_->give_back(index);
+  if (digests != nullptr && outcome.metadata.ok()) *digests = outcome.digests;
+  return std::move(outcome.metadata);
+}
+
 int MetadataWorkerPool::workers() const {
   return static_cast<int>(state_->workers.size());
 }
-
-namespace {
-
-std::string status_text(int status) {
-  if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
-  if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
-  return "unknown status";
-}
-
-}  // namespace
 
 // One extract_all call: hands files to the workers, collects and orders their results, replaces
 // workers that crash or hang.
@@ -232,7 +339,7 @@ class PoolRun {
       if (!index) return;
       if (worker.in_flight.empty()) worker.head_started = Clock::now();
       worker.in_flight.push_back(*index);
-      if (write_message(worker.fd, files_[*index].string())) continue;
+      if (write_message(worker.fd, encode_request(files_[*index], nullptr))) continue;
       // The worker died on the request before this one (the oldest), which is blamed; one that
       // died idle blames nobody: its only request goes to the next worker.
       if (worker.in_flight.size() == 1) {
@@ -301,18 +408,9 @@ class PoolRun {
       if ((polled[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
         collect(worker);
       } else if (Clock::now() - worker.head_started >= limit) {
-        const auto seconds = std::chrono::duration<double>(limit).count();
-        replace(worker, true,
-                "reading the metadata took longer than " + fmt_seconds(seconds) + " s");
+        replace(worker, true, overtime_reason(limit));
       }
     }
-  }
-
-  static std::string fmt_seconds(double seconds) {
-    std::string text = std::to_string(seconds);
-    text.erase(text.find_last_not_of('0') + 1);
-    if (text.back() == '.') text.pop_back();
-    return text;
   }
 
   MetadataWorkerPool::State& state_;

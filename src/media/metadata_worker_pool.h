@@ -7,8 +7,13 @@
 // error (strict) or basic metadata naming the failure (archivable), and the run goes on.
 //
 // Start the pool before this process starts other threads (fork copies only the calling thread;
-// a lock another thread held would stay locked in the workers). `imgsync meta` starts it first
-// thing; sync should start it before its transfer threads.
+// a lock another thread held would stay locked in the workers). It forks one small process of its
+// own then (worker_spawner.h), which forks every worker, the replacements too: a long-lived,
+// threaded process (the watch daemon) never forks itself again. `imgsync meta` starts the pool
+// first thing; sync and watch before their transfer threads.
+//
+// Two ways in: extract_all (one thread hands the pool a list; `imgsync meta`) and extract_one
+// (any number of threads, one file each; sync's metadata step). Not both at the same time.
 #pragma once
 
 #include <chrono>
@@ -56,6 +61,15 @@ class MetadataWorkerPool {
   // `files` (index into it), as soon as that file and all before it are done.
   void extract_all(const std::vector<std::filesystem::path>& files,
                    const MetadataCallback& on_result);
+
+  // Reads one file in a free worker, waiting for one when all are busy; thread-safe. The same
+  // result as extract_all gives for the file (a crash or a hang costs it alone: an error, or
+  // basic metadata naming what happened), with its digests into `digests` when it is ok.
+  // `known`: digests the caller read already (archivable mode only: a large file hashed on
+  // another thread); the worker then does not read the file for them, and they are what
+  // `digests` receives.
+  Result<ImageMetadata> extract_one(const std::filesystem::path& file, FileDigests* digests,
+                                    const FileDigests* known = nullptr);
 
  private:
   struct State;

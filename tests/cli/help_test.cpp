@@ -136,6 +136,32 @@ TEST(Help, ParserErrorsNameTheCommand) {
   EXPECT_TRUE(top.err.starts_with("imgsync: ")) << top.err;
 }
 
+// --metadata-jobs (sync, retry, watch): 0..64, said with the flag, the value and the fix, before
+// anything is read or sent.
+TEST(Help, MetadataJobsOutOfRangeIsRefusedNamingTheFlag) {
+  ScratchDir dir("imgsync-help-metadata-jobs");
+  for (const char* command : {"sync", "retry", "watch"}) {
+    for (const char* value : {"-1", "65", "100000"}) {
+      const auto result =
+          imgsync({command, dir.path().string(), "--to", "s3://bucket/prefix", "--state-dir",
+                   (dir.path() / "state").string(), "--metadata-jobs", value});
+      EXPECT_EQ(result.exit_code, 2) << command << " " << value << ": " << result.err;
+      EXPECT_NE(result.err.find(std::string("--metadata-jobs ") + value +
+                                ": must be from 0 to 64 (0, the default: one worker process per "
+                                "core; 1: read the metadata in the imgsync process itself)"),
+                std::string::npos)
+          << result.err;
+      EXPECT_FALSE(std::filesystem::exists(dir.path() / "state")) << "nothing was started";
+    }
+  }
+  const auto not_a_number = imgsync(
+      {"sync", dir.path().string(), "--to", "s3://bucket/prefix", "--metadata-jobs", "all"});
+  EXPECT_EQ(not_a_number.exit_code, 2);
+  EXPECT_NE(not_a_number.err.find("--metadata-jobs"), std::string::npos) << not_a_number.err;
+  const auto help = help_of("sync");
+  EXPECT_NE(help.find("--metadata-jobs"), std::string::npos) << help;
+}
+
 TEST(Help, PublishWithoutADestinationAsksForTheFlagItAccepts) {
   ScratchDir cwd("imgsync-help-cwd");
   const auto result = run_process(

@@ -27,6 +27,7 @@ path = "/abs/enhanced"
 exclude = ["*_tmp.*"]
 [upload]
 jobs = 8
+metadata_jobs = 3
 part_size = "16MiB"
 multipart_threshold = "32MiB"
 storage_class = "STANDARD_IA"
@@ -50,6 +51,7 @@ verify_tls = false
   EXPECT_EQ(config->sources[1].path, "/abs/enhanced");
   EXPECT_EQ(config->sources[1].kind, SourceKind::kEnhanced);
   EXPECT_EQ(config->upload.jobs, 8);
+  EXPECT_EQ(config->upload.metadata_jobs, 3);
   EXPECT_EQ(config->upload.part_size, 16ull << 20);
   EXPECT_EQ(config->upload.multipart_threshold, 32ull << 20);
   EXPECT_EQ(config->upload.server_side_encryption, "aws:kms");
@@ -82,6 +84,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"\n\ndestination = \"http://b\"\n", ":3: destination"},
         BadConfig{"[upload]\njobs = 0\n", "upload.jobs"},
         BadConfig{"[upload]\njobs = \"many\"\n", "upload.jobs"},
+        BadConfig{"[upload]\nmetadata_jobs = -1\n", "upload.metadata_jobs"},
+        BadConfig{"[upload]\nmetadata_jobs = 65\n", "from 0 (one worker process per core) to 64"},
+        BadConfig{"[upload]\nmetadata_jobs = \"all\"\n", "upload.metadata_jobs"},
         BadConfig{"[upload]\npart_size = \"1MiB\"\n", "5MiB"},
         BadConfig{"[upload]\npart_size = \"lots\"\n", "upload.part_size"},
         BadConfig{"[upload]\nsse = \"rot13\"\n", "upload.sse"},
@@ -190,6 +195,7 @@ TEST(AppConfig, MissingFileAndDirectoryDefaults) {
   ASSERT_TRUE(defaults.ok());
   EXPECT_TRUE(defaults->config_file.empty());
   EXPECT_EQ(defaults->upload.jobs, 16);
+  EXPECT_EQ(defaults->upload.metadata_jobs, 0);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ TEST(ConfigExample, ParsesWithEveryKeySet) {
   EXPECT_EQ(config->sources.size(), 2u);
   EXPECT_EQ(config->sources.at(0).ready_marker, ".done");
   EXPECT_EQ(config->upload.jobs, 16);
+  EXPECT_EQ(config->upload.metadata_jobs, 0);
   EXPECT_EQ(config->thumbnails.quality, 80);
   EXPECT_EQ(config->metrics_address, "127.0.0.1:9184");
   EXPECT_EQ(config->s3.endpoint_url, "http://127.0.0.1:7480");
@@ -38,7 +39,8 @@ TEST(ConfigExample, IsTheExampleOfTheDocumentAndEveryKeyIsDocumented) {
                           "profile",       "region",     "endpoint_url",   "addressing_style",
                           "ca_bundle",     "verify_tls", "type",           "when",
                           "url",           "command",    "smtp_url",       "starttls",
-                          "from",          "to",         "username",       "password_env"}) {
+                          "from",          "to",         "username",       "password_env",
+                          "metadata_jobs"}) {
     EXPECT_NE(document.find("| `" + std::string(key) + "` |"), std::string::npos)
         << key << " has no row in docs/configuration.md";
   }

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 #include <csignal>
+#include <thread>
 
 #include "media/metadata_extractor.h"
 #include "support/test_paths.h"
@@ -52,6 +53,7 @@ std::vector<Outcome> run_pool(MetadataWorkerPool& pool,
 }
 
 TEST(MetadataWorkerPool, SameResultsAsReadingHereOverTheCorpusTenTimes) {
+  IMGSYNC_REQUIRE_CORPUS();
   const auto files = corpus_files();
   ASSERT_GE(files.size(), 390u);
   std::vector<Result<ImageMetadata>> here;
@@ -127,6 +129,96 @@ TEST(MetadataWorkerPool, ACrashOrAHangCostsOnlyItsFile) {
       }
     }
   }
+}
+
+// Sync's way in: threads asking for one file each, more threads than workers.
+TEST(MetadataWorkerPool, OneFileAtATimeFromManyThreadsMatchesReadingHere) {
+  IMGSYNC_REQUIRE_CORPUS();
+  const auto files = corpus_files();
+  auto pool = MetadataWorkerPool::start(
+      {.workers = 2, .mode = ExtractionMode::kArchivable, .with_md5 = true});
+  ASSERT_TRUE(pool.ok()) << pool.error().message;
+  std::vector<std::optional<Outcome>> pooled(files.size());
+  std::vector<std::thread> threads;
+  constexpr std::size_t kThreads = 5;
+  for (std::size_t t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (std::size_t i = t; i < files.size(); i += kThreads) {
+        FileDigests digests;
+        auto metadata = (*pool)->extract_one(files[i], &digests);
+        pooled[i] = Outcome{std::move(metadata), digests};
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    ASSERT_TRUE(pooled[i]) << files[i];
+    FileDigests digests;
+    const auto here = extract_archivable_metadata(files[i], &digests);
+    expect_same(pooled[i]->metadata, here, files[i]);
+    if (!here.ok()) continue;
+    EXPECT_EQ(pooled[i]->digests.sha256, digests.sha256) << files[i];
+    EXPECT_EQ(pooled[i]->digests.md5, digests.md5) << files[i];
+    EXPECT_EQ(pooled[i]->digests.bytes, digests.bytes) << files[i];
+  }
+}
+
+// A large file is hashed by its caller: the worker takes the digests as given.
+TEST(MetadataWorkerPool, OneFileWithTheDigestsItsCallerRead) {
+  IMGSYNC_REQUIRE_CORPUS();
+  auto files = corpus_files();
+  files.resize(30);
+  auto pool = MetadataWorkerPool::start(
+      {.workers = 1, .mode = ExtractionMode::kArchivable, .with_md5 = true});
+  ASSERT_TRUE(pool.ok()) << pool.error().message;
+  for (const auto& file : files) {
+    auto known = digest_file(file.string());
+    ASSERT_TRUE(known.ok()) << file;
+    known->md5[0] ^= 0xff;  // not the file's: proves the worker did not hash it again
+    FileDigests digests;
+    const auto pooled = (*pool)->extract_one(file, &digests, &*known);
+    expect_same(pooled, extract_archivable_metadata(file, *known), file);
+    EXPECT_EQ(digests.md5, known->md5) << file;
+    EXPECT_EQ(digests.sha256, known->sha256) << file;
+  }
+}
+
+// A worker that crashes or hangs under extract_one costs that file alone; the next file finds
+// a new worker (started by the pool's spawner, this process being threaded by now).
+TEST(MetadataWorkerPool, OneFileAtATimeSurvivesACrashAndAHang) {
+  IMGSYNC_REQUIRE_CORPUS();
+  auto files = corpus_files();
+  files.resize(12);
+  const std::filesystem::path crash = files[3], hang = files[7];
+  auto pool = MetadataWorkerPool::start({.workers = 1,
+                                         .mode = ExtractionMode::kArchivable,
+                                         .with_md5 = true,
+                                         .per_file_limit = std::chrono::milliseconds(300),
+                                         .before_read = [crash, hang](const auto& file) {
+                                           if (file == crash) std::abort();
+                                           if (file == hang) ::pause();
+                                         }});
+  ASSERT_TRUE(pool.ok()) << pool.error().message;
+  std::thread reader([&] {  // from a thread of its own, as sync asks
+    for (const auto& file : files) {
+      FileDigests digests;
+      const auto pooled = (*pool)->extract_one(file, &digests);
+      FileDigests here_digests;
+      const auto here = extract_archivable_metadata(file, &here_digests);
+      ASSERT_TRUE(pooled.ok()) << file;
+      EXPECT_EQ(digests.md5, here_digests.md5) << file;
+      if (file != crash && file != hang) {
+        expect_same(pooled, here, file);
+        continue;
+      }
+      EXPECT_EQ(pooled->read_status, MetadataReadStatus::kUnreadable);
+      EXPECT_EQ(pooled->sha256, here->sha256);
+      const std::string expected =
+          file == crash ? "crashed on this file (signal 6)" : "took longer than 0.3 s";
+      EXPECT_NE(pooled->metadata_error.find(expected), std::string::npos) << pooled->metadata_error;
+    }
+  });
+  reader.join();
 }
 
 TEST(MetadataWorkerPool, NoFilesNoCalls) {

@@ -47,6 +47,7 @@ class ChildProcess {
   void kill_hard();  // SIGKILL
   void send_signal(int number);
   int wait();  // exit code, -1 when killed by a signal
+  int pid() const { return pid_; }
 
  private:
   int pid_ = -1;
