@@ -55,15 +55,16 @@ void erase_path(json& item, const std::string& path) {
   if (at->is_object()) at->erase(parts.back());
 }
 
-Error invalid(const std::string& message) {
+Error invalid_field(const std::string& message) {
   return make_error(ErrorCategory::kInvalidInput, message);
 }
 
 Status check_path(const std::string& path) {
   if (path.empty() || path.front() == '.' || path.back() == '.' ||
       path.find("..") != std::string::npos) {
-    return invalid("fields: \"" + path +
-                   "\" is not a member path; write names joined by dots, e.g. properties.title");
+    return invalid_field(
+        "fields: \"" + path +
+        "\" is not a member path; write names joined by dots, e.g. properties.title");
   }
   return {};
 }
@@ -90,14 +91,14 @@ Result<FieldSelection> fields_from_text(const std::string& text) {
 
 Result<FieldSelection> fields_from_json(const json& value) {
   const char* shape = "fields must be an object {\"include\": [paths], \"exclude\": [paths]}";
-  if (!value.is_object()) return invalid(shape);
+  if (!value.is_object()) return invalid_field(shape);
   FieldSelection fields;
   for (const auto& [name, list] : value.items()) {
-    if (name != "include" && name != "exclude") return invalid(shape);
+    if (name != "include" && name != "exclude") return invalid_field(shape);
     if (list.is_null()) continue;
-    if (!list.is_array()) return invalid(shape);
+    if (!list.is_array()) return invalid_field(shape);
     for (const auto& path : list) {
-      if (!path.is_string()) return invalid(shape);
+      if (!path.is_string()) return invalid_field(shape);
       if (Status ok = check_path(path.get<std::string>()); !ok.ok()) return ok.error();
       (name == "include" ? fields.include : fields.exclude).push_back(path.get<std::string>());
     }

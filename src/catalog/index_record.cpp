@@ -16,7 +16,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::int64_t kSecondMs = 1000;
+constexpr std::int64_t kMillisPerSecond = 1000;
 
 std::optional<std::int64_t> parse_instant_ms(const std::string& text) {
   auto parsed = parse_iso8601(text);
@@ -111,7 +111,7 @@ Result<IndexRecord> index_record_from_item(const json& item, const std::string& 
   if (local_ms) {
     record.local_ms = *local_ms;
   } else if (record.utc_offset_minutes && record.utc_start_ms == record.utc_end_ms) {
-    record.local_ms = record.utc_start_ms + *record.utc_offset_minutes * 60 * kSecondMs;
+    record.local_ms = record.utc_start_ms + *record.utc_offset_minutes * 60 * kMillisPerSecond;
   } else {  // a foreign Item: its local time is unknown; the middle of its interval
     record.local_ms = record.utc_start_ms + (record.utc_end_ms - record.utc_start_ms) / 2;
   }

@@ -11,7 +11,7 @@ namespace {
 
 using namespace journal_rows;  // NOLINT: the row shapes of this store
 
-constexpr int kSchemaVersion = 2;
+constexpr int kJournalSchemaVersion = 2;
 
 // Tables without indexes (created after a migration has dropped the old tables and theirs).
 constexpr const char* kTables = R"sql(
@@ -166,16 +166,16 @@ Status JournalStore::migrate() {
     if (!row.ok()) return row.take_error();
     version = *row ? query->integer(0) : 0;
   }
-  if (version == kSchemaVersion) {
+  if (version == kJournalSchemaVersion) {
     if (Status ok = add_columns_since(); !ok.ok()) return ok;
     if (Status ok = database_.execute(kIndexes); !ok.ok()) return ok;  // indexes added since
     return transaction.commit();
   }
-  if (version > kSchemaVersion) {
+  if (version > kJournalSchemaVersion) {
     return make_error(ErrorCategory::kFatal,
                       fmt::format("the journal was written by a newer imgsync (this one knows "
                                   "schema {}); upgrade imgsync",
-                                  kSchemaVersion));
+                                  kJournalSchemaVersion));
   }
   {
     auto query =
@@ -194,7 +194,7 @@ Status JournalStore::migrate() {
     if (Status ok = database_.execute(kCopySchema1); !ok.ok()) return ok;
   }
   if (Status ok = database_.execute(kIndexes); !ok.ok()) return ok;
-  if (Status ok = database_.execute(fmt::format("PRAGMA user_version={}", kSchemaVersion));
+  if (Status ok = database_.execute(fmt::format("PRAGMA user_version={}", kJournalSchemaVersion));
       !ok.ok()) {
     return ok;
   }

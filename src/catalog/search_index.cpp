@@ -16,7 +16,7 @@ namespace {
 using nlohmann::json;
 
 // 1: items, cameras, tags, positions. 2: item_changes and settings (the bucket's catalog).
-constexpr int kSchemaVersion = 2;
+constexpr int kIndexSchemaVersion = 2;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS cameras (
@@ -137,7 +137,7 @@ Result<SearchIndex> SearchIndex::open(const std::filesystem::path& state_dir, bo
 }
 
 Status SearchIndex::migrate() {
-  return database_.apply_schema(kSchemaVersion, kSchema,
+  return database_.apply_schema(kIndexSchemaVersion, kSchema,
                                 "the search index was written by a newer imgsync; upgrade "
                                 "imgsync, or delete index.sqlite and run 'imgsync index rebuild'");
 }

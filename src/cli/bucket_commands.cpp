@@ -17,11 +17,6 @@
 namespace imgsync::cli {
 namespace {
 
-int fail(const char* command, const Error& error) {
-  fmt::print(stderr, "imgsync {}: {}\n", command, error.message);
-  return exit_code_for(error);
-}
-
 struct InitOptions {
   SyncFlags flags;
   int abort_days = 7;
@@ -99,8 +94,7 @@ Result<std::vector<std::pair<std::string, std::string>>> share_objects(const Sha
       continue;
     }
     if (!journal) {
-      auto opened =
-          catalog::JournalStore::open(setup.config.state_dir, journal_destination(setup));
+      auto opened = catalog::JournalStore::open(setup.config.state_dir, journal_destination(setup));
       if (!opened.ok()) return opened.take_error();
       journal.emplace(std::move(*opened));
     }

@@ -17,11 +17,6 @@
 namespace imgsync::cli {
 namespace {
 
-int fail(const char* command, const Error& error) {
-  fmt::print(stderr, "imgsync {}: {}\n", command, error.message);
-  return exit_code_for(error);
-}
-
 int run_pull(const SyncFlags& flags) {
   auto destination = resolve_destination(flags, true);
   if (!destination.ok()) return fail("index pull", destination.error());

@@ -25,11 +25,6 @@ struct MigrateOptions {
   std::string to_catalog;
 };
 
-int fail(const Error& error) {
-  fmt::print(stderr, "imgsync index migrate: {}\n", error.message);
-  return exit_code_for(error);
-}
-
 // The highest local change sequence: the forwarder's position once everything is copied.
 Result<std::int64_t> last_sequence(catalog::ItemIndex& local) {
   std::int64_t last = 0;
@@ -46,16 +41,16 @@ int run_migrate(const MigrateOptions& options) {
   SyncFlags flags = options.flags;
   flags.catalog = options.to_catalog;
   auto destination = resolve_destination(flags, false);
-  if (!destination.ok()) return fail(destination.error());
+  if (!destination.ok()) return fail("index migrate", destination.error());
   const auto& config = destination->setup.config;
   auto local = catalog::SearchIndex::open(config.state_dir, /*for_queries=*/false);
-  if (!local.ok()) return fail(local.error());
+  if (!local.ok()) return fail("index migrate", local.error());
   auto shared = app::open_shared_catalog(config.catalog, destination->location);
-  if (!shared.ok()) return fail(shared.error());
+  if (!shared.ok()) return fail("index migrate", shared.error());
   auto last = last_sequence(*local);  // before copying: later changes are forwarded later
-  if (!last.ok()) return fail(last.error());
+  if (!last.ok()) return fail("index migrate", last.error());
   auto total = local->count();
-  if (!total.ok()) return fail(total.error());
+  if (!total.ok()) return fail("index migrate", total.error());
   const bool show_progress = !flags.json && isatty(STDERR_FILENO) != 0;
   const auto start = std::chrono::steady_clock::now();
   auto report = app::copy_index(*local, **shared, [&](const app::ForwardReport& progress) {
@@ -64,13 +59,13 @@ int run_migrate(const MigrateOptions& options) {
     }
   });
   if (show_progress) fmt::print(stderr, "\r\033[K");
-  if (!report.ok()) return fail(report.error());
+  if (!report.ok()) return fail("index migrate", report.error());
   (void)(*shared)->analyze();  // statistics for the planner now, not when autovacuum gets to it
   if (Status kept =
           local->set_setting(app::forwarded_position_name(config.catalog, destination->location),
                              std::to_string(*last));
       !kept.ok()) {
-    return fail(kept.error());
+    return fail("index migrate", kept.error());
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -3,6 +3,11 @@
 // docs/errors.md's table against it and checks that no command decides on its own).
 #pragma once
 
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <string_view>
+
 #include "s3/http_engine.h"
 #include "util/result.h"
 
@@ -50,6 +55,12 @@ inline int exit_code_for(const Error& error, ErrorStage stage = ErrorStage::kRun
     default:
       return kExitSomeFailed;
   }
+}
+
+// Ends COMMAND with ERROR: "imgsync COMMAND: message" on stderr, and the error's exit code.
+inline int fail(std::string_view command, const Error& error) {
+  fmt::print(stderr, "imgsync {}: {}\n", command, error.message);
+  return exit_code_for(error);
 }
 
 }  // namespace imgsync::cli

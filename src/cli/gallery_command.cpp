@@ -26,11 +26,6 @@ struct PublishOptions {
   std::string title = "imgsync gallery";
 };
 
-int fail(const Error& error) {
-  fmt::print(stderr, "imgsync publish: {}\n", error.message);
-  return exit_code_for(error);
-}
-
 // The search flags inside --filter, read as `imgsync search` reads them.
 Result<app::SearchArguments> parse_filter(const std::string& filter) {
   app::SearchArguments arguments;
@@ -51,23 +46,25 @@ Result<app::SearchArguments> parse_filter(const std::string& filter) {
 
 int run_publish_gallery(const PublishOptions& options) {
   if (options.is_public && options.is_private) {
-    return fail(make_error(ErrorCategory::kInvalidInput,
-                           "--public and --private exclude each other: choose one"));
+    return fail("publish", make_error(ErrorCategory::kInvalidInput,
+                                      "--public and --private exclude each other: choose one"));
   }
   if (options.strip_gps && options.no_strip_gps) {
-    return fail(make_error(ErrorCategory::kInvalidInput,
+    return fail("publish",
+                make_error(ErrorCategory::kInvalidInput,
                            "--strip-gps and --no-strip-gps exclude each other: choose one"));
   }
   if (options.image_size < 64 || options.image_size > 16384) {
-    return fail(make_error(ErrorCategory::kInvalidInput,
+    return fail("publish",
+                make_error(ErrorCategory::kInvalidInput,
                            fmt::format("--image-size {}: the copies' long edge must be 64 to "
                                        "16384 pixels (default 2048)",
                                        options.image_size)));
   }
   auto arguments = parse_filter(options.filter);
-  if (!arguments.ok()) return fail(arguments.error());
+  if (!arguments.ok()) return fail("publish", arguments.error());
   auto query = app::make_search_query(*arguments);
-  if (!query.ok()) return fail(query.error());
+  if (!query.ok()) return fail("publish", query.error());
   app::GalleryOptions gallery;
   gallery.is_public = options.is_public;
   gallery.strip_gps = options.is_public ? !options.no_strip_gps : options.strip_gps;
@@ -75,33 +72,34 @@ int run_publish_gallery(const PublishOptions& options) {
   gallery.allow_public_originals = options.allow_public_originals;
   gallery.image_long_edge = options.image_size;
   auto expiry = app::parse_expiry(options.expires);
-  if (!expiry.ok()) return fail(expiry.error());
+  if (!expiry.ok()) return fail("publish", expiry.error());
   auto destination = resolve_destination(options.flags, true);
-  if (!destination.ok()) return fail(destination.error());
+  if (!destination.ok()) return fail("publish", destination.error());
   if (!gallery.is_public) {
     gallery.expires = link_lifetime(*expiry, destination->setup.s3.credentials, "publish");
   }
   gallery.scratch_dir = destination->setup.config.state_dir / "publish";
   auto index = app::open_item_index(destination->setup.config, destination->location,
                                     app::IndexUse::kQueries);
-  if (!index.ok()) return fail(index.error());
+  if (!index.ok()) return fail("publish", index.error());
   auto hits = (*index)->search(*query);
-  if (!hits.ok()) return fail(hits.error());
+  if (!hits.ok()) return fail("publish", hits.error());
   if (hits->empty()) {
     auto count = (*index)->count();
-    return fail(make_error(
-        ErrorCategory::kInvalidInput,
-        count.ok() && *count == 0
-            ? "the search index is empty: 'imgsync sync' fills it as it uploads, 'imgsync index "
-              "rebuild' from the bucket's Items"
-            : "no Item matches --filter; nothing was published (try it with 'imgsync search')"));
+    return fail("publish",
+                make_error(ErrorCategory::kInvalidInput,
+                           count.ok() && *count == 0 ? "the search index is empty: 'imgsync sync' "
+                                                       "fills it as it uploads, 'imgsync index "
+                                                       "rebuild' from the bucket's Items"
+                                                     : "no Item matches --filter; nothing was "
+                                                       "published (try it with 'imgsync search')"));
   }
   s3::S3Client client(destination->setup.s3);
   auto report = app::publish_gallery(
       *hits, client, destination->location, gallery, [](const std::string& id, const Error& error) {
         fmt::print(stderr, "imgsync publish: {} left out: {}\n", id, error.message);
       });
-  if (!report.ok()) return fail(report.error());
+  if (!report.ok()) return fail("publish", report.error());
   const auto& bucket = destination->location.bucket;
   if (options.flags.json) {
     fmt::print("{}\n", nlohmann::json{{"event", "published"},

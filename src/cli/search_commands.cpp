@@ -25,11 +25,6 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-int fail(const char* command, const Error& error) {
-  fmt::print(stderr, "imgsync {}: {}\n", command, error.message);
-  return exit_code_for(error);
-}
-
 std::string dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }

@@ -37,31 +37,26 @@ struct ServeOptions {
   std::string pull_every;  // "" = no pulls
 };
 
-int fail(const Error& error) {
-  fmt::print(stderr, "imgsync serve: {}\n", error.message);
-  return exit_code_for(error);
-}
-
 int run_serve(const ServeOptions& options) {
   auto address = config::parse_listen_address(options.listen);
-  if (!address.ok()) return fail(address.error());
+  if (!address.ok()) return fail("serve", address.error());
   if (!options.base_url.empty() && !options.base_url.starts_with("http://") &&
       !options.base_url.starts_with("https://")) {
-    return fail(
-        make_error(ErrorCategory::kInvalidInput,
-                   "--base-url \"" + options.base_url + "\" must start with http:// or https://"));
+    return fail("serve", make_error(ErrorCategory::kInvalidInput,
+                                    "--base-url \"" + options.base_url +
+                                        "\" must start with http:// or https://"));
   }
   auto expires = app::parse_expiry(options.expires);
-  if (!expires.ok()) return fail(expires.error());
+  if (!expires.ok()) return fail("serve", expires.error());
   const bool presigned = options.asset_urls == "presigned";
   std::optional<std::chrono::seconds> pull_every;
   if (!options.pull_every.empty()) {
     auto every = app::parse_duration("--pull-every", options.pull_every);
-    if (!every.ok()) return fail(every.error());
+    if (!every.ok()) return fail("serve", every.error());
     pull_every = *every;
   }
   auto destination = resolve_destination(options.flags, presigned || pull_every);
-  if (!destination.ok()) return fail(destination.error());
+  if (!destination.ok()) return fail("serve", destination.error());
   const auto location = destination->location;
   auto client = std::make_shared<s3::S3Client>(destination->setup.s3);
   auto signing = std::make_shared<std::mutex>();
@@ -87,13 +82,13 @@ int run_serve(const ServeOptions& options) {
       });
   {  // open once now: a missing or newer index is reported before the server starts
     auto first = pool->borrow();
-    if (!first.ok()) return fail(first.error());
+    if (!first.ok()) return fail("serve", first.error());
   }
   auto api = std::make_shared<api::StacApi>(std::move(settings), pool->provider());
   auto server = api::HttpServer::start(
       {.address = *address, .threads = options.threads, .base_url = options.base_url},
       [api](const api::ApiRequest& request) { return api->handle(request); });
-  if (!server.ok()) return fail(server.error());
+  if (!server.ok()) return fail("serve", server.error());
   fmt::print(stderr, "imgsync serve: STAC API on http://{}:{}/ (Ctrl-C stops)\n", address->host,
              (*server)->port());
   std::fflush(stderr);

@@ -16,7 +16,7 @@ namespace {
 
 enum class Op : char { kSpawn = 'S', kReap = 'R' };
 
-struct Request {
+struct SpawnRequest {
   Op op = Op::kSpawn;
   pid_t pid = -1;  // kReap: which worker
 };
@@ -109,7 +109,7 @@ void answer_spawn(int control, const std::function<void(int)>& worker_main) {
 [[noreturn]] void spawner_main(int control, const std::function<void(int)>& worker_main,
                                pid_t owner) {
   if (!detach_from_signals(owner)) ::_exit(0);
-  Request request;
+  SpawnRequest request;
   while (receive_packet(control, &request, sizeof request)) {
     if (request.op == Op::kSpawn) {
       answer_spawn(control, worker_main);
@@ -167,7 +167,7 @@ WorkerSpawner::~WorkerSpawner() {
 
 Result<SpawnedWorker> WorkerSpawner::spawn() {
   std::lock_guard lock(mutex_);
-  const Request request{.op = Op::kSpawn};
+  const SpawnRequest request{.op = Op::kSpawn};
   SpawnAnswer answer;
   int fd = -1;
   if (!send_packet(control_, &request, sizeof request) ||
@@ -184,7 +184,7 @@ Result<SpawnedWorker> WorkerSpawner::spawn() {
 
 int WorkerSpawner::reap(pid_t pid) {
   std::lock_guard lock(mutex_);
-  const Request request{.op = Op::kReap, .pid = pid};
+  const SpawnRequest request{.op = Op::kReap, .pid = pid};
   int status = 0;
   if (!send_packet(control_, &request, sizeof request) ||
       !receive_packet(control_, &status, sizeof status)) {

@@ -79,7 +79,7 @@ const std::unordered_map<std::string, XmpField>& field_by_key() {
   return fields;
 }
 
-std::string_view trim(std::string_view text) {
+std::string_view trim_space(std::string_view text) {
   constexpr std::string_view kSpace = " \t\r\n";
   const std::size_t first = text.find_first_not_of(kSpace);
   if (first == std::string_view::npos) return {};
@@ -88,7 +88,7 @@ std::string_view trim(std::string_view text) {
 }
 
 std::optional<double> parse_decimal(std::string_view text) {
-  text = trim(text);
+  text = trim_space(text);
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   double value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -142,7 +142,7 @@ std::optional<std::string> utc_text(const std::string& raw) {
 }  // namespace
 
 std::optional<double> parse_xmp_number(std::string_view text) {
-  text = trim(text);
+  text = trim_space(text);
   const std::size_t slash = text.find('/');
   if (slash == std::string_view::npos) return parse_decimal(text);
   const auto numerator = parse_decimal(text.substr(0, slash));
@@ -152,7 +152,7 @@ std::optional<double> parse_xmp_number(std::string_view text) {
 }
 
 std::optional<double> parse_xmp_coordinate(std::string_view text, bool is_latitude) {
-  text = trim(text);
+  text = trim_space(text);
   if (text.empty()) return std::nullopt;
   const double limit = is_latitude ? 90.0 : 180.0;
   const char last = static_cast<char>(std::toupper(static_cast<unsigned char>(text.back())));
@@ -239,7 +239,7 @@ void apply_field(XmpField field, const Exiv2::Xmpdatum& datum, MetadataLayer& la
       values.drone_longitude = parse_xmp_coordinate(text, false);
       break;
     case XmpField::kAltitudeRef:
-      values.below_sea_level = trim(text) == "1";
+      values.below_sea_level = trim_space(text) == "1";
       break;
     case XmpField::kGpsTimeStamp:
       values.gps_timestamp = utc_text(text);

@@ -177,7 +177,7 @@ TEST_F(EmailNotifyTest, DeadAndSilentSmtpServersCostOneLineEachAndABoundedWait) 
 }
 
 // Stops the gateway: on a server of its own, not the one other cases share.
-const bool kStopsTheGateway =
+const bool kMailCaseHasItsOwnServer =
     own_server_for("EmailNotifyTest.PausedWatchQueueMailsOnceWhenPausedAndOnceWhenItResumes");
 
 TEST_F(EmailNotifyTest, PausedWatchQueueMailsOnceWhenPausedAndOnceWhenItResumes) {

@@ -59,7 +59,7 @@ class WatchMetricsTest : public ImgsyncCliTest {
 };
 
 // Stops the gateway: on a server of its own, not the one other cases share.
-const bool kStopsTheGateway =
+const bool kMetricsCaseHasItsOwnServer =
     own_server_for("WatchMetricsTest.ScrapeMatchesUploadsAndHealthFollowsThePausedQueue");
 
 TEST_F(WatchMetricsTest, ScrapeMatchesUploadsAndHealthFollowsThePausedQueue) {

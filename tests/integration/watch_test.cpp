@@ -222,7 +222,7 @@ TEST_F(WatchTest, KilledDaemonLosesNothingAndFilesWrittenWhileStoppedGoUpOnStart
 }
 
 // Stops the gateway: on a server of its own, not the one other cases share.
-const bool kStopsTheGateway =
+const bool kOutageCaseHasItsOwnServer =
     own_server_for("WatchTest.EndpointOutagePausesNotifiesAndEverythingArrivesAfterwards");
 
 TEST_F(WatchTest, EndpointOutagePausesNotifiesAndEverythingArrivesAfterwards) {

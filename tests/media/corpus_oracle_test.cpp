@@ -47,7 +47,7 @@ const std::map<std::string, std::string> kCameraDisagreements = {};
 constexpr auto kPerFileLimit = std::chrono::seconds(10);
 
 std::filesystem::path images_dir() {
-  return testing::corpus_dir() / "images";
+  return imgsync::testing::corpus_dir() / "images";
 }
 
 // Extraction on its own thread, so a hang is reported instead of blocking the test run. A thread
@@ -110,7 +110,7 @@ void check_against_list(const char* field, const Tally& tally,
 
 TEST(MediaCorpusOracle, AgreesWithExiftool) {
   IMGSYNC_REQUIRE_CORPUS();
-  const json oracle = json::parse(testing::read_file(images_dir() / "expected.json"));
+  const json oracle = json::parse(imgsync::testing::read_file(images_dir() / "expected.json"));
   Tally time, gps, camera;
   for (const json& entry : oracle) {
     if (entry.value("corrupt", false)) continue;

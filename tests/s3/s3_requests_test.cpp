@@ -16,8 +16,8 @@ using testing::answer;
 using testing::fake_settings;
 using testing::FakeHttpEngine;
 
-struct FakeClient {
-  explicit FakeClient(FakeHttpEngine::Script script) {
+struct FakeRequestClient {
+  explicit FakeRequestClient(FakeHttpEngine::Script script) {
     auto fake = std::make_unique<FakeHttpEngine>(std::move(script));
     engine = fake.get();
     client = std::make_unique<S3Client>(fake_settings(), S3ClientOptions{}, std::move(fake));
@@ -62,7 +62,7 @@ TEST_P(Builders, MethodPathQueryAndHeadersAreExactlyTheOperations) {
     EXPECT_EQ(built.headers[i].value, row.headers[i].value) << row.headers[i].name;
   }
 
-  FakeClient fake([](const HttpRequest&, int) { return answer(200); });
+  FakeRequestClient fake([](const HttpRequest&, int) { return answer(200); });
   (void)fake.client->send(row.build());
   ASSERT_EQ(fake.engine->requests().size(), 1u);
   const HttpRequest& sent = fake.engine->requests()[0];
@@ -312,7 +312,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<BuilderRow>& info) { return std::string(info.param.name); });
 
 TEST(S3Requests, PutObjectReadsTheUnquotedEtagAndTheVersion) {
-  FakeClient fake([](const HttpRequest&, int) {
+  FakeRequestClient fake([](const HttpRequest&, int) {
     return answer(200, "", {{"ETag", "\"0123\""}, {"x-amz-version-id", "v7"}});
   });
   auto put = fake.client->put_object({.bucket = "b", .key = "k", .body = Body::from_string("x")});
@@ -322,7 +322,7 @@ TEST(S3Requests, PutObjectReadsTheUnquotedEtagAndTheVersion) {
 }
 
 TEST(S3Requests, HeadObjectReadsTheMetadataByItsLowerCaseName) {
-  FakeClient fake([](const HttpRequest&, int) {
+  FakeRequestClient fake([](const HttpRequest&, int) {
     return answer(200, "", {{"Content-Length", "12"}, {"X-Amz-Meta-Imgsync-Sha256", "abc"}});
   });
   auto head = fake.client->head_object("b", "k");
@@ -332,7 +332,7 @@ TEST(S3Requests, HeadObjectReadsTheMetadataByItsLowerCaseName) {
 }
 
 TEST(S3Requests, ListObjectsV2CarriesTheServersDateAndTheBucketRegion) {
-  FakeClient fake([](const HttpRequest&, int) {
+  FakeRequestClient fake([](const HttpRequest&, int) {
     return answer_with_body(
         "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>",
         {{"Date", "Tue, 01 Dec 2026 19:00:00 GMT"}, {"x-amz-bucket-region", "eu-west-1"}});
@@ -344,7 +344,7 @@ TEST(S3Requests, ListObjectsV2CarriesTheServersDateAndTheBucketRegion) {
 }
 
 TEST(S3Requests, APartNumberOutsideTheRangeIsRefusedBeforeAnythingIsSent) {
-  FakeClient fake([](const HttpRequest&, int) { return answer(200); });
+  FakeRequestClient fake([](const HttpRequest&, int) { return answer(200); });
   auto part = fake.client->upload_part("b", "k", "u1", 10001, Body::from_string("x"));
   ASSERT_FALSE(part.ok());
   EXPECT_EQ(part.error().category, ErrorCategory::kInvalidInput);
@@ -352,7 +352,7 @@ TEST(S3Requests, APartNumberOutsideTheRangeIsRefusedBeforeAnythingIsSent) {
 }
 
 TEST(S3Requests, CompleteAnswering200WithAnErrorBodyIsThatError) {
-  FakeClient fake([](const HttpRequest&, int) {
+  FakeRequestClient fake([](const HttpRequest&, int) {
     return answer_with_body(
         "<?xml version=\"1.0\"?><Error><Code>InternalError</Code><Message>assembly "
         "failed</Message></Error>");
@@ -366,7 +366,7 @@ TEST(S3Requests, CompleteAnswering200WithAnErrorBodyIsThatError) {
 
 TEST(S3Requests, CompleteWithAnEmptyEtagReadsItOffTheObject) {
   // Ceph RGW 16 answers <ETag></ETag>.
-  FakeClient fake([](const HttpRequest& request, int number) {
+  FakeRequestClient fake([](const HttpRequest& request, int number) {
     if (number == 1) {
       return answer_with_body(
           "<CompleteMultipartUploadResult><ETag></ETag></CompleteMultipartUploadResult>",
@@ -389,7 +389,7 @@ TEST(S3Requests, CompleteWithAnEmptyEtagReadsItOffTheObject) {
 
 TEST(S3Requests, ListPartsOfAVanishedUploadIsNoSuchUploadWhateverTheServerCallsIt) {
   // Ceph RGW says NoSuchKey.
-  FakeClient fake([](const HttpRequest&, int) { return answer(404, "NoSuchKey"); });
+  FakeRequestClient fake([](const HttpRequest&, int) { return answer(404, "NoSuchKey"); });
   auto parts = fake.client->list_parts("b", "big.tif", "u1");
   ASSERT_FALSE(parts.ok());
   EXPECT_EQ(parts.error().category, ErrorCategory::kNotFound);
@@ -398,7 +398,7 @@ TEST(S3Requests, ListPartsOfAVanishedUploadIsNoSuchUploadWhateverTheServerCallsI
 }
 
 TEST(S3Requests, ListPartsFollowsThePages) {
-  FakeClient fake([](const HttpRequest&, int number) {
+  FakeRequestClient fake([](const HttpRequest&, int number) {
     return answer_with_body(
         number == 1
             ? "<ListPartsResult><IsTruncated>true</IsTruncated><NextPartNumberMarker>1</"
