@@ -3,7 +3,6 @@
 // docs/errors.md's table against it and checks that no command decides on its own).
 #pragma once
 
-#include "s3/http_engine.h"
 #include "util/result.h"
 
 namespace imgsync::cli {
@@ -37,19 +36,23 @@ inline int exit_code_for(const Error& error, ErrorStage stage = ErrorStage::kRun
     case ErrorStage::kRun:
       break;
   }
-  if (s3::is_untrusted_certificate(error)) return kExitDestination;
   switch (error.category) {
     case ErrorCategory::kAuth:
     case ErrorCategory::kNotFound:
+    case ErrorCategory::kTlsVerification:
       return kExitDestination;
     case ErrorCategory::kInvalidInput:
       return kExitUsage;
     case ErrorCategory::kRetryable:
     case ErrorCategory::kThrottled:
       return error.http_status == 0 ? kExitDestination : kExitSomeFailed;
-    default:
+    case ErrorCategory::kConflict:
+    case ErrorCategory::kIntegrity:
+    case ErrorCategory::kLocalIo:
+    case ErrorCategory::kFatal:
       return kExitSomeFailed;
   }
+  return kExitSomeFailed;
 }
 
 }  // namespace imgsync::cli
