@@ -89,6 +89,11 @@ DoctorCheck explain_bucket_error(const Error& error, const DoctorOptions& option
   const auto& s3 = *options.s3;
   const auto& destination = *options.destination;
   const std::string& id = s3.credentials.access_key_id;
+  if (error.category == ErrorCategory::kTlsVerification) {
+    return remote("endpoint", CheckStatus::kFail,
+                  fmt::format("{}: {}", s3.endpoint_url(), error.message),
+                  "for a private CA pass --ca-bundle FILE or set AWS_CA_BUNDLE");
+  }
   if (error.http_status == 0 && error.category != ErrorCategory::kFatal) {
     return remote("endpoint", CheckStatus::kFail,
                   fmt::format("cannot reach {}: {}", s3.endpoint_url(), error.message),
@@ -98,7 +103,8 @@ DoctorCheck explain_bucket_error(const Error& error, const DoctorOptions& option
   if (error.http_status == 0) {
     return remote("endpoint", CheckStatus::kFail,
                   fmt::format("{}: {}", s3.endpoint_url(), error.message),
-                  "for a private CA pass --ca-bundle FILE or set AWS_CA_BUNDLE");
+                  "check --endpoint-url / AWS_ENDPOINT_URL and the TLS settings (--ca-bundle / "
+                  "AWS_CA_BUNDLE)");
   }
   if (error.s3_code == "SignatureDoesNotMatch") {
     return remote(

@@ -25,11 +25,11 @@ s3::PutObjectRequest small_object_put(const config::AppConfig& config, const std
 
 bool destination_unusable(const Error& error) {
   return error.category == ErrorCategory::kAuth ||
+         error.category == ErrorCategory::kTlsVerification ||
          (error.category == ErrorCategory::kNotFound && error.s3_code == "NoSuchBucket") ||
          ((error.category == ErrorCategory::kRetryable ||
            error.category == ErrorCategory::kThrottled) &&
-          error.http_status == 0) ||
-         s3::is_untrusted_certificate(error);
+          error.http_status == 0);
 }
 
 Result<KeyState> inspect_key(s3::S3Client& client, const std::string& bucket,

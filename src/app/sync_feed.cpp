@@ -6,6 +6,7 @@ namespace imgsync::app {
 
 using catalog::FileRecord;
 using catalog::FileState;
+using catalog::RecordErrorKind;
 
 SyncFeed::SyncFeed(const config::AppConfig& config, catalog::JournalStore& journal,
                    const SyncOptions& options, SyncReport& report, FeedHooks hooks)
@@ -105,7 +106,8 @@ bool SyncFeed::needs_work(ScannedFile& file, const std::optional<FileRecord>& re
       ++report_.unchanged;
       return false;
     }
-    if (record->state == FileState::kFailed && record->error_category == "invalid-input") {
+    if (record->state == FileState::kFailed &&
+        record->error_kind == RecordErrorKind(ErrorCategory::kInvalidInput)) {
       ++report_.failed_earlier;  // damaged and unchanged: `imgsync retry --all-failed`
       return false;
     }

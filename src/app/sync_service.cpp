@@ -32,6 +32,7 @@ namespace {
 
 using catalog::FileRecord;
 using catalog::FileState;
+using catalog::RecordErrorKind;
 
 }  // namespace
 
@@ -87,7 +88,7 @@ struct SyncService::Run {
   // The file's state in the journal, with a record made for it when it failed (or stopped)
   // before any intent was recorded.
   void record_state(const ScannedFile& file, FileState state, const std::string& why,
-                    const std::string& category) {
+                    const RecordErrorKind& kind) {
     const std::string path = file.path.string();
     auto known_record = journal().find(path);
     if (known_record.ok() && !*known_record) {
@@ -98,10 +99,10 @@ struct SyncService::Run {
       record.stat = file.stat;
       record.state = state;
       record.last_error = why;
-      record.error_category = category;
+      record.error_kind = kind;
       journal_failed(journal().upsert(record));
     } else {
-      journal_failed(journal().set_state(path, state, why, category));
+      journal_failed(journal().set_state(path, state, why, kind));
     }
   }
 
@@ -113,11 +114,11 @@ struct SyncService::Run {
       const std::string path = file.path.string();
       // Only a file whose own bytes cannot be used is "damaged" (invalid-input, skipped until it
       // changes); a request the server refused is tried again next run.
-      const std::string category =
+      const RecordErrorKind kind =
           error.http_status != 0 && error.category == ErrorCategory::kInvalidInput
-              ? std::string("refused")
-              : std::string(to_string(error.category));
-      record_state(file, FileState::kFailed, error.message, category);
+              ? RecordErrorKind::refused()
+              : RecordErrorKind(error.category);
+      record_state(file, FileState::kFailed, error.message, kind);
       journal_failed(journal().record_attempt(path));
     }
     emit({SyncEvent::Kind::kFailed, file.path.string(), "", 0, error.message,
@@ -207,7 +208,7 @@ struct SyncService::Run {
     if (!metadata->metadata_error.empty()) {
       ++report.metadata_warnings;
       emit({SyncEvent::Kind::kMetadataWarning, path, "", 0, metadata->metadata_error,
-            "invalid-input"});
+            std::string(to_string(ErrorCategory::kInvalidInput))});
     }
     prepared->metadata = std::move(*metadata);
     return launch(queue, file, previous, prepared);
@@ -265,8 +266,7 @@ struct SyncService::Run {
       if (!report.destination_error) report.destination_error = error;
       stop = true;
       // Pending, so status and a paused daemon count it; the next run starts it again.
-      record_state(file, FileState::kPending, error.message,
-                   std::string(to_string(error.category)));
+      record_state(file, FileState::kPending, error.message, RecordErrorKind(error.category));
       return;
     }
     error.message = "claiming the name " + planned.name + ": " + error.message;
@@ -307,7 +307,8 @@ struct SyncService::Run {
     overwrite.if_none_match = at_key->at != AtKey::kOurEarlierVersion;
     overwrite.already_there = at_key->at == AtKey::kThisContent;
     overwrite.existing = at_key->held;
-    if (previous && previous->error_category == "repair" && at_key->at != AtKey::kFree) {
+    if (previous && previous->error_kind == RecordErrorKind::repair() &&
+        at_key->at != AtKey::kFree) {
       // verify found our object altered (its bytes no longer hash to what it claims).
       overwrite.if_none_match = false;
       overwrite.already_there = false;
@@ -465,7 +466,7 @@ struct SyncService::Run {
         if (!report.destination_error) report.destination_error = error;
         stop = true;
         journal_failed(journal().set_state(path, FileState::kPending, error.message,
-                                           std::string(to_string(error.category))));
+                                           RecordErrorKind(error.category)));
         return;
       }
       return fail(file, error);

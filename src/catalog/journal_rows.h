@@ -59,7 +59,7 @@ inline FileRecord read_file_record(const Statement& row) {
   record.state = file_state_from(row.text(10)).value_or(FileState::kPending);
   record.attempts = static_cast<int>(row.integer(11));
   record.last_error = row.text(12);
-  record.error_category = row.text(13);
+  record.error_kind = RecordErrorKind::stored(row.text(13));
   record.upload_id = row.text(14);
   record.part_size = static_cast<std::uint64_t>(row.integer(15));
   record.metadata_json = row.text(16);

@@ -320,7 +320,7 @@ Status JournalStore::upsert(const FileRecord& record) {
       .bind(11, std::string_view(to_string(record.state)))
       .bind(12, static_cast<std::int64_t>(record.attempts))
       .bind(13, record.last_error)
-      .bind(14, record.error_category)
+      .bind(14, record.error_kind.word())
       .bind(15, record.upload_id)
       .bind(16, static_cast<std::int64_t>(record.part_size))
       .bind(17, record.metadata_json)
@@ -335,7 +335,7 @@ Status JournalStore::upsert(const FileRecord& record) {
 }
 
 Status JournalStore::set_state(const std::string& path, FileState state, const std::string& error,
-                               const std::string& category) {
+                               const RecordErrorKind& kind) {
   auto statement = scoped(
       "UPDATE files SET state = ?3, last_error = ?4, error_category = ?5, updated_at = ?6 WHERE "
       "destination = ?1 AND path = ?2");
@@ -343,7 +343,7 @@ Status JournalStore::set_state(const std::string& path, FileState state, const s
   statement->bind(2, path)
       .bind(3, std::string_view(to_string(state)))
       .bind(4, error)
-      .bind(5, category)
+      .bind(5, kind.word())
       .bind(6, now_seconds());
   return statement->run();
 }
@@ -379,10 +379,13 @@ Status JournalStore::remove(const std::string& path) {
 
 Status JournalStore::mark_for_repair(const std::string& path, const std::string& why) {
   auto statement = scoped(
-      "UPDATE files SET state = 'pending', last_error = ?3, error_category = 'repair', "
+      "UPDATE files SET state = 'pending', last_error = ?3, error_category = ?5, "
       "attempts = 0, updated_at = ?4 WHERE destination = ?1 AND path = ?2");
   if (!statement.ok()) return statement.take_error();
-  statement->bind(2, path).bind(3, why).bind(4, now_seconds());
+  statement->bind(2, path)
+      .bind(3, why)
+      .bind(4, now_seconds())
+      .bind(5, RecordErrorKind::repair().word());
   return statement->run();
 }
 
@@ -459,9 +462,12 @@ Result<int> JournalStore::requeue_failed(bool include_invalid_input) {
                  ? "UPDATE files SET state = 'pending', attempts = 0, updated_at = ?2 WHERE "
                    "destination = ?1 AND state = 'failed'"
                  : "UPDATE files SET state = 'pending', attempts = 0, updated_at = ?2 WHERE "
-                   "destination = ?1 AND state = 'failed' AND error_category != 'invalid-input'");
+                   "destination = ?1 AND state = 'failed' AND error_category != ?3");
   if (!statement.ok()) return statement.take_error();
   statement->bind(2, now_seconds());
+  if (!include_invalid_input) {
+    statement->bind(3, RecordErrorKind(ErrorCategory::kInvalidInput).word());
+  }
   if (Status ok = statement->run(); !ok.ok()) return ok.error();
   return database_.changes();
 }

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "catalog/record_error_kind.h"
 #include "catalog/sqlite_database.h"
 #include "util/result.h"
 
@@ -55,8 +56,8 @@ struct FileRecord {
   FileState state = FileState::kPending;
   int attempts = 0;
   std::string last_error;
-  std::string error_category;
-  std::string upload_id;  // multipart upload in progress
+  RecordErrorKind error_kind;  // stored as error_category
+  std::string upload_id;       // multipart upload in progress
   std::uint64_t part_size = 0;
   std::string metadata_json;  // media::ImageMetadata as JSON, for the Item
   std::int64_t updated_at = 0;
@@ -120,7 +121,7 @@ class JournalStore {
   Result<std::map<std::string, std::pair<FileStat, FileState>>> stats();
   Status upsert(const FileRecord& record);  // insert or replace by path, updated_at = now
   Status set_state(const std::string& path, FileState state, const std::string& error = {},
-                   const std::string& category = {});
+                   const RecordErrorKind& kind = {});
   Status update_stat(const std::string& path, const FileStat& stat);
   Status record_attempt(const std::string& path);
   Status remove(const std::string& path);

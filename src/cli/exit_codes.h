@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <string_view>
 
-#include "s3/http_engine.h"
 #include "util/result.h"
 
 namespace imgsync::cli {
@@ -42,19 +41,23 @@ inline int exit_code_for(const Error& error, ErrorStage stage = ErrorStage::kRun
     case ErrorStage::kRun:
       break;
   }
-  if (s3::is_untrusted_certificate(error)) return kExitDestination;
   switch (error.category) {
     case ErrorCategory::kAuth:
     case ErrorCategory::kNotFound:
+    case ErrorCategory::kTlsVerification:
       return kExitDestination;
     case ErrorCategory::kInvalidInput:
       return kExitUsage;
     case ErrorCategory::kRetryable:
     case ErrorCategory::kThrottled:
       return error.http_status == 0 ? kExitDestination : kExitSomeFailed;
-    default:
+    case ErrorCategory::kConflict:
+    case ErrorCategory::kIntegrity:
+    case ErrorCategory::kLocalIo:
+    case ErrorCategory::kFatal:
       return kExitSomeFailed;
   }
+  return kExitSomeFailed;
 }
 
 // Ends COMMAND with ERROR: "imgsync COMMAND: message" on stderr, and the error's exit code.

@@ -238,7 +238,7 @@ int run_status(const SyncCommandOptions& options) {
     for (const auto& record : *failed) {
       out["failed"].push_back({{"path", record.path},
                                {"error", record.last_error},
-                               {"category", record.error_category},
+                               {"category", record.error_kind.word()},
                                {"attempts", record.attempts}});
     }
     fmt::print("{}\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -256,7 +256,7 @@ int run_status(const SyncCommandOptions& options) {
         fmt::print("... and {} more (imgsync status --json lists all)\n", failed->size() - 20);
         break;
       }
-      fmt::print("failed {} ({}, {} attempts): {}\n", record.path, record.error_category,
+      fmt::print("failed {} ({}, {} attempts): {}\n", record.path, record.error_kind.word(),
                  record.attempts, record.last_error);
     }
   }

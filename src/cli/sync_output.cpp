@@ -141,6 +141,9 @@ std::string stop_cause(const Error& error, const s3::S3Settings& s3,
     return fmt::format("the missing bucket s3://{} (imgsync init --to {} creates it)",
                        destination.bucket, destination.to_string());
   }
+  if (error.category == ErrorCategory::kTlsVerification) {
+    return "the certificate check of " + s3.endpoint_url();
+  }
   if (error.http_status == 0) return "the connection to " + s3.endpoint_url();
   return "the destination's problem below";
 }

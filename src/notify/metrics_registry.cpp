@@ -36,7 +36,8 @@ MetricsRegistry::MetricsRegistry() {
   for (auto category :
        {ErrorCategory::kRetryable, ErrorCategory::kThrottled, ErrorCategory::kAuth,
         ErrorCategory::kNotFound, ErrorCategory::kConflict, ErrorCategory::kInvalidInput,
-        ErrorCategory::kIntegrity, ErrorCategory::kLocalIo, ErrorCategory::kFatal}) {
+        ErrorCategory::kIntegrity, ErrorCategory::kLocalIo, ErrorCategory::kTlsVerification,
+        ErrorCategory::kFatal}) {
     failures_[std::string(to_string(category))] = 0;
   }
 }

@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include "s3/transport_error.h"
+
 namespace imgsync::s3 {
 
 void append_header_line(HttpResponse& response, std::string_view line) {
@@ -41,61 +43,9 @@ std::string find_header_value(const std::vector<HttpHeader>& headers, std::strin
 
 namespace {
 
-constexpr std::string_view kUntrustedCertificate = "TLS certificate check failed for ";
-
-}  // namespace
-
-bool is_untrusted_certificate(const Error& error) {
-  return error.category == ErrorCategory::kFatal && error.http_status == 0 &&
-         error.message.starts_with(kUntrustedCertificate);
-}
-
-namespace {
-
 void ensure_curl_initialised() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-// Transport failures: which are worth retrying, and what to tell the user.
-Error transport_error(CURLcode code, const char* detail, const std::string& url) {
-  std::string what = detail[0] != '\0' ? detail : curl_easy_strerror(code);
-  switch (code) {
-    case CURLE_COULDNT_CONNECT:
-      return make_error(ErrorCategory::kRetryable,
-                        fmt::format("cannot connect to {}: {}; is the endpoint right and the "
-                                    "server running?",
-                                    url, what));
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-      return make_error(ErrorCategory::kRetryable,
-                        fmt::format("cannot resolve the host of {}: {}; check the endpoint "
-                                    "(AWS_ENDPOINT_URL) and the network",
-                                    url, what));
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-    case CURLE_SSL_CONNECT_ERROR:
-      return make_error(ErrorCategory::kRetryable,
-                        fmt::format("connection to {} failed: {}", url, what));
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-      return make_error(ErrorCategory::kFatal,
-                        fmt::format("{}{}: {}; set AWS_CA_BUNDLE (or --ca-bundle) to the right "
-                                    "CA file (verification stays on by default)",
-                                    kUntrustedCertificate, url, what));
-    case CURLE_READ_ERROR:
-    case CURLE_WRITE_ERROR:
-      return make_error(ErrorCategory::kLocalIo,
-                        fmt::format("local file error during transfer to {}: {}", url, what));
-    default:
-      return make_error(ErrorCategory::kFatal, fmt::format("transfer to {} failed: {}", url, what));
-  }
 }
 
 struct CurlEasyDeleter {

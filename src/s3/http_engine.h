@@ -61,8 +61,4 @@ class HttpEngine {
   std::unique_ptr<Impl> impl_;
 };
 
-// The server's TLS certificate is not trusted: no request can reach it until a CA bundle is
-// given, so the destination is unusable (docs/errors.md), not each file failed.
-bool is_untrusted_certificate(const Error& error);
-
 }  // namespace imgsync::s3

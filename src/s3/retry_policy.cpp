@@ -8,10 +8,26 @@ RetryPolicy::RetryPolicy(RetryOptions options, std::uint64_t seed)
     : options_(options), random_(seed) {}
 
 bool RetryPolicy::should_retry(const Error& error, int attempt) const {
-  // Auth, validation, not-found, conflict and local errors never get better by themselves.
-  // Integrity errors (BadDigest) are retried: the body is read and hashed again.
-  const bool transient = error.retryable() || error.category == ErrorCategory::kIntegrity;
-  return transient && attempt < options_.max_attempts;
+  switch (error.category) {
+    case ErrorCategory::kRetryable:
+    case ErrorCategory::kThrottled:
+      return attempt < options_.max_attempts;
+    case ErrorCategory::kIntegrity:
+      // The body is read and hashed again; a second mismatch means the source changed, so once,
+      // and once even when max_attempts allows no retries of transient failures.
+      return attempt < kIntegrityAttempts;
+    case ErrorCategory::kAuth:
+    case ErrorCategory::kNotFound:
+    case ErrorCategory::kConflict:
+    case ErrorCategory::kInvalidInput:
+    case ErrorCategory::kLocalIo:
+    case ErrorCategory::kTlsVerification:
+    case ErrorCategory::kFatal:
+      // Never get better by themselves: an untrusted certificate stays untrusted until the user
+      // gives a CA bundle.
+      return false;
+  }
+  return false;
 }
 
 std::chrono::milliseconds RetryPolicy::delay(const Error& error, int attempt) {

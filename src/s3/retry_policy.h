@@ -1,4 +1,5 @@
-// The one place that decides whether and when a failed request is tried again:
+// The one place that decides whether and when a failed request is tried again (S3Client asks it
+// for every failure; only a clock-skew or expired-token answer gets its own single re-sign):
 // exponential back-off with full jitter (delay drawn uniformly from [0, min(cap, base * 2^n))).
 #pragma once
 
@@ -22,7 +23,13 @@ class RetryPolicy {
  public:
   explicit RetryPolicy(RetryOptions options = {}, std::uint64_t seed = std::random_device{}());
 
-  // Retry after the `attempt`-th failure (1-based) with this error?
+  // An integrity failure (BadDigest, a hash mismatch) is sent this often at most, whatever
+  // max_attempts says: once more, never more.
+  static constexpr int kIntegrityAttempts = 2;
+
+  // Retry after the `attempt`-th failure (1-based) with this error? Transient failures
+  // (retryable, throttled) up to max_attempts, integrity failures up to kIntegrityAttempts,
+  // nothing else ever.
   bool should_retry(const Error& error, int attempt) const;
   // How long to wait before the next attempt.
   std::chrono::milliseconds delay(const Error& error, int attempt);

@@ -176,11 +176,7 @@ void S3Client::dispatch(std::shared_ptr<Attempt> attempt) {
         return;
       }
     }
-    // Integrity failures are retried once: a second mismatch means the source changed.
-    const bool retry = error.category == ErrorCategory::kIntegrity
-                           ? attempt->number < 2
-                           : retry_policy_.should_retry(error, attempt->number);
-    if (!retry) {
+    if (!retry_policy_.should_retry(error, attempt->number)) {
       spdlog::debug("{} {}: giving up after {} attempt(s): {}", request.operation,
                     target_of(request), attempt->number, error.describe());
       attempt->done(std::move(error));

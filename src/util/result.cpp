@@ -14,6 +14,7 @@ std::string_view to_string(ErrorCategory category) {
     case ErrorCategory::kInvalidInput: return "invalid-input";
     case ErrorCategory::kIntegrity: return "integrity";
     case ErrorCategory::kLocalIo: return "local-io";
+    case ErrorCategory::kTlsVerification: return "tls-verification";
     case ErrorCategory::kFatal: return "fatal";
   }
   return "fatal";

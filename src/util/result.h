@@ -21,7 +21,10 @@ enum class ErrorCategory {
   kInvalidInput,  // the request or the user's input is wrong; retrying will not help
   kIntegrity,     // a checksum did not match (BadDigest, size or hash mismatch)
   kLocalIo,       // a local file could not be read or written
-  kFatal,         // anything else that retrying cannot fix
+  // The server's TLS certificate is untrusted or cannot be verified: no request reaches it until
+  // a CA bundle is given; never retried, the destination is unusable.
+  kTlsVerification,
+  kFatal,  // anything else that retrying cannot fix
 };
 
 std::string_view to_string(ErrorCategory category);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <thread>
 
 #include "catalog/journal_lock.h"
@@ -54,7 +55,10 @@ TEST(JournalStore, CountsRequeueAndErrors) {
   ASSERT_TRUE(journal->upsert(record("/a", FileState::kUploaded)).ok());
   ASSERT_TRUE(journal->upsert(record("/b")).ok());
   ASSERT_TRUE(journal->upsert(record("/c")).ok());
-  ASSERT_TRUE(journal->set_state("/c", FileState::kFailed, "cannot read", "local-io").ok());
+  ASSERT_TRUE(journal
+                  ->set_state("/c", FileState::kFailed, "cannot read",
+                              RecordErrorKind(ErrorCategory::kLocalIo))
+                  .ok());
   auto counts = journal->counts();
   ASSERT_TRUE(counts.ok());
   EXPECT_EQ(counts->total, 3);
@@ -64,7 +68,7 @@ TEST(JournalStore, CountsRequeueAndErrors) {
   ASSERT_TRUE(failed.ok());
   ASSERT_EQ(failed->size(), 1u);
   EXPECT_EQ((*failed)[0].last_error, "cannot read");
-  EXPECT_EQ((*failed)[0].error_category, "local-io");
+  EXPECT_EQ((*failed)[0].error_kind, RecordErrorKind(ErrorCategory::kLocalIo));
   auto requeued = journal->requeue_failed();
   ASSERT_TRUE(requeued.ok());
   EXPECT_EQ(*requeued, 1);
@@ -157,7 +161,9 @@ TEST(JournalStore, EachDestinationHasItsOwnRecords) {
   ASSERT_TRUE(b->upsert(record("/src/a.jpg", FileState::kPending)).ok());
   EXPECT_EQ((*a->find("/src/a.jpg"))->state, FileState::kUploaded);
   EXPECT_EQ((*b->find("/src/a.jpg"))->state, FileState::kPending);
-  ASSERT_TRUE(b->set_state("/src/a.jpg", FileState::kFailed, "x", "local-io").ok());
+  ASSERT_TRUE(
+      b->set_state("/src/a.jpg", FileState::kFailed, "x", RecordErrorKind(ErrorCategory::kLocalIo))
+          .ok());
   EXPECT_EQ((*a->find("/src/a.jpg"))->state, FileState::kUploaded);
   EXPECT_EQ(a->counts()->total, 1);
   EXPECT_EQ(b->counts()->by_state["failed"], 1);
@@ -181,7 +187,62 @@ TEST(JournalStore, CompletionRecordsWhatTheServerConfirmed) {
   EXPECT_EQ((*found)->confirmed_version_id, "v1");
   ASSERT_TRUE(journal->mark_for_repair("/a", "verify: missing").ok());
   EXPECT_EQ((*journal->find("/a"))->state, FileState::kPending);
-  EXPECT_EQ((*journal->find("/a"))->error_category, "repair");
+  EXPECT_EQ((*journal->find("/a"))->error_kind, RecordErrorKind::repair());
+}
+
+// The kinds are typed in the code and stored as the words journals have always held, so a
+// journal written before (or by a newer imgsync) reads the same.
+TEST(JournalStore, ErrorKindsAreStoredAsTheirWordsAndReadBack) {
+  testing::ScratchDir dir;
+  auto journal = JournalStore::open(dir.path());
+  ASSERT_TRUE(journal.ok());
+  for (const char* path : {"/a", "/b", "/c", "/d", "/e"}) {
+    ASSERT_TRUE(journal->upsert(record(path)).ok());
+  }
+  ASSERT_TRUE(journal
+                  ->set_state("/a", FileState::kFailed, "damaged",
+                              RecordErrorKind(ErrorCategory::kInvalidInput))
+                  .ok());
+  ASSERT_TRUE(
+      journal->set_state("/b", FileState::kFailed, "refused", RecordErrorKind::refused()).ok());
+  ASSERT_TRUE(journal->mark_for_repair("/c", "verify: altered").ok());
+  ASSERT_TRUE(journal
+                  ->set_state("/d", FileState::kFailed, "cannot read",
+                              RecordErrorKind(ErrorCategory::kLocalIo))
+                  .ok());
+  {
+    auto database = Database::open(dir.path() / "journal.sqlite");
+    ASSERT_TRUE(database.ok());
+    auto query = database->prepare("SELECT path, error_category FROM files ORDER BY path");
+    ASSERT_TRUE(query.ok());
+    std::map<std::string, std::string> stored;
+    while (*query->step()) stored[query->text(0)] = query->text(1);
+    EXPECT_EQ(stored, (std::map<std::string, std::string>{{"/a", "invalid-input"},
+                                                          {"/b", "refused"},
+                                                          {"/c", "repair"},
+                                                          {"/d", "local-io"},
+                                                          {"/e", ""}}));
+    // Words written by an older or a newer imgsync, straight into the table.
+    ASSERT_TRUE(database
+                    ->execute("UPDATE files SET error_category = 'invalid-input' WHERE path = '/d';"
+                              "UPDATE files SET error_category = 'some-future-kind', "
+                              "state = 'failed' WHERE path = '/e'")
+                    .ok());
+  }
+  EXPECT_EQ((*journal->find("/a"))->error_kind, RecordErrorKind(ErrorCategory::kInvalidInput));
+  EXPECT_EQ((*journal->find("/b"))->error_kind, RecordErrorKind::refused());
+  EXPECT_EQ((*journal->find("/c"))->error_kind, RecordErrorKind::repair());
+  EXPECT_EQ((*journal->find("/d"))->error_kind, RecordErrorKind(ErrorCategory::kInvalidInput));
+  EXPECT_EQ((*journal->find("/e"))->error_kind.word(), "some-future-kind");
+  EXPECT_TRUE(RecordErrorKind().empty());
+  // A plain retry leaves the damaged files (invalid-input) alone: /b and /e go back.
+  auto requeued = journal->requeue_failed(false);
+  ASSERT_TRUE(requeued.ok());
+  EXPECT_EQ(*requeued, 2);
+  EXPECT_EQ((*journal->find("/a"))->state, FileState::kFailed);
+  EXPECT_EQ((*journal->find("/d"))->state, FileState::kFailed);
+  EXPECT_EQ((*journal->find("/b"))->state, FileState::kPending);
+  EXPECT_EQ(*journal->requeue_failed(true), 2);
 }
 
 TEST(JournalStore, SchemaOneJournalIsMigratedAndAdoptedByOneDestination) {

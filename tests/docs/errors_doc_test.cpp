@@ -24,7 +24,9 @@ const std::map<std::string, std::vector<std::string>>& row_marks() {
       {"connection refused, DNS failure, connect timeout",
        {"refuse", "gateway-stop", "Status0", "127.0.0.1:1\"", "127.0.0.1:9"}},
       {"connection reset, timeout mid-transfer, empty reply", {"drop_mid_body"}},
-      {"TLS certificate not trusted", {"ca_bundle", "tls_host"}},
+      {"TLS certificate not trusted",
+       {"ca_bundle", "tls_host", "kTlsVerification", "CURLE_PEER_FAILED_VERIFICATION",
+        "CURLE_SSL_CACERT_BADFILE"}},
       {"HTTP 500, 502, 503, InternalError, ServiceUnavailable, RequestTimeout",
        {"internal_error", "InternalError", "ServiceUnavailable", "502", "503", "RequestTimeout"}},
       {"503 SlowDown, 429, Throttling", {"slow_down", "SlowDown", "429", "Throttling"}},
@@ -40,7 +42,7 @@ const std::map<std::string, std::vector<std::string>>& row_marks() {
       {"412 PreconditionFailed (If-None-Match), on a claim or an asset",
        {"PreconditionFailed", "if_none_match", "already_there", "renamed", "machine-"}},
       {"BadDigest, ETag not matching the local MD5 / multipart rule",
-       {"BadDigest", "replace_etag", "Content-MD5", "XAmzContentSHA256Mismatch"}},
+       {"BadDigest", "replace_etag", "Content-MD5", "XAmzContentSHA256Mismatch", "kIntegrity"}},
       {"local file vanished, unreadable", {"remove"}},
       {"local file changed while being read or uploaded", {"write_file", "ofstream"}},
       {"damaged image, unknown format (metadata unreadable, all or some)",
@@ -247,7 +249,8 @@ INSTANTIATE_TEST_SUITE_P(Rows, ErrorsDocRow, ::testing::ValuesIn(table(errors_md
 
 // The exit codes: docs/errors.md's failure table, row by row, against cli/exit_codes.h's one
 // mapping. A row either names an error that ends a command (built here with its category and
-// HTTP status, at the stage it arises) and its exit cell must hold what exit_code_for gives, or
+// HTTP status, at the stage it arises): its category cell names that category (or "-") and its
+// exit cell must hold what exit_code_for gives, or
 // it is a failure of one file (the run goes on; its cell must hold 1), or the run's own outcome
 // (the sync engine decides, tested by the rows' tests above). A new row needs its entry here.
 struct ExitRow {
@@ -274,9 +277,7 @@ const std::map<std::string, ExitRow>& exit_rows() {
   static const std::map<std::string, ExitRow> rows = {
       {"connection refused, DNS failure, connect timeout", ends_command(kRetryable, 0)},
       {"connection reset, timeout mid-transfer, empty reply", ends_command(kRetryable, 0)},
-      {"TLS certificate not trusted",
-       ends_command(kFatal, 0, Stage::kRun,
-                    "TLS certificate check failed for https://host: unable to get local issuer")},
+      {"TLS certificate not trusted", ends_command(kTlsVerification, 0)},
       {"HTTP 500, 502, 503, InternalError, ServiceUnavailable, RequestTimeout",
        ends_command(kRetryable, 503)},
       {"503 SlowDown, 429, Throttling", ends_command(kThrottled, 503)},
@@ -351,6 +352,9 @@ TEST(ExitCodesDoc, EveryFailureRowMatchesTheOneMapping) {
     const std::set<int> documented = exit_codes_in(row[4]);
     switch (expected->second.kind) {
       case ExitRow::Kind::kEndsCommand: {
+        const std::string category(to_string(expected->second.error.category));
+        EXPECT_TRUE(row[1] == "-" || row[1] == category || row[1].starts_with(category + " "))
+            << row[0] << ": the error is " << category << ", the doc says \"" << row[1] << "\"";
         const int code = cli::exit_code_for(expected->second.error, expected->second.stage);
         EXPECT_TRUE(documented.contains(code))
             << row[0] << ": the mapping gives " << code << ", the doc says \"" << row[4] << "\"";

@@ -211,8 +211,10 @@ TEST_F(AccessTest, HttpsVerifiesCertificatesByDefault) {
     s3::S3Client untrusting(settings, options);
     auto head = untrusting.head_bucket(bucket());
     ASSERT_FALSE(head.ok()) << "a self-signed certificate was accepted without a CA bundle";
-    EXPECT_EQ(head.error().category, ErrorCategory::kFatal);
+    EXPECT_EQ(head.error().category, ErrorCategory::kTlsVerification) << head.error().describe();
+    EXPECT_EQ(head.error().http_status, 0);
     EXPECT_NE(head.error().message.find("certificate"), std::string::npos) << head.error().message;
+    EXPECT_NE(head.error().message.find("--ca-bundle"), std::string::npos) << head.error().message;
   }
   settings.ca_bundle = server().ca_bundle.string();
   s3::S3Client trusting(settings, options);

@@ -20,11 +20,33 @@ TEST(RetryPolicy, RetriesTransientErrorsUpToTheLimit) {
 
 TEST(RetryPolicy, NeverRetriesWhatCannotGetBetter) {
   RetryPolicy policy({}, 1);
-  for (auto category :
-       {ErrorCategory::kAuth, ErrorCategory::kNotFound, ErrorCategory::kConflict,
-        ErrorCategory::kInvalidInput, ErrorCategory::kLocalIo, ErrorCategory::kFatal}) {
+  for (auto category : {ErrorCategory::kAuth, ErrorCategory::kNotFound, ErrorCategory::kConflict,
+                        ErrorCategory::kInvalidInput, ErrorCategory::kLocalIo,
+                        ErrorCategory::kTlsVerification, ErrorCategory::kFatal}) {
     EXPECT_FALSE(policy.should_retry(error_of(category), 1)) << to_string(category);
   }
+}
+
+// An untrusted certificate stays untrusted: not even a generous limit tries it again.
+TEST(RetryPolicy, NeverRetriesAnUntrustedCertificate) {
+  RetryPolicy policy({.max_attempts = 100}, 1);
+  Error untrusted = error_of(ErrorCategory::kTlsVerification);
+  untrusted.http_status = 0;
+  for (int attempt = 1; attempt < 100; ++attempt) {
+    EXPECT_FALSE(policy.should_retry(untrusted, attempt)) << attempt;
+  }
+}
+
+// A checksum mismatch is sent once more, never more, whatever max_attempts says: at 1 (no
+// retries of transient failures) it still gets its second attempt, at 8 no third.
+TEST(RetryPolicy, RetriesAnIntegrityErrorExactlyOnceWhateverTheLimit) {
+  for (int max_attempts : {1, 2, 8}) {
+    RetryPolicy policy({.max_attempts = max_attempts}, 1);
+    EXPECT_TRUE(policy.should_retry(error_of(ErrorCategory::kIntegrity), 1)) << max_attempts;
+    EXPECT_FALSE(policy.should_retry(error_of(ErrorCategory::kIntegrity), 2)) << max_attempts;
+  }
+  RetryPolicy single({.max_attempts = 1}, 1);
+  EXPECT_FALSE(single.should_retry(error_of(ErrorCategory::kRetryable), 1));
 }
 
 TEST(RetryPolicy, FullJitterStaysWithinTheExponentialCeiling) {

@@ -104,6 +104,31 @@ TEST(S3ClientDispatch, AwsMaxAttemptsOverridesTheDefault) {
   EXPECT_EQ(fake.engine->requests().size(), 2u);
 }
 
+// The client asks RetryPolicy and nothing else: at AWS_MAX_ATTEMPTS=1 a transient failure is
+// sent once, a BadDigest still twice (the policy's integrity rule, not a client override).
+TEST(S3ClientDispatch, AtOneAttemptOnlyAnIntegrityErrorIsSentAgain) {
+  FakeClient transient([](const HttpRequest&, int) { return answer(500, "InternalError"); }, 1);
+  EXPECT_FALSE(transient.get().ok());
+  EXPECT_EQ(transient.engine->requests().size(), 1u);
+  FakeClient integrity([](const HttpRequest&, int) { return answer(400, "BadDigest"); }, 1);
+  auto outcome = integrity.get();
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.error().category, ErrorCategory::kIntegrity);
+  EXPECT_EQ(integrity.engine->requests().size(), 2u);
+}
+
+// An untrusted certificate (the engine's transport error) ends the request at once.
+TEST(S3ClientDispatch, AnUntrustedCertificateIsNeverSentAgain) {
+  FakeClient fake([](const HttpRequest&, int) -> Result<HttpResponse> {
+    return make_error(ErrorCategory::kTlsVerification, "TLS certificate check failed");
+  });
+  auto outcome = fake.get();
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.error().category, ErrorCategory::kTlsVerification);
+  EXPECT_EQ(fake.engine->requests().size(), 1u);
+  EXPECT_TRUE(fake.engine->delays().empty());
+}
+
 TEST(S3ClientDispatch, ATransientFailureThenSuccessIsInvisibleAndEachRetryIsNoticed) {
   FakeClient fake([](const HttpRequest&, int number) {
     return number < 3 ? answer(503, "SlowDown") : answer(200);
