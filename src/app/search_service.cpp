@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <memory>
 
 #include "media/naming.h"
@@ -304,23 +305,28 @@ Result<PublishReport> publish_catalog(catalog::ItemIndex& index, s3::S3Client& c
   return report;
 }
 
-Result<DownloadReport> download_hits(
-    const std::vector<catalog::SearchHit>& hits, catalog::KindFilter kind, s3::S3Client& client,
-    const BucketLocation& location, const std::filesystem::path& directory, int jobs,
+namespace {
+
+// One asset to download: where it lands and the sha256 its Item records (empty: none recorded).
+struct AssetDownload {
+  std::string key, sha256;
+  std::filesystem::path target;
+};
+
+// Each hit's Item written under `directory`, and its assets queued in `downloads` (one already
+// there with the recorded content is skipped). Keys come from Items anyone with write access to
+// the bucket may have written: one that would land outside `directory` fails instead.
+Status write_items_and_plan(
+    const std::vector<catalog::SearchHit>& hits, catalog::KindFilter kind,
+    const BucketLocation& location, const std::filesystem::path& directory, DownloadReport& report,
+    std::deque<AssetDownload>& downloads,
     const std::function<void(const std::string& key, const Error& error)>& on_failure) {
-  struct Download {
-    std::string key, sha256;
-    std::filesystem::path target;
-  };
-  DownloadReport report;
-  std::deque<Download> downloads;
   auto skip = [&](const std::string& key, const std::string& what) {
     ++report.failed;
     if (on_failure) on_failure(key, unsafe_key(what));
   };
   for (const auto& hit : hits) {
     const auto item = json::parse(hit.item_json, nullptr, false);
-    // Keys come from Items anyone with write access to the bucket may have written.
     const auto item_target = confined_target(directory, location, hit.item_key);
     if (!item_target) {
       skip(hit.item_key, "the Item's key");
@@ -353,11 +359,56 @@ Result<DownloadReport> download_hits(
     }
     ++report.items;
   }
+  return {};
+}
+
+// The GET of `download` into `part` answered: the part is checked against the recorded sha256,
+// then moved to its target (or removed, and the failure reported).
+void finish_download(
+    const AssetDownload& download, const std::filesystem::path& part,
+    Result<s3::GetObjectResult> response, DownloadReport& report,
+    const std::function<void(const std::string& key, const Error& error)>& on_failure) {
+  std::error_code ignored;
+  auto fail = [&](Error why) {
+    ++report.failed;
+    std::filesystem::remove(part, ignored);
+    if (on_failure) on_failure(download.key, why);
+  };
+  if (!response.ok()) return fail(response.take_error());
+  auto digests = digest_file(part.string());
+  if (!digests.ok()) return fail(digests.take_error());
+  if (!download.sha256.empty() && to_hex(digests->sha256) != download.sha256) {
+    return fail(make_error(ErrorCategory::kIntegrity,
+                           fmt::format("downloaded content hashes to {}, the Item says {}",
+                                       to_hex(digests->sha256), download.sha256)));
+  }
+  std::filesystem::rename(part, download.target, ignored);
+  if (ignored) {
+    return fail(make_error(ErrorCategory::kLocalIo,
+                           "cannot move the download to " + download.target.string()));
+  }
+  ++report.assets;
+  report.bytes += digests->bytes;
+}
+
+}  // namespace
+
+Result<DownloadReport> download_hits(
+    const std::vector<catalog::SearchHit>& hits, catalog::KindFilter kind, s3::S3Client& client,
+    const BucketLocation& location, const std::filesystem::path& directory, int jobs,
+    const std::function<void(const std::string& key, const Error& error)>& on_failure) {
+  DownloadReport report;
+  std::deque<AssetDownload> downloads;
+  if (Status ok =
+          write_items_and_plan(hits, kind, location, directory, report, downloads, on_failure);
+      !ok.ok()) {
+    return ok.error();
+  }
 
   transfer::TaskQueue queue(client.engine(), std::max(1, jobs));
   queue.set_refill([&] {
     if (downloads.empty()) return false;
-    Download download = std::move(downloads.front());
+    AssetDownload download = std::move(downloads.front());
     downloads.pop_front();
     queue.push([&, download](transfer::TaskQueue::Finished finished) {
       std::error_code error;
@@ -365,31 +416,11 @@ Result<DownloadReport> download_hits(
       const auto part = std::filesystem::path(download.target.string() + ".part");
       const s3::GetObjectRequest request{
           .bucket = location.bucket, .key = download.key, .download_to = part};
-      client.get_object_async(request, [&, download, part,
-                                        finished](Result<s3::GetObjectResult> response) {
-        finished();
-        std::error_code ignored;
-        auto fail = [&](Error why) {
-          ++report.failed;
-          std::filesystem::remove(part, ignored);
-          if (on_failure) on_failure(download.key, why);
-        };
-        if (!response.ok()) return fail(response.take_error());
-        auto digests = digest_file(part.string());
-        if (!digests.ok()) return fail(digests.take_error());
-        if (!download.sha256.empty() && to_hex(digests->sha256) != download.sha256) {
-          return fail(make_error(ErrorCategory::kIntegrity,
-                                 fmt::format("downloaded content hashes to {}, the Item says {}",
-                                             to_hex(digests->sha256), download.sha256)));
-        }
-        std::filesystem::rename(part, download.target, ignored);
-        if (ignored) {
-          return fail(make_error(ErrorCategory::kLocalIo,
-                                 "cannot move the download to " + download.target.string()));
-        }
-        ++report.assets;
-        report.bytes += digests->bytes;
-      });
+      client.get_object_async(
+          request, [&, download, part, finished](Result<s3::GetObjectResult> response) {
+            finished();
+            finish_download(download, part, std::move(response), report, on_failure);
+          });
     });
     return true;
   });

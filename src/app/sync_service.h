@@ -6,7 +6,7 @@
 // Three parts, one job each:
 //   SyncFeed (sync_feed.h)        which files need work: walk or given files, the journal's
 //                                 leftovers, unchanged / not ready / vanished ones counted;
-//   the upload step (here)        one file: read it once (SHA-256, MD5, metadata, in worker
+//   the upload step (sync_run.h)  one file: read it once (SHA-256, MD5, metadata, in worker
 //                                 processes: metadata_reader.h; unreadable
 //                                 metadata never stops it), name it (CapturePlanner), win the
 //                                 name on the bucket (NameClaims), apply the overwrite rule,

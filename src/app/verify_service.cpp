@@ -49,6 +49,51 @@ Result<int> collect_checks(catalog::JournalStore& journal, std::deque<Check>& ch
   return never_uploaded;
 }
 
+// What verify found: each problem counted, reported, and (when it can be) queued for repair.
+struct VerifyFindings {
+  catalog::JournalStore& journal;
+  const std::function<void(const VerifyProblem&)>& on_problem;
+  VerifyReport report;
+
+  void problem(const Check& check, std::string what, bool repairable = true) {
+    ++report.problems;
+    bool queued = false;
+    if (repairable) {
+      queued = (check.item ? journal.mark_item_dirty(check.name)
+                           : journal.mark_for_repair(check.path, "verify: " + what))
+                   .ok();
+      if (queued) ++report.queued_for_repair;
+    }
+    on_problem({check.path, check.key, std::move(what), queued});
+  }
+
+  // The object as the server describes it (`info`) against the journal's record of it; with
+  // --deep, also the bytes downloaded to `download` (removed here).
+  void compare(const Check& check, const s3::ObjectInfo& info, const VerifyOptions& options,
+               const std::filesystem::path& download) {
+    auto stored = info.metadata.find("imgsync-sha256");
+    if (stored == info.metadata.end() || stored->second != check.sha256) {
+      problem(check,
+              fmt::format("stored sha256 {} differs from the journal's {}",
+                          stored == info.metadata.end() ? "(none)" : stored->second, check.sha256));
+    } else if (!options.deep && info.size != check.size) {
+      problem(check, fmt::format("size {} differs from the journal's {}", info.size, check.size));
+    }
+    if (!options.deep) return;
+    auto digests = digest_file(download.string());
+    std::error_code ignored;
+    std::filesystem::remove(download, ignored);
+    if (!digests.ok()) return problem(check, digests.error().message, false);
+    report.bytes_downloaded += digests->bytes;
+    if (digests->bytes != check.size) {
+      problem(check, fmt::format("downloaded {} bytes, expected {}", digests->bytes, check.size));
+    } else if (to_hex(digests->sha256) != check.sha256) {
+      problem(check, fmt::format("downloaded content hashes to {}, expected {}",
+                                 to_hex(digests->sha256), check.sha256));
+    }
+  }
+};
+
 }  // namespace
 
 Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client& client,
@@ -59,21 +104,11 @@ Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client
   if (!never_uploaded.ok()) return never_uploaded.take_error();
   if (options.deep) std::filesystem::create_directories(options.scratch_dir);
 
-  VerifyReport report;
+  VerifyFindings findings{journal, on_problem, {}};
+  VerifyReport& report = findings.report;
   report.problems = *never_uploaded;
   int serial = 0;
   transfer::TaskQueue queue(client.engine(), std::max(1, options.jobs));
-  auto problem = [&](const Check& check, std::string what, bool repairable = true) {
-    ++report.problems;
-    bool queued = false;
-    if (repairable) {
-      queued = (check.item ? journal.mark_item_dirty(check.name)
-                           : journal.mark_for_repair(check.path, "verify: " + what))
-                   .ok();
-      if (queued) ++report.queued_for_repair;
-    }
-    on_problem({check.path, check.key, std::move(what), queued});
-  };
   // The destination itself refused or is gone (credentials, bucket, endpoint): every check would
   // fail the same way, so verify stops and says so once (exit 3), not once per object.
   std::optional<Error> unusable;
@@ -93,33 +128,11 @@ Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client
         }
         if (!response.ok()) {
           const bool missing = response.error().category == ErrorCategory::kNotFound;
-          problem(check, missing ? "missing from the bucket" : response.error().message, missing);
+          findings.problem(check, missing ? "missing from the bucket" : response.error().message,
+                           missing);
           return;
         }
-        const s3::ObjectInfo& info = *response;
-        auto stored = info.metadata.find("imgsync-sha256");
-        if (stored == info.metadata.end() || stored->second != check.sha256) {
-          problem(check, fmt::format("stored sha256 {} differs from the journal's {}",
-                                     stored == info.metadata.end() ? "(none)" : stored->second,
-                                     check.sha256));
-        } else if (!options.deep && info.size != check.size) {
-          problem(check,
-                  fmt::format("size {} differs from the journal's {}", info.size, check.size));
-        }
-        if (options.deep) {
-          auto digests = digest_file(download.string());
-          std::error_code ignored;
-          std::filesystem::remove(download, ignored);
-          if (!digests.ok()) return problem(check, digests.error().message, false);
-          report.bytes_downloaded += digests->bytes;
-          if (digests->bytes != check.size) {
-            problem(check,
-                    fmt::format("downloaded {} bytes, expected {}", digests->bytes, check.size));
-          } else if (to_hex(digests->sha256) != check.sha256) {
-            problem(check, fmt::format("downloaded content hashes to {}, expected {}",
-                                       to_hex(digests->sha256), check.sha256));
-          }
-        }
+        findings.compare(check, *response, options, download);
       };
       if (!options.deep) return client.head_object_async({bucket, check.key}, checked);
       client.get_object_async({.bucket = bucket, .key = check.key, .download_to = download},

@@ -185,6 +185,77 @@ struct WatchService::Loop {
     return static_cast<int>(std::clamp<long long>(wait + 1, 0, 60000));
   }
 
+  // The sync that is due, if any: a full rescan, the files enqueued in the journal, or the files
+  // that settled. True when one was due (the loop looks again before it waits).
+  Result<bool> run_due_sync() {
+    if (need_rescan) {
+      need_rescan = false;
+      need_enqueued = false;  // a rescan takes the journal's pending files too
+      SyncOptions full;
+      full.min_age = settle();
+      if (auto ok = sync(full); !ok.ok()) return ok.take_error();
+      return true;
+    }
+    if (need_enqueued) {
+      need_enqueued = false;
+      auto files = enqueued();
+      if (!files.empty()) {
+        SyncOptions given;
+        given.files = std::move(files);
+        if (auto ok = sync(given); !ok.ok()) return ok.take_error();
+      }
+      return true;
+    }
+    auto ready = take_ready();
+    if (ready.empty()) return false;
+    SyncOptions given;
+    given.files = std::move(ready);
+    if (auto ok = sync(given); !ok.ok()) return ok.take_error();
+    return true;
+  }
+
+  // --once is done: no candidate will settle within a day (only marker-less files left, or none).
+  bool nothing_will_settle() const {
+    bool waiting = false;
+    for (const auto& [path, candidate] : candidates) {
+      waiting = waiting || candidate.changed_at < Clock::now() + std::chrono::hours(24);
+    }
+    return !waiting;
+  }
+
+  // Waits for inotify events, a wake-up on options.wake_fd or the next file due to settle, then
+  // takes the events in (`events`: their buffer).
+  Status wait_for_events(std::vector<watch::WatchEvent>& events) {
+    pollfd fds[2] = {{watcher.fd(), POLLIN, 0}, {options.wake_fd, POLLIN, 0}};
+    const int count = options.wake_fd >= 0 ? 2 : 1;
+    if (poll(fds, count, poll_timeout_ms()) < 0 && errno != EINTR) {
+      return make_error(ErrorCategory::kLocalIo, "poll on inotify failed");
+    }
+    if (count == 2 && (fds[1].revents & POLLIN)) {
+      char drain[64];
+      while (read(options.wake_fd, drain, sizeof drain) > 0) {
+      }
+    }
+    events.clear();
+    if (Status ok = watcher.read_events(events); !ok.ok()) return ok;
+    for (const auto& event : events) {
+      switch (event.kind) {
+        case watch::WatchEvent::Kind::kFileReady:
+          on_file_event(event.path);
+          break;
+        case watch::WatchEvent::Kind::kOverflow:
+          notice("inotify queue overflowed; rescanning every folder");
+          need_rescan = true;
+          break;
+        case watch::WatchEvent::Kind::kRootGone:
+          notice(fmt::format("{} was moved or deleted; rescanning", event.path.string()));
+          need_rescan = true;
+          break;
+      }
+    }
+    return {};
+  }
+
   Result<WatchExit> run() {
     for (const auto& source : service.config_.sources) {
       if (Status ok = watcher.add_tree(std::filesystem::absolute(source.path)); !ok.ok()) {
@@ -203,66 +274,12 @@ struct WatchService::Loop {
       const bool paused = paused_until && Clock::now() < *paused_until;
       if (!paused) {
         paused_until.reset();
-        if (need_rescan) {
-          need_rescan = false;
-          need_enqueued = false;  // a rescan takes the journal's pending files too
-          SyncOptions full;
-          full.min_age = settle();
-          if (auto ok = sync(full); !ok.ok()) return ok.take_error();
-          continue;
-        }
-        if (need_enqueued) {
-          need_enqueued = false;
-          auto files = enqueued();
-          if (!files.empty()) {
-            SyncOptions given;
-            given.files = std::move(files);
-            if (auto ok = sync(given); !ok.ok()) return ok.take_error();
-          }
-          continue;
-        }
-        auto ready = take_ready();
-        if (!ready.empty()) {
-          SyncOptions given;
-          given.files = std::move(ready);
-          if (auto ok = sync(given); !ok.ok()) return ok.take_error();
-          continue;
-        }
-        if (options.once) {
-          bool waiting = false;
-          for (const auto& [path, candidate] : candidates) {
-            waiting = waiting || candidate.changed_at < Clock::now() + std::chrono::hours(24);
-          }
-          if (!waiting) return WatchExit::kIdle;  // only marker-less files left, or nothing
-        }
+        auto synced = run_due_sync();
+        if (!synced.ok()) return synced.take_error();
+        if (*synced) continue;
+        if (options.once && nothing_will_settle()) return WatchExit::kIdle;
       }
-      pollfd fds[2] = {{watcher.fd(), POLLIN, 0}, {options.wake_fd, POLLIN, 0}};
-      const int count = options.wake_fd >= 0 ? 2 : 1;
-      if (poll(fds, count, poll_timeout_ms()) < 0 && errno != EINTR) {
-        return make_error(ErrorCategory::kLocalIo, "poll on inotify failed");
-      }
-      if (count == 2 && (fds[1].revents & POLLIN)) {
-        char drain[64];
-        while (read(options.wake_fd, drain, sizeof drain) > 0) {
-        }
-      }
-      events.clear();
-      if (Status ok = watcher.read_events(events); !ok.ok()) return ok.error();
-      for (const auto& event : events) {
-        switch (event.kind) {
-          case watch::WatchEvent::Kind::kFileReady:
-            on_file_event(event.path);
-            break;
-          case watch::WatchEvent::Kind::kOverflow:
-            notice("inotify queue overflowed; rescanning every folder");
-            need_rescan = true;
-            break;
-          case watch::WatchEvent::Kind::kRootGone:
-            notice(fmt::format("{} was moved or deleted; rescanning", event.path.string()));
-            need_rescan = true;
-            break;
-        }
-      }
+      if (Status ok = wait_for_events(events); !ok.ok()) return ok.error();
       report_queue(0);
     }
   }

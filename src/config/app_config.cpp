@@ -214,19 +214,9 @@ Result<SourceFolder> read_source(const TomlReader& reader, const toml::table& ta
   return source;
 }
 
-// Everything in `root`, stopping at the first problem (reader.last_error_node() names where).
-Result<AppConfig> read_app_config(const toml::table& root, const std::filesystem::path& file,
-                                  const TomlReader& reader) {
-  AppConfig config;
-  config.config_file = file;
-  config.state_dir = file.parent_path() / ".imgsync";
-  if (Status ok =
-          reader.check_keys(root, "",
-                            {"destination", "project", "name_template", "state_dir", "source",
-                             "upload", "thumbnails", "s3", "watch", "notify", "catalog"});
-      !ok.ok()) {
-    return ok.error();
-  }
+// The top-level keys of `root`: the destination, the project, the name template, the state
+// folder.
+Status read_top_level_keys(const TomlReader& reader, const toml::table& root, AppConfig& config) {
   auto destination = reader.string_at(root, "destination", "");
   if (!destination.ok()) return destination.take_error();
   if (!destination->empty()) {
@@ -244,28 +234,73 @@ Result<AppConfig> read_app_config(const toml::table& root, const std::filesystem
   auto state_dir = reader.string_at(root, "state_dir", "");
   if (!state_dir.ok()) return state_dir.take_error();
   if (!state_dir->empty()) config.state_dir = reader.resolve(*state_dir);
+  return {};
+}
 
-  if (const toml::node* sources = root.get("source")) {
-    const toml::array* array = sources->as_array();
-    if (array == nullptr || !array->is_array_of_tables()) {
-      return reader.error_at(*sources, "source", "write each folder as a [[source]] table");
-    }
-    for (const auto& element : *array) {
-      auto source = read_source(reader, *element.as_table());
-      if (!source.ok()) return source.take_error();
-      config.sources.push_back(std::move(*source));
-    }
+// An array of tables ([[source]], [[notify]]) at `key` of `root`, each read by `read_one` into
+// `into`; `advice` says how to write one when `key` is something else.
+template <typename T, typename ReadOne>
+Status read_array_of_tables(const TomlReader& reader, const toml::table& root, const char* key,
+                            const char* advice, std::vector<T>& into, ReadOne read_one) {
+  const toml::node* node = root.get(key);
+  if (node == nullptr) return {};
+  const toml::array* array = node->as_array();
+  if (array == nullptr || !array->is_array_of_tables()) {
+    return reader.error_at(*node, key, advice);
   }
-  if (const toml::node* notifiers = root.get("notify")) {
-    const toml::array* array = notifiers->as_array();
-    if (array == nullptr || !array->is_array_of_tables()) {
-      return reader.error_at(*notifiers, "notify", "write each notifier as a [[notify]] table");
+  for (const auto& element : *array) {
+    auto one = read_one(reader, *element.as_table());
+    if (!one.ok()) return one.take_error();
+    into.push_back(std::move(*one));
+  }
+  return {};
+}
+
+Status read_watch(const TomlReader& reader, const toml::table& table, AppConfig& config) {
+  if (Status ok = reader.check_keys(table, "watch.", {"settle", "metrics"}); !ok.ok()) return ok;
+  auto metrics = reader.string_at(table, "metrics", "watch.");
+  if (!metrics.ok()) return metrics.take_error();
+  if (!metrics->empty()) {
+    auto address = parse_listen_address(*metrics);
+    if (!address.ok())
+      return reader.error_at(*table.get("metrics"), "watch.metrics", address.error().message);
+    config.metrics_address = *metrics;
+  }
+  if (const toml::node* settle = table.get("settle")) {
+    const auto seconds = settle->value<double>();
+    if (!seconds || *seconds < 0 || *seconds > 3600) {
+      return reader.error_at(*settle, "watch.settle", "must be a number of seconds from 0 to 3600");
     }
-    for (const auto& element : *array) {
-      auto notifier = read_notifier(reader, *element.as_table());
-      if (!notifier.ok()) return notifier.take_error();
-      config.notifiers.push_back(std::move(*notifier));
-    }
+    config.settle_seconds = *seconds;
+  }
+  return {};
+}
+
+// Everything in `root`, stopping at the first problem (reader.last_error_node() names where).
+Result<AppConfig> read_app_config(const toml::table& root, const std::filesystem::path& file,
+                                  const TomlReader& reader) {
+  AppConfig config;
+  config.config_file = file;
+  config.state_dir = file.parent_path() / ".imgsync";
+  if (Status ok =
+          reader.check_keys(root, "",
+                            {"destination", "project", "name_template", "state_dir", "source",
+                             "upload", "thumbnails", "s3", "watch", "notify", "catalog"});
+      !ok.ok()) {
+    return ok.error();
+  }
+  if (Status ok = read_top_level_keys(reader, root, config); !ok.ok()) return ok.error();
+  if (Status ok =
+          read_array_of_tables(reader, root, "source", "write each folder as a [[source]] table",
+                               config.sources, read_source);
+      !ok.ok()) {
+    return ok.error();
+  }
+  if (Status ok =
+          read_array_of_tables(reader, root, "notify", "write each notifier as a [[notify]] table",
+                               config.notifiers, read_notifier);
+      !ok.ok()) {
+    return ok.error();
   }
   if (const toml::node* upload = root.get("upload")) {
     if (!upload->is_table()) return reader.error_at(*upload, "upload", "must be an [upload] table");
@@ -281,25 +316,7 @@ Result<AppConfig> read_app_config(const toml::table& root, const std::filesystem
   }
   if (const toml::node* watch = root.get("watch")) {
     if (!watch->is_table()) return reader.error_at(*watch, "watch", "must be a [watch] table");
-    const toml::table& table = *watch->as_table();
-    if (Status ok = reader.check_keys(table, "watch.", {"settle", "metrics"}); !ok.ok())
-      return ok.error();
-    auto metrics = reader.string_at(table, "metrics", "watch.");
-    if (!metrics.ok()) return metrics.take_error();
-    if (!metrics->empty()) {
-      auto address = parse_listen_address(*metrics);
-      if (!address.ok())
-        return reader.error_at(*table.get("metrics"), "watch.metrics", address.error().message);
-      config.metrics_address = *metrics;
-    }
-    if (const toml::node* settle = table.get("settle")) {
-      const auto seconds = settle->value<double>();
-      if (!seconds || *seconds < 0 || *seconds > 3600) {
-        return reader.error_at(*settle, "watch.settle",
-                               "must be a number of seconds from 0 to 3600");
-      }
-      config.settle_seconds = *seconds;
-    }
+    if (Status ok = read_watch(reader, *watch->as_table(), config); !ok.ok()) return ok.error();
   }
   if (const toml::node* catalog = root.get("catalog")) {
     if (!catalog->is_table())

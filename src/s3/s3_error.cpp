@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <pugixml.hpp>
 
 namespace imgsync::s3 {
@@ -58,54 +59,75 @@ struct Classified {
   std::string advice;
 };
 
-Classified classify(long status, const std::string& code, const ErrorContext& context,
-                    const S3ErrorBody& body) {
+// Failures that a retry may get past: throttling, a temporary server-side failure, data
+// corrupted on the way.
+std::optional<Classified> classify_transient(long status, const std::string& code) {
   using C = ErrorCategory;
   if (code == "SlowDown" || code == "Throttling" || code == "ThrottlingException" ||
       code == "RequestLimitExceeded" || code == "TooManyRequests" || status == 429) {
-    return {C::kThrottled, "the server asks to slow down; imgsync retries with back-off"};
+    return Classified{C::kThrottled, "the server asks to slow down; imgsync retries with back-off"};
   }
   if (code == "RequestTimeout" || code == "InternalError" || code == "ServiceUnavailable" ||
       status >= 500) {
-    return {C::kRetryable, "a temporary server-side failure; imgsync retries with back-off"};
+    return Classified{C::kRetryable,
+                      "a temporary server-side failure; imgsync retries with back-off"};
   }
   if (code == "BadDigest" || code == "XAmzContentSHA256Mismatch" || code == "InvalidDigest") {
-    return {C::kIntegrity,
-            "the data the server received does not match its checksum: it was corrupted in "
-            "transit or the file changed while being read; it is uploaded again from scratch"};
+    return Classified{
+        C::kIntegrity,
+        "the data the server received does not match its checksum: it was corrupted in "
+        "transit or the file changed while being read; it is uploaded again from scratch"};
   }
+  return std::nullopt;
+}
+
+// The credentials, the clock, the region or the permissions do not let the request through.
+std::optional<Classified> classify_credentials(long status, const std::string& code,
+                                               const ErrorContext& context,
+                                               const S3ErrorBody& body) {
+  using C = ErrorCategory;
   if (code == "InvalidAccessKeyId") {
-    return {C::kAuth, fmt::format("the server does not know access key id '{}'; check "
-                                  "AWS_ACCESS_KEY_ID or the profile's aws_access_key_id",
-                                  context.access_key_id)};
+    return Classified{C::kAuth, fmt::format("the server does not know access key id '{}'; check "
+                                            "AWS_ACCESS_KEY_ID or the profile's aws_access_key_id",
+                                            context.access_key_id)};
   }
   if (code == "SignatureDoesNotMatch") {
-    return {C::kAuth, fmt::format("the secret key for access key id '{}' is wrong; check "
+    return Classified{C::kAuth,
+                      fmt::format("the secret key for access key id '{}' is wrong; check "
                                   "AWS_SECRET_ACCESS_KEY or the profile's aws_secret_access_key",
                                   context.access_key_id)};
   }
   if (code == "ExpiredToken" || code == "TokenRefreshRequired" || code == "InvalidToken") {
-    return {C::kAuth,
-            "the session token has expired or is invalid; obtain fresh temporary "
-            "credentials (AWS_SESSION_TOKEN)"};
+    return Classified{C::kAuth,
+                      "the session token has expired or is invalid; obtain fresh temporary "
+                      "credentials (AWS_SESSION_TOKEN)"};
   }
   if (code == "RequestTimeTooSkewed") {
-    return {C::kAuth,
-            "this machine's clock is too far from the server's; fix the system "
-            "time (e.g. enable NTP)"};
+    return Classified{C::kAuth,
+                      "this machine's clock is too far from the server's; fix the system "
+                      "time (e.g. enable NTP)"};
   }
   if (code == "AuthorizationHeaderMalformed" || code == "PermanentRedirect" || status == 301) {
     const std::string where =
         body.region.empty() ? std::string("another region") : "region '" + body.region + "'";
-    return {C::kInvalidInput,
-            fmt::format("the bucket is in {}, not '{}'; set AWS_REGION{}", where, context.region,
-                        body.region.empty() ? "" : "=" + body.region)};
+    return Classified{C::kInvalidInput,
+                      fmt::format("the bucket is in {}, not '{}'; set AWS_REGION{}", where,
+                                  context.region, body.region.empty() ? "" : "=" + body.region)};
   }
   if (code == "AccessDenied" || code == "AllAccessDisabled" || status == 403) {
-    return {C::kAuth, fmt::format("access key id '{}' is not allowed to do {} on {}; check the "
+    return Classified{C::kAuth,
+                      fmt::format("access key id '{}' is not allowed to do {} on {}; check the "
                                   "bucket policy and the IAM permissions",
                                   context.access_key_id, context.operation, context.target)};
   }
+  return std::nullopt;
+}
+
+Classified classify(long status, const std::string& code, const ErrorContext& context,
+                    const S3ErrorBody& body) {
+  using C = ErrorCategory;
+  if (auto transient = classify_transient(status, code)) return *transient;
+  if (auto refused = classify_credentials(status, code, context, body)) return *refused;
   if (code == "NoSuchBucket") {
     return {C::kNotFound,
             "the bucket does not exist; create it with 'imgsync init' or check "
