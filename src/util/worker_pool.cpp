@@ -4,6 +4,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+
 namespace imgsync {
 
 WorkerPool::WorkerPool(int threads, int nice) {
@@ -36,8 +39,12 @@ void WorkerPool::submit(std::function<void()> job, std::function<void()> dropped
 
 void WorkerPool::work(int nice) {
   if (nice != 0) {
-    // Best effort: a thread that keeps the default niceness still does its work.
-    (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), nice);
+    // Relative to the niceness the thread was started with (imgsync itself may run under
+    // `nice`), at most 19. Best effort: a thread that keeps its niceness still does its work.
+    const auto thread = static_cast<id_t>(syscall(SYS_gettid));
+    errno = 0;
+    const int current = getpriority(PRIO_PROCESS, thread);
+    if (errno == 0) (void)setpriority(PRIO_PROCESS, thread, std::min(current + nice, 19));
   }
   while (true) {
     Job job;

@@ -15,8 +15,9 @@ namespace imgsync {
 
 class WorkerPool {
  public:
-  // `nice`: the threads' scheduling niceness (Linux, per thread): background work such as
-  // thumbnails runs at a higher one, so it takes only the CPU the transfer loop leaves.
+  // `nice`: added to the threads' scheduling niceness (Linux, per thread; at most 19): background
+  // work such as thumbnails runs at a higher one, so it takes only the CPU the transfer loop
+  // leaves.
   explicit WorkerPool(int threads, int nice = 0);
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
