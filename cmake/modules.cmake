@@ -12,9 +12,9 @@ target_link_libraries(imgsync_third_party INTERFACE
 
 # Each module compiles as a few unity batches (CMake's UNITY_BUILD: its .cpp files included eight
 # to a file), which parses the heavy third-party headers (CLI11, fmt, spdlog, nlohmann/json,
-# Exiv2) once per batch instead of once per file: a cold build of src/ takes about a sixth of the
-# CPU time. The price is that names in anonymous namespaces must differ within a module, which
-# the build checks. -DIMGSYNC_UNITY_BUILD=OFF compiles file by file.
+# Exiv2) once per batch instead of once per file: a cold build of src/ takes well under half the
+# CPU time (README, Development). The price is that names in anonymous namespaces must differ
+# within a module, which the build checks. -DIMGSYNC_UNITY_BUILD=OFF compiles file by file.
 option(IMGSYNC_UNITY_BUILD "Compile each module of src/ in unity batches" ON)
 
 # imgsync_unity(TARGET): TARGET compiles in unity batches when IMGSYNC_UNITY_BUILD is on. GCC's
