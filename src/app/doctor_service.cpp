@@ -346,6 +346,9 @@ std::vector<DoctorCheck> run_doctor(const DoctorOptions& options,
       }
     }
   }
+  if (!options.catalog.url.empty()) {
+    for (auto& check : check_catalog(options.catalog)) add(std::move(check));
+  }
   if (options.state_dir) add(check_state_dir(*options.state_dir, options.low_free_space_bytes));
   add(check_inotify(options.watched_folders, options.inotify_watches_file));
   return checks;

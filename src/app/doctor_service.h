@@ -4,8 +4,10 @@
 //
 // The checks, in order: credentials (and where they came from); the endpoint (DNS, connection,
 // TLS, clock skew); the bucket (exists and answers these credentials, versioning, lifecycle,
-// public access); a write/read/delete probe under the prefix; the state directory (writable,
-// free space, in use by whom); inotify limits for the watched folders.
+// public access); a write/read/delete probe under the prefix; with a shared catalog ([catalog]
+// url or --catalog): the server answers, PostGIS, imgsync's schema version, a rolled-back write;
+// the state directory (writable, free space, in use by whom); inotify limits for the watched
+// folders.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "config/aws_settings.h"
+#include "config/catalog_config.h"
 #include "config/s3_uri.h"
 #include "util/result.h"
 
@@ -40,6 +43,7 @@ struct DoctorOptions {
   std::optional<Error> s3_error;
   std::optional<std::filesystem::path> state_dir;
   std::vector<std::filesystem::path> watched_folders;
+  config::CatalogSettings catalog;  // url empty: no shared catalog, nothing to check
   std::filesystem::path inotify_watches_file = "/proc/sys/fs/inotify/max_user_watches";
   std::uint64_t low_free_space_bytes = 1ULL << 30;
 };
@@ -51,6 +55,9 @@ std::vector<DoctorCheck> run_doctor(const DoctorOptions& options,
 // The local checks on their own (also used by run_doctor).
 DoctorCheck check_state_dir(const std::filesystem::path& state_dir,
                             std::uint64_t low_free_space_bytes);
+// The shared catalog's checks (doctor_catalog_checks.cpp): "catalog" (it answers; on failure
+// the only check), "postgis", "catalog schema", "catalog write"; all kDestination.
+std::vector<DoctorCheck> check_catalog(const config::CatalogSettings& settings);
 DoctorCheck check_inotify(const std::vector<std::filesystem::path>& folders,
                           const std::filesystem::path& watches_file);
 

@@ -48,6 +48,8 @@ struct PgCatalogOptions {
 // Creates or upgrades the schema (under an advisory lock: concurrent first connects wait);
 // kFatal when the database holds a newer schema than this imgsync knows.
 Status migrate_pg_schema(PgConnection& connection);
+// The schema version the catalog holds; 0 when it has none yet.
+Result<std::int64_t> pg_schema_version(PgConnection& connection);
 
 class PgItemIndex final : public ItemIndex {
  public:

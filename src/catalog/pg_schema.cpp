@@ -169,8 +169,9 @@ Status migrate_locked(PgConnection& connection) {
                   kPgSchemaVersion));
 }
 
-// The schema version the catalog holds; 0 when it has none yet.
-Result<std::int64_t> held_version(PgConnection& connection) {
+}  // namespace
+
+Result<std::int64_t> pg_schema_version(PgConnection& connection) {
   auto exists = connection.query("SELECT to_regclass('imgsync.schema_version') IS NOT NULL");
   if (!exists.ok()) return exists.take_error();
   if (!exists->boolean(0, 0)) return std::int64_t{0};
@@ -179,12 +180,10 @@ Result<std::int64_t> held_version(PgConnection& connection) {
   return version->integer(0, 0);
 }
 
-}  // namespace
-
 Status migrate_pg_schema(PgConnection& connection) {
   if (Status ok = connection.execute("SET TIME ZONE 'UTC'"); !ok.ok()) return ok;
   // Up to date: nothing to create, so a role that may only read (an analyst's serve) connects.
-  auto held = held_version(connection);
+  auto held = pg_schema_version(connection);
   if (held.ok() && *held == kPgSchemaVersion) return {};
   if (Status ok = connection.execute("BEGIN"); !ok.ok()) return ok;
   Status migrated = migrate_locked(connection);

@@ -1,7 +1,8 @@
 // imgsync doctor [FOLDER...] [--to s3://BUCKET/PREFIX]: one line per check (app/doctor_service.h),
 // ok / warn / fail, with the fix under anything not ok; --json: one object per check.
 // Exit: 0 nothing failed (warnings allowed); 3 a destination check failed (credentials, endpoint,
-// bucket, probe); 2 imgsync.toml or the flags are wrong; 1 only a local check failed.
+// bucket, probe, shared catalog); 2 imgsync.toml or the flags are wrong; 1 only a local check
+// failed.
 #include <fmt/format.h>
 
 #include <memory>
@@ -50,6 +51,12 @@ Result<app::DoctorOptions> doctor_options(const DoctorFlags& doctor) {
     if (!loaded.ok()) return loaded.take_error();
     config = std::move(*loaded);
     if (!config.state_dir.empty()) options.state_dir = config.state_dir;
+    if (!doctor.flags.catalog.empty()) {
+      if (Status ok = config::check_catalog_url(doctor.flags.catalog, "--catalog"); !ok.ok()) {
+        return ok.error();
+      }
+      config.catalog.url = doctor.flags.catalog;
+    }
   } else {
     return setup.take_error();
   }
@@ -61,6 +68,7 @@ Result<app::DoctorOptions> doctor_options(const DoctorFlags& doctor) {
   } else {
     return s3.take_error();
   }
+  options.catalog = config.catalog;
   for (const auto& source : config.sources) options.watched_folders.push_back(source.path);
   for (const auto& folder : doctor.folders) {
     options.watched_folders.push_back(std::filesystem::absolute(folder));
@@ -95,7 +103,8 @@ int run_doctor_command(const DoctorFlags& doctor) {
 void add_doctor_command(CLI::App& app, int& exit_code) {
   auto doctor = std::make_shared<DoctorFlags>();
   CLI::App* command = app.add_subcommand(
-      "doctor", "check credentials, endpoint, bucket, state directory and inotify limits");
+      "doctor",
+      "check credentials, endpoint, bucket, shared catalog, state directory and inotify limits");
   add_sync_flags(*command, doctor->flags, false);
   command->add_option("folders", doctor->folders,
                       "folders imgsync watch would watch (besides imgsync.toml's [[source]])");

@@ -29,14 +29,21 @@ std::optional<std::string> url_in(const std::string& output) {
 
 }  // namespace
 
-OwnPgServer::OwnPgServer() {
+OwnPgServer::OwnPgServer(const std::string& password) {
   static int counter = 0;
   info_.directory = std::filesystem::temp_directory_path() /
                     ("imgsync-pg-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+  std::vector<std::string> arguments = {"start", info_.directory.string(), "--watch-pid",
+                                        std::to_string(::getpid())};
+  if (!password.empty()) {
+    // Beside the server's directory (start creates that), removed with it by the destructor.
+    const auto file = info_.directory.string() + ".password";
+    std::ofstream(file) << password;
+    arguments.insert(arguments.end(), {"--password-file", file});
+  }
   // A port chosen free may be taken by a server starting at the same moment: three tries.
   for (int attempt = 1; attempt <= 3; ++attempt) {
-    const auto started = run_process(
-        script(), {"start", info_.directory.string(), "--watch-pid", std::to_string(::getpid())});
+    const auto started = run_process(script(), arguments);
     auto url = url_in(started.out);
     if (started.exit_code == 0 && url) {
       info_.url = *url;
@@ -57,6 +64,7 @@ OwnPgServer::~OwnPgServer() {
   (void)run_process(script(), {"stop", info_.directory.string()});
   std::error_code ignored;
   std::filesystem::remove_all(info_.directory, ignored);
+  std::filesystem::remove(info_.directory.string() + ".password", ignored);
 }
 
 bool OwnPgServer::halt() {

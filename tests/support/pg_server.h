@@ -23,8 +23,8 @@ struct PgServerInfo {
 // A server this process started: stopped (and its files removed) by the destructor.
 class OwnPgServer {
  public:
-  // Empty `failure` when it runs.
-  OwnPgServer();
+  // Empty `failure` when it runs. With a password, TCP connections need it (scram-sha-256).
+  explicit OwnPgServer(const std::string& password = "");
   ~OwnPgServer();
   OwnPgServer(const OwnPgServer&) = delete;
   OwnPgServer& operator=(const OwnPgServer&) = delete;
