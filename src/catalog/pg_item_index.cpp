@@ -181,37 +181,6 @@ Result<std::int64_t> PgItemIndex::count() {
   return counted->integer(0, 0);
 }
 
-Result<std::vector<SearchHit>> PgItemIndex::search(const SearchQuery& search_query) {
-  auto statement = pg_search_statement(search_query, options_.collection);
-  if (!statement.ok()) return statement.take_error();
-  auto rows = query(statement->sql, statement->params);
-  if (!rows.ok()) return rows.take_error();
-  std::vector<SearchHit> hits;
-  hits.reserve(static_cast<std::size_t>(rows->rows()));
-  for (int row = 0; row < rows->rows(); ++row) {
-    SearchHit hit;
-    hit.id = rows->text(row, 0);
-    hit.item_key = rows->text(row, 1);
-    hit.raw_key = rows->text(row, 2);
-    hit.enhanced_key = rows->text(row, 3);
-    hit.thumbnail_key = rows->text(row, 4);
-    hit.latitude = rows->optional_real(row, 5);
-    hit.longitude = rows->optional_real(row, 6);
-    hit.altitude = rows->optional_real(row, 7);
-    hit.utc_start_ms = rows->integer(row, 8);
-    hit.utc_end_ms = rows->integer(row, 9);
-    hit.local_ms = rows->integer(row, 10);
-    if (!rows->is_null(row, 11)) hit.utc_offset_minutes = static_cast<int>(rows->integer(row, 11));
-    hit.make = rows->text(row, 12);
-    hit.model = rows->text(row, 13);
-    hit.bytes = static_cast<std::uint64_t>(rows->integer(row, 14));
-    hit.item_json = rows->text(row, 15);
-    hit.distance_metres = rows->optional_real(row, 16);
-    hits.push_back(std::move(hit));
-  }
-  return hits;
-}
-
 Status PgItemIndex::for_each_item(const std::function<Status(const std::string&, const std::string&,
                                                              const std::string&)>& visit) {
   std::string after;

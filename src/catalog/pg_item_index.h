@@ -51,6 +51,13 @@ Status migrate_pg_schema(PgConnection& connection);
 // The schema version the catalog holds; 0 when it has none yet.
 Result<std::int64_t> pg_schema_version(PgConnection& connection);
 
+// A part of the time order: only Items whose sort time (SearchHit::sort_ms) is in
+// [from_ms, until_ms), either end open.
+struct PgTimeWindow {
+  std::optional<std::int64_t> from_ms;
+  std::optional<std::int64_t> until_ms;
+};
+
 class PgItemIndex final : public ItemIndex {
  public:
   static Result<std::unique_ptr<PgItemIndex>> open(PgCatalogOptions options);
@@ -88,6 +95,11 @@ class PgItemIndex final : public ItemIndex {
   Result<MergeOutcome> put(const nlohmann::json& item, const std::string& item_key,
                            std::int64_t updated_ms, bool local);
   Result<PgResult> query(std::string_view sql, const PgParams& params);
+  // One statement of search (pg_search_cut.cpp): the hits in `window`.
+  Result<std::vector<SearchHit>> search_window(const SearchQuery& query,
+                                               const PgTimeWindow& window);
+  // A page sorted by time, read part by part of the time order (pg_search_cut.cpp).
+  Result<std::vector<SearchHit>> search_by_parts(const SearchQuery& query);
 
   PgCatalogOptions options_;
   PgConnection connection_;
@@ -110,6 +122,7 @@ struct PgSearchStatement {
   PgParams params;
 };
 Result<PgSearchStatement> pg_search_statement(const SearchQuery& query,
-                                              const std::string& collection);
+                                              const std::string& collection,
+                                              const PgTimeWindow& window = {});
 
 }  // namespace imgsync::catalog

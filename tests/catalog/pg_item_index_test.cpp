@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <thread>
 
 #include "catalog/item_index_suite.h"
@@ -93,6 +94,66 @@ TEST(PgItemIndex, AnswersExactlyAsTheSqliteIndex) {
   }
   EXPECT_EQ(compared, 300);
   EXPECT_GT(non_empty, 150);
+}
+
+// A place sorted by time with a limit is read part by part of the time order
+// (pg_search_cut.cpp): every page, and every walk by cursor, is the brute force's, whatever the
+// page size (one Item to more than the place holds), the order and the time window.
+TEST(PgItemIndex, PagesReadInPartsOfTheTimeOrderAreTheBruteForcesPages) {
+  auto pg = open_catalog(testing::unique_collection());
+  ASSERT_TRUE(pg);
+  auto items = suite::synthetic_items(2500, 41);
+  std::mt19937_64 random(8);
+  std::uniform_real_distribution<double> unit(0, 1);
+  for (auto& s : items) {  // most in one valley, so a place holds hundreds
+    if (s.latitude && unit(random) < 0.8) {
+      s.latitude = 46.5 + unit(random) * 0.3;
+      s.longitude = 8.0 + unit(random) * 0.4;
+    }
+  }
+  ASSERT_TRUE(pg->in_transaction([&]() -> Status {
+                  for (const auto& s : items) {
+                    if (Status ok = pg->upsert_item(s.item(), s.item_key()); !ok.ok()) return ok;
+                  }
+                  return {};
+                }).ok());
+  auto ids = [&](const SearchQuery& q) {
+    auto hits = pg->search(q);
+    EXPECT_TRUE(hits.ok()) << hits.error().message;
+    std::vector<std::string> found;
+    for (const auto& hit : hits.ok() ? *hits : std::vector<SearchHit>()) found.push_back(hit.id);
+    return found;
+  };
+  int walks = 0;
+  for (const std::int64_t limit : {1, 9, 120, 900, 5000}) {
+    for (int shape = 0; shape < 8; ++shape) {
+      SearchQuery q;
+      if (shape % 2 == 0) q.box = GeoBox{7.9, 46.4, 8.5, 46.9};
+      if (shape % 2 == 1) q.near = GeoCircle{46.65, 8.2, 4'000 + 4'000.0 * shape};
+      q.sort = shape % 4 < 2 ? SortOrder::kTime : SortOrder::kTimeDescending;
+      if (shape >= 4) {
+        q.from = TimeBound{suite::kStartMs + 5 * suite::kDayMs, shape == 5};
+        q.until = TimeBound{suite::kStartMs + 35 * suite::kDayMs, shape == 5};
+      }
+      if (limit == 9 && shape == 6) q.camera = "canon";
+      q.limit = limit;
+      ASSERT_EQ(ids(q), suite::brute_force(items, q)) << "limit " << limit << " shape " << shape;
+      if (limit == 1 || limit > 120) continue;
+      SearchQuery all = q;
+      all.limit.reset();
+      std::vector<std::string> walked;
+      for (int page = 0; page < 3000; ++page) {
+        auto hits = pg->search(q);
+        ASSERT_TRUE(hits.ok());
+        for (const auto& hit : *hits) walked.push_back(hit.id);
+        if (static_cast<std::int64_t>(hits->size()) < limit) break;
+        q.after = PageCursor{.sort_ms = hits->back().sort_ms(), .id = hits->back().id};
+      }
+      EXPECT_EQ(walked, suite::brute_force(items, all)) << "limit " << limit << " shape " << shape;
+      walks += walked.size() > 100 ? 1 : 0;
+    }
+  }
+  EXPECT_GT(walks, 8);  // the walks cross many parts
 }
 
 // Two writers with their own connections race over the same Items: the newest copy of each

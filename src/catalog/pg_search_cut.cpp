@@ -1,0 +1,125 @@
+// PgItemIndex::search. A place sorted by time with a limit is read part by part of the time
+// order: every candidate the GiST finds costs a heap page read before the sort keeps a page of
+// them (a site's 50 km box over a year: ~5,800 candidates for a page of 1000; a 500 km circle
+// over a site: ~20,000), so the first statement asks only for the part of the time order where,
+// spread evenly, 1/16 of the candidates would be, and each next part is sized by the rate of
+// hits the parts before found. The N-D GiST (place and time) walks only that part. The parts
+// are disjoint and in order, each answered in full up to what is still needed, so their hits
+// in turn are exactly the whole query's page.
+#include <algorithm>
+
+#include "catalog/pg_item_index.h"
+
+namespace imgsync::catalog {
+namespace {
+
+constexpr std::int64_t kPartDayMs = 86'400'000;
+// Parts before the rest of the time order is read in one (each part costs a round trip).
+constexpr int kMaxParts = 5;
+
+bool reads_by_parts(const SearchQuery& query) {
+  const bool by_time = query.sort == SortOrder::kTime || query.sort == SortOrder::kTimeDescending;
+  return by_time && query.limit && *query.limit > 0 && (query.box || query.near) &&
+         query.ids.empty();
+}
+
+SearchHit hit_from(const PgResult& rows, int row) {
+  SearchHit hit;
+  hit.id = rows.text(row, 0);
+  hit.item_key = rows.text(row, 1);
+  hit.raw_key = rows.text(row, 2);
+  hit.enhanced_key = rows.text(row, 3);
+  hit.thumbnail_key = rows.text(row, 4);
+  hit.latitude = rows.optional_real(row, 5);
+  hit.longitude = rows.optional_real(row, 6);
+  hit.altitude = rows.optional_real(row, 7);
+  hit.utc_start_ms = rows.integer(row, 8);
+  hit.utc_end_ms = rows.integer(row, 9);
+  hit.local_ms = rows.integer(row, 10);
+  if (!rows.is_null(row, 11)) hit.utc_offset_minutes = static_cast<int>(rows.integer(row, 11));
+  hit.make = rows.text(row, 12);
+  hit.model = rows.text(row, 13);
+  hit.bytes = static_cast<std::uint64_t>(rows.integer(row, 14));
+  hit.item_json = rows.text(row, 15);
+  hit.distance_metres = rows.optional_real(row, 16);
+  return hit;
+}
+
+}  // namespace
+
+Result<std::vector<SearchHit>> PgItemIndex::search_window(const SearchQuery& query,
+                                                          const PgTimeWindow& window) {
+  auto statement = pg_search_statement(query, options_.collection, window);
+  if (!statement.ok()) return statement.take_error();
+  auto rows = this->query(statement->sql, statement->params);
+  if (!rows.ok()) return rows.take_error();
+  std::vector<SearchHit> hits;
+  hits.reserve(static_cast<std::size_t>(rows->rows()));
+  for (int row = 0; row < rows->rows(); ++row) hits.push_back(hit_from(*rows, row));
+  return hits;
+}
+
+Result<std::vector<SearchHit>> PgItemIndex::search(const SearchQuery& query) {
+  if (!reads_by_parts(query)) return search_window(query, {});
+  return search_by_parts(query);
+}
+
+Result<std::vector<SearchHit>> PgItemIndex::search_by_parts(const SearchQuery& query) {
+  // The span of sort times to read: the query's window (a sort time lies within a day of the
+  // capture's UTC and local times), else the collection's first and last (two index probes).
+  std::optional<std::int64_t> first, last;
+  if (query.from) first = query.from->milliseconds - kPartDayMs;
+  if (query.until) last = query.until->milliseconds + kPartDayMs;
+  if (!first || !last) {
+    auto ends = this->query(
+        "SELECT (extract(epoch FROM min(datetime)) * 1000)::bigint, (extract(epoch FROM "
+        "max(datetime)) * 1000)::bigint FROM imgsync.items WHERE collection = $1",
+        PgParams().add(options_.collection));
+    if (!ends.ok()) return ends.take_error();
+    if (ends->is_null(0, 0)) return std::vector<SearchHit>{};
+    if (!first) first = ends->integer(0, 0);
+    if (!last) last = ends->integer(0, 1) + 1;
+  }
+  const bool descending = query.sort == SortOrder::kTimeDescending;
+  if (query.after) {
+    if (descending) last = std::min(*last, query.after->sort_ms + 1);
+    if (!descending) first = std::max(*first, query.after->sort_ms);
+  }
+  if (*last <= *first) return search_window(query, {});
+
+  std::vector<SearchHit> page;
+  const std::int64_t limit = *query.limit;
+  std::int64_t edge = descending ? *last : *first;  // where the next part starts
+  double part_ms = std::max<double>(static_cast<double>(*last - *first) / 16, 60'000);
+  for (int part = 1;; ++part) {
+    const auto reach = static_cast<std::int64_t>(part_ms);
+    const bool final =
+        part == kMaxParts || (descending ? edge - reach <= *first : edge + reach >= *last);
+    // The first part is open towards the query's start, the final one towards its end.
+    PgTimeWindow window;
+    if (descending) {
+      if (part > 1) window.until_ms = edge;
+      if (!final) window.from_ms = edge - reach;
+    } else {
+      if (part > 1) window.from_ms = edge;
+      if (!final) window.until_ms = edge + reach;
+    }
+    SearchQuery rest = query;
+    rest.limit = limit - static_cast<std::int64_t>(page.size());
+    auto hits = search_window(rest, window);
+    if (!hits.ok()) return hits.take_error();
+    const std::size_t found = hits->size();
+    page.insert(page.end(), std::make_move_iterator(hits->begin()),
+                std::make_move_iterator(hits->end()));
+    if (final || static_cast<std::int64_t>(page.size()) >= limit) return page;
+    edge += descending ? -reach : reach;
+    // The next part: where, at the rate this one found hits, 1.5 times what is missing would
+    // be; at least as long as this one, at most 16 times.
+    const double missing = static_cast<double>(limit) - static_cast<double>(page.size());
+    const double wanted =
+        found == 0 ? part_ms * 16 : 1.5 * missing * part_ms / static_cast<double>(found);
+    part_ms = std::clamp(wanted, part_ms, part_ms * 16);
+  }
+}
+
+}  // namespace imgsync::catalog
