@@ -5,10 +5,12 @@
 // after the load (as `index migrate` does): without statistics its planner picks poor plans.
 //
 //   pg_catalog_bench [--items N] [--queries Q] [--catalog URL] [--batch B] [--skip-load]
+//                    [--pg-only]
 //
 // Without --catalog, a server of its own (scripts/pg-server, data under /tmp/imgsync-pg-bench,
 // removed at the end). --skip-load reuses what a previous run with the same N loaded into
-// --catalog and the SQLite index in /tmp/imgsync-pg-bench (kept between runs).
+// --catalog and the SQLite index in /tmp/imgsync-pg-bench (kept between runs). --pg-only leaves
+// SQLite out (a size too large to load twice in the time at hand).
 #include <fmt/format.h>
 
 #include <chrono>
@@ -38,6 +40,7 @@ struct Options {
   int batch = 1000;
   std::string catalog;
   bool skip_load = false;
+  bool pg_only = false;
   std::filesystem::path dir = "/tmp/imgsync-pg-bench";
 };
 
@@ -99,6 +102,7 @@ Options parse(int argc, char** argv) {
     if (flag == "--batch") options.batch = std::stoi(value), ++i;
     if (flag == "--catalog") options.catalog = value, ++i;
     if (flag == "--skip-load") options.skip_load = true;
+    if (flag == "--pg-only") options.pg_only = true;
   }
   return options;
 }
@@ -107,6 +111,7 @@ Options parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   Options options = parse(argc, argv);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows in a log as it happens
   const bool own_server = options.catalog.empty();
   if (own_server) {
     std::filesystem::remove_all(options.dir / "pg");
@@ -120,15 +125,17 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "{}\n", pg.error().message);
     return 1;
   }
-  const auto sqlite_dir = options.dir / collection;
-  if (!options.skip_load) std::filesystem::remove_all(sqlite_dir);
-  auto sqlite = SearchIndex::open(sqlite_dir);
+  const auto sqlite_dir = options.dir / (options.pg_only ? "pg-only" : collection);
+  if (!options.skip_load || options.pg_only) std::filesystem::remove_all(sqlite_dir);
+  auto sqlite = SearchIndex::open(sqlite_dir);  // empty with --pg-only
   if (!sqlite.ok()) return 1;
   if (!options.skip_load) {
     if (Status cleared = (*pg)->clear(); !cleared.ok()) return 1;
-    const double sqlite_rate = load(*sqlite, options.items, 10'000, /*merge=*/false);
-    fmt::print("SQLite:  loaded {} Items, {:.0f} Items/s (upserts, transactions of 10,000)\n",
-               options.items, sqlite_rate);
+    if (!options.pg_only) {
+      const double sqlite_rate = load(*sqlite, options.items, 10'000, /*merge=*/false);
+      fmt::print("SQLite:  loaded {} Items, {:.0f} Items/s (upserts, transactions of 10,000)\n",
+                 options.items, sqlite_rate);
+    }
     const double pg_rate = load(**pg, options.items, options.batch, /*merge=*/true);
     fmt::print(
         "PostGIS: loaded {} Items, {:.0f} Items/s (merge_parsed, transactions of {}, one "
@@ -147,6 +154,7 @@ int main(int argc, char** argv) {
       const auto query = kind.make();
       for (auto [index, stats] : {std::pair<ItemIndex*, Stats*>{&*sqlite, &lite},
                                   std::pair<ItemIndex*, Stats*>{pg->get(), &post}}) {
+        if (options.pg_only && stats == &lite) continue;
         const auto start = Clock::now();
         auto hits = index->search(query);
         stats->milliseconds.push_back(
@@ -157,13 +165,15 @@ int main(int argc, char** argv) {
         }
         stats->results.push_back(hits->size());
       }
-      mismatches += lite.results.back() != post.results.back();
+      if (!options.pg_only) mismatches += lite.results.back() != post.results.back();
     }
-    auto results = lite.results;
+    auto results = post.results;
     std::sort(results.begin(), results.end());
-    fmt::print("{:<26} {:>10.2f} / {:>9.2f} {:>10.2f} / {:>9.2f} {:>16}\n", kind.label,
-               lite.quantile(0.5), lite.quantile(0.99), post.quantile(0.5), post.quantile(0.99),
-               results[results.size() / 2]);
+    const std::string sqlite_column =
+        options.pg_only ? "-"
+                        : fmt::format("{:.2f} / {:>9.2f}", lite.quantile(0.5), lite.quantile(0.99));
+    fmt::print("{:<26} {:>22} {:>10.2f} / {:>9.2f} {:>16}\n", kind.label, sqlite_column,
+               post.quantile(0.5), post.quantile(0.99), results[results.size() / 2]);
   }
   fmt::print("queries whose result counts differ between the backends: {}\n", mismatches);
   if (own_server) {  // its data goes with it (the SQLite index stays for --skip-load)

@@ -124,7 +124,10 @@ void add_time(PgBuilder& sql, const SearchQuery& query) {
   }
 }
 
-void add_order(PgBuilder& sql, const SearchQuery& query) {
+// `in_part`: a part of the time order (pg_search_cut.cpp) sorts what the GiST found; ordered by
+// the plain column, the planner would walk the btree on datetime through the part instead and
+// read the row of every Item in it, wherever it is.
+void add_order(PgBuilder& sql, const SearchQuery& query, bool in_part) {
   if (query.after) {
     const PageCursor& after = *query.after;
     switch (query.sort) {
@@ -148,10 +151,12 @@ void add_order(PgBuilder& sql, const SearchQuery& query) {
   }
   switch (query.sort) {
     case SortOrder::kTime:
-      sql.add(" ORDER BY i.datetime, i.id");
+      sql.add(in_part ? " ORDER BY i.datetime + interval '0 s', i.id"
+                      : " ORDER BY i.datetime, i.id");
       break;
     case SortOrder::kTimeDescending:
-      sql.add(" ORDER BY i.datetime DESC, i.id DESC");
+      sql.add(in_part ? " ORDER BY i.datetime + interval '0 s' DESC, i.id DESC"
+                      : " ORDER BY i.datetime DESC, i.id DESC");
       break;
     case SortOrder::kDistance:
       sql.add(" ORDER BY distance, i.id");
@@ -210,7 +215,7 @@ Result<PgSearchStatement> pg_search_statement(const SearchQuery& query,
   if (query.has_gps) {
     sql.add(*query.has_gps ? " AND i.latitude IS NOT NULL" : " AND i.latitude IS NULL");
   }
-  add_order(sql, query);
+  add_order(sql, query, window.from_ms || window.until_ms);
   statement.sql = std::move(sql.text());
   return statement;
 }
