@@ -68,7 +68,7 @@ void add_place(PgBuilder& sql, const SearchQuery& query, const PgTimeWindow& win
   if (!query.near && query.box) boxes = split_at_antimeridian(*query.box);
   // With a time window, place and time prefilter together (one walk of the N-D index). An
   // Item's span holds its sort time, so a part of the time order narrows the walk too.
-  const bool timed = query.from || query.until || window.from_ms || window.until_ms;
+  const bool timed = query.from || query.until || window.narrow;
   double earliest = query.from ? pg_span_days(query.from->milliseconds, -1) : -1e7;
   double latest = query.until ? pg_span_days(query.until->milliseconds, +1) : 1e7;
   if (window.from_ms) earliest = std::max(earliest, pg_span_days(*window.from_ms, -1));

@@ -59,6 +59,20 @@ Result<std::vector<SearchHit>> PgItemIndex::search_window(const SearchQuery& que
   return hits;
 }
 
+Result<std::optional<std::pair<std::int64_t, std::int64_t>>> PgItemIndex::time_span() {
+  const auto now = std::chrono::steady_clock::now();
+  if (time_span_ && now - time_span_read_ < std::chrono::minutes(1)) return time_span_;
+  auto ends = query(
+      "SELECT (extract(epoch FROM min(datetime)) * 1000)::bigint, (extract(epoch FROM "
+      "max(datetime)) * 1000)::bigint FROM imgsync.items WHERE collection = $1",
+      PgParams().add(options_.collection));
+  if (!ends.ok()) return ends.take_error();
+  time_span_.reset();
+  if (!ends->is_null(0, 0)) time_span_ = std::pair{ends->integer(0, 0), ends->integer(0, 1)};
+  time_span_read_ = now;
+  return time_span_;
+}
+
 Result<std::vector<SearchHit>> PgItemIndex::search(const SearchQuery& query) {
   if (!reads_by_parts(query)) return search_window(query, {});
   return search_by_parts(query);
@@ -71,14 +85,11 @@ Result<std::vector<SearchHit>> PgItemIndex::search_by_parts(const SearchQuery& q
   if (query.from) first = query.from->milliseconds - kPartDayMs;
   if (query.until) last = query.until->milliseconds + kPartDayMs;
   if (!first || !last) {
-    auto ends = this->query(
-        "SELECT (extract(epoch FROM min(datetime)) * 1000)::bigint, (extract(epoch FROM "
-        "max(datetime)) * 1000)::bigint FROM imgsync.items WHERE collection = $1",
-        PgParams().add(options_.collection));
+    auto ends = time_span();
     if (!ends.ok()) return ends.take_error();
-    if (ends->is_null(0, 0)) return std::vector<SearchHit>{};
-    if (!first) first = ends->integer(0, 0);
-    if (!last) last = ends->integer(0, 1) + 1;
+    if (!*ends) return search_window(query, {});
+    if (!first) first = (*ends)->first;
+    if (!last) last = (*ends)->second + 1;
   }
   const bool descending = query.sort == SortOrder::kTimeDescending;
   if (query.after) {
@@ -97,6 +108,7 @@ Result<std::vector<SearchHit>> PgItemIndex::search_by_parts(const SearchQuery& q
         part == kMaxParts || (descending ? edge - reach <= *first : edge + reach >= *last);
     // The first part is open towards the query's start, the final one towards its end.
     PgTimeWindow window;
+    window.narrow = !final;
     if (descending) {
       if (part > 1) window.until_ms = edge;
       if (!final) window.from_ms = edge - reach;
@@ -114,11 +126,14 @@ Result<std::vector<SearchHit>> PgItemIndex::search_by_parts(const SearchQuery& q
     if (final || static_cast<std::int64_t>(page.size()) >= limit) return page;
     edge += descending ? -reach : reach;
     // The next part: where, at the rate this one found hits, 1.5 times what is missing would
-    // be; at least as long as this one, at most 16 times.
+    // be; at least as long as this one, at most 16 times. Reaching past half of what is left,
+    // the page needs most of the candidates anyway: the rest is read in one (the final part).
     const double missing = static_cast<double>(limit) - static_cast<double>(page.size());
     const double wanted =
         found == 0 ? part_ms * 16 : 1.5 * missing * part_ms / static_cast<double>(found);
     part_ms = std::clamp(wanted, part_ms, part_ms * 16);
+    const auto left = static_cast<double>(descending ? edge - *first : *last - edge);
+    if (part_ms * 2 >= left) part_ms = left;
   }
 }
 
