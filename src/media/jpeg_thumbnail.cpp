@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "media/jpeg_preview.h"
+
 namespace imgsync::media {
 namespace {
 
@@ -83,41 +85,6 @@ struct Decoded {
   int orientation = 1;  // EXIF, 1..8
   bool has_profile = false;
 };
-
-std::uint32_t read_uint(const std::uint8_t* bytes, int size, bool big_endian) {
-  std::uint32_t value = 0;
-  for (int i = 0; i < size; ++i) {
-    const int at = big_endian ? i : size - 1 - i;
-    value = value << 8 | bytes[at];
-  }
-  return value;
-}
-
-// The Orientation tag (0x0112) of IFD0 in an APP1 "Exif" segment; 1 when there is none.
-int exif_orientation(const std::uint8_t* data, std::size_t size) {
-  constexpr std::string_view kExif("Exif\0\0", 6);
-  if (size < kExif.size() + 8 || std::memcmp(data, kExif.data(), kExif.size()) != 0) return 1;
-  const std::uint8_t* tiff = data + kExif.size();
-  const std::size_t tiff_size = size - kExif.size();
-  bool big_endian = false;
-  if (tiff[0] == 'M' && tiff[1] == 'M') {
-    big_endian = true;
-  } else if (tiff[0] != 'I' || tiff[1] != 'I') {
-    return 1;
-  }
-  const std::uint32_t ifd = read_uint(tiff + 4, 4, big_endian);
-  if (ifd > tiff_size || tiff_size - ifd < 2) return 1;
-  const std::uint32_t entries = read_uint(tiff + ifd, 2, big_endian);
-  for (std::uint32_t i = 0; i < entries; ++i) {
-    const std::size_t at = ifd + 2 + std::size_t{12} * i;
-    if (at + 12 > tiff_size) return 1;
-    if (read_uint(tiff + at, 2, big_endian) != 0x0112) continue;
-    if (read_uint(tiff + at + 2, 2, big_endian) != 3) return 1;  // not a SHORT
-    const auto value = static_cast<int>(read_uint(tiff + at + 8, 2, big_endian));
-    return value >= 1 && value <= 8 ? value : 1;
-  }
-  return 1;
-}
 
 void read_markers(const jpeg_decompress_struct& info, Decoded& out) {
   constexpr std::string_view kIcc("ICC_PROFILE\0", 12);
@@ -398,6 +365,37 @@ bool encode(const Pixels& pixels, int quality, std::string& out) {
   return true;
 }
 
+// A large primary image's MPF preview (jpeg_preview.h), decoded in its place when one is big
+// enough for the thumbnail and shows the same frame (its aspect within 1%): `out` then has the
+// primary's size and orientation and the preview's pixels. Only for primaries at least four times
+// the thumbnail's size, where the preview saves most of the decoding.
+bool decode_preview(std::FILE* in, int long_edge, Decoded& out) {
+  auto layout = read_jpeg_layout(in);
+  if (!layout || layout->has_profile || layout->previews.empty()) return false;
+  const int width = layout->width, height = layout->height;
+  if (width <= 0 || height <= 0 || std::max(width, height) < 4 * long_edge) return false;
+  int target_width = 0, target_height = 0;
+  target_size(width, height, long_edge, target_width, target_height);
+  for (const auto& preview : layout->previews) {
+    if (std::fseek(in, static_cast<long>(preview.offset), SEEK_SET) != 0) continue;
+    Decoded candidate;
+    if (!decode(in, long_edge, candidate)) continue;
+    const std::int64_t across = std::int64_t{candidate.full_width} * height;
+    const std::int64_t down = std::int64_t{candidate.full_height} * width;
+    if (std::abs(across - down) * 100 > across || candidate.pixels.width < target_width ||
+        candidate.pixels.height < target_height) {
+      give_back(std::move(candidate.pixels.data));
+      continue;
+    }
+    out.pixels = std::move(candidate.pixels);
+    out.full_width = width;
+    out.full_height = height;
+    out.orientation = layout->orientation;
+    return true;
+  }
+  return false;
+}
+
 struct FileCloser {
   void operator()(std::FILE* file) const { std::fclose(file); }
 };
@@ -410,7 +408,11 @@ std::optional<Thumbnail> jpeg_fast_thumbnail(const std::filesystem::path& file,
   std::unique_ptr<std::FILE, FileCloser> in(std::fopen(file.c_str(), "rb"));
   if (!in) return std::nullopt;
   Decoded decoded;
-  if (!decode(in.get(), options.long_edge, decoded)) return std::nullopt;
+  if (!decode_preview(in.get(), options.long_edge, decoded)) {
+    decoded = Decoded{};
+    if (std::fseek(in.get(), 0, SEEK_SET) != 0) return std::nullopt;
+    if (!decode(in.get(), options.long_edge, decoded)) return std::nullopt;
+  }
   int width = 0, height = 0;
   target_size(decoded.full_width, decoded.full_height, options.long_edge, width, height);
   Pixels shown = upright(reduce(std::move(decoded.pixels), width, height), decoded.orientation);
