@@ -1,16 +1,20 @@
 // libFuzzer target for the readers of our own where Exiv2 0.27 fails (issue 14): CR3's CMT boxes,
 // X3F sections, FLIR FFF records, JPEG APP segments (FLIR chunks, PictureInfo, CIFF), CIFF heaps,
 // undecoded maker notes and the IPTC records' zone check; then the whole extractor, whose salvage
-// path decodes EXIF/XMP/IPTC blocks found by signature. Seeds: fuzz/seeds/vendor_blocks (built by
-// tests/media/synthetic_vendor_files.cpp's shapes). Same rules as metadata_extractor_fuzzer.
+// path decodes EXIF/XMP/IPTC blocks found by signature; and a JPEG's MPF preview index (the
+// thumbnail's, media/jpeg_preview.h). Seeds: fuzz/seeds/vendor_blocks (built by
+// tests/media/synthetic_vendor_files.cpp's shapes; mpf-preview.jpg as jpeg_preview_test.cpp's).
+// Same rules as metadata_extractor_fuzzer.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string_view>
 
 #include <exiv2/iptc.hpp>
 
 #include "media/exiv2_runtime.h"
 #include "media/iptc_reader.h"
+#include "media/jpeg_preview.h"
 #include "media/maker_note_times.h"
 #include "media/metadata_extractor.h"
 #include "media/raw_block_readers.h"
@@ -39,5 +43,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   guarded([&] { return read_iptc_layer(Exiv2::IptcData(), bytes); });
   (void)extract_embedded_metadata(bytes);
+  if (size > 0) {
+    if (std::FILE* file = fmemopen(const_cast<std::uint8_t*>(data), size, "rb")) {
+      (void)read_jpeg_layout(file);
+      std::fclose(file);
+    }
+  }
   return 0;
 }

@@ -241,6 +241,20 @@ struct ItemPublisher::State {
     });
   }
 
+  // The capture's thumbnail is still being made: its Item waits kThumbnailGrace at most for it
+  // (made, uploaded, then the Item goes up once, naming it), then goes up without it (and again
+  // with it). Without the wait nearly every Item of a burst went up twice, a request per image
+  // more on the server; the wait is a small part of the time an image takes to be readable.
+  static constexpr std::chrono::milliseconds kThumbnailGrace{200};
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);  // for a timer that outlives it
+  ~State() { *alive = false; }
+
+  void upload_item_after_grace(transfer::TaskQueue& queue, const std::string& name) {
+    client_.engine().schedule(kThumbnailGrace, [this, &queue, name, alive = alive] {
+      if (*alive && !hooks_.stopped()) upload_item_soon(queue, name);
+    });
+  }
+
   void send_item_document(const catalog::CaptureRecordRow& capture, std::function<void()> then) {
     const std::string sha = to_hex(sha256(capture.item_json));
     auto put = app::small_object_put(
@@ -350,7 +364,12 @@ void ItemPublisher::asset_finished(transfer::TaskQueue& queue, const std::string
     if (job->second.made) state_->thumbnail_made(path);
   }
   // (A due thumbnail with no job here stays due in the journal: publish_remaining makes it.)
-  if (!state_->hooks_.stopped()) state_->upload_item_soon(queue, capture);
+  if (state_->hooks_.stopped()) return;
+  auto job = state_->thumbnail_jobs.find(path);
+  if (job != state_->thumbnail_jobs.end() && job->second.file_done && !job->second.made) {
+    return state_->upload_item_after_grace(queue, capture);
+  }
+  state_->upload_item_soon(queue, capture);
 }
 
 void ItemPublisher::publish_remaining(transfer::TaskQueue& queue) {

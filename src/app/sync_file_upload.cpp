@@ -47,6 +47,7 @@ void SyncService::Run::upload(transfer::TaskQueue& queue, const ScannedFile& fil
   auto overwrite = decide_overwrite(queue, file, previous, prepared, planned);
   if (!overwrite) return;
   const FileRecord record = record_intent(file, previous, prepared->metadata, planned);
+  commit_journal();  // the intent is durable before any byte leaves
   if (stop) return;
   auto planned_file = std::make_shared<PlannedFile>(planned);
   publisher->asset_started(planned.name, file, prepared->metadata);
@@ -88,6 +89,7 @@ void SyncService::Run::send(transfer::TaskQueue& queue, const ScannedFile& file,
   transfer::UploadCallbacks callbacks;
   callbacks.upload_created = [this, path](const std::string& upload_id, std::uint64_t part_size) {
     journal_failed(journal().set_upload(path, upload_id, part_size));
+    commit_journal();  // a resume finds the upload before its first part is sent
   };
   callbacks.part_done = [this, path, key = planned_file->object_key](const s3::CompletedPart& part,
                                                                      std::uint64_t size) {

@@ -17,6 +17,7 @@
 #include "app/capture_planner.h"
 #include "app/index_follower.h"
 #include "app/item_publisher.h"
+#include "app/journal_group_commit.h"
 #include "app/metadata_reader.h"
 #include "app/name_claims.h"
 #include "app/object_writes.h"
@@ -43,6 +44,11 @@ struct SyncService::Run {
   std::unique_ptr<NameClaims> claims;
   std::unique_ptr<ItemPublisher> publisher;
   std::unique_ptr<IndexFollower> index;  // search, kept current beside the journal
+  JournalGroupCommit* group = nullptr;   // the run's journal writes, committed together
+  // Commits the journal's open group now: what follows needs the writes before it durable.
+  void commit_journal() {
+    if (group != nullptr && !fatal) journal_failed(group->commit_now());
+  }
 
   void index_item(const nlohmann::json& item, const std::string& item_key) {
     if (index && !fatal) index->upsert(item, item_key);

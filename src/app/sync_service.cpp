@@ -41,6 +41,9 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
   if (!name_template.ok()) return name_template.take_error();
 
   Run run(*this, options);
+  JournalGroupCommit group(journal_, client_.engine(),
+                           [&run](const Status& status) { run.journal_failed(status); });
+  run.group = &group;
   run.reader = std::make_unique<MetadataReader>(client_.engine(), options.metadata_pool);
   run.claims = std::make_unique<NameClaims>(config_, journal_, client_);
   run.publisher = std::make_unique<ItemPublisher>(
@@ -83,6 +86,7 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
   queue.run();
   if (!options.dry_run && !run.stop && !run.cancelled()) run.publisher->publish_remaining(queue);
   if (run.index) run.index->commit();
+  run.journal_failed(group.finish());
   run.report.cancelled = run.cancelled();
   if (run.fatal) return *run.fatal;
   return run.report;

@@ -150,6 +150,8 @@ Result<JournalStore> JournalStore::open(const std::filesystem::path& state_dir,
   auto database = Database::open(state_dir / "journal.sqlite");
   if (!database.ok()) return database.take_error();
   JournalStore store(std::move(*database), std::move(destination));
+  // Statement journals (a write inside a group commit keeps one) in memory, not in /var/tmp.
+  (void)store.database_.execute("PRAGMA temp_store = MEMORY");
   if (Status migrated = store.migrate(); !migrated.ok()) return migrated.error();
   return store;
 }

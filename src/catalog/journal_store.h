@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -171,6 +172,13 @@ class JournalStore {
   Result<StateCounts> counts();
 
   Database& database() { return database_; }
+
+  // Group commit (Database::begin_group): a run's many small writes in few commits.
+  void begin_group_commit(std::function<void()> opened) {
+    database_.begin_group(std::move(opened));
+  }
+  Status commit_group() { return database_.commit_group(); }
+  Status end_group_commit() { return database_.end_group(); }
 
  private:
   Result<std::optional<CaptureRecordRow>> capture_where(const std::string& clause,

@@ -119,6 +119,10 @@ Result<SearchIndex> SearchIndex::open(const std::filesystem::path& state_dir, bo
   // whole file when it can (SQLite caps the map at its build's limit: 2 GiB on Debian).
   if (for_queries) {
     (void)index.database_.execute("PRAGMA mmap_size = 17179869184; PRAGMA cache_size = -32768");
+  } else {
+    // A writer's statement journals (an upsert inside a batch keeps one, to undo just itself)
+    // in memory: on disk each batch wrote and deleted a file of its own in /var/tmp (~1 MB).
+    (void)index.database_.execute("PRAGMA temp_store = MEMORY");
   }
   sqlite3_create_function(
       index.database_.handle(), "imgsync_distance", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,

@@ -48,7 +48,8 @@ Statement::~Statement() {
 Statement::Statement(Statement&& other) noexcept
     : database_(std::exchange(other.database_, nullptr)),
       statement_(std::exchange(other.statement_, nullptr)),
-      in_use_(std::exchange(other.in_use_, nullptr)) {}
+      in_use_(std::exchange(other.in_use_, nullptr)),
+      group_(std::exchange(other.group_, nullptr)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
@@ -56,6 +57,7 @@ Statement& Statement::operator=(Statement&& other) noexcept {
     database_ = std::exchange(other.database_, nullptr);
     statement_ = std::exchange(other.statement_, nullptr);
     in_use_ = std::exchange(other.in_use_, nullptr);
+    group_ = std::exchange(other.group_, nullptr);
   }
   return *this;
 }
@@ -86,6 +88,12 @@ Statement& Statement::bind_optional(int index, const std::optional<std::string>&
 }
 
 Result<bool> Statement::step() {
+  if (group_ != nullptr && group_->on && sqlite3_get_autocommit(database_) != 0 &&
+      sqlite3_stmt_readonly(statement_) == 0) {
+    const int begun = sqlite3_exec(database_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    if (begun != SQLITE_OK) return sqlite_error(database_, begun, "journal query failed");
+    if (group_->opened) group_->opened();
+  }
   const int code = sqlite3_step(statement_);
   if (code == SQLITE_ROW) return true;
   if (code == SQLITE_DONE) return false;
@@ -151,7 +159,8 @@ Result<Database> Database::open(const std::filesystem::path& file) {
 Database::Database(Database&& other) noexcept
     : database_(std::exchange(other.database_, nullptr)),
       file_(std::move(other.file_)),
-      cache_(std::exchange(other.cache_, nullptr)) {}
+      cache_(std::exchange(other.cache_, nullptr)),
+      group_(std::exchange(other.group_, nullptr)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
@@ -160,6 +169,7 @@ Database& Database::operator=(Database&& other) noexcept {
     database_ = std::exchange(other.database_, nullptr);
     file_ = std::move(other.file_);
     cache_ = std::exchange(other.cache_, nullptr);
+    group_ = std::exchange(other.group_, nullptr);
   }
   return *this;
 }
@@ -191,7 +201,7 @@ Result<Statement> Database::prepare(std::string_view sql) {
     auto found = cache_->find(sql);
     if (found != cache_->end() && !found->second.in_use) {
       found->second.in_use = true;
-      return Statement(database_, found->second.statement, &found->second.in_use);
+      return Statement(database_, found->second.statement, &found->second.in_use, group_.get());
     }
     if (found == cache_->end()) {
       sqlite3_stmt* statement = nullptr;
@@ -201,14 +211,14 @@ Result<Statement> Database::prepare(std::string_view sql) {
       auto& cached = (*cache_)[std::string(sql)];
       cached.statement = statement;
       cached.in_use = true;
-      return Statement(database_, statement, &cached.in_use);
+      return Statement(database_, statement, &cached.in_use, group_.get());
     }
   }
   sqlite3_stmt* statement = nullptr;
   const int code = sqlite3_prepare_v3(database_, sql.data(), static_cast<int>(sql.size()),
                                       SQLITE_PREPARE_PERSISTENT, &statement, nullptr);
   if (code != SQLITE_OK) return sqlite_error(database_, code, "journal statement is invalid");
-  return Statement(database_, statement);
+  return Statement(database_, statement, nullptr, group_.get());
 }
 
 Status Database::apply_schema(std::int64_t version, const char* schema,
@@ -236,17 +246,48 @@ int Database::changes() const {
   return sqlite3_changes(database_);
 }
 
+void Database::begin_group(std::function<void()> opened) {
+  group_->on = true;
+  group_->opened = std::move(opened);
+}
+
+bool Database::group_open() const {
+  return group_ && group_->on && database_ != nullptr && sqlite3_get_autocommit(database_) == 0;
+}
+
+Status Database::commit_group() {
+  if (!group_open()) return {};
+  Status committed = execute("COMMIT");
+  // A commit that failed (disk full, I/O) may leave the transaction open: its writes are lost,
+  // as they would be in a crash, and the connection is usable again.
+  if (!committed.ok() && sqlite3_get_autocommit(database_) == 0) (void)execute("ROLLBACK");
+  return committed;
+}
+
+Status Database::end_group() {
+  Status committed = commit_group();
+  if (group_) *group_ = GroupCommit{};
+  return committed;
+}
+
 Database::Transaction::Transaction(Database& database) : database_(database) {
-  begun_ = database_.execute("BEGIN IMMEDIATE");
+  savepoint_ = sqlite3_get_autocommit(database_.handle()) == 0;
+  begun_ = database_.execute(savepoint_ ? "SAVEPOINT transaction_in_group" : "BEGIN IMMEDIATE");
 }
 
 Database::Transaction::~Transaction() {
-  if (!done_ && begun_.ok()) (void)database_.execute("ROLLBACK");
+  if (done_ || !begun_.ok()) return;
+  if (savepoint_) {
+    (void)database_.execute("ROLLBACK TO transaction_in_group");
+    (void)database_.execute("RELEASE transaction_in_group");
+  } else {
+    (void)database_.execute("ROLLBACK");
+  }
 }
 
 Status Database::Transaction::commit() {
   done_ = true;
-  return database_.execute("COMMIT");
+  return database_.execute(savepoint_ ? "RELEASE transaction_in_group" : "COMMIT");
 }
 
 }  // namespace imgsync::catalog

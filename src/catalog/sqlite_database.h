@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,13 +16,21 @@
 
 namespace imgsync::catalog {
 
+// A connection's group commit (Database::begin_group), shared with its statements.
+struct GroupCommit {
+  bool on = false;
+  std::function<void()> opened;  // a write opened the group's transaction
+};
+
 class Statement {
  public:
   Statement() = default;
   // `in_use`, when given, marks a statement borrowed from the connection's cache: it is reset
-  // and handed back instead of finalized.
-  Statement(sqlite3* database, sqlite3_stmt* statement, bool* in_use = nullptr)
-      : database_(database), statement_(statement), in_use_(in_use) {}
+  // and handed back instead of finalized. `group`, when on, makes a write outside a transaction
+  // open one first.
+  Statement(sqlite3* database, sqlite3_stmt* statement, bool* in_use = nullptr,
+            GroupCommit* group = nullptr)
+      : database_(database), statement_(statement), in_use_(in_use), group_(group) {}
   ~Statement();
   Statement(Statement&& other) noexcept;
   Statement& operator=(Statement&& other) noexcept;
@@ -55,6 +64,7 @@ class Statement {
   sqlite3* database_ = nullptr;
   sqlite3_stmt* statement_ = nullptr;
   bool* in_use_ = nullptr;
+  GroupCommit* group_ = nullptr;
 };
 
 class Database {
@@ -79,7 +89,20 @@ class Database {
   int changes() const;
   sqlite3* handle() const { return database_; }
 
-  // BEGIN IMMEDIATE ... COMMIT; rolled back by the destructor unless committed.
+  // Group commit: while on, a write made outside any transaction (through a prepared Statement)
+  // first opens one (BEGIN IMMEDIATE), which the writes after it join, and `opened` is called;
+  // commit_group() commits them all at once. Many small writes then cost one commit (one WAL
+  // append, one lock round) instead of one each. The caller decides when a commit is due: before
+  // anything that must find the writes durable, and soon enough that other processes waiting
+  // for the lock are not kept waiting long. A crash loses only writes not yet committed, as if
+  // it had come that much earlier.
+  void begin_group(std::function<void()> opened);
+  Status commit_group();  // commits the open group transaction, if any
+  Status end_group();     // commits, and writes are their own transactions again
+  bool group_open() const;
+
+  // BEGIN IMMEDIATE ... COMMIT, or a savepoint inside a transaction already open (a group
+  // commit's); rolled back by the destructor unless committed.
   class Transaction {
    public:
     explicit Transaction(Database& database);
@@ -90,6 +113,7 @@ class Database {
    private:
     Database& database_;
     Status begun_;
+    bool savepoint_ = false;
     bool done_ = false;
   };
 
@@ -104,6 +128,7 @@ class Database {
   std::filesystem::path file_;
   std::unique_ptr<std::map<std::string, CachedStatement, std::less<>>> cache_ =
       std::make_unique<std::map<std::string, CachedStatement, std::less<>>>();
+  std::unique_ptr<GroupCommit> group_ = std::make_unique<GroupCommit>();  // moves with it
 };
 
 Error sqlite_error(sqlite3* database, int code, std::string_view what);

@@ -315,3 +315,104 @@ TEST(JournalLock, ASecondHolderIsRefusedNamingTheFirst) {
 
 }  // namespace
 }  // namespace imgsync::catalog
+
+namespace imgsync::catalog {
+namespace {
+
+// Group commit (a sync run's journal writes in few commits): another connection sees the writes
+// only once they are committed; each group's first write announces it once.
+TEST(JournalGroupCommit, OthersSeeWritesOnlyOnceCommitted) {
+  testing::ScratchDir dir;
+  auto writer = JournalStore::open(dir.path());
+  auto reader = JournalStore::open(dir.path());
+  ASSERT_TRUE(writer.ok() && reader.ok());
+  int opened = 0;
+  writer->begin_group_commit([&opened] { ++opened; });
+  ASSERT_TRUE(writer->upsert(record("/src/a.jpg")).ok());
+  ASSERT_TRUE(writer->set_state("/src/a.jpg", FileState::kUploaded).ok());
+  ASSERT_TRUE(writer->upsert(record("/src/b.jpg")).ok());
+  EXPECT_EQ(opened, 1);
+  EXPECT_EQ(writer->counts()->total, 2);  // its own writes, before the commit
+  EXPECT_EQ(reader->counts()->total, 0);
+  ASSERT_TRUE(writer->commit_group().ok());
+  EXPECT_EQ(reader->counts()->total, 2);
+  EXPECT_EQ((*reader->find("/src/a.jpg"))->state, FileState::kUploaded);
+  ASSERT_TRUE(writer->upsert(record("/src/c.jpg")).ok());
+  EXPECT_EQ(opened, 2);
+  ASSERT_TRUE(writer->end_group_commit().ok());
+  EXPECT_EQ(reader->counts()->total, 3);
+  ASSERT_TRUE(writer->upsert(record("/src/d.jpg")).ok());  // its own transaction again
+  EXPECT_EQ(opened, 2);
+  EXPECT_EQ(reader->counts()->total, 4);
+}
+
+// A crash (the connection gone without a commit) loses only what was not yet committed.
+TEST(JournalGroupCommit, ACrashLosesOnlyTheUncommittedWrites) {
+  testing::ScratchDir dir;
+  {
+    auto journal = JournalStore::open(dir.path());
+    ASSERT_TRUE(journal.ok());
+    journal->begin_group_commit({});
+    ASSERT_TRUE(journal->upsert(record("/src/kept.jpg")).ok());
+    ASSERT_TRUE(journal->commit_group().ok());
+    ASSERT_TRUE(journal->upsert(record("/src/lost.jpg")).ok());
+    ASSERT_TRUE(journal->set_state("/src/kept.jpg", FileState::kUploaded).ok());
+  }
+  auto journal = JournalStore::open(dir.path());
+  ASSERT_TRUE(journal.ok());
+  EXPECT_EQ(journal->counts()->total, 1);
+  EXPECT_EQ((*journal->find("/src/kept.jpg"))->state, FileState::kPending);
+  EXPECT_FALSE(journal->find("/src/lost.jpg")->has_value());
+}
+
+// A transaction inside an open group is a savepoint: rolled back, it undoes only its own writes.
+TEST(JournalGroupCommit, ATransactionInsideTheGroupRollsBackOnlyItself) {
+  testing::ScratchDir dir;
+  auto journal = JournalStore::open(dir.path());
+  ASSERT_TRUE(journal.ok());
+  journal->begin_group_commit({});
+  ASSERT_TRUE(journal->upsert(record("/src/before.jpg")).ok());
+  {
+    Database::Transaction inner(journal->database());
+    ASSERT_TRUE(inner.begun().ok()) << inner.begun().error().message;
+    ASSERT_TRUE(journal->upsert(record("/src/undone.jpg")).ok());
+  }  // not committed: rolled back
+  {
+    Database::Transaction inner(journal->database());
+    ASSERT_TRUE(inner.begun().ok());
+    ASSERT_TRUE(journal->upsert(record("/src/inner.jpg")).ok());
+    ASSERT_TRUE(inner.commit().ok());
+  }
+  ASSERT_TRUE(journal->end_group_commit().ok());
+  auto reopened = JournalStore::open(dir.path());
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_TRUE(reopened->find("/src/before.jpg")->has_value());
+  EXPECT_TRUE(reopened->find("/src/inner.jpg")->has_value());
+  EXPECT_FALSE(reopened->find("/src/undone.jpg")->has_value());
+}
+
+// Another process writing while a group is open waits for its commit, then gets in.
+TEST(JournalGroupCommit, AnotherWriterGetsInBetweenCommits) {
+  testing::ScratchDir dir;
+  auto grouped = JournalStore::open(dir.path());
+  auto other = JournalStore::open(dir.path());
+  ASSERT_TRUE(grouped.ok() && other.ok());
+  grouped->begin_group_commit({});
+  std::thread writer([&] {
+    for (int i = 0; i < 200; ++i) {
+      ASSERT_TRUE(grouped->upsert(record("/grouped/" + std::to_string(i))).ok());
+      if (i % 10 == 9) {
+        ASSERT_TRUE(grouped->commit_group().ok());
+      }
+    }
+    ASSERT_TRUE(grouped->end_group_commit().ok());
+  });
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(other->upsert(record("/other/" + std::to_string(i))).ok());
+  }
+  writer.join();
+  EXPECT_EQ(other->counts()->total, 250);
+}
+
+}  // namespace
+}  // namespace imgsync::catalog

@@ -179,25 +179,29 @@ TEST_F(PgCatalogTest, WatchLosesNothingWhileTheDatabaseRestarts) {
     }
     return uploaded;
   };
+  // What the daemon said, for a failure's message: why it stopped short is in there.
+  auto said = [&] {
+    return "\nwatch log:\n" + (std::filesystem::exists(log) ? read_file(log) : std::string());
+  };
   std::set<std::string> all = add_photos(1, 0, 5);
-  ASSERT_EQ(await_uploads(5), 5);
-  ASSERT_EQ(await_catalog(url, all), all);
+  ASSERT_EQ(await_uploads(5), 5) << said();
+  ASSERT_EQ(await_catalog(url, all), all) << said();
 
   ASSERT_TRUE(database.halt());
   all.merge(add_photos(1, 5, 5));
-  ASSERT_EQ(await_uploads(5), 5);            // S3 is fine: uploads go on without the catalog
-  ASSERT_TRUE(await_log("catalog_paused"));  // the forwarder met the outage and waits
+  ASSERT_EQ(await_uploads(5), 5) << said();  // S3 is fine: uploads go on without the catalog
+  ASSERT_TRUE(await_log("catalog_paused")) << said();  // the forwarder met the outage and waits
   ASSERT_TRUE(database.restart());
-  EXPECT_EQ(await_catalog(url, all), all);
-  EXPECT_TRUE(await_log("catalog_resumed"));
+  EXPECT_EQ(await_catalog(url, all), all) << said();
+  EXPECT_TRUE(await_log("catalog_resumed")) << said();
 
   all.merge(add_photos(1, 10, 2));  // and the next ones go straight through again
-  ASSERT_EQ(await_uploads(2), 2);
-  EXPECT_EQ(await_catalog(url, all), all);
+  ASSERT_EQ(await_uploads(2), 2) << said();
+  EXPECT_EQ(await_catalog(url, all), all) << said();
   watch.send_signal(SIGTERM);
   while (watch.read_line(60s)) {
   }
-  EXPECT_EQ(watch.wait(), 0);
+  EXPECT_EQ(watch.wait(), 0) << said();
 }
 
 // A machine that indexed alone copies its index into the catalog; twice is harmless.

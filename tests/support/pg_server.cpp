@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <regex>
 
@@ -68,11 +69,15 @@ OwnPgServer::~OwnPgServer() {
 }
 
 bool OwnPgServer::halt() {
-  return run_process(script(), {"halt", info_.directory.string()}).exit_code == 0;
+  auto run = run_process(script(), {"halt", info_.directory.string()});
+  if (run.exit_code != 0) std::cerr << "pg-server halt failed: " << run.err << "\n";
+  return run.exit_code == 0;
 }
 
 bool OwnPgServer::restart() {
-  return run_process(script(), {"restart", info_.directory.string()}).exit_code == 0;
+  auto run = run_process(script(), {"restart", info_.directory.string()});
+  if (run.exit_code != 0) std::cerr << "pg-server restart failed: " << run.err << "\n";
+  return run.exit_code == 0;
 }
 
 void PgServerEnvironment::SetUp() {
