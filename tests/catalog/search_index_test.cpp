@@ -142,11 +142,12 @@ TEST(SearchIndexBulk, BatchMergeAgreesWithBruteForceAndSurvivesACrash) {
   EXPECT_GT(non_empty, 150);
 }
 
-// SQLite only: a broad place with a small page in time order is answered from a cut of the time
-// order (search_query.cpp), cut again further when the filters pass less than a page. Its pages,
-// and a walk of all pages by cursor, are the brute force's: 4000 Items in one 50 km cluster,
-// pages of 1 to 40, both time orders, with and without a window, with filters that pass a sixth
-// of the candidates (so the cut moves) or none (so every candidate is checked at last).
+// SQLite only: a broad place with a small page in time order reads the tree's candidates in the
+// order of their time bounds and stops once no later one can enter the page
+// (search_time_page.cpp). Its pages, and a walk of all pages by cursor, are the brute force's:
+// 4000 Items in one 50 km cluster, pages of 1 to 40, both time orders, with and without a window,
+// boxes and circles (whose candidates outside the circle the tree alone leaves out), with filters
+// that pass a sixth of the candidates or none (so every candidate is read at last).
 TEST(SearchIndexTimeCut, BroadPagesInTimeOrderAreTheBruteForcesPages) {
   testing::ScratchDir scratch{"imgsync-search-cut"};
   auto opened = SearchIndex::open(scratch.path());
