@@ -114,6 +114,7 @@ struct Generator {
 
 struct Stats {
   std::vector<double> milliseconds;
+  std::vector<double> cpu_milliseconds;  // the querying thread's CPU time, when measured
   std::vector<std::size_t> results;
   double quantile(double q) {
     std::sort(milliseconds.begin(), milliseconds.end());
@@ -132,6 +133,12 @@ struct Stats {
         label, milliseconds.size(), at(0.5), at(0.99), milliseconds.back(),
         sorted[sorted.size() / 2], sorted[static_cast<std::size_t>(0.99 * (sorted.size() - 1))],
         sorted.back());
+    if (cpu_milliseconds.empty()) return;
+    std::sort(cpu_milliseconds.begin(), cpu_milliseconds.end());
+    fmt::print("{:<28} cpu    median {:7.2f} ms  p99 {:7.2f} ms  max {:7.2f} ms\n", "",
+               cpu_milliseconds[cpu_milliseconds.size() / 2],
+               cpu_milliseconds[static_cast<std::size_t>(0.99 * (cpu_milliseconds.size() - 1))],
+               cpu_milliseconds.back());
   }
 };
 

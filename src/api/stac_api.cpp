@@ -256,11 +256,15 @@ ApiResponse StacApi::items(const ApiRequest& request, ItemSearch search, bool fr
     links.push_back(link("next", base + request.path + query_string(parameters), kGeoJson));
   }
   const auto returned = features.size();
-  return json_response({{"type", "FeatureCollection"},
-                        {"features", std::move(features)},
-                        {"links", std::move(links)},
-                        {"numberReturned", returned}},
-                       kGeoJson);
+  json page = {{"type", "FeatureCollection"},
+               {"features", std::move(features)},
+               {"links", std::move(links)},
+               {"numberReturned", returned}};
+  // Only where it is known without counting: a first page with no next page holds every match.
+  // A later page cannot know how many earlier pages held now (Items come and go between pages),
+  // and counting every match would cost as much as reading them all.
+  if (!search.query.after && !next) page["numberMatched"] = returned;
+  return json_response(page, kGeoJson);
 }
 
 ApiResponse StacApi::item(const ApiRequest& request, const std::string& id) const {

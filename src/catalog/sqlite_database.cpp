@@ -112,6 +112,10 @@ void Statement::reset() {
   sqlite3_clear_bindings(statement_);
 }
 
+void Statement::rewind() {
+  sqlite3_reset(statement_);
+}
+
 std::string Statement::text(int column) const {
   const auto* value = sqlite3_column_text(statement_, column);
   if (value == nullptr) return {};

@@ -52,6 +52,8 @@ class Statement {
   // Run to completion (INSERT/UPDATE/DELETE).
   Status run();
   void reset();
+  // Ready to step from the start again, keeping the values bound (reset() clears them).
+  void rewind();
 
   std::string text(int column) const;
   std::int64_t integer(int column) const;
