@@ -27,7 +27,10 @@ Result<std::optional<CaptureRecordRow>> JournalStore::capture_by_name(const std:
 
 Result<std::optional<CaptureRecordRow>> JournalStore::capture_by_pair_key(
     const std::string& pair_key) {
-  return capture_where("pair_key = ?2 ORDER BY name LIMIT 1", pair_key);
+  // "+name": without it SQLite walked the primary key (destination, name) for its order and
+  // checked every capture of the destination, once per file synced (5.5 ms a file at 3,000
+  // captures, a sync of 10,000 files quadratic); with it, captures_by_pair_key finds the few.
+  return capture_where("pair_key = ?2 ORDER BY +name LIMIT 1", pair_key);
 }
 
 Status JournalStore::upsert_capture(const CaptureRecordRow& capture) {
