@@ -357,18 +357,20 @@ void ItemPublisher::asset_finished(transfer::TaskQueue& queue, const std::string
   state_->queue = &queue;
   const std::string path = file.path.string();
   if (--state_->files_in_flight[capture] <= 0) state_->files_in_flight.erase(capture);
+  bool thumbnail_coming = false;  // made on a worker still: the Item may wait for it
   if (state_->due_files.erase(path) == 0) {
     state_->thumbnail_jobs.erase(path);  // the file failed, or another file's thumbnail wins
   } else if (auto job = state_->thumbnail_jobs.find(path); job != state_->thumbnail_jobs.end()) {
     job->second.file_done = true;
-    if (job->second.made) state_->thumbnail_made(path);
+    if (job->second.made) {
+      state_->thumbnail_made(path);
+    } else {
+      thumbnail_coming = true;
+    }
   }
   // (A due thumbnail with no job here stays due in the journal: publish_remaining makes it.)
   if (state_->hooks_.stopped()) return;
-  auto job = state_->thumbnail_jobs.find(path);
-  if (job != state_->thumbnail_jobs.end() && job->second.file_done && !job->second.made) {
-    return state_->upload_item_after_grace(queue, capture);
-  }
+  if (thumbnail_coming) return state_->upload_item_after_grace(queue, capture);
   state_->upload_item_soon(queue, capture);
 }
 
