@@ -31,6 +31,12 @@ SyncService::SyncService(const config::AppConfig& config, catalog::JournalStore&
                          s3::S3Client& client)
     : config_(config), journal_(journal), client_(client) {}
 
+namespace {
+// How often a watch run asks for files that became ready while it works: a file waits this
+// long at most after settling (and the daemon looks this often, only while it is busy).
+constexpr std::chrono::milliseconds kFollowInterval{25};
+}  // namespace
+
 Result<SyncReport> SyncService::run(const SyncOptions& options) {
   if (Status ok = require_destination_and_sources(config_); !ok.ok()) return ok.error();
   auto prefix = media::normalize_prefix(config_.destination->key);
@@ -83,6 +89,7 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
   transfer::TaskQueue queue(client_.engine(), std::max(1, config_.upload.jobs));
   queue.set_refill([&run, &queue] { return run.refill(queue); });
   queue.set_cancel([&run] { return run.cancelled(); }, options.cancel_grace);
+  if (options.follow != nullptr) queue.follow(kFollowInterval);
   queue.run();
   if (!options.dry_run && !run.stop && !run.cancelled()) run.publisher->publish_remaining(queue);
   if (run.index) run.index->commit();
