@@ -112,15 +112,18 @@ struct ItemPublisher::State {
     ++report.thumbnails_failed;
     hooks_.emit({SyncEvent::Kind::kThumbnailFailed, path, "", 0, error.message,
                  std::string(to_string(error.category))});
+    const bool item_waited = awaiting_thumbnail.erase(capture) > 0;
     auto item = capture_item(capture);
     if (!item) return;
     if (!item->second["assets"].contains("thumbnail")) {
-      // The Item names no thumbnail: it is right as it is, and is not sent again.
-      return hooks_.journal_failed(journal_.clear_thumbnail_due(capture));
+      // The Item names no thumbnail: it is right as it is, and goes up now if it waited.
+      hooks_.journal_failed(journal_.clear_thumbnail_due(capture));
+      if (item_waited && queue != nullptr) upload_item_soon(*queue, capture);
+      return;
     }
     item->second["assets"].erase("thumbnail");
     hooks_.journal_failed(journal_.set_thumbnail_uploaded(capture, item->second.dump()));
-    if (queue != nullptr) upload_item_soon(*queue, capture, kTrailing);
+    if (queue != nullptr) upload_item_soon(*queue, capture, !item_waited);
   }
 
   // The capture's row and its Item, or nothing (reported) when the journal cannot say.
@@ -167,6 +170,7 @@ struct ItemPublisher::State {
   void thumbnail_sent(const std::string& name, const std::string& key,
                       const media::AssetInfo& asset, Result<s3::PutObjectResult> response,
                       bool trailing) {
+    awaiting_thumbnail.erase(name);
     if (!response.ok()) {
       if (destination_unusable(response.error())) {
         // The destination went away: the thumbnail stays due, the run stops.
@@ -267,7 +271,10 @@ struct ItemPublisher::State {
   // (made, uploaded, then the Item goes up once, naming it), then goes up without it (and again
   // with it). Without the wait nearly every Item of a burst went up twice, a request per image
   // more on the server; the wait is a small part of the time an image takes to be readable.
+  // A sync run (not watch) waits for the thumbnail however long it takes (`wait_for_thumbnails`):
+  // nobody reads its Items before it ends, and each Item then goes up once.
   static constexpr std::chrono::milliseconds kThumbnailGrace{200};
+  bool wait_for_thumbnails = false;
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);  // for a timer that outlives it
   ~State() { *alive = false; }
 
@@ -275,6 +282,7 @@ struct ItemPublisher::State {
 
   void upload_item_after_grace(transfer::TaskQueue& queue, const std::string& name) {
     awaiting_thumbnail.insert(name);
+    if (wait_for_thumbnails) return;  // the thumbnail (made, failed or sent) sends the Item
     client_.engine().schedule(kThumbnailGrace, [this, &queue, name, alive = alive] {
       if (!*alive) return;
       awaiting_thumbnail.erase(name);
@@ -358,6 +366,10 @@ Result<nlohmann::json> ItemPublisher::item_with_asset(const ScannedFile& file,
   (file.kind == config::SourceKind::kRaw ? record.raw : record.enhanced) = asset;
   record.created = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   return media::build_stac_item(record);
+}
+
+void ItemPublisher::wait_for_thumbnails(bool wait) {
+  state_->wait_for_thumbnails = wait;
 }
 
 void ItemPublisher::asset_started(const std::string& capture, const ScannedFile& file,

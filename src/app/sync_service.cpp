@@ -65,6 +65,7 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
           .stopped = [&run] { return run.stop; },
           .item_changed = [&run](const nlohmann::json& item,
                                  const std::string& item_key) { run.index_item(item, item_key); }});
+  run.publisher->wait_for_thumbnails(options.follow == nullptr);  // watch: Items don't wait
   run.planner = std::make_unique<CapturePlanner>(journal_, *prefix, std::move(*name_template),
                                                  config_.project);
   if (!options.dry_run && !config_.state_dir.empty()) {
