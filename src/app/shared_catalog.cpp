@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <map>
 #include <random>
 
 #include "app/shared_catalog_detail.h"
 #include "media/object_keys.h"
+#include "util/error_predicates.h"
 #include "util/gzip.h"
 #include "util/time_format.h"
 
@@ -193,13 +195,29 @@ Result<std::string> writer_id(catalog::ItemIndex& index) {
   return id;
 }
 
+Result<std::int64_t> stored_position(catalog::ItemIndex& index, const std::string& name) {
+  auto held = index.setting(name);
+  if (!held.ok()) return held.take_error();
+  if (!held->has_value()) return std::int64_t{0};
+  const std::string& text = **held;
+  std::int64_t position = 0;
+  const auto [end, failed] = std::from_chars(text.data(), text.data() + text.size(), position);
+  if (failed != std::errc() || end != text.data() + text.size()) {
+    return make_error(ErrorCategory::kFatal,
+                      fmt::format("the index's {} is \"{}\", not a position: the index is "
+                                  "damaged; imgsync index rebuild makes it again from the bucket",
+                                  name, text));
+  }
+  return position;
+}
+
 Result<AppendReport> append_segments(catalog::ItemIndex& index, s3::S3Client& client,
                                      const BucketLocation& location, std::int64_t max_items) {
   auto writer = writer_id(index);
   if (!writer.ok()) return writer.take_error();
-  auto published = index.setting(kPublishedSetting);
+  auto published = stored_position(index, kPublishedSetting);
   if (!published.ok()) return published.take_error();
-  std::int64_t after = published->has_value() ? std::stoll(**published) : 0;
+  std::int64_t after = *published;
   const std::string collection = default_collection_id(location);
   AppendReport report;
   while (true) {
@@ -229,7 +247,7 @@ Result<AppendReport> append_segments(catalog::ItemIndex& index, s3::S3Client& cl
     put.attributes.content_type = "application/x-ndjson";
     auto written = client.put_object(std::move(put));
     // kConflict: this range is there already (another process of this writer wrote it).
-    if (!written.ok() && written.error().category != ErrorCategory::kConflict) {
+    if (!written.ok() && !is_conflict(written.error())) {
       return written.take_error();
     }
     if (Status ok = index.set_setting(kPublishedSetting, std::to_string(last)); !ok.ok()) {

@@ -9,6 +9,7 @@
 
 #include "app/shared_catalog.h"
 #include "app/shared_catalog_detail.h"
+#include "util/error_predicates.h"
 #include "util/gzip.h"
 #include "util/time_format.h"
 
@@ -36,11 +37,11 @@ Status acquire_lease(s3::S3Client& client, const BucketLocation& location, const
         .if_none_match = true};
     auto taken = client.put_object(std::move(put));
     if (taken.ok()) return {};
-    if (taken.error().category != ErrorCategory::kConflict) return taken.error();
+    if (!is_conflict(taken.error())) return taken.error();
     auto held =
         client.get_object({.bucket = location.bucket, .key = key, .range = {}, .download_to = {}});
     if (!held.ok()) {
-      if (held.error().category == ErrorCategory::kNotFound) continue;  // just released
+      if (is_not_found(held.error())) continue;  // just released
       return held.error();
     }
     const json lease = json::parse(held->body, nullptr, false);
