@@ -8,6 +8,7 @@
 #include "media/object_keys.h"
 #include "util/error_predicates.h"
 #include "util/hashing.h"
+#include "util/json_fields.h"
 
 namespace imgsync::app {
 namespace {
@@ -77,7 +78,7 @@ std::string merge_public_read_policy(const std::string& existing, const std::str
   nlohmann::json statements = nlohmann::json::array();
   if (policy.contains("Statement") && policy["Statement"].is_array()) {
     for (const auto& statement : policy["Statement"]) {
-      if (statement.value("Sid", "") != kPolicySid) statements.push_back(statement);
+      if (json_string(statement, "Sid") != kPolicySid) statements.push_back(statement);
     }
   }
   nlohmann::json resources = nlohmann::json::array();

@@ -12,6 +12,7 @@
 #include "s3/s3_client.h"
 #include "util/error_predicates.h"
 #include "util/hashing.h"
+#include "util/json_fields.h"
 #include "util/time_format.h"
 
 namespace imgsync::app {
@@ -243,7 +244,7 @@ std::vector<DoctorCheck> check_bucket_settings(s3::S3Client& client,
     const auto parsed = nlohmann::json::parse(*policy, nullptr, false);
     if (parsed.is_object() && parsed.contains("Statement") && parsed["Statement"].is_array()) {
       for (const auto& statement : parsed["Statement"]) {
-        if (statement.value("Effect", "") == "Allow" && statement.contains("Principal") &&
+        if (json_string(statement, "Effect") == "Allow" && statement.contains("Principal") &&
             statement["Principal"] == "*" && statement.contains("Resource")) {
           public_resources.push_back(statement["Resource"].dump());
         }

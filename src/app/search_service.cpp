@@ -14,6 +14,7 @@
 #include "transfer/task_queue.h"
 #include "util/error_predicates.h"
 #include "util/hashing.h"
+#include "util/json_fields.h"
 
 namespace imgsync::app {
 namespace {
@@ -36,10 +37,10 @@ bool ends_with(const std::string& text, const std::string& tail) {
 std::string recorded_sha256(const json& item, const std::string& item_key, const std::string& key) {
   if (!item.contains("assets") || !item["assets"].is_object()) return {};
   for (const auto& [slot, asset] : item["assets"].items()) {
-    if (!asset.is_object() || catalog::resolve_href(item_key, asset.value("href", "")) != key) {
+    if (!asset.is_object() || catalog::resolve_href(item_key, json_string(asset, "href")) != key) {
       continue;
     }
-    const std::string checksum = asset.value("file:checksum", "");
+    const std::string checksum = json_string(asset, "file:checksum");
     if (checksum.size() == 68 && checksum.starts_with("1220")) return checksum.substr(4);
   }
   return {};

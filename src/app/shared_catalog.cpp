@@ -12,6 +12,7 @@
 #include "media/object_keys.h"
 #include "util/error_predicates.h"
 #include "util/gzip.h"
+#include "util/json_fields.h"
 #include "util/time_format.h"
 
 namespace imgsync::app {
@@ -56,7 +57,7 @@ json to_bucket_form(const catalog::LocalChange& change, const BucketLocation& lo
   json links = json::array();
   const json old_links = item.value("links", json::array());
   for (json link : old_links) {
-    if (link.is_object() && link.value("rel", "") == "self") continue;
+    if (json_string(link, "rel") == "self") continue;
     absolute(link);
     links.push_back(link);
   }
@@ -75,8 +76,8 @@ std::string from_bucket_form(json& item, const BucketLocation& location) {
   json links = json::array();
   const json old_links = item.value("links", json::array());
   for (const auto& link : old_links) {
-    const std::string href = link.is_object() ? link.value("href", "") : "";
-    if (link.is_object() && link.value("rel", "") == "self" && href.starts_with(bucket_url)) {
+    const std::string href = json_string(link, "href");
+    if (json_string(link, "rel") == "self" && href.starts_with(bucket_url)) {
       item_key = href.substr(bucket_url.size());
     } else {
       links.push_back(link);
@@ -84,7 +85,7 @@ std::string from_bucket_form(json& item, const BucketLocation& location) {
   }
   if (item_key.empty()) return {};
   auto relative = [&](json& entry) {
-    const std::string href = entry.is_object() ? entry.value("href", "") : "";
+    const std::string href = json_string(entry, "href");
     if (href.starts_with(bucket_url)) {
       entry["href"] = media::relative_href(item_key, href.substr(bucket_url.size()));
     }
@@ -138,9 +139,9 @@ Result<std::optional<Manifest>> latest_manifest(s3::S3Client& client,
                           " is not readable; run 'imgsync catalog compact' to write a new one");
   }
   Manifest manifest{.key = *newest,
-                    .snapshot = document.value("snapshot", ""),
+                    .snapshot = json_string(document, "snapshot"),
                     .positions = {},
-                    .items = document.value("items", std::int64_t{0})};
+                    .items = json_integer(document, "items")};
   const json positions = document.value("positions", json::object());
   for (const auto& [writer, position] : positions.items()) {
     if (position.is_string()) manifest.positions[writer] = position.get<std::string>();

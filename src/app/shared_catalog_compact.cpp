@@ -11,6 +11,7 @@
 #include "app/shared_catalog_detail.h"
 #include "util/error_predicates.h"
 #include "util/gzip.h"
+#include "util/json_fields.h"
 #include "util/time_format.h"
 
 namespace imgsync::app {
@@ -45,13 +46,14 @@ Status acquire_lease(s3::S3Client& client, const BucketLocation& location, const
       return held.error();
     }
     const json lease = json::parse(held->body, nullptr, false);
-    const std::int64_t until = lease.is_object() ? lease.value("expires_ms", std::int64_t{0}) : 0;
+    const std::int64_t until = json_integer(lease, "expires_ms");
     if (until > now_ms()) {
       return make_error(
           ErrorCategory::kConflict,
           fmt::format("writer {} is compacting the catalog (its lease s3://{}/{} runs until {}); "
                       "try again later, or delete the lease if that machine is gone",
-                      lease.value("owner", "?"), location.bucket, key,
+                      json_string(lease, "owner").empty() ? "?" : json_string(lease, "owner"),
+                      location.bucket, key,
                       format_iso8601(SystemTime(std::chrono::milliseconds(until)))));
     }
     if (Status ok = client.delete_object(location.bucket, key); !ok.ok()) return ok;
