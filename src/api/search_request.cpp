@@ -230,10 +230,29 @@ Result<catalog::PageCursor> decode_token(const std::string& token) {
                  "\" is not one this server wrote; follow the next link as is");
 }
 
+// Search extensions this server does not implement (its /conformance names none of them). A
+// request that uses one is refused rather than answered unfiltered: a client that believed its
+// filter applied would take every Item for a match.
+Status refuse_unsupported(const std::string& name) {
+  if (name == "filter" || name == "filter-lang" || name == "filter-crs") {
+    return invalid(fmt::format(
+        "{}: the CQL2 filter extension is not supported by this server (see /conformance); "
+        "search with bbox, intersects, datetime, ids, collections and sortby",
+        name));
+  }
+  if (name == "query") {
+    return invalid(
+        "query: the query extension is not supported by this server (see /conformance); search "
+        "with bbox, intersects, datetime, ids, collections and sortby");
+  }
+  return {};
+}
+
 Result<ItemSearch> search_from_parameters(const QueryParameters& parameters) {
   ItemSearch search;
   search.query.limit = kDefaultLimit;
   for (const auto& [name, value] : parameters) {
+    if (Status supported = refuse_unsupported(name); !supported.ok()) return supported.error();
     Status applied;
     if (name == "bbox") {
       std::vector<double> numbers;
@@ -281,7 +300,7 @@ Result<ItemSearch> search_from_parameters(const QueryParameters& parameters) {
       auto fields = fields_from_text(value);
       if (!fields.ok()) return fields.take_error();
       search.fields = std::move(*fields);
-    }  // other parameters (filter, query...) are not implemented and ignored, as OGC allows
+    }  // other parameters are ignored, as OGC API - Features allows
     if (!applied.ok()) return applied.error();
   }
   if (search.query.box && !search.query.within.empty()) {
@@ -296,6 +315,7 @@ Result<ItemSearch> search_from_body(const json& body) {
   search.query.limit = kDefaultLimit;
   Status applied;
   for (const auto& [name, value] : body.items()) {
+    if (Status supported = refuse_unsupported(name); !supported.ok()) return supported.error();
     if (name == "bbox") {
       if (!value.is_array()) return invalid("bbox must be an array of 4 or 6 numbers");
       std::vector<double> numbers;

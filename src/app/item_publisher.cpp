@@ -4,6 +4,7 @@
 #include <future>
 #include <map>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "app/object_writes.h"
@@ -68,7 +69,7 @@ struct ItemPublisher::State {
       auto bytes = media::embedded_preview(path, mime);
       if (!bytes.ok()) {
         job.made = Result<media::Thumbnail>(bytes.take_error());
-        if (file_done) thumbnail_made(path);
+        if (file_done) thumbnail_made(path, false);
         return;
       }
       preview = std::move(*bytes);
@@ -89,18 +90,21 @@ struct ItemPublisher::State {
           auto job = thumbnail_jobs.find(path);
           if (job == thumbnail_jobs.end()) return;  // its file failed: made for nothing
           job->second.made = std::move(made);
-          if (job->second.file_done) thumbnail_made(path);
+          if (job->second.file_done) {
+            thumbnail_made(path, awaiting_thumbnail.count(job->second.capture) > 0);
+          }
         });
   }
 
-  // The file is recorded and its thumbnail made: it goes up (or its failure is reported).
-  void thumbnail_made(const std::string& path) {
+  // The file is recorded and its thumbnail made: it goes up (or its failure is reported). Ahead
+  // of new files when the capture's Item waits for it (`item_waits`), else trailing them.
+  void thumbnail_made(const std::string& path, bool item_waits) {
     auto node = thumbnail_jobs.extract(path);
     if (node.empty() || !node.mapped().made) return;
     const std::string capture = node.mapped().capture;
     Result<media::Thumbnail>& made = *node.mapped().made;
     if (!made.ok()) return thumbnail_failed(capture, path, made.error());
-    upload_thumbnail(capture, std::move(made->bytes));
+    upload_thumbnail(capture, std::move(made->bytes), !item_waits);
   }
 
   // No thumbnail for the capture: a warning (the image is safe); its Item loses the thumbnail
@@ -111,15 +115,18 @@ struct ItemPublisher::State {
                  .path = path,
                  .error = error.message,
                  .category = error.category});
+    const bool item_waited = awaiting_thumbnail.erase(capture) > 0;
     auto item = capture_item(capture);
     if (!item) return;
     if (!item->second["assets"].contains("thumbnail")) {
-      // The Item names no thumbnail: it is right as it is, and is not sent again.
-      return hooks_.journal_failed(journal_.clear_thumbnail_due(capture));
+      // The Item names no thumbnail: it is right as it is, and goes up now if it waited.
+      hooks_.journal_failed(journal_.clear_thumbnail_due(capture));
+      if (item_waited && queue != nullptr) upload_item_soon(*queue, capture);
+      return;
     }
     item->second["assets"].erase("thumbnail");
     hooks_.journal_failed(journal_.set_thumbnail_uploaded(capture, item->second.dump()));
-    if (queue != nullptr) upload_item_soon(*queue, capture);
+    if (queue != nullptr) upload_item_soon(*queue, capture, !item_waited);
   }
 
   // The capture's row and its Item, or nothing (reported) when the journal cannot say.
@@ -135,7 +142,7 @@ struct ItemPublisher::State {
     return std::make_pair(std::move(**capture), std::move(item));
   }
 
-  void upload_thumbnail(const std::string& name, std::string bytes) {
+  void upload_thumbnail(const std::string& name, std::string bytes, bool trailing) {
     auto capture = capture_item(name);
     if (!capture || queue == nullptr) return;
     const std::string key = media::thumbnail_key_for_item(capture->first.item_key);
@@ -146,19 +153,27 @@ struct ItemPublisher::State {
         config_, key, app::upload_attributes(config_, kThumbnailType, sha, capture->first.item_key),
         std::move(bytes));
     ++thumbnails_uploading[name];
-    queue->push_urgent([this, name, key, sha, size,
-                        put = std::move(put)](transfer::TaskQueue::Finished finished) mutable {
-      client_.put_object_async(std::move(put), [this, name, key, sha, size,
+    auto task = [this, name, key, sha, size, trailing,
+                 put = std::move(put)](transfer::TaskQueue::Finished finished) mutable {
+      client_.put_object_async(std::move(put), [this, name, key, sha, size, trailing,
                                                 finished](Result<s3::PutObjectResult> response) {
         finished();
         if (--thumbnails_uploading[name] <= 0) thumbnails_uploading.erase(name);
-        thumbnail_sent(name, key, {key, kThumbnailType, size, sha}, std::move(response));
+        thumbnail_sent(name, key, {key, kThumbnailType, size, sha}, std::move(response), trailing);
       });
-    });
+    };
+    // Trailing: in the queue's background lane, behind new files (transfer/task_queue.h).
+    if (trailing) {
+      queue->push_background(std::move(task));
+    } else {
+      queue->push_urgent(std::move(task));
+    }
   }
 
   void thumbnail_sent(const std::string& name, const std::string& key,
-                      const media::AssetInfo& asset, Result<s3::PutObjectResult> response) {
+                      const media::AssetInfo& asset, Result<s3::PutObjectResult> response,
+                      bool trailing) {
+    awaiting_thumbnail.erase(name);
     if (!response.ok()) {
       if (destination_unusable(response.error())) {
         // The destination went away: the thumbnail stays due, the run stops.
@@ -182,7 +197,7 @@ struct ItemPublisher::State {
         if (hooks_.item_changed) hooks_.item_changed(capture->second, capture->first.item_key);
       }
     }
-    if (queue != nullptr && !hooks_.stopped()) upload_item_soon(*queue, name);
+    if (queue != nullptr && !hooks_.stopped()) upload_item_soon(*queue, name, trailing);
   }
 
   // Thumbnails an earlier run left due (killed, or the destination went away): made again from
@@ -216,16 +231,22 @@ struct ItemPublisher::State {
   struct ItemUpload {
     bool in_flight = false;
     bool again = false;
+    bool again_trailing = true;  // only thumbnails asked for it again: it trails too
   };
   std::map<std::string, int> files_in_flight;  // per capture
   std::map<std::string, ItemUpload> item_uploads;
 
-  void upload_item_soon(transfer::TaskQueue& queue, const std::string& name) {
+  // An Item sent again for its thumbnail (named or dropped) trails like the thumbnail itself.
+  static constexpr bool kTrailing = true;
+
+  void upload_item_soon(transfer::TaskQueue& queue, const std::string& name,
+                        bool trailing = false) {
     // The last file of the capture, or its thumbnail's upload, sends it.
     if (files_in_flight.count(name) > 0 || thumbnails_uploading.count(name) > 0) return;
     ItemUpload& state = item_uploads[name];
     if (state.in_flight) {
       state.again = true;
+      state.again_trailing = state.again_trailing && trailing;
       return;
     }
     auto capture = journal_.capture_by_name(name);
@@ -235,28 +256,42 @@ struct ItemPublisher::State {
       return;
     }
     state.in_flight = true;
-    queue.push_urgent([this, &queue, capture = **capture](transfer::TaskQueue::Finished finished) {
+    auto task = [this, &queue, capture = **capture](transfer::TaskQueue::Finished finished) {
       send_item_document(capture, [this, &queue, name = capture.name, finished] {
         finished();
         ItemUpload& done = item_uploads[name];
-        const bool again = done.again;
+        const bool again = done.again, again_trailing = done.again_trailing;
         item_uploads.erase(name);  // only captures with an Item upload in flight are kept
-        if (again) upload_item_soon(queue, name);
+        if (again) upload_item_soon(queue, name, again_trailing);
       });
-    });
+    };
+    if (trailing) {
+      queue.push_background(std::move(task));
+    } else {
+      queue.push_urgent(std::move(task));
+    }
   }
 
   // The capture's thumbnail is still being made: its Item waits kThumbnailGrace at most for it
   // (made, uploaded, then the Item goes up once, naming it), then goes up without it (and again
   // with it). Without the wait nearly every Item of a burst went up twice, a request per image
   // more on the server; the wait is a small part of the time an image takes to be readable.
+  // A sync run (not watch) waits for the thumbnail however long it takes (`wait_for_thumbnails`):
+  // nobody reads its Items before it ends, and each Item then goes up once.
   static constexpr std::chrono::milliseconds kThumbnailGrace{200};
+  bool wait_for_thumbnails = false;
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);  // for a timer that outlives it
   ~State() { *alive = false; }
 
+  std::set<std::string> awaiting_thumbnail;  // captures whose Item waits (the grace)
+
   void upload_item_after_grace(transfer::TaskQueue& queue, const std::string& name) {
+    awaiting_thumbnail.insert(name);
+    if (wait_for_thumbnails) return;  // the thumbnail (made, failed or sent) sends the Item
     client_.engine().schedule(kThumbnailGrace, [this, &queue, name, alive = alive] {
-      if (*alive && !hooks_.stopped()) upload_item_soon(queue, name);
+      if (!*alive) return;
+      awaiting_thumbnail.erase(name);
+      if (!hooks_.stopped()) upload_item_soon(queue, name);
     });
   }
 
@@ -341,6 +376,10 @@ Result<nlohmann::json> ItemPublisher::item_with_asset(const ScannedFile& file,
   return media::build_stac_item(record);
 }
 
+void ItemPublisher::wait_for_thumbnails(bool wait) {
+  state_->wait_for_thumbnails = wait;
+}
+
 void ItemPublisher::asset_started(const std::string& capture, const ScannedFile& file,
                                   const media::ImageMetadata& metadata) {
   ++state_->files_in_flight[capture];
@@ -371,7 +410,7 @@ void ItemPublisher::asset_finished(transfer::TaskQueue& queue, const std::string
   } else if (auto job = state_->thumbnail_jobs.find(path); job != state_->thumbnail_jobs.end()) {
     job->second.file_done = true;
     if (job->second.made) {
-      state_->thumbnail_made(path);
+      state_->thumbnail_made(path, true);
     } else {
       thumbnail_coming = true;
     }

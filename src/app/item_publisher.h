@@ -60,6 +60,9 @@ class ItemPublisher {
   // capture's Item goes up once none of its files is in flight.
   void asset_finished(transfer::TaskQueue& queue, const std::string& capture,
                       const ScannedFile& file);
+  // An Item whose thumbnail is being made waits for it (true: a sync, read only when done),
+  // or 200 ms at most (false, the default: watch, where the Item's latency counts).
+  void wait_for_thumbnails(bool wait);
   // At the end of a run: every Item still to send (earlier runs' failures included).
   void publish_remaining(transfer::TaskQueue& queue);
 

@@ -58,21 +58,35 @@ std::optional<FeedItem> SyncFeed::next() {
   return std::nullopt;
 }
 
+std::vector<ScannedFile> SyncFeed::give(std::vector<ScannedFile> files) {
+  std::vector<ScannedFile> refused;
+  for (auto& file : files) {
+    if (taken_.count(file.path.string()) > 0) {
+      refused.push_back(std::move(file));
+    } else {
+      given_.push_back(std::move(file));
+    }
+  }
+  return refused;
+}
+
 std::optional<ScannedFile> SyncFeed::next_candidate() {
-  if (options_.files) {
-    if (given_.empty()) return std::nullopt;
-    ScannedFile file = std::move(given_.front());
-    given_.pop_front();
-    return file;
+  if (!options_.files) {
+    if (!walk_done_) {
+      if (auto file = walker_->next()) return file;
+      walk_done_ = true;
+      queue_leftovers();
+    }
+    if (!leftovers_.empty()) {
+      ScannedFile file = std::move(leftovers_.front());
+      leftovers_.pop_front();
+      return file;
+    }
   }
-  if (!walk_done_) {
-    if (auto file = walker_->next()) return file;
-    walk_done_ = true;
-    queue_leftovers();
-  }
-  if (leftovers_.empty()) return std::nullopt;
-  ScannedFile file = std::move(leftovers_.front());
-  leftovers_.pop_front();
+  // Files given: by the caller (watch's ready files), or while the run goes on (give()).
+  if (given_.empty()) return std::nullopt;
+  ScannedFile file = std::move(given_.front());
+  given_.pop_front();
   return file;
 }
 

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "app/source_scanner.h"
 #include "app/sync_service.h"
@@ -43,6 +44,9 @@ class SyncFeed {
   Status begin();
   // The next file that needs work; nullopt at the end (or when the journal failed).
   std::optional<FeedItem> next();
+  // More files for this run (watch: ready while it runs). A file this run already took is not
+  // given twice: it is returned, to wait for the next run.
+  std::vector<ScannedFile> give(std::vector<ScannedFile> files);
 
  private:
   std::optional<ScannedFile> next_candidate();

@@ -10,6 +10,7 @@ namespace imgsync::app {
 bool SyncService::Run::refill(transfer::TaskQueue& queue) {
   while (!stop && !cancelled()) {
     auto work = feed->next();
+    if (!work && options.follow != nullptr && take_followed()) continue;
     if (!work) {
       progress.total_known = true;  // every file is found: the totals are final
       tick();
@@ -26,6 +27,13 @@ bool SyncService::Run::refill(transfer::TaskQueue& queue) {
     if (start(queue, work->file, work->record)) return true;
   }
   return false;
+}
+
+bool SyncService::Run::take_followed() {
+  auto ready = options.follow->take_ready();
+  if (ready.empty()) return false;
+  for (auto& again : feed->give(std::move(ready))) options.follow->give_back(std::move(again));
+  return true;
 }
 
 void SyncService::Run::adopt_legacy_rows() {

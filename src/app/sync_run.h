@@ -90,6 +90,8 @@ struct SyncService::Run {
   void adopt_legacy_rows();
   // Walks on until one upload is started (or nothing is left).
   bool refill(transfer::TaskQueue& queue);
+  // Watch: the files that became ready meanwhile, into the feed. False when there were none.
+  bool take_followed();
   // Claiming the capture's name failed: a destination that is unusable stops the run (the file
   // stays pending), any other error fails the file.
   void claim_failed(const ScannedFile& file, const PlannedFile& planned, Error error);

@@ -31,6 +31,12 @@ SyncService::SyncService(const config::AppConfig& config, catalog::JournalStore&
                          s3::S3Client& client)
     : config_(config), journal_(journal), client_(client) {}
 
+namespace {
+// How often a watch run asks for files that became ready while it works: a file waits this
+// long at most after settling (and the daemon looks this often, only while it is busy).
+constexpr std::chrono::milliseconds kFollowInterval{25};
+}  // namespace
+
 Result<SyncReport> SyncService::run(const SyncOptions& options) {
   if (Status ok = require_destination_and_sources(config_); !ok.ok()) return ok.error();
   auto prefix = media::normalize_prefix(config_.destination->key);
@@ -59,6 +65,7 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
           .stopped = [&run] { return run.stop; },
           .item_changed = [&run](const nlohmann::json& item,
                                  const std::string& item_key) { run.index_item(item, item_key); }});
+  run.publisher->wait_for_thumbnails(options.follow == nullptr);  // watch: Items don't wait
   run.planner = std::make_unique<CapturePlanner>(journal_, *prefix, std::move(*name_template),
                                                  config_.project);
   if (!options.dry_run && !config_.state_dir.empty()) {
@@ -83,6 +90,7 @@ Result<SyncReport> SyncService::run(const SyncOptions& options) {
   transfer::TaskQueue queue(client_.engine(), std::max(1, config_.upload.jobs));
   queue.set_refill([&run, &queue] { return run.refill(queue); });
   queue.set_cancel([&run] { return run.cancelled(); }, options.cancel_grace);
+  if (options.follow != nullptr) queue.follow(kFollowInterval);
   queue.run();
   if (!options.dry_run && !run.stop && !run.cancelled()) run.publisher->publish_remaining(queue);
   if (run.index) run.index->commit();

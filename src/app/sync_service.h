@@ -36,6 +36,17 @@ class MetadataWorkerPool;
 
 namespace imgsync::app {
 
+// Where watch's newly ready files come from while a sync run is under way (SyncOptions::follow).
+class FileFollower {
+ public:
+  virtual ~FileFollower() = default;
+  // The files ready now (often none); an empty answer does not end the following.
+  virtual std::vector<ScannedFile> take_ready() = 0;
+  // A file given again while this run still works on it (changed since it was taken): it waits
+  // for the next run.
+  virtual void give_back(ScannedFile file) = 0;
+};
+
 struct SyncOptions {
   bool dry_run = false;  // scan, read and name files, say where they would go; no upload, no writes
   // Only these files (watch: the ones that just became ready) instead of a scan of every source.
@@ -50,6 +61,10 @@ struct SyncOptions {
   // Worker processes that read the files' metadata (app/metadata_reader.h); nullptr: read in
   // this process, on the transfer loop. Not owned.
   media::MetadataWorkerPool* metadata_pool = nullptr;
+  // Watch: files that became ready while this run is under way join it (asked every few ms
+  // while work is in flight), so they never wait for its end; the run ends once nothing is in
+  // flight and `follow` has nothing. Not owned.
+  FileFollower* follow = nullptr;
 };
 
 // One thing that happened to one file, for the command's output.

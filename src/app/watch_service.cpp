@@ -21,9 +21,15 @@ struct Candidate {
   Clock::time_point changed_at;
 };
 
+// At most this many files join a run while it is under way; then it finishes and the next run
+// begins, so a run's bookkeeping (the files it took) stays bounded under a steady stream.
+constexpr int kFollowedPerRun = 5000;
+
 }  // namespace
 
-struct WatchService::Loop {
+// The watch loop is the sync run's FileFollower: files that settle while a run is under way join
+// it (SyncOptions::follow), so a busy run never holds them back.
+struct WatchService::Loop : FileFollower {
   Loop(WatchService& owner, const WatchOptions& watch_options, watch::InotifyWatcher inotify)
       : service(owner), options(watch_options), watcher(std::move(inotify)) {}
 
@@ -37,6 +43,9 @@ struct WatchService::Loop {
   std::chrono::milliseconds backoff{0};
   int reported_depth = -1;
   int held_while_paused = 0;  // pending in the journal when the last pass met a dead destination
+  int followed = 0;           // files that joined the pass under way
+  bool stop_following = false;
+  std::vector<watch::WatchEvent> followed_events;  // their buffer
 
   std::chrono::milliseconds settle() const {
     return std::chrono::milliseconds(
@@ -64,6 +73,9 @@ struct WatchService::Loop {
     };
     sync_options.cancel = options.stop;
     sync_options.metadata_pool = options.metadata_pool;
+    sync_options.follow = this;
+    followed = 0;
+    stop_following = false;
     auto report = sync.run(sync_options);
     if (!report.ok()) return report.take_error();
     accumulate(*report);
@@ -133,7 +145,7 @@ struct WatchService::Loop {
   }
 
   // Candidates that settled (unchanged for the settle time) and have their marker.
-  std::vector<ScannedFile> take_ready() {
+  std::vector<ScannedFile> take_settled() {
     std::vector<ScannedFile> ready;
     const auto now = Clock::now();
     for (auto it = candidates.begin(); it != candidates.end();) {
@@ -208,7 +220,7 @@ struct WatchService::Loop {
       }
       return true;
     }
-    auto ready = take_ready();
+    auto ready = take_settled();
     if (ready.empty()) return false;
     SyncOptions given;
     given.files = std::move(ready);
@@ -225,6 +237,29 @@ struct WatchService::Loop {
     return !waiting;
   }
 
+  // FileFollower, while a pass is under way: the files that settled meanwhile. Nothing once a
+  // rescan or the journal's enqueued files are due (the pass ends, they come next), on stop or
+  // reload, and after kFollowedPerRun files.
+  std::vector<ScannedFile> take_ready() override {
+    if (stop_following || stopping() || reloading() || need_rescan || need_enqueued ||
+        followed >= kFollowedPerRun) {
+      return {};
+    }
+    if (Status ok = take_events(followed_events); !ok.ok()) {
+      stop_following = true;  // the loop reads (and reports) it again after the pass
+      return {};
+    }
+    auto ready = take_settled();
+    followed += static_cast<int>(ready.size());
+    return ready;
+  }
+
+  void give_back(ScannedFile file) override {
+    stop_following = true;  // the pass ends soon; the next takes the file
+    const std::string path = file.path.string();
+    candidates[path] = {std::move(file), Clock::now() - settle()};
+  }
+
   // Waits for inotify events, a wake-up on options.wake_fd or the next file due to settle, then
   // takes the events in (`events`: their buffer).
   Status wait_for_events(std::vector<watch::WatchEvent>& events) {
@@ -238,6 +273,11 @@ struct WatchService::Loop {
       while (read(options.wake_fd, drain, sizeof drain) > 0) {
       }
     }
+    return take_events(events);
+  }
+
+  // The events inotify has now (without waiting), taken in: files to settle, rescans due.
+  Status take_events(std::vector<watch::WatchEvent>& events) {
     events.clear();
     if (Status ok = watcher.read_events(events); !ok.ok()) return ok;
     for (const auto& event : events) {

@@ -243,6 +243,41 @@ TEST_F(StacApiTest, FieldsShapeItemsAndTravelWithNextLinks) {
   EXPECT_NE(refused.body.find("include"), std::string::npos) << refused.body;
 }
 
+// No filter extension is built: a filter is refused (400, naming it), never ignored, which
+// would answer with every Item as if each matched.
+TEST_F(StacApiTest, AFilterOrQueryIsRefusedNotIgnored) {
+  StacApi api = make_api();
+  for (const char* name : {"filter", "filter-lang", "query"}) {
+    ApiRequest get{.method = "GET",
+                   .path = "/search",
+                   .parameters = {{name, "eo:cloud_cover < 10"}},
+                   .body = "",
+                   .base_url = "http://api.test"};
+    const ApiResponse refused = api.handle(get);
+    EXPECT_EQ(refused.status, 400) << name;
+    EXPECT_NE(refused.body.find(std::string(name) + ":"), std::string::npos) << refused.body;
+  }
+  ApiRequest post{.method = "POST",
+                  .path = "/search",
+                  .parameters = {},
+                  .body = R"({"filter": {"op": "<", "args": [{"property": "gsd"}, 1]}})",
+                  .base_url = "http://api.test"};
+  const ApiResponse refused = api.handle(post);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("CQL2"), std::string::npos) << refused.body;
+  post.body = R"({"limit": 3})";
+  EXPECT_EQ(api.handle(post).status, 200);
+  const json conformance = json::parse(api.handle({.method = "GET",
+                                                   .path = "/conformance",
+                                                   .parameters = {},
+                                                   .body = "",
+                                                   .base_url = "http://api.test"})
+                                           .body);
+  for (const auto& name : conformance["conformsTo"]) {
+    EXPECT_EQ(name.get<std::string>().find("filter"), std::string::npos) << name;
+  }
+}
+
 TEST_F(StacApiTest, WholeApiOverHttpValidatesAndPagesExactlyOnce) {
   auto api = std::make_shared<StacApi>(make_api());
   HttpServerOptions options;

@@ -129,5 +129,35 @@ TEST_F(SyncFeedTest, PendingFilesOutsideTheWalkAreFedAfterIt) {
             (std::vector<std::string>{(photos() / "a.jpg").string(), enqueued.path}));
 }
 
+TEST_F(SyncFeedTest, FilesGivenWhileARunGoesOnAreFedAfterTheWalkButNeverTwice) {
+  // Watch hands over files that settle while its run works (SyncOptions::follow): they join the
+  // run, except one the run already took (it changed since): that one waits for the next run.
+  write_file(photos() / "a.jpg", "aaaa");
+  write_file(photos() / "b.jpg", "bbbb");
+  auto journal = open("endpoint|b|p");
+  SyncFeed feed(config_, journal, options_, report_,
+                FeedHooks{.emit = [](const SyncEvent&) {},
+                          .journal_failed = [](const Status& status) { EXPECT_TRUE(status.ok()); },
+                          .vanishing = [](const catalog::FileRecord&) {}});
+  ASSERT_TRUE(feed.begin().ok());
+  auto first = feed.next();
+  ASSERT_TRUE(first.has_value());
+  const std::filesystem::path taken = first->file.path;
+  const std::filesystem::path other =
+      taken.filename() == "a.jpg" ? photos() / "b.jpg" : photos() / "a.jpg";
+  write_file(photos() / "c.jpg", "cccc");
+  auto scanned = [this](const std::filesystem::path& path) {
+    auto file = classify_path(path, config_.sources);
+    EXPECT_TRUE(file.has_value()) << path;
+    return *file;
+  };
+  auto refused = feed.give({scanned(taken), scanned(photos() / "c.jpg")});
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].path, taken);
+  std::vector<std::string> rest;
+  while (auto item = feed.next()) rest.push_back(item->file.path.string());
+  EXPECT_EQ(rest, (std::vector<std::string>{other.string(), (photos() / "c.jpg").string()}));
+}
+
 }  // namespace
 }  // namespace imgsync::app

@@ -390,6 +390,8 @@ TEST_F(SyncTest, ThumbnailsGoUpWithTheirItemsUprightAndWithoutMetadata) {
   auto run = sync();
   ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
   EXPECT_EQ(summary_of(run.out)["thumbnails_uploaded"], 2);
+  // A sync's Item waits for its thumbnail: each goes up once, already naming it.
+  EXPECT_EQ(summary_of(run.out)["items_uploaded"], 2) << run.out;
   auto store = journal();
   for (const std::string name : {"DSCN0010.jpg", "Landscape_6.jpg"}) {
     auto record = store.find((source() / "a" / name).string());
