@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "media/capture_pairing.h"
+#include "util/json_fields.h"
 
 namespace imgsync::app {
 namespace {
@@ -39,7 +40,7 @@ bool has_own_time(const std::optional<media::CaptureTime>& time) {
 std::optional<media::CaptureTime> own_time_of(const catalog::FileRecord& record) {
   auto metadata = nlohmann::json::parse(record.metadata_json, nullptr, false);
   if (!metadata.is_object() || !metadata["captured_at"].is_string()) return std::nullopt;
-  if (metadata.value("captured_at_source", std::string()) ==
+  if (json_string(metadata, "captured_at_source") ==
       media::to_string(media::CaptureTimeSource::kFileModificationTime)) {
     return std::nullopt;
   }
