@@ -6,7 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "media/object_keys.h"
+#include "util/error_predicates.h"
 #include "util/hashing.h"
+#include "util/json_fields.h"
 
 namespace imgsync::app {
 namespace {
@@ -76,7 +78,7 @@ std::string merge_public_read_policy(const std::string& existing, const std::str
   nlohmann::json statements = nlohmann::json::array();
   if (policy.contains("Statement") && policy["Statement"].is_array()) {
     for (const auto& statement : policy["Statement"]) {
-      if (statement.value("Sid", "") != kPolicySid) statements.push_back(statement);
+      if (json_string(statement, "Sid") != kPolicySid) statements.push_back(statement);
     }
   }
   nlohmann::json resources = nlohmann::json::array();
@@ -126,7 +128,7 @@ Result<std::vector<std::string>> public_key_prefixes(const BucketSetupOptions& o
 // 1. The bucket.
 Result<BucketSetupStep> bucket_step(BucketSetup& setup) {
   Status exists = setup.client.head_bucket(setup.bucket);
-  if (!exists.ok() && exists.error().category != ErrorCategory::kNotFound) {
+  if (!exists.ok() && !is_not_found(exists.error())) {
     return explain("checking the bucket", exists.error(),
                    "check the credentials and that the bucket name is yours");
   }
@@ -178,7 +180,7 @@ Result<BucketSetupStep> lifecycle_step(const BucketSetup& setup) {
         if (rule.id != kLifecycleId) rules.push_back(rule);
         if (rule.id == kLifecycleId) current_abort_rule = rule;
       }
-    } else if (current.error().category != ErrorCategory::kNotFound) {
+    } else if (!is_not_found(current.error())) {
       return explain("reading the lifecycle rules", current.error(), "");
     }
   }
@@ -279,7 +281,7 @@ Result<BucketSetupStep> public_access_block_step(const BucketSetup& setup) {
   // take the block off again, saying so.
   Status probe = write_readme(setup);
   if (probe.ok()) return step;
-  if (probe.error().category != ErrorCategory::kAuth) {
+  if (!is_credentials_error(probe.error())) {
     return explain("checking uploads after Block Public Access", probe.error(), "");
   }
   if (Status removed = setup.client.delete_public_access_block(setup.bucket); !removed.ok()) {
@@ -307,7 +309,7 @@ Result<BucketSetupStep> policy_step(const BucketSetup& setup) {
   if (!setup.dry && !policy_set) {
     if (Status ok = setup.client.put_bucket_policy(setup.bucket, policy); !ok.ok()) {
       return explain("setting the public-read policy", ok.error(),
-                     ok.error().category == ErrorCategory::kAuth
+                     is_credentials_error(ok.error())
                          ? "Block Public Access (on the account or bucket) forbids public "
                            "policies: allow public policies for this bucket, or publish a "
                            "private gallery with presigned URLs instead"

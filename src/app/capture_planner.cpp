@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "media/capture_pairing.h"
+#include "util/json_fields.h"
 
 namespace imgsync::app {
 namespace {
@@ -39,7 +40,7 @@ bool has_own_time(const std::optional<media::CaptureTime>& time) {
 std::optional<media::CaptureTime> own_time_of(const catalog::FileRecord& record) {
   auto metadata = nlohmann::json::parse(record.metadata_json, nullptr, false);
   if (!metadata.is_object() || !metadata["captured_at"].is_string()) return std::nullopt;
-  if (metadata.value("captured_at_source", std::string()) ==
+  if (json_string(metadata, "captured_at_source") ==
       media::to_string(media::CaptureTimeSource::kFileModificationTime)) {
     return std::nullopt;
   }
@@ -88,7 +89,7 @@ std::optional<std::string> CapturePlanner::owner_of(std::string_view name) {
 Result<bool> CapturePlanner::capture_has_other_of_kind(const std::string& name,
                                                        const ScannedFile& file) {
   if (auto planned = run_captures_.find(name); planned != run_captures_.end()) {
-    auto held = planned->second.paths_by_kind.find(config::to_string(file.kind));
+    auto held = planned->second.paths_by_kind.find(file.kind);
     if (held != planned->second.paths_by_kind.end() && held->second != file.path.string()) {
       return true;
     }
@@ -97,7 +98,7 @@ Result<bool> CapturePlanner::capture_has_other_of_kind(const std::string& name,
   auto members = journal_.files_of_capture(name);
   if (!members.ok()) return members.take_error();
   for (const auto& member : *members) {
-    if (member.kind == config::to_string(file.kind) && member.path != file.path.string()) {
+    if (member.kind == file.kind && member.path != file.path.string()) {
       return true;
     }
   }
@@ -223,7 +224,7 @@ Result<PlannedFile> CapturePlanner::finish(PlannedFile planned, const ScannedFil
   RunCapture& in_run = run_captures_[planned.name];
   if (planned.new_capture) in_run.row = row;
   if (!has_own_time(in_run.captured_at)) in_run.captured_at = metadata.captured_at;
-  in_run.paths_by_kind.emplace(config::to_string(file.kind), file.path.string());
+  in_run.paths_by_kind.emplace(file.kind, file.path.string());
   if (dry_run) {
     if (planned.new_capture) dry_by_pair_key_.emplace(planned.pair_key, planned.name);
     return planned;

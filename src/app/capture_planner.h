@@ -53,7 +53,7 @@ class CapturePlanner {
   // written only once their names are claimed.
   struct RunCapture {
     catalog::CaptureRecordRow row;
-    std::map<std::string, std::string> paths_by_kind;  // "raw"/"enhanced" -> path
+    std::map<config::SourceKind, std::string> paths_by_kind;  // the path of each kind
     std::optional<media::CaptureTime> captured_at;
   };
 

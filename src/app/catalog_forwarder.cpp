@@ -19,13 +19,6 @@ Error batch_full() {
   return make_error(ErrorCategory::kConflict, "batch full");
 }
 
-Result<std::int64_t> position_of(catalog::ItemIndex& local, const std::string& name) {
-  auto held = local.setting(name);
-  if (!held.ok()) return held.take_error();
-  if (!held->has_value()) return std::int64_t{0};
-  return std::stoll(**held);
-}
-
 // Back-off while the catalog is away: RetryPolicy's delays, never giving up.
 constexpr s3::RetryOptions kPauseBackoff{.max_attempts = 1 << 30,
                                          .base_delay = std::chrono::milliseconds(1000),
@@ -93,7 +86,7 @@ Result<ForwardReport> copy_index(catalog::ItemIndex& local, catalog::ItemIndex& 
 
 Result<ForwardReport> forward_changes(catalog::ItemIndex& local, catalog::ItemIndex& shared,
                                       const std::string& position_name, int batch) {
-  auto position = position_of(local, position_name);
+  auto position = stored_position(local, position_name);
   if (!position.ok()) return position.take_error();
   ForwardReport report;
   while (true) {
@@ -120,7 +113,7 @@ Result<ForwardReport> forward_changes(catalog::ItemIndex& local, catalog::ItemIn
 }
 
 Result<std::int64_t> pending_changes(catalog::ItemIndex& local, const std::string& position_name) {
-  auto position = position_of(local, position_name);
+  auto position = stored_position(local, position_name);
   if (!position.ok()) return position.take_error();
   std::int64_t pending = 0;
   Status counted = local.for_each_change(*position, catalog::ChangeScope::kLocal,

@@ -22,6 +22,7 @@
 
 #include "app/shared_catalog.h"
 #include "app/shared_catalog_detail.h"
+#include "util/error_predicates.h"
 #include "util/gzip.h"
 #include "util/time_format.h"
 
@@ -440,7 +441,7 @@ Result<PullReport> pull_catalog(catalog::ItemIndex& index, s3::S3Client& client,
   for (int round = 0;; ++round) {
     Status pulled = pull_round(index, client, location, scratch_dir, report);
     if (pulled.ok()) return report;
-    if (pulled.error().category != ErrorCategory::kNotFound || round == 3) return pulled.error();
+    if (!is_not_found(pulled.error()) || round == 3) return pulled.error();
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include "app/doctor_service.h"
 #include "catalog/pg_item_index.h"
+#include "util/error_predicates.h"
 
 namespace imgsync::app {
 namespace {
@@ -19,7 +20,7 @@ DoctorCheck catalog_check(std::string name, CheckStatus status, std::string deta
 }
 
 std::string connect_fix(const Error& error, const config::CatalogSettings& settings) {
-  if (error.category == ErrorCategory::kAuth) {
+  if (is_credentials_error(error)) {
     return fmt::format(
         "check the role in the URL and its password: set it in ${} (the variable [catalog] "
         "password_env names), PGPASSWORD or ~/.pgpass, never in the URL",

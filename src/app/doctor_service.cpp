@@ -10,7 +10,9 @@
 
 #include "media/object_keys.h"
 #include "s3/s3_client.h"
+#include "util/error_predicates.h"
 #include "util/hashing.h"
+#include "util/json_fields.h"
 #include "util/time_format.h"
 
 namespace imgsync::app {
@@ -89,7 +91,7 @@ DoctorCheck explain_bucket_error(const Error& error, const DoctorOptions& option
   const auto& s3 = *options.s3;
   const auto& destination = *options.destination;
   const std::string& id = s3.credentials.access_key_id;
-  if (error.category == ErrorCategory::kTlsVerification) {
+  if (is_tls_verification_error(error)) {
     return remote("endpoint", CheckStatus::kFail,
                   fmt::format("{}: {}", s3.endpoint_url(), error.message),
                   "for a private CA pass --ca-bundle FILE or set AWS_CA_BUNDLE");
@@ -130,14 +132,14 @@ DoctorCheck explain_bucket_error(const Error& error, const DoctorOptions& option
     return remote("endpoint", CheckStatus::kFail, "this machine's clock is far off the server's",
                   "set the clock: sudo timedatectl set-ntp true");
   }
-  if (error.s3_code == "NoSuchBucket" || error.category == ErrorCategory::kNotFound) {
+  if (error.s3_code == "NoSuchBucket" || is_not_found(error)) {
     return remote(
         "bucket", CheckStatus::kFail,
         fmt::format("s3://{} does not exist at {}", destination.bucket, s3.endpoint_url()),
         fmt::format("create and configure it: {} (or correct the bucket name)",
                     init_command(destination)));
   }
-  if (error.category == ErrorCategory::kAuth) {
+  if (is_credentials_error(error)) {
     return remote(
         "bucket", CheckStatus::kFail,
         fmt::format("{} may not list s3://{}: {}", id, destination.bucket, error.describe()),
@@ -242,7 +244,7 @@ std::vector<DoctorCheck> check_bucket_settings(s3::S3Client& client,
     const auto parsed = nlohmann::json::parse(*policy, nullptr, false);
     if (parsed.is_object() && parsed.contains("Statement") && parsed["Statement"].is_array()) {
       for (const auto& statement : parsed["Statement"]) {
-        if (statement.value("Effect", "") == "Allow" && statement.contains("Principal") &&
+        if (json_string(statement, "Effect") == "Allow" && statement.contains("Principal") &&
             statement["Principal"] == "*" && statement.contains("Resource")) {
           public_resources.push_back(statement["Resource"].dump());
         }

@@ -4,16 +4,19 @@
 
 #include "app/source_scanner.h"
 #include "app/watch_service.h"
+#include "util/file_paths.h"
 
 namespace imgsync::app {
 
 Result<EnqueueOutcome> enqueue_files(catalog::JournalStore& journal,
                                      const config::AppConfig& config,
                                      const std::vector<std::string>& files,
-                                     const std::string& default_kind) {
+                                     config::SourceKind default_kind) {
   EnqueueOutcome outcome;
   for (const auto& name : files) {
-    const auto path = std::filesystem::absolute(name).lexically_normal();
+    auto absolute = absolute_path(name);
+    if (!absolute.ok()) return absolute.take_error();
+    const auto path = absolute->lexically_normal();
     auto stat = stat_file(path);
     if (!stat.ok()) {
       outcome.unreadable_file = stat.take_error();
@@ -25,7 +28,7 @@ Result<EnqueueOutcome> enqueue_files(catalog::JournalStore& journal,
     catalog::FileRecord record = known->value_or(catalog::FileRecord{});
     record.path = path.string();
     record.source = classified ? classified->source.string() : path.parent_path().string();
-    record.kind = classified ? config::to_string(classified->kind) : default_kind;
+    record.kind = classified ? classified->kind : default_kind;
     record.stat = *stat;
     record.state = catalog::FileState::kPending;
     // A concurrent daemon writes the same journal; SQLite's locking serialises the two.

@@ -26,6 +26,6 @@ struct EnqueueOutcome {
 Result<EnqueueOutcome> enqueue_files(catalog::JournalStore& journal,
                                      const config::AppConfig& config,
                                      const std::vector<std::string>& files,
-                                     const std::string& default_kind);
+                                     config::SourceKind default_kind);
 
 }  // namespace imgsync::app

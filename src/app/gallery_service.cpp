@@ -4,11 +4,13 @@
 
 #include <memory>
 #include <set>
+#include <type_traits>
 
 #include "app/gallery_access.h"
 #include "app/gallery_copies.h"
 #include "app/gallery_page.h"
 #include "media/object_keys.h"
+#include "util/error_predicates.h"
 
 namespace imgsync::app {
 namespace {
@@ -36,10 +38,18 @@ std::string camera_of(const catalog::SearchHit& hit) {
   return hit.make + " " + hit.model;
 }
 
+// The property when it has the type the page expects: an Item from another writer of the shared
+// catalog may hold anything there, and json's get<T> would throw on it.
 template <typename T>
 void copy_if(json& entry, const char* name, const json& properties, const char* property) {
   auto found = properties.find(property);
-  if (found != properties.end() && !found->is_null()) entry[name] = found->get<T>();
+  if (found == properties.end()) return;
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (!found->is_string()) return;
+  } else {
+    if (!found->is_number()) return;
+  }
+  entry[name] = found->get<T>();
 }
 
 using LinkMaker = std::function<Result<std::string>(const std::string&)>;
@@ -107,8 +117,7 @@ Result<std::vector<GalleryLinks>> links_for(
     auto copy = publish_gallery_copy(hit, client, location, copy_options);
     if (!copy.ok()) {
       // Only what is about this one capture leaves it out; a failing bucket fails the gallery.
-      if (copy.error().category != ErrorCategory::kInvalidInput &&
-          copy.error().category != ErrorCategory::kNotFound) {
+      if (!is_invalid_input(copy.error()) && !is_not_found(copy.error())) {
         return copy.take_error();
       }
       ++failed;

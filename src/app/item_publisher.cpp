@@ -12,6 +12,7 @@
 #include "media/stac_item.h"
 #include "media/thumbnail.h"
 #include "transfer/off_loop.h"
+#include "util/error_predicates.h"
 #include "util/hashing.h"
 
 namespace imgsync::app {
@@ -110,8 +111,10 @@ struct ItemPublisher::State {
   // an earlier file gave it, which would be stale now.
   void thumbnail_failed(const std::string& capture, const std::string& path, const Error& error) {
     ++report.thumbnails_failed;
-    hooks_.emit({SyncEvent::Kind::kThumbnailFailed, path, "", 0, error.message,
-                 std::string(to_string(error.category))});
+    hooks_.emit({.kind = SyncEvent::Kind::kThumbnailFailed,
+                 .path = path,
+                 .error = error.message,
+                 .category = error.category});
     const bool item_waited = awaiting_thumbnail.erase(capture) > 0;
     auto item = capture_item(capture);
     if (!item) return;
@@ -179,13 +182,15 @@ struct ItemPublisher::State {
       }
       // Still due: the next run makes it again. The Item goes up without it.
       ++report.thumbnails_failed;
-      hooks_.emit({SyncEvent::Kind::kThumbnailFailed, "", key, 0,
-                   "the thumbnail was not uploaded: " + response.error().message,
-                   std::string(to_string(response.error().category)), response.error().s3_code,
-                   response.error().request_id});
+      hooks_.emit({.kind = SyncEvent::Kind::kThumbnailFailed,
+                   .key = key,
+                   .error = "the thumbnail was not uploaded: " + response.error().message,
+                   .category = response.error().category,
+                   .s3_code = response.error().s3_code,
+                   .request_id = response.error().request_id});
     } else if (auto capture = capture_item(name)) {
       ++report.thumbnails_uploaded;
-      hooks_.emit({SyncEvent::Kind::kThumbnailUploaded, "", key, asset.bytes, "", ""});
+      hooks_.emit({.kind = SyncEvent::Kind::kThumbnailUploaded, .key = key, .bytes = asset.bytes});
       if (media::add_stac_asset(capture->second, capture->first.item_key, "thumbnail", asset)
               .ok()) {
         hooks_.journal_failed(journal_.set_thumbnail_uploaded(name, capture->second.dump()));
@@ -208,7 +213,7 @@ struct ItemPublisher::State {
       const catalog::FileRecord* source = nullptr;
       for (const auto& record : *files) {
         if (record.state != catalog::FileState::kUploaded) continue;
-        if (source == nullptr || record.kind == "enhanced") source = &record;
+        if (source == nullptr || record.kind == config::SourceKind::kEnhanced) source = &record;
       }
       if (source == nullptr) {
         hooks_.journal_failed(journal_.clear_thumbnail_due(capture.name));
@@ -295,24 +300,27 @@ struct ItemPublisher::State {
     auto put = app::small_object_put(
         config_, capture.item_key, app::upload_attributes(config_, "application/geo+json", sha, ""),
         capture.item_json);
-    client_.put_object_async(std::move(put), [this, capture, sha,
-                                              then](Result<s3::PutObjectResult> response) {
-      if (!response.ok() && destination_unusable(response.error())) {
-        // The destination went away, not this Item: it stays dirty for the next run, and the
-        // run stops as it does for a file (watch pauses and rescans).
-        hooks_.destination_lost(response.error());
-      } else if (!response.ok()) {
-        ++report.items_failed;
-        hooks_.emit({SyncEvent::Kind::kItemFailed, "", capture.item_key, 0,
-                     response.error().message, std::string(to_string(response.error().category))});
-      } else {
-        hooks_.journal_failed(journal_.set_item_uploaded(capture.name, capture.item_json, sha));
-        ++report.items_uploaded;
-        hooks_.emit({SyncEvent::Kind::kItemUploaded, "", capture.item_key, capture.item_json.size(),
-                     "", ""});
-      }
-      then();
-    });
+    client_.put_object_async(
+        std::move(put), [this, capture, sha, then](Result<s3::PutObjectResult> response) {
+          if (!response.ok() && destination_unusable(response.error())) {
+            // The destination went away, not this Item: it stays dirty for the next run, and the
+            // run stops as it does for a file (watch pauses and rescans).
+            hooks_.destination_lost(response.error());
+          } else if (!response.ok()) {
+            ++report.items_failed;
+            hooks_.emit({.kind = SyncEvent::Kind::kItemFailed,
+                         .key = capture.item_key,
+                         .error = response.error().message,
+                         .category = response.error().category});
+          } else {
+            hooks_.journal_failed(journal_.set_item_uploaded(capture.name, capture.item_json, sha));
+            ++report.items_uploaded;
+            hooks_.emit({.kind = SyncEvent::Kind::kItemUploaded,
+                         .key = capture.item_key,
+                         .bytes = capture.item_json.size()});
+          }
+          then();
+        });
   }
 
   // Items still dirty at the end: earlier runs' failures, or ones whose upload failed just now.

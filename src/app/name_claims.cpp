@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/object_writes.h"
+#include "util/error_predicates.h"
 
 namespace imgsync::app {
 
@@ -22,7 +23,7 @@ void NameClaims::claim(transfer::TaskQueue& queue, const PlannedFile& planned, D
         std::move(put), [this, &queue, planned, done, finished](Result<s3::PutObjectResult> r) {
           finished();
           if (r.ok()) return won(planned, done);
-          if (r.error().category != ErrorCategory::kConflict) {
+          if (!is_conflict(r.error())) {
             return done(r.take_error());
           }
           check(queue, planned, done);

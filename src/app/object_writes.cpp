@@ -1,5 +1,7 @@
 #include "app/object_writes.h"
 
+#include "util/error_predicates.h"
+
 namespace imgsync::app {
 
 s3::ObjectAttributes upload_attributes(const config::AppConfig& config,
@@ -23,22 +25,13 @@ s3::PutObjectRequest small_object_put(const config::AppConfig& config, const std
           .attributes = attributes};
 }
 
-bool destination_unusable(const Error& error) {
-  return error.category == ErrorCategory::kAuth ||
-         error.category == ErrorCategory::kTlsVerification ||
-         (error.category == ErrorCategory::kNotFound && error.s3_code == "NoSuchBucket") ||
-         ((error.category == ErrorCategory::kRetryable ||
-           error.category == ErrorCategory::kThrottled) &&
-          error.http_status == 0);
-}
-
 Result<KeyState> inspect_key(s3::S3Client& client, const std::string& bucket,
                              const std::string& key, const std::string& sha,
                              const std::string& confirmed_key,
                              const std::string& confirmed_sha256) {
   auto head = client.head_object(bucket, key);
   if (!head.ok()) {
-    if (head.error().category == ErrorCategory::kNotFound) return KeyState{};
+    if (is_not_found(head.error())) return KeyState{};
     return head.take_error();
   }
   KeyState state{AtKey::kOtherContent, {head->etag, head->version_id}};

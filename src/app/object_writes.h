@@ -1,6 +1,6 @@
 // What sync's parts share about the objects imgsync writes: the attributes every object carries,
-// the single PUT of a small object, and when an error means the destination itself is unusable
-// (the run stops instead of failing every file).
+// the single PUT of a small object, and the overwrite rule's look at a key. (Whether an error
+// means the destination itself is unusable is util/error_predicates.h's destination_unusable.)
 #pragma once
 
 #include <string>
@@ -20,9 +20,6 @@ s3::ObjectAttributes upload_attributes(const config::AppConfig& config,
 // A single PUT of a small object imgsync makes itself (an Item, a thumbnail, a claim).
 s3::PutObjectRequest small_object_put(const config::AppConfig& config, const std::string& key,
                                       const s3::ObjectAttributes& attributes, std::string body);
-
-// The destination as a whole refuses, or cannot be reached even after the retries.
-bool destination_unusable(const Error& error);
 
 // What is at the key before an edit replaces it (the overwrite rule): imgsync replaces only the
 // object it confirmed there itself (its imgsync-sha256 is the hash the journal confirmed), so an

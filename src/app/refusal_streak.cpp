@@ -2,13 +2,15 @@
 
 #include <fmt/format.h>
 
+#include "util/error_predicates.h"
+
 namespace imgsync::app {
 
 std::optional<Error> RefusalStreak::note(const Error& error, bool any_success) {
   // Only a 4xx refusal of the request itself (invalid-input): 5xx are the server's own trouble,
   // integrity errors the data's, conflicts the key's.
-  if (error.http_status < 400 || error.http_status >= 500 ||
-      error.category != ErrorCategory::kInvalidInput || any_success) {
+  if (!is_refused_request(error) || error.http_status < 400 || error.http_status >= 500 ||
+      any_success) {
     same_ = 0;
     return std::nullopt;
   }

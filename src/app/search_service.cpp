@@ -12,7 +12,9 @@
 #include "media/stac_item.h"
 #include "transfer/object_upload.h"
 #include "transfer/task_queue.h"
+#include "util/error_predicates.h"
 #include "util/hashing.h"
+#include "util/json_fields.h"
 
 namespace imgsync::app {
 namespace {
@@ -35,10 +37,10 @@ bool ends_with(const std::string& text, const std::string& tail) {
 std::string recorded_sha256(const json& item, const std::string& item_key, const std::string& key) {
   if (!item.contains("assets") || !item["assets"].is_object()) return {};
   for (const auto& [slot, asset] : item["assets"].items()) {
-    if (!asset.is_object() || catalog::resolve_href(item_key, asset.value("href", "")) != key) {
+    if (!asset.is_object() || catalog::resolve_href(item_key, json_string(asset, "href")) != key) {
       continue;
     }
-    const std::string checksum = asset.value("file:checksum", "");
+    const std::string checksum = json_string(asset, "file:checksum");
     if (checksum.size() == 68 && checksum.starts_with("1220")) return checksum.substr(4);
   }
   return {};
@@ -177,7 +179,7 @@ Result<RebuildReport> rebuild_index(
           } else if (Status safe = check_item(item, key); !safe.ok()) {
             failed(key, safe.error());
           } else if (Status ok = index.upsert_item(item, key); !ok.ok()) {
-            if (ok.error().category == ErrorCategory::kInvalidInput) {
+            if (is_invalid_input(ok.error())) {
               failed(key, ok.error());
             } else if (!fatal) {
               fatal = ok.error();  // the index itself failed: stop
@@ -275,9 +277,15 @@ Result<PublishReport> publish_catalog(catalog::ItemIndex& index, s3::S3Client& c
   transfer::UploadJob job;
   job.path = ndjson_path;
   job.size = digests->bytes;
-  job.mtime_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                     std::filesystem::last_write_time(ndjson_path).time_since_epoch())
-                     .count();
+  std::error_code unreadable;
+  const auto written = std::filesystem::last_write_time(ndjson_path, unreadable);
+  if (unreadable) {
+    return make_error(
+        ErrorCategory::kLocalIo,
+        fmt::format("cannot read {}: {}", ndjson_path.string(), unreadable.message()));
+  }
+  job.mtime_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(written.time_since_epoch()).count();
   job.digests = *digests;
   job.bucket = location.bucket;
   job.key = report.ndjson_key;
@@ -340,7 +348,7 @@ Status write_items_and_plan(
       }
       const auto& target = *confined;
       const std::string sha = item.is_discarded() ? "" : recorded_sha256(item, hit.item_key, key);
-      if (!sha.empty() && std::filesystem::exists(target)) {
+      if (std::error_code absent; !sha.empty() && std::filesystem::exists(target, absent)) {
         auto digests = digest_file(target.string());
         if (digests.ok() && to_hex(digests->sha256) == sha) {
           ++report.skipped;

@@ -3,13 +3,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <map>
 #include <random>
 
 #include "app/shared_catalog_detail.h"
 #include "media/object_keys.h"
+#include "util/error_predicates.h"
 #include "util/gzip.h"
+#include "util/json_fields.h"
 #include "util/time_format.h"
 
 namespace imgsync::app {
@@ -54,7 +57,7 @@ json to_bucket_form(const catalog::LocalChange& change, const BucketLocation& lo
   json links = json::array();
   const json old_links = item.value("links", json::array());
   for (json link : old_links) {
-    if (link.is_object() && link.value("rel", "") == "self") continue;
+    if (json_string(link, "rel") == "self") continue;
     absolute(link);
     links.push_back(link);
   }
@@ -73,8 +76,8 @@ std::string from_bucket_form(json& item, const BucketLocation& location) {
   json links = json::array();
   const json old_links = item.value("links", json::array());
   for (const auto& link : old_links) {
-    const std::string href = link.is_object() ? link.value("href", "") : "";
-    if (link.is_object() && link.value("rel", "") == "self" && href.starts_with(bucket_url)) {
+    const std::string href = json_string(link, "href");
+    if (json_string(link, "rel") == "self" && href.starts_with(bucket_url)) {
       item_key = href.substr(bucket_url.size());
     } else {
       links.push_back(link);
@@ -82,7 +85,7 @@ std::string from_bucket_form(json& item, const BucketLocation& location) {
   }
   if (item_key.empty()) return {};
   auto relative = [&](json& entry) {
-    const std::string href = entry.is_object() ? entry.value("href", "") : "";
+    const std::string href = json_string(entry, "href");
     if (href.starts_with(bucket_url)) {
       entry["href"] = media::relative_href(item_key, href.substr(bucket_url.size()));
     }
@@ -136,9 +139,9 @@ Result<std::optional<Manifest>> latest_manifest(s3::S3Client& client,
                           " is not readable; run 'imgsync catalog compact' to write a new one");
   }
   Manifest manifest{.key = *newest,
-                    .snapshot = document.value("snapshot", ""),
+                    .snapshot = json_string(document, "snapshot"),
                     .positions = {},
-                    .items = document.value("items", std::int64_t{0})};
+                    .items = json_integer(document, "items")};
   const json positions = document.value("positions", json::object());
   for (const auto& [writer, position] : positions.items()) {
     if (position.is_string()) manifest.positions[writer] = position.get<std::string>();
@@ -193,13 +196,29 @@ Result<std::string> writer_id(catalog::ItemIndex& index) {
   return id;
 }
 
+Result<std::int64_t> stored_position(catalog::ItemIndex& index, const std::string& name) {
+  auto held = index.setting(name);
+  if (!held.ok()) return held.take_error();
+  if (!held->has_value()) return std::int64_t{0};
+  const std::string& text = **held;
+  std::int64_t position = 0;
+  const auto [end, failed] = std::from_chars(text.data(), text.data() + text.size(), position);
+  if (failed != std::errc() || end != text.data() + text.size()) {
+    return make_error(ErrorCategory::kFatal,
+                      fmt::format("the index's {} is \"{}\", not a position: the index is "
+                                  "damaged; imgsync index rebuild makes it again from the bucket",
+                                  name, text));
+  }
+  return position;
+}
+
 Result<AppendReport> append_segments(catalog::ItemIndex& index, s3::S3Client& client,
                                      const BucketLocation& location, std::int64_t max_items) {
   auto writer = writer_id(index);
   if (!writer.ok()) return writer.take_error();
-  auto published = index.setting(kPublishedSetting);
+  auto published = stored_position(index, kPublishedSetting);
   if (!published.ok()) return published.take_error();
-  std::int64_t after = published->has_value() ? std::stoll(**published) : 0;
+  std::int64_t after = *published;
   const std::string collection = default_collection_id(location);
   AppendReport report;
   while (true) {
@@ -229,7 +248,7 @@ Result<AppendReport> append_segments(catalog::ItemIndex& index, s3::S3Client& cl
     put.attributes.content_type = "application/x-ndjson";
     auto written = client.put_object(std::move(put));
     // kConflict: this range is there already (another process of this writer wrote it).
-    if (!written.ok() && written.error().category != ErrorCategory::kConflict) {
+    if (!written.ok() && !is_conflict(written.error())) {
       return written.take_error();
     }
     if (Status ok = index.set_setting(kPublishedSetting, std::to_string(last)); !ok.ok()) {

@@ -33,6 +33,10 @@ std::string default_collection_id(const BucketLocation& location);
 // This state directory's writer id (16 hex digits), made and kept in the index on first use.
 Result<std::string> writer_id(catalog::ItemIndex& index);
 
+// A change position the index keeps under the setting `name`, 0 when it has none; a value that
+// is not a number is a damaged index (an error naming `imgsync index rebuild`, not a throw).
+Result<std::int64_t> stored_position(catalog::ItemIndex& index, const std::string& name);
+
 struct AppendReport {
   int segments = 0;
   std::int64_t items = 0;

@@ -9,7 +9,9 @@
 
 #include "app/shared_catalog.h"
 #include "app/shared_catalog_detail.h"
+#include "util/error_predicates.h"
 #include "util/gzip.h"
+#include "util/json_fields.h"
 #include "util/time_format.h"
 
 namespace imgsync::app {
@@ -36,21 +38,22 @@ Status acquire_lease(s3::S3Client& client, const BucketLocation& location, const
         .if_none_match = true};
     auto taken = client.put_object(std::move(put));
     if (taken.ok()) return {};
-    if (taken.error().category != ErrorCategory::kConflict) return taken.error();
+    if (!is_conflict(taken.error())) return taken.error();
     auto held =
         client.get_object({.bucket = location.bucket, .key = key, .range = {}, .download_to = {}});
     if (!held.ok()) {
-      if (held.error().category == ErrorCategory::kNotFound) continue;  // just released
+      if (is_not_found(held.error())) continue;  // just released
       return held.error();
     }
     const json lease = json::parse(held->body, nullptr, false);
-    const std::int64_t until = lease.is_object() ? lease.value("expires_ms", std::int64_t{0}) : 0;
+    const std::int64_t until = json_integer(lease, "expires_ms");
     if (until > now_ms()) {
       return make_error(
           ErrorCategory::kConflict,
           fmt::format("writer {} is compacting the catalog (its lease s3://{}/{} runs until {}); "
                       "try again later, or delete the lease if that machine is gone",
-                      lease.value("owner", "?"), location.bucket, key,
+                      json_string(lease, "owner").empty() ? "?" : json_string(lease, "owner"),
+                      location.bucket, key,
                       format_iso8601(SystemTime(std::chrono::milliseconds(until)))));
     }
     if (Status ok = client.delete_object(location.bucket, key); !ok.ok()) return ok;

@@ -187,7 +187,7 @@ std::optional<ScannedFile> scanned_from_record(const catalog::FileRecord& record
   file.source =
       record.source.empty() ? file.path.parent_path() : std::filesystem::path(record.source);
   file.relative = file.path.lexically_relative(file.source);
-  file.kind = record.kind == "raw" ? config::SourceKind::kRaw : config::SourceKind::kEnhanced;
+  file.kind = record.kind;
   file.stat = *stat;
   return file;
 }

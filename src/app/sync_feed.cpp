@@ -1,12 +1,25 @@
 #include "app/sync_feed.h"
 
 #include <chrono>
+#include <filesystem>
+#include <system_error>
 
 namespace imgsync::app {
 
 using catalog::FileRecord;
 using catalog::FileState;
 using catalog::RecordErrorKind;
+
+namespace {
+
+// Known to be gone from the disk; a path that cannot be looked at (a folder on the way is
+// unreadable, a dead mount) is not taken for gone.
+bool gone(const std::string& path) {
+  std::error_code error;
+  return !std::filesystem::exists(path, error) && !error;
+}
+
+}  // namespace
 
 SyncFeed::SyncFeed(const config::AppConfig& config, catalog::JournalStore& journal,
                    const SyncOptions& options, SyncReport& report, FeedHooks hooks)
@@ -23,7 +36,10 @@ Status SyncFeed::begin() {
   }
   walker_.emplace(config_.sources, [this](const auto& path, const std::string& why) {
     ++report_.failed;  // a file that cannot even be looked at is not archived
-    hooks_.emit({SyncEvent::Kind::kFailed, path.string(), "", 0, why, "local-io"});
+    hooks_.emit({.kind = SyncEvent::Kind::kFailed,
+                 .path = path.string(),
+                 .error = why,
+                 .category = ErrorCategory::kLocalIo});
   });
   return walker_->start();
 }
@@ -83,7 +99,7 @@ void SyncFeed::queue_leftovers() {
       if (taken_.count(record.path)) continue;
       if (auto file = scanned_from_record(record)) {
         leftovers_.push_back(std::move(*file));
-      } else if (!options_.dry_run && !std::filesystem::exists(record.path)) {
+      } else if (!options_.dry_run && gone(record.path)) {
         forget_vanished(record);
       }
     }
@@ -94,8 +110,11 @@ void SyncFeed::forget_vanished(const FileRecord& record) {
   if (hooks_.vanishing) hooks_.vanishing(record);
   hooks_.journal_failed(journal_.remove(record.path));
   ++report_.vanished;
-  hooks_.emit({SyncEvent::Kind::kVanished, record.path, record.object_key, 0,
-               "the file is gone; it was never uploaded and is no longer pending", "local-io"});
+  hooks_.emit({.kind = SyncEvent::Kind::kVanished,
+               .path = record.path,
+               .key = record.object_key,
+               .error = "the file is gone; it was never uploaded and is no longer pending",
+               .category = ErrorCategory::kLocalIo});
 }
 
 bool SyncFeed::needs_work(ScannedFile& file, const std::optional<FileRecord>& record) {

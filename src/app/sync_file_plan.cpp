@@ -44,8 +44,10 @@ bool SyncService::Run::prepare(transfer::TaskQueue& queue, const ScannedFile& fi
   }
   if (!metadata->metadata_error.empty()) {
     ++report.metadata_warnings;
-    emit({SyncEvent::Kind::kMetadataWarning, path, "", 0, metadata->metadata_error,
-          std::string(to_string(ErrorCategory::kInvalidInput))});
+    emit({.kind = SyncEvent::Kind::kMetadataWarning,
+          .path = path,
+          .error = metadata->metadata_error,
+          .category = ErrorCategory::kInvalidInput});
   }
   prepared->metadata = std::move(*metadata);
   return launch(queue, file, previous, prepared);
@@ -59,8 +61,10 @@ bool SyncService::Run::launch(transfer::TaskQueue& queue, const ScannedFile& fil
   if (options.dry_run) {
     ++report.planned;
     report.bytes_planned += file.stat.size;
-    emit({SyncEvent::Kind::kPlanned, file.path.string(), planned->object_key, file.stat.size, "",
-          ""});
+    emit({.kind = SyncEvent::Kind::kPlanned,
+          .path = file.path.string(),
+          .key = planned->object_key,
+          .bytes = file.stat.size});
     return false;
   }
   if (planned->claimed) {
@@ -88,8 +92,10 @@ void SyncService::Run::rename(transfer::TaskQueue& queue, const ScannedFile& fil
                                              file.path.string(), kMaxRenames)));
   }
   ++report.renamed;
-  emit({SyncEvent::Kind::kRenamed, file.path.string(), planned.object_key, 0,
-        "the name " + planned.name + " is held by other content on the bucket", ""});
+  emit({.kind = SyncEvent::Kind::kRenamed,
+        .path = file.path.string(),
+        .key = planned.object_key,
+        .error = "the name " + planned.name + " is held by other content on the bucket"});
   std::optional<FileRecord> forgotten = previous;
   if (forgotten) forgotten->name.clear();
   launch(queue, file, forgotten, prepared);

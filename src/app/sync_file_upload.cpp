@@ -6,6 +6,7 @@
 #include "app/sync_run.h"
 #include "media/metadata_json.h"
 #include "transfer/object_upload.h"
+#include "util/error_predicates.h"
 
 namespace imgsync::app {
 
@@ -26,7 +27,7 @@ catalog::FileRecord SyncService::Run::record_intent(const ScannedFile& file,
   }
   record.path = path;
   record.source = file.source.string();
-  record.kind = config::to_string(file.kind);
+  record.kind = file.kind;
   record.stat = file.stat;
   record.sha256 = metadata.sha256;
   record.name = planned.name;
@@ -98,7 +99,7 @@ void SyncService::Run::send(transfer::TaskQueue& queue, const ScannedFile& file,
       journal_failed(
           journal().add_part(path, (*found)->upload_id, {part.part_number, part.etag, size}));
     }
-    emit({SyncEvent::Kind::kPartUploaded, path, key, size, "", ""});
+    emit({.kind = SyncEvent::Kind::kPartUploaded, .path = path, .key = key, .bytes = size});
   };
   callbacks.done =
       [this, file, previous, prepared, stats, planned_file, queue_ptr = &queue, if_none_match,
@@ -118,7 +119,7 @@ void SyncService::Run::sent(transfer::TaskQueue& queue, const ScannedFile& file,
                             Result<s3::PutObjectResult> result,
                             std::chrono::steady_clock::duration took) {
   bool there = false;
-  if (!result.ok() && if_none_match && result.error().category == ErrorCategory::kConflict) {
+  if (!result.ok() && if_none_match && is_conflict(result.error())) {
     // The key is taken: by this very content (a run that died before the journal heard),
     // or by other content, which sends the file to its next name.
     auto at_key = inspect_key(planned_file->object_key, prepared->metadata.sha256, previous);

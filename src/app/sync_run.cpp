@@ -3,6 +3,7 @@
 
 #include "app/journal_upkeep.h"
 #include "app/sync_run.h"
+#include "util/error_predicates.h"
 
 namespace imgsync::app {
 
@@ -38,7 +39,7 @@ bool SyncService::Run::take_followed() {
 void SyncService::Run::adopt_legacy_rows() {
   auto note = app::adopt_legacy_rows(config(), journal(), service.client_);
   if (!note.ok()) return journal_failed(note.error());
-  if (*note) emit({SyncEvent::Kind::kNote, "", "", 0, **note, ""});
+  if (*note) emit({.kind = SyncEvent::Kind::kNote, .error = **note});
 }
 
 void SyncService::Run::note_refusal(const Error& error) {
@@ -56,7 +57,7 @@ void SyncService::Run::record_state(const ScannedFile& file, FileState state,
     FileRecord record;
     record.path = path;
     record.source = file.source.string();
-    record.kind = config::to_string(file.kind);
+    record.kind = file.kind;
     record.stat = file.stat;
     record.state = state;
     record.last_error = why;
@@ -76,14 +77,16 @@ void SyncService::Run::fail(const ScannedFile& file, const Error& error) {
     // Only a file whose own bytes cannot be used is "damaged" (invalid-input, skipped until it
     // changes); a request the server refused is tried again next run.
     const RecordErrorKind kind =
-        error.http_status != 0 && error.category == ErrorCategory::kInvalidInput
-            ? RecordErrorKind::refused()
-            : RecordErrorKind(error.category);
+        is_refused_request(error) ? RecordErrorKind::refused() : RecordErrorKind(error.category);
     record_state(file, FileState::kFailed, error.message, kind);
     journal_failed(journal().record_attempt(path));
   }
-  emit({SyncEvent::Kind::kFailed, file.path.string(), "", 0, error.message,
-        std::string(to_string(error.category)), error.s3_code, error.request_id});
+  emit({.kind = SyncEvent::Kind::kFailed,
+        .path = file.path.string(),
+        .error = error.message,
+        .category = error.category,
+        .s3_code = error.s3_code,
+        .request_id = error.request_id});
   tick();
 }
 
@@ -132,8 +135,11 @@ void SyncService::Run::finished(const ScannedFile& file, const PlannedFile& plan
     ++report.uploaded;
     report.bytes_uploaded += file.stat.size;
   }
-  emit({SyncEvent::Kind::kUploaded, path, planned.object_key, file.stat.size, "", "", "", "",
-        std::chrono::duration<double>(took).count()});
+  emit({.kind = SyncEvent::Kind::kUploaded,
+        .path = path,
+        .key = planned.object_key,
+        .bytes = file.stat.size,
+        .seconds = std::chrono::duration<double>(took).count()});
   tick();
 }
 

@@ -84,14 +84,14 @@ struct SyncEvent {
     kNote,             // something the run did on its own (e.g. adopted an older journal)
   };
   Kind kind = Kind::kUploaded;
-  std::string path;  // the local file (empty for Items)
-  std::string key;   // where it went (or would go)
+  std::string path = {};  // the local file (empty for Items)
+  std::string key = {};   // where it went (or would go)
   std::uint64_t bytes = 0;
-  std::string error;            // for kFailed
-  std::string category;         // for kFailed
-  std::string s3_code = {};     // for kFailed, when the server answered
-  std::string request_id = {};  // for kFailed, when the server answered
-  double seconds = {};          // for kUploaded: from the upload's start to the server's answer
+  std::string error = {};  // kFailed and the warnings: what happened; kNote: the note
+  std::optional<ErrorCategory> category = {};  // the failure's, when there is one
+  std::string s3_code = {};                    // for kFailed, when the server answered
+  std::string request_id = {};                 // for kFailed, when the server answered
+  double seconds = {};  // for kUploaded: from the upload's start to the server's answer
 };
 
 struct SyncReport {

@@ -10,6 +10,7 @@
 
 #include "app/object_writes.h"
 #include "transfer/task_queue.h"
+#include "util/error_predicates.h"
 #include "util/hashing.h"
 
 namespace imgsync::app {
@@ -94,6 +95,17 @@ struct VerifyFindings {
   }
 };
 
+// verify --deep downloads each object into the scratch folder to hash it.
+Status make_scratch_dir(const VerifyOptions& options) {
+  if (!options.deep) return {};
+  std::error_code error;
+  std::filesystem::create_directories(options.scratch_dir, error);
+  if (!error) return {};
+  return make_error(ErrorCategory::kLocalIo,
+                    fmt::format("cannot create {} to download objects into: {}",
+                                options.scratch_dir.string(), error.message()));
+}
+
 }  // namespace
 
 Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client& client,
@@ -102,7 +114,7 @@ Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client
   std::deque<Check> checks;
   auto never_uploaded = collect_checks(journal, checks, on_problem);
   if (!never_uploaded.ok()) return never_uploaded.take_error();
-  if (options.deep) std::filesystem::create_directories(options.scratch_dir);
+  if (Status made = make_scratch_dir(options); !made.ok()) return made.error();
 
   VerifyFindings findings{journal, on_problem, {}};
   VerifyReport& report = findings.report;
@@ -127,7 +139,7 @@ Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client
           return;
         }
         if (!response.ok()) {
-          const bool missing = response.error().category == ErrorCategory::kNotFound;
+          const bool missing = is_not_found(response.error());
           findings.problem(check, missing ? "missing from the bucket" : response.error().message,
                            missing);
           return;

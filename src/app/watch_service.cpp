@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <map>
+#include <system_error>
 
 #include "app/source_scanner.h"
+#include "util/file_paths.h"
 #include "watch/inotify_watcher.h"
 
 namespace imgsync::app {
@@ -298,11 +300,16 @@ struct WatchService::Loop : FileFollower {
 
   Result<WatchExit> run() {
     for (const auto& source : service.config_.sources) {
-      if (Status ok = watcher.add_tree(std::filesystem::absolute(source.path)); !ok.ok()) {
-        return ok.error();
-      }
+      auto folder = absolute_path(source.path);
+      if (!folder.ok()) return folder.take_error();
+      if (Status ok = watcher.add_tree(*folder); !ok.ok()) return ok.error();
     }
-    std::filesystem::create_directories(service.config_.state_dir);
+    if (std::error_code error;
+        !std::filesystem::create_directories(service.config_.state_dir, error) && error) {
+      return make_error(ErrorCategory::kLocalIo,
+                        fmt::format("cannot create the state directory {}: {}",
+                                    service.config_.state_dir.string(), error.message()));
+    }
     if (Status ok = watcher.add_folder(service.config_.state_dir); !ok.ok()) return ok.error();
     notice(fmt::format("watching {} folders under {} sources (settle {} s)",
                        watcher.watch_count() - 1, service.config_.sources.size(),

@@ -48,7 +48,8 @@ inline FileRecord read_file_record(const Statement& row) {
   FileRecord record;
   record.path = row.text(0);
   record.source = row.text(1);
-  record.kind = row.text(2);
+  // Journals hold "raw" or "enhanced"; anything else was always read as enhanced.
+  record.kind = config::source_kind_named(row.text(2)).value_or(config::SourceKind::kEnhanced);
   record.stat.size = static_cast<std::uint64_t>(row.integer(3));
   record.stat.mtime_ns = row.integer(4);
   record.stat.inode = static_cast<std::uint64_t>(row.integer(5));

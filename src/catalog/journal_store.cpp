@@ -311,7 +311,7 @@ Status JournalStore::upsert(const FileRecord& record) {
   if (!statement.ok()) return statement.take_error();
   statement->bind(1, record.path)
       .bind(2, record.source)
-      .bind(3, record.kind)
+      .bind(3, config::to_string(record.kind))
       .bind(4, static_cast<std::int64_t>(record.stat.size))
       .bind(5, record.stat.mtime_ns)
       .bind(6, static_cast<std::int64_t>(record.stat.inode))

@@ -22,6 +22,7 @@
 
 #include "catalog/record_error_kind.h"
 #include "catalog/sqlite_database.h"
+#include "config/source_kind.h"
 #include "util/result.h"
 
 namespace imgsync::catalog {
@@ -46,9 +47,9 @@ struct FileStat {
 };
 
 struct FileRecord {
-  std::string path;    // absolute
-  std::string source;  // the source folder it was found in
-  std::string kind;    // "raw" | "enhanced"
+  std::string path;                                         // absolute
+  std::string source;                                       // the source folder it was found in
+  config::SourceKind kind = config::SourceKind::kEnhanced;  // stored as its word
   FileStat stat;
   std::string sha256;  // of the content planned or uploaded
   std::string name;    // capture name

@@ -13,6 +13,7 @@
 #include "cli/sync_flags.h"
 #include "config/config_example.h"
 #include "media/object_keys.h"
+#include "util/error_predicates.h"
 
 namespace imgsync::cli {
 namespace {
@@ -33,7 +34,7 @@ int run_init(const InitOptions& options) {
     return kExitOk;
   }
   auto setup = resolve_sync_setup(options.flags);
-  if (!setup.ok()) return fail("init", setup.error());
+  if (!setup.ok()) return fail_setup("init", setup.error());
   s3::S3Client client(setup->s3);
   app::BucketSetupOptions bucket;
   bucket.destination = *setup->config.destination;
@@ -128,7 +129,7 @@ int run_share(const ShareOptions& options) {
     flags.to = options.targets.front();  // only for the S3 settings; every target names its bucket
   }
   auto setup = resolve_sync_setup(flags);
-  if (!setup.ok()) return fail("share", setup.error());
+  if (!setup.ok()) return fail_setup("share", setup.error());
   const auto lifetime = link_lifetime(*expiry, setup->s3.credentials, "share");
   s3::S3Client client(setup->s3);
   auto objects = share_objects(options, *setup);
@@ -138,7 +139,7 @@ int run_share(const ShareOptions& options) {
     if (auto head = client.head_object(bucket, key); !head.ok()) {
       const Error& error = head.error();
       return fail("share",
-                  error.category == ErrorCategory::kNotFound
+                  is_not_found(error)
                       ? make_error(ErrorCategory::kInvalidInput,
                                    fmt::format("s3://{}/{} does not exist: no link made (keys "
                                                "are relative to the destination's prefix; "

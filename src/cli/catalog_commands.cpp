@@ -19,7 +19,7 @@ namespace {
 
 int run_pull(const SyncFlags& flags) {
   auto destination = resolve_destination(flags, true);
-  if (!destination.ok()) return fail("index pull", destination.error());
+  if (!destination.ok()) return fail_setup("index pull", destination.error());
   const auto& state_dir = destination->setup.config.state_dir;
   auto index = app::open_item_index(destination->setup.config, destination->location,
                                     app::IndexUse::kWrites);
@@ -59,7 +59,7 @@ int run_compact(const SyncFlags& flags, const std::string& lease) {
   auto ttl = app::parse_duration("--lease", lease);
   if (!ttl.ok()) return fail("catalog compact", ttl.error());
   auto destination = resolve_destination(flags, true);
-  if (!destination.ok()) return fail("catalog compact", destination.error());
+  if (!destination.ok()) return fail_setup("catalog compact", destination.error());
   const auto& state_dir = destination->setup.config.state_dir;
   auto index = catalog::SearchIndex::open(state_dir, /*for_queries=*/false);
   if (!index.ok()) return fail("catalog compact", index.error());

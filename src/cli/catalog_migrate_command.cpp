@@ -41,7 +41,7 @@ int run_migrate(const MigrateOptions& options) {
   SyncFlags flags = options.flags;
   flags.catalog = options.to_catalog;
   auto destination = resolve_destination(flags, false);
-  if (!destination.ok()) return fail("index migrate", destination.error());
+  if (!destination.ok()) return fail_setup("index migrate", destination.error());
   const auto& config = destination->setup.config;
   auto local = catalog::SearchIndex::open(config.state_dir, /*for_queries=*/false);
   if (!local.ok()) return fail("index migrate", local.error());

@@ -12,6 +12,8 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/sync_flags.h"
+#include "util/error_predicates.h"
+#include "util/file_paths.h"
 
 namespace imgsync::cli {
 namespace {
@@ -39,16 +41,15 @@ void print_check(const app::DoctorCheck& check, bool json) {
 Result<app::DoctorOptions> doctor_options(const DoctorFlags& doctor) {
   app::DoctorOptions options;
   config::AppConfig config;
-  auto setup = resolve_sync_setup(doctor.flags, false);
-  if (setup.ok()) {
+  auto loaded = load_flagged_config(doctor.flags);
+  if (!loaded.ok()) return loaded.take_error();
+  if (loaded->destination) {
+    auto setup = resolve_sync_setup(doctor.flags, false);
+    if (!setup.ok()) return setup.take_error();
     config = setup->config;
     options.destination = config.destination;
     options.state_dir = config.state_dir;
-  } else if (setup.error().message.starts_with("no destination")) {
-    auto loaded = doctor.flags.config_path.empty()
-                      ? config::load_app_config_from_directory(std::filesystem::current_path())
-                      : config::load_app_config(doctor.flags.config_path);
-    if (!loaded.ok()) return loaded.take_error();
+  } else {  // no destination: the local checks, and those of imgsync.toml's settings
     config = std::move(*loaded);
     if (!config.state_dir.empty()) options.state_dir = config.state_dir;
     if (!doctor.flags.catalog.empty()) {
@@ -57,13 +58,11 @@ Result<app::DoctorOptions> doctor_options(const DoctorFlags& doctor) {
       }
       config.catalog.url = doctor.flags.catalog;
     }
-  } else {
-    return setup.take_error();
   }
   auto s3 = resolve_s3_flags(doctor.flags.s3, config.s3);
   if (s3.ok()) {
     options.s3 = std::move(*s3);
-  } else if (s3.error().category == ErrorCategory::kAuth) {
+  } else if (is_credentials_error(s3.error())) {
     options.s3_error = s3.error();
   } else {
     return s3.take_error();
@@ -71,7 +70,9 @@ Result<app::DoctorOptions> doctor_options(const DoctorFlags& doctor) {
   options.catalog = config.catalog;
   for (const auto& source : config.sources) options.watched_folders.push_back(source.path);
   for (const auto& folder : doctor.folders) {
-    options.watched_folders.push_back(std::filesystem::absolute(folder));
+    auto absolute = absolute_path(folder);
+    if (!absolute.ok()) return absolute.take_error();
+    options.watched_folders.push_back(std::move(*absolute));
   }
   return options;
 }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "util/error_predicates.h"
 #include "util/result.h"
 
 namespace imgsync::cli {
@@ -35,35 +36,29 @@ enum class ErrorStage {
 inline int exit_code_for(const Error& error, ErrorStage stage = ErrorStage::kRun) {
   switch (stage) {
     case ErrorStage::kSetup:
-      return error.category == ErrorCategory::kAuth ? kExitDestination : kExitUsage;
+      return is_credentials_error(error) ? kExitDestination : kExitUsage;
     case ErrorStage::kJournal:
-      return error.category == ErrorCategory::kLocalIo ? kExitSomeFailed : kExitUsage;
+      return is_local_io(error) ? kExitSomeFailed : kExitUsage;
     case ErrorStage::kRun:
       break;
   }
-  switch (error.category) {
-    case ErrorCategory::kAuth:
-    case ErrorCategory::kNotFound:
-    case ErrorCategory::kTlsVerification:
-      return kExitDestination;
-    case ErrorCategory::kInvalidInput:
-      return kExitUsage;
-    case ErrorCategory::kRetryable:
-    case ErrorCategory::kThrottled:
-      return error.http_status == 0 ? kExitDestination : kExitSomeFailed;
-    case ErrorCategory::kConflict:
-    case ErrorCategory::kIntegrity:
-    case ErrorCategory::kLocalIo:
-    case ErrorCategory::kFatal:
-      return kExitSomeFailed;
-  }
+  // What the command was pointed at does not exist (a bucket, a key, an upload): 3, like a
+  // destination that cannot be used.
+  if (destination_unusable(error) || is_not_found(error)) return kExitDestination;
+  if (is_invalid_input(error)) return kExitUsage;
   return kExitSomeFailed;
 }
 
-// Ends COMMAND with ERROR: "imgsync COMMAND: message" on stderr, and the error's exit code.
-inline int fail(std::string_view command, const Error& error) {
+// Ends COMMAND with ERROR: "imgsync COMMAND: message" on stderr, and the error's exit code at
+// STAGE (kRun: once the command runs).
+inline int fail(std::string_view command, const Error& error, ErrorStage stage = ErrorStage::kRun) {
   fmt::print(stderr, "imgsync {}: {}\n", command, error.message);
-  return exit_code_for(error);
+  return exit_code_for(error, stage);
+}
+
+// Ends COMMAND with an ERROR of its set-up (imgsync.toml, the flags, the credentials).
+inline int fail_setup(std::string_view command, const Error& error) {
+  return fail(command, error, ErrorStage::kSetup);
 }
 
 }  // namespace imgsync::cli

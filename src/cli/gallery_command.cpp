@@ -74,7 +74,7 @@ int run_publish_gallery(const PublishOptions& options) {
   auto expiry = app::parse_expiry(options.expires);
   if (!expiry.ok()) return fail("publish", expiry.error());
   auto destination = resolve_destination(options.flags, true);
-  if (!destination.ok()) return fail("publish", destination.error());
+  if (!destination.ok()) return fail_setup("publish", destination.error());
   if (!gallery.is_public) {
     gallery.expires = link_lifetime(*expiry, destination->setup.s3.credentials, "publish");
   }

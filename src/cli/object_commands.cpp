@@ -23,14 +23,12 @@ std::optional<std::pair<config::S3Uri, std::unique_ptr<s3::S3Client>>> connect(
     const char* command, const LocationOptions& options, int& exit_code) {
   auto location = config::parse_s3_uri(options.location);
   if (!location.ok()) {
-    fmt::print(stderr, "imgsync {}: {}\n", command, location.error().message);
-    exit_code = kExitUsage;
+    exit_code = fail_setup(command, location.error());
     return std::nullopt;
   }
   auto settings = resolve_s3_flags(options.s3);
   if (!settings.ok()) {
-    fmt::print(stderr, "imgsync {}: {}\n", command, settings.error().message);
-    exit_code = exit_code_for(settings.error(), ErrorStage::kSetup);
+    exit_code = fail_setup(command, settings.error());
     return std::nullopt;
   }
   return std::pair{std::move(*location), std::make_unique<s3::S3Client>(std::move(*settings))};

@@ -8,6 +8,7 @@
 #include "cli/s3_flags.h"
 #include "config/s3_uri.h"
 #include "s3/s3_client.h"
+#include "util/error_predicates.h"
 #include "util/hashing.h"
 
 namespace imgsync::cli {
@@ -49,10 +50,7 @@ int run_put(const PutOptions& options) {
   if (key.empty() || key.back() == '/') key += file.filename().string();
 
   auto settings = resolve_s3_flags(options.s3);
-  if (!settings.ok()) {
-    fmt::print(stderr, "imgsync put: {}\n", settings.error().message);
-    return exit_code_for(settings.error(), ErrorStage::kSetup);
-  }
+  if (!settings.ok()) return fail_setup("put", settings.error());
   const std::uint64_t size = std::filesystem::file_size(file, error);
   constexpr std::uint64_t kMaxSinglePut = 5ULL * 1024 * 1024 * 1024;
   if (size > kMaxSinglePut) {
@@ -78,7 +76,7 @@ int run_put(const PutOptions& options) {
   request.attributes.metadata["imgsync-sha256"] = to_hex(digests->sha256);
   request.if_none_match = options.if_absent;
   auto result = client.put_object(std::move(request));
-  if (!result.ok() && options.if_absent && result.error().category == ErrorCategory::kConflict) {
+  if (!result.ok() && options.if_absent && is_conflict(result.error())) {
     fmt::print(stderr,
                "imgsync put: s3://{}/{} exists already and --if-absent keeps it; drop --if-absent "
                "to replace it\n",

@@ -93,14 +93,15 @@ int run_search(const SearchOptions& options) {
     expires = *parsed;
   }
   const bool needs_bucket = format == "urls" || !options.download.empty();
-  auto destination = resolve_destination(options.flags, needs_bucket);
-  if (!destination.ok() && destination.error().message.starts_with("no destination")) {
-    return fail("search",
-                make_error(ErrorCategory::kInvalidInput,
-                           "which archive? pass --to s3://BUCKET[/PREFIX] (as for sync), or "
-                           "run where an imgsync.toml sets destination"));
+  auto flagged = load_flagged_config(options.flags);
+  if (flagged.ok() && !flagged->destination) {
+    return fail_setup("search",
+                      make_error(ErrorCategory::kInvalidInput,
+                                 "which archive? pass --to s3://BUCKET[/PREFIX] (as for sync), or "
+                                 "run where an imgsync.toml sets destination"));
   }
-  if (!destination.ok()) return fail("search", destination.error());
+  auto destination = resolve_destination(options.flags, needs_bucket);
+  if (!destination.ok()) return fail_setup("search", destination.error());
   const auto& config = destination->setup.config;
   auto index = app::open_item_index(config, destination->location, app::IndexUse::kQueries);
   if (!index.ok()) return fail("search", index.error());
@@ -182,7 +183,7 @@ int run_search(const SearchOptions& options) {
 
 int run_rebuild(const SyncFlags& flags, int jobs) {
   auto destination = resolve_destination(flags, true);
-  if (!destination.ok()) return fail("index rebuild", destination.error());
+  if (!destination.ok()) return fail_setup("index rebuild", destination.error());
   auto index = catalog::SearchIndex::open(destination->setup.config.state_dir);
   if (!index.ok()) return fail("index rebuild", index.error());
   s3::S3Client client(destination->setup.s3);
@@ -239,7 +240,7 @@ int run_rebuild(const SyncFlags& flags, int jobs) {
 
 int run_publish(const SyncFlags& flags) {
   auto destination = resolve_destination(flags, true);
-  if (!destination.ok()) return fail("index publish", destination.error());
+  if (!destination.ok()) return fail_setup("index publish", destination.error());
   auto index = app::open_item_index(destination->setup.config, destination->location,
                                     app::IndexUse::kQueries);
   if (!index.ok()) return fail("index publish", index.error());

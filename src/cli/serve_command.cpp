@@ -56,7 +56,7 @@ int run_serve(const ServeOptions& options) {
     pull_every = *every;
   }
   auto destination = resolve_destination(options.flags, presigned || pull_every);
-  if (!destination.ok()) return fail("serve", destination.error());
+  if (!destination.ok()) return fail_setup("serve", destination.error());
   const auto location = destination->location;
   auto client = std::make_shared<s3::S3Client>(destination->setup.s3);
   auto signing = std::make_shared<std::mutex>();

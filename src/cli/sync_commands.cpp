@@ -26,14 +26,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int report_setup_error(const char* command, const Error& error) {
-  fmt::print(stderr, "imgsync {}: {}\n", command, error.message);
-  return exit_code_for(error);
-}
-
 int report_journal_error(const char* command, const Error& error) {
-  report_setup_error(command, error);
-  return exit_code_for(error, ErrorStage::kJournal);
+  return fail(command, error, ErrorStage::kJournal);
 }
 
 // format_progress on one line of the terminal, at most 5 times a second.
@@ -91,7 +85,8 @@ void share_catalog(const char* command, const SyncSetup& setup) {
 void notify_after_run(const SyncSetup& setup, const app::SyncReport& r,
                       const std::vector<std::string>& first_errors) {
   notify::RunSummary summary{
-      .event = r.destination_error ? "destination_unusable" : "sync_finished",
+      .event = r.destination_error ? notify::RunEvent::kDestinationUnusable
+                                   : notify::RunEvent::kSyncFinished,
       .destination = setup.config.destination->to_string(),
       .uploaded = r.uploaded + r.already_there,
       .failed = r.failed + r.items_failed,
@@ -160,14 +155,14 @@ void print_summary(const SyncCommandOptions& options, const SyncSetup& setup,
 
 int run_sync(const char* command, const SyncCommandOptions& options, bool retry) {
   auto setup = resolve_sync_setup(options.flags);
-  if (!setup.ok()) return report_setup_error(command, setup.error());
+  if (!setup.ok()) return fail_setup(command, setup.error());
   // Before any other thread exists (it forks): the files' metadata is read in these processes.
   const auto metadata_pool = start_metadata_readers(command, setup->config);
   auto journal = catalog::JournalStore::open(setup->config.state_dir, journal_destination(*setup));
   if (!journal.ok()) return report_journal_error(command, journal.error());
   if (retry) {
     auto requeued = journal->requeue_failed(options.all_failed);
-    if (!requeued.ok()) return report_setup_error(command, requeued.error());
+    if (!requeued.ok()) return fail(command, requeued.error());
     if (!options.flags.json) fmt::print("re-queued {} failed files\n", *requeued);
   }
   s3::S3Client client(setup->s3);
@@ -199,7 +194,7 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
   auto report = service.run(sync_options);
   progress.clear();
   notify::set_before_stderr({});
-  if (!report.ok()) return report_setup_error(command, report.error());
+  if (!report.ok()) return fail(command, report.error());
   if (options.share_catalog && !options.dry_run) share_catalog(command, *setup);
   if (!options.dry_run) forward_to_catalog(command, *setup);
   const auto& r = *report;
@@ -223,13 +218,13 @@ int run_sync(const char* command, const SyncCommandOptions& options, bool retry)
 
 int run_status(const SyncCommandOptions& options) {
   auto setup = resolve_sync_setup(options.flags, false);
-  if (!setup.ok()) return report_setup_error("status", setup.error());
+  if (!setup.ok()) return fail_setup("status", setup.error());
   auto journal = catalog::JournalStore::open(setup->config.state_dir, journal_destination(*setup));
   if (!journal.ok()) return report_journal_error("status", journal.error());
   auto counts = journal->counts();
-  if (!counts.ok()) return report_setup_error("status", counts.error());
+  if (!counts.ok()) return fail("status", counts.error());
   auto failed = journal->all(catalog::FileState::kFailed);
-  if (!failed.ok()) return report_setup_error("status", failed.error());
+  if (!failed.ok()) return fail("status", failed.error());
   if (options.flags.json) {
     nlohmann::json out{{"journal", (setup->config.state_dir / "journal.sqlite").string()},
                        {"total", counts->total},
@@ -265,7 +260,7 @@ int run_status(const SyncCommandOptions& options) {
 
 int run_verify(const SyncCommandOptions& options) {
   auto setup = resolve_sync_setup(options.flags);
-  if (!setup.ok()) return report_setup_error("verify", setup.error());
+  if (!setup.ok()) return fail_setup("verify", setup.error());
   auto journal = catalog::JournalStore::open(setup->config.state_dir, journal_destination(*setup));
   if (!journal.ok()) return report_journal_error("verify", journal.error());
   s3::S3Client client(setup->s3);
@@ -290,7 +285,7 @@ int run_verify(const SyncCommandOptions& options) {
                      problem.queued_for_repair ? " (queued: the next sync uploads it again)" : "");
         }
       });
-  if (!report.ok()) return report_setup_error("verify", report.error());
+  if (!report.ok()) return fail("verify", report.error());
   if (options.flags.json) {
     fmt::print("{}\n", nlohmann::json{{"event", "summary"},
                                       {"objects_checked", report->objects_checked},

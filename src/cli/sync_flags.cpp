@@ -7,6 +7,8 @@
 #include "cli/vocabulary.h"
 #include "config/environment.h"
 #include "util/byte_size.h"
+#include "util/error_predicates.h"
+#include "util/file_paths.h"
 
 namespace imgsync::cli {
 namespace {
@@ -101,21 +103,27 @@ void add_sync_flags(CLI::App& command, SyncFlags& flags, bool with_sources) {
   add_s3_flags(command, flags.s3);
 }
 
-Result<SyncSetup> resolve_sync_setup(const SyncFlags& flags, bool need_credentials) {
-  SyncSetup setup;
-  auto loaded = flags.config_path.empty()
-                    ? config::load_app_config_from_directory(std::filesystem::current_path())
-                    : config::load_app_config(flags.config_path);
+Result<config::AppConfig> load_flagged_config(const SyncFlags& flags) {
+  auto here = working_directory();
+  if (!here.ok()) return here.take_error();
+  auto loaded = flags.config_path.empty() ? config::load_app_config_from_directory(*here)
+                                          : config::load_app_config(flags.config_path);
   if (!loaded.ok()) return loaded.take_error();
-  setup.config = std::move(*loaded);
-  config::AppConfig& config = setup.config;
-
   if (const std::string& to = flags.to.empty() ? flags.deprecated_destination : flags.to;
       !to.empty()) {
     auto destination = config::parse_s3_uri(to);
     if (!destination.ok()) return destination.take_error();
-    config.destination = *destination;
+    loaded->destination = *destination;
   }
+  return loaded;
+}
+
+Result<SyncSetup> resolve_sync_setup(const SyncFlags& flags, bool need_credentials) {
+  SyncSetup setup;
+  auto loaded = load_flagged_config(flags);
+  if (!loaded.ok()) return loaded.take_error();
+  setup.config = std::move(*loaded);
+  config::AppConfig& config = setup.config;
   if (!config.destination) {
     return make_error(ErrorCategory::kInvalidInput,
                       "no destination: pass --to s3://BUCKET/PREFIX, or run where an imgsync.toml "
@@ -127,7 +135,9 @@ Result<SyncSetup> resolve_sync_setup(const SyncFlags& flags, bool need_credentia
                                      std::pair{&flags.raw_sources, config::SourceKind::kRaw}}) {
       for (const auto& path : *list) {
         config::SourceFolder source;
-        source.path = std::filesystem::absolute(path);
+        auto absolute = absolute_path(path);
+        if (!absolute.ok()) return absolute.take_error();
+        source.path = std::move(*absolute);
         source.kind = kind;
         config.sources.push_back(std::move(source));
       }
@@ -175,13 +185,15 @@ Result<SyncSetup> resolve_sync_setup(const SyncFlags& flags, bool need_credentia
     config.catalog.url = flags.catalog;
   }
   if (!flags.state_dir.empty()) {
-    config.state_dir = std::filesystem::absolute(flags.state_dir);
+    auto state_dir = absolute_path(flags.state_dir);
+    if (!state_dir.ok()) return state_dir.take_error();
+    config.state_dir = std::move(*state_dir);
   } else if (config.config_file.empty()) {
     config.state_dir = default_state_dir(*config.destination);
   }
 
   auto s3 = resolve_s3_flags(flags.s3, config.s3);
-  if (!s3.ok() && !need_credentials && s3.error().category == ErrorCategory::kAuth) return setup;
+  if (!s3.ok() && !need_credentials && is_credentials_error(s3.error())) return setup;
   if (!s3.ok()) return s3.take_error();
   setup.s3 = std::move(*s3);
   return setup;

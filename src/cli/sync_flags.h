@@ -46,6 +46,10 @@ struct SyncSetup {
   s3::S3Settings s3;
 };
 
+// imgsync.toml (--config, else the working directory's) with --to applied; its `destination` is
+// empty when neither names one (doctor and search have their own answer to that).
+Result<config::AppConfig> load_flagged_config(const SyncFlags& flags);
+
 // kInvalidInput for usage and configuration mistakes (exit 2), kAuth when no credentials (exit 3).
 // Without need_credentials (a command that only reads local state), missing credentials are
 // not an error and `s3` is left at its defaults.

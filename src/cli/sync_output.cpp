@@ -8,6 +8,7 @@
 
 #include "notify/event_log.h"
 #include "util/byte_size.h"
+#include "util/error_predicates.h"
 
 namespace imgsync::cli {
 
@@ -50,7 +51,7 @@ void print_event_json(const app::SyncEvent& event) {
     line["message"] = event.error;
   } else if (!event.error.empty()) {
     line["error"] = event.error;
-    line["category"] = event.category;
+    line["category"] = event.category ? std::string(to_string(*event.category)) : "";
   }
   fmt::print("{}\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   std::fflush(stdout);
@@ -101,7 +102,7 @@ void log_retries(s3::S3Client& client, std::function<void()> also) {
     record.event = "retry";
     record.key = notice.target;
     record.attempt = notice.attempt;
-    record.category = std::string(to_string(notice.error->category));
+    record.category = notice.error->category;
     record.s3_code = notice.error->s3_code;
     record.request_id = notice.error->request_id;
     record.message = fmt::format("{} attempt {} failed, retrying in {} ms: {}", notice.operation,
@@ -133,18 +134,18 @@ int pending_files(const app::SyncReport& report) {
 
 std::string stop_cause(const Error& error, const s3::S3Settings& s3,
                        const config::S3Uri& destination) {
-  if (error.category == ErrorCategory::kAuth) {
+  if (is_credentials_error(error)) {
     return fmt::format("the credentials ({}, from {})", s3.credentials.access_key_id,
                        s3.credentials.source.empty() ? "?" : s3.credentials.source);
   }
-  if (error.category == ErrorCategory::kNotFound) {
+  if (is_missing_bucket(error)) {
     return fmt::format("the missing bucket s3://{} (imgsync init --to {} creates it)",
                        destination.bucket, destination.to_string());
   }
-  if (error.category == ErrorCategory::kTlsVerification) {
+  if (is_tls_verification_error(error)) {
     return "the certificate check of " + s3.endpoint_url();
   }
-  if (error.http_status == 0) return "the connection to " + s3.endpoint_url();
+  if (is_unreachable(error)) return "the connection to " + s3.endpoint_url();
   return "the destination's problem below";
 }
 

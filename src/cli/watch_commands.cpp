@@ -40,8 +40,7 @@ struct WatchCommandOptions {
 };
 
 int setup_error(const char* command, const Error& error) {
-  fmt::print(stderr, "imgsync {}: {}\n", command, error.message);
-  return exit_code_for(error, ErrorStage::kSetup);
+  return fail_setup(command, error);
 }
 
 // --metrics beats [watch] metrics; nullptr when neither asks for the endpoint.
@@ -124,7 +123,7 @@ void report_events(app::WatchService& service, notify::NotifyWorker& notifier,
     }
     if (event.kind == app::SyncEvent::Kind::kFailed ||
         event.kind == app::SyncEvent::Kind::kItemFailed) {
-      metrics.record_failure(event.category);
+      metrics.record_failure(event.category ? std::string(to_string(*event.category)) : "");
       notifier.record_failure((event.path.empty() ? event.key : event.path) + ": " + event.error);
     }
     log_event(event);
@@ -134,7 +133,7 @@ void report_events(app::WatchService& service, notify::NotifyWorker& notifier,
                                                                   const std::string& why) {
     metrics.set_paused(paused, why);
     notify::RunSummary summary;
-    summary.event = paused ? "destination_unusable" : "resumed";
+    summary.event = paused ? notify::RunEvent::kDestinationUnusable : notify::RunEvent::kResumed;
     summary.destination = destination;
     // A pause loses nothing: the files wait in the journal, and the message says how many.
     if (auto counts = journal.counts(); paused && counts.ok()) {
@@ -162,13 +161,16 @@ int run_watch(const WatchCommandOptions& options) {
     if (!setup.ok()) return setup_error("watch", setup.error());
     if (!metadata_pool) metadata_pool = start_metadata_readers("watch", setup->config);
     if (!lock) {
-      std::error_code ignored;
-      std::filesystem::create_directories(setup->config.state_dir, ignored);
-      auto acquired = catalog::JournalLock::acquire(setup->config.state_dir, "imgsync watch");
-      if (!acquired.ok()) {
-        setup_error("watch", acquired.error());
-        return exit_code_for(acquired.error(), ErrorStage::kJournal);
+      if (std::error_code error;
+          !std::filesystem::create_directories(setup->config.state_dir, error) && error) {
+        return fail("watch",
+                    make_error(ErrorCategory::kLocalIo,
+                               fmt::format("cannot create the state directory {}: {}",
+                                           setup->config.state_dir.string(), error.message())),
+                    ErrorStage::kJournal);
       }
+      auto acquired = catalog::JournalLock::acquire(setup->config.state_dir, "imgsync watch");
+      if (!acquired.ok()) return fail("watch", acquired.error(), ErrorStage::kJournal);
       lock.emplace(std::move(*acquired));
     }
     if (options.settle >= 0) setup->config.settle_seconds = options.settle;
@@ -247,7 +249,9 @@ int run_enqueue(const EnqueueOptions& options) {
   if (!setup.ok()) return setup_error("enqueue", setup.error());
   auto journal = catalog::JournalStore::open(setup->config.state_dir, journal_destination(*setup));
   if (!journal.ok()) return setup_error("enqueue", journal.error());
-  auto outcome = app::enqueue_files(*journal, setup->config, options.files, options.kind);
+  auto outcome = app::enqueue_files(
+      *journal, setup->config, options.files,
+      config::source_kind_named(options.kind).value_or(config::SourceKind::kEnhanced));
   if (!outcome.ok()) return setup_error("enqueue", outcome.error());
   if (outcome->unreadable_file) {
     fmt::print(stderr, "imgsync enqueue: {}\n", outcome->unreadable_file->message);

@@ -19,6 +19,12 @@ const char* to_string(SourceKind kind) {
   return kind == SourceKind::kRaw ? "raw" : "enhanced";
 }
 
+std::optional<SourceKind> source_kind_named(std::string_view word) {
+  if (word == "raw") return SourceKind::kRaw;
+  if (word == "enhanced") return SourceKind::kEnhanced;
+  return std::nullopt;
+}
+
 const std::vector<std::string>& default_image_globs() {
   static const std::vector<std::string> globs = {
       "*.jpg", "*.jpeg", "*.png",  "*.tif", "*.tiff", "*.webp", "*.heic", "*.heif",
@@ -191,12 +197,11 @@ Result<SourceFolder> read_source(const TomlReader& reader, const toml::table& ta
   source.path = reader.resolve(*path);
   auto kind = reader.string_at(table, "kind", section);
   if (!kind.ok()) return kind.take_error();
-  if (*kind == "raw")
-    source.kind = SourceKind::kRaw;
-  else if (*kind == "enhanced" || kind->empty())
-    source.kind = SourceKind::kEnhanced;
-  else
+  const auto named = kind->empty() ? SourceKind::kEnhanced : source_kind_named(*kind);
+  if (!named) {
     return reader.error_at(*table.get("kind"), section + "kind", R"(must be "raw" or "enhanced")");
+  }
+  source.kind = *named;
   auto include = reader.strings_at(table, "include", section);
   if (!include.ok()) return include.take_error();
   source.include = *include;

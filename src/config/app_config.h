@@ -42,12 +42,10 @@
 #include "config/catalog_config.h"
 #include "config/notifier_config.h"
 #include "config/s3_uri.h"
+#include "config/source_kind.h"
 #include "util/result.h"
 
 namespace imgsync::config {
-
-enum class SourceKind { kRaw, kEnhanced };
-const char* to_string(SourceKind kind);
 
 struct SourceFolder {
   std::filesystem::path path;

@@ -1,11 +1,22 @@
 #include "config/notifier_config.h"
 
+#include <optional>
+#include <string>
+
 #include "config/toml_reader.h"
 
 namespace imgsync::config {
 namespace {
 
 const std::string kSection = "notify.";
+
+std::optional<NotifierType> notifier_type(const std::string& word) {
+  if (word == "webhook") return NotifierType::kWebhook;
+  if (word == "slack") return NotifierType::kSlack;
+  if (word == "exec") return NotifierType::kExec;
+  if (word == "email") return NotifierType::kEmail;
+  return std::nullopt;
+}
 
 bool is_address(const std::string& text) {
   const auto at = text.find('@');
@@ -69,8 +80,9 @@ Result<NotifierConfig> read_notifier(const TomlReader& reader, const toml::table
     return ok.error();
   }
   NotifierConfig notifier;
+  std::string type;
   for (auto [key, target] :
-       {std::pair{"type", &notifier.type}, std::pair{"url", &notifier.url},
+       {std::pair{"type", &type}, std::pair{"url", &notifier.url},
         std::pair{"smtp_url", &notifier.smtp_url}, std::pair{"from", &notifier.from},
         std::pair{"username", &notifier.username},
         std::pair{"password_env", &notifier.password_env},
@@ -98,20 +110,28 @@ Result<NotifierConfig> read_notifier(const TomlReader& reader, const toml::table
                            R"(must be "failure" or "always")");
   }
   notifier.always = *when == "always";
-  if (notifier.type == "webhook" || notifier.type == "slack") {
-    if (notifier.url.rfind("http://", 0) != 0 && notifier.url.rfind("https://", 0) != 0) {
-      return reader.error_at(table, kSection + "url", "a webhook needs url = \"https://...\"");
-    }
-  } else if (notifier.type == "exec") {
-    if (notifier.command.empty()) {
-      return reader.error_at(table, kSection + "command",
-                             R"(an exec notifier needs command = ["/path/to/program", "arg"])");
-    }
-  } else if (notifier.type == "email") {
-    if (Status ok = check_email(reader, table, notifier); !ok.ok()) return ok.error();
-  } else {
+  const std::optional<NotifierType> known = notifier_type(type);
+  if (!known) {
     return reader.error_at(table, kSection + "type",
                            R"(must be "webhook", "slack", "exec" or "email")");
+  }
+  notifier.type = *known;
+  switch (notifier.type) {
+    case NotifierType::kWebhook:
+    case NotifierType::kSlack:
+      if (notifier.url.rfind("http://", 0) != 0 && notifier.url.rfind("https://", 0) != 0) {
+        return reader.error_at(table, kSection + "url", "a webhook needs url = \"https://...\"");
+      }
+      break;
+    case NotifierType::kExec:
+      if (notifier.command.empty()) {
+        return reader.error_at(table, kSection + "command",
+                               R"(an exec notifier needs command = ["/path/to/program", "arg"])");
+      }
+      break;
+    case NotifierType::kEmail:
+      if (Status ok = check_email(reader, table, notifier); !ok.ok()) return ok.error();
+      break;
   }
   return notifier;
 }

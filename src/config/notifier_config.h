@@ -26,8 +26,11 @@
 
 namespace imgsync::config {
 
+// `type` in the table: "webhook", "slack", "exec", "email".
+enum class NotifierType { kWebhook, kSlack, kExec, kEmail };
+
 struct NotifierConfig {
-  std::string type;                  // "webhook", "slack", "exec", "email"
+  NotifierType type = NotifierType::kWebhook;
   std::string url;                   // webhook, slack
   std::vector<std::string> command;  // exec: program and arguments
   bool always = false;               // when = "always"

@@ -17,6 +17,7 @@
 #include "media/metadata_layer.h"
 #include "media/mime_sniffer.h"
 #include "media/sidecar_reader.h"
+#include "util/error_predicates.h"
 #include "util/hashing.h"
 
 namespace imgsync::media {
@@ -233,7 +234,7 @@ Result<ImageMetadata> archivable_metadata(const std::filesystem::path& file, Fil
   auto metadata = without_exceptions(file.string(), [&] {
     return extract_from_file(file, digests, Strictness::kArchivable, known);
   });
-  if (metadata.ok() || metadata.error().category != ErrorCategory::kInvalidInput) return metadata;
+  if (metadata.ok() || !is_invalid_input(metadata.error())) return metadata;
   return basic_metadata(file, digests, metadata.error().message, known);
 }
 

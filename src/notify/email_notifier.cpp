@@ -86,8 +86,8 @@ struct CurlDeleter {
 
 std::string email_subject(const RunSummary& summary) {
   const std::string& to = summary.destination;
-  if (summary.event == "resumed") return fmt::format("imgsync: uploads to {} resumed", to);
-  if (summary.event == "destination_unusable") {
+  if (summary.event == RunEvent::kResumed) return fmt::format("imgsync: uploads to {} resumed", to);
+  if (summary.event == RunEvent::kDestinationUnusable) {
     return fmt::format("imgsync: uploads to {} paused, the destination is unusable{}", to,
                        summary.pending > 0
                            ? fmt::format(" ({} {} pending, nothing lost)", summary.pending,
@@ -117,15 +117,16 @@ std::string format_email(const config::NotifierConfig& notifier, const RunSummar
   message += "Content-Transfer-Encoding: 8bit\r\n";
   message += "Auto-Submitted: auto-generated\r\n";
   message += "\r\n";
-  message +=
-      fmt::format("Destination: {}\r\nEvent: {}\r\nUploaded: {}\r\nFailed: {}\r\n",
-                  one_line(summary.destination), summary.event, summary.uploaded, summary.failed);
+  message += fmt::format("Destination: {}\r\nEvent: {}\r\nUploaded: {}\r\nFailed: {}\r\n",
+                         one_line(summary.destination), to_string(summary.event), summary.uploaded,
+                         summary.failed);
   if (summary.pending > 0) {
     message +=
         fmt::format("Pending: {} (nothing lost: the next run takes them)\r\n", summary.pending);
   }
   if (!summary.first_errors.empty()) {
-    message += summary.event == "destination_unusable" ? "\r\nWhy:\r\n" : "\r\nFirst errors:\r\n";
+    message +=
+        summary.event == RunEvent::kDestinationUnusable ? "\r\nWhy:\r\n" : "\r\nFirst errors:\r\n";
     for (const auto& error : summary.first_errors) message += "- " + one_line(error) + "\r\n";
   }
   message += "\r\n-- \r\nimgsync " IMGSYNC_VERSION "\r\n";

@@ -62,7 +62,7 @@ std::string format_json(const LogRecord& record) {
   if (record.bytes > 0) line["bytes"] = record.bytes;
   if (record.duration_ms) line["duration_ms"] = *record.duration_ms;
   if (record.attempt > 0) line["attempt"] = record.attempt;
-  if (!record.category.empty()) line["category"] = record.category;
+  if (record.category) line["category"] = to_string(*record.category);
   if (!record.s3_code.empty()) line["s3_code"] = record.s3_code;
   if (!record.request_id.empty()) line["request_id"] = record.request_id;
   if (!record.message.empty()) line["message"] = record.message;
@@ -74,8 +74,8 @@ std::string format_text(const LogRecord& record) {
   if (!record.file.empty()) text += " " + record.file;
   if (!record.key.empty()) text += (record.file.empty() ? " " : " -> ") + record.key;
   if (record.bytes > 0) text += fmt::format(" ({} B)", record.bytes);
-  if (!record.category.empty()) {
-    text += fmt::format(" [{}{}{}]", record.category,
+  if (record.category) {
+    text += fmt::format(" [{}{}{}]", to_string(*record.category),
                         record.s3_code.empty() ? "" : " " + record.s3_code,
                         record.request_id.empty() ? "" : " request " + record.request_id);
   }

@@ -22,7 +22,7 @@ struct LogRecord {
   std::uint64_t bytes = 0;
   std::optional<double> duration_ms{};
   int attempt = 0;
-  std::string category{};  // error category, for failures
+  std::optional<ErrorCategory> category{};  // for failures
   std::string s3_code{};
   std::string request_id{};
   std::string message{};

@@ -18,7 +18,7 @@ namespace imgsync::notify {
 namespace {
 
 void warn(const std::string& what) {
-  log({LogLevel::kWarn, "notify_failed", "", "", 0, std::nullopt, 0, "", "", "", what});
+  log({.level = LogLevel::kWarn, .event = "notify_failed", .message = what});
 }
 
 void post(const std::string& url, const std::string& body) {
@@ -107,7 +107,7 @@ std::vector<std::string> exec_environment(const std::vector<std::string>& parent
     }
     if (!password) environment.push_back(variable);
   }
-  environment.push_back("IMGSYNC_EVENT=" + summary.event);
+  environment.push_back("IMGSYNC_EVENT=" + std::string(to_string(summary.event)));
   environment.push_back("IMGSYNC_DESTINATION=" + summary.destination);
   environment.push_back("IMGSYNC_UPLOADED=" + std::to_string(summary.uploaded));
   environment.push_back("IMGSYNC_FAILED=" + std::to_string(summary.failed));
@@ -115,6 +115,20 @@ std::vector<std::string> exec_environment(const std::vector<std::string>& parent
                         (summary.first_errors.empty() ? "" : summary.first_errors.front()));
   environment.push_back("IMGSYNC_SUMMARY_JSON=" + summary_json(summary));
   return environment;
+}
+
+std::string_view to_string(RunEvent event) {
+  switch (event) {
+    case RunEvent::kSyncFinished:
+      return "sync_finished";
+    case RunEvent::kDestinationUnusable:
+      return "destination_unusable";
+    case RunEvent::kResumed:
+      return "resumed";
+    case RunEvent::kWatchReport:
+      return "watch_report";
+  }
+  return "sync_finished";
 }
 
 std::string host_of_url(const std::string& url) {
@@ -128,15 +142,16 @@ std::string host_of_url(const std::string& url) {
 }
 
 std::string summary_json(const RunSummary& summary) {
-  return nlohmann::json{{"event", summary.event},       {"destination", summary.destination},
-                        {"uploaded", summary.uploaded}, {"failed", summary.failed},
-                        {"pending", summary.pending},   {"first_errors", summary.first_errors}}
+  return nlohmann::json{{"event", to_string(summary.event)}, {"destination", summary.destination},
+                        {"uploaded", summary.uploaded},      {"failed", summary.failed},
+                        {"pending", summary.pending},        {"first_errors", summary.first_errors}}
       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string summary_text(const RunSummary& summary) {
-  std::string text = fmt::format("imgsync: {} to {}: {} uploaded, {} failed", summary.event,
-                                 summary.destination, summary.uploaded, summary.failed);
+  std::string text =
+      fmt::format("imgsync: {} to {}: {} uploaded, {} failed", to_string(summary.event),
+                  summary.destination, summary.uploaded, summary.failed);
   if (summary.pending > 0) {
     text += fmt::format(", {} pending (stopped: nothing lost, the next run takes them)",
                         summary.pending);
@@ -146,19 +161,24 @@ std::string summary_text(const RunSummary& summary) {
 }
 
 void notify_run(const std::vector<config::NotifierConfig>& notifiers, const RunSummary& summary) {
-  const bool trouble =
-      summary.failed > 0 || summary.event == "destination_unusable" || summary.event == "resumed";
+  const bool trouble = summary.failed > 0 || summary.event == RunEvent::kDestinationUnusable ||
+                       summary.event == RunEvent::kResumed;
   for (const auto& notifier : notifiers) {
     if (!trouble && !notifier.always) continue;
-    if (notifier.type == "webhook") {
-      post(notifier.url, summary_json(summary));
-    } else if (notifier.type == "slack") {
-      post(notifier.url, nlohmann::json{{"text", summary_text(summary)}}.dump(
-                             -1, ' ', false, nlohmann::json::error_handler_t::replace));
-    } else if (notifier.type == "exec") {
-      run_command(notifier.command, summary, notifiers);
-    } else if (notifier.type == "email") {
-      if (Status sent = send_email(notifier, summary); !sent.ok()) warn(sent.error().message);
+    switch (notifier.type) {
+      case config::NotifierType::kWebhook:
+        post(notifier.url, summary_json(summary));
+        break;
+      case config::NotifierType::kSlack:
+        post(notifier.url, nlohmann::json{{"text", summary_text(summary)}}.dump(
+                               -1, ' ', false, nlohmann::json::error_handler_t::replace));
+        break;
+      case config::NotifierType::kExec:
+        run_command(notifier.command, summary, notifiers);
+        break;
+      case config::NotifierType::kEmail:
+        if (Status sent = send_email(notifier, summary); !sent.ok()) warn(sent.error().message);
+        break;
     }
   }
 }

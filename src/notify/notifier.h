@@ -4,15 +4,27 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/notifier_config.h"
 
 namespace imgsync::notify {
 
+// What a report is about.
+enum class RunEvent {
+  kSyncFinished,         // a sync run ended
+  kDestinationUnusable,  // a run stopped, or the daemon paused: the destination is unusable
+  kResumed,              // the daemon's destination is usable again
+  kWatchReport,          // the daemon's batch of uploads and failures (notify_worker.h)
+};
+// The word notifiers carry (webhook "event", IMGSYNC_EVENT, e-mail): "sync_finished",
+// "destination_unusable", "resumed", "watch_report".
+std::string_view to_string(RunEvent event);
+
 struct RunSummary {
-  std::string event = "sync_finished";  // or "destination_unusable"
-  std::string destination;              // s3://bucket/prefix
+  RunEvent event = RunEvent::kSyncFinished;
+  std::string destination;  // s3://bucket/prefix
   int uploaded = 0;
   int failed = 0;
   int pending = 0;  // files a stopped run left for the next one (nothing lost)

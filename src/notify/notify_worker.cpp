@@ -47,8 +47,9 @@ void NotifyWorker::post(RunSummary summary) {
   }
   wake_.notify_one();
   if (dropped) {
-    log({LogLevel::kWarn, "notify_failed", "", "", 0, std::nullopt, 0, "", "", "",
-         "notifiers are too slow; dropped the oldest waiting report"});
+    log({.level = LogLevel::kWarn,
+         .event = "notify_failed",
+         .message = "notifiers are too slow; dropped the oldest waiting report"});
   }
 }
 
@@ -58,7 +59,7 @@ void NotifyWorker::time_passed() {
 }
 
 void NotifyWorker::queue_batch_locked(Clock::time_point now) {
-  batch_.event = "watch_report";
+  batch_.event = RunEvent::kWatchReport;
   batch_.destination = destination_;
   queue_.push_back(std::move(batch_));
   batch_ = {};

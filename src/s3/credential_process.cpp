@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "util/json_fields.h"
 #include "util/time_format.h"
 
 namespace imgsync::s3 {
@@ -102,20 +103,21 @@ Result<Credentials> run_credential_process(const std::string& command_line) {
   if (json.is_discarded() || !json.is_object()) {
     return auth_error(fmt::format("credential_process \"{}\" printed no JSON object", words[0]));
   }
-  if (json.value("Version", 0) != 1) {
+  const auto version = json.find("Version");
+  if (version == json.end() || !version->is_number_integer() || *version != 1) {
     return auth_error(fmt::format("credential_process \"{}\" printed Version {}, expected 1",
                                   words[0],
                                   json.contains("Version") ? json["Version"].dump() : "none"));
   }
   Credentials credentials;
-  credentials.access_key_id = json.value("AccessKeyId", "");
-  credentials.secret_access_key = json.value("SecretAccessKey", "");
-  credentials.session_token = json.value("SessionToken", "");
+  credentials.access_key_id = json_string(json, "AccessKeyId");
+  credentials.secret_access_key = json_string(json, "SecretAccessKey");
+  credentials.session_token = json_string(json, "SessionToken");
   if (credentials.empty()) {
     return auth_error(fmt::format(
         "credential_process \"{}\" printed no AccessKeyId or SecretAccessKey", words[0]));
   }
-  if (auto expiration = json.value("Expiration", std::string()); !expiration.empty()) {
+  if (auto expiration = json_string(json, "Expiration"); !expiration.empty()) {
     if (auto when = parse_iso8601(expiration); when.ok()) credentials.expiration = *when;
   }
   credentials.source = "credential_process";

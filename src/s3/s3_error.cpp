@@ -5,6 +5,8 @@
 #include <optional>
 #include <pugixml.hpp>
 
+#include "util/error_predicates.h"
+
 namespace imgsync::s3 {
 
 S3ErrorBody parse_error_body(const std::string& xml) {
@@ -175,7 +177,7 @@ Error error_from_response(const HttpResponse& response, const ErrorContext& cont
   error.category = classified.category;
   error.message =
       fmt::format("{} {} failed: {}", context.operation, context.target, classified.advice);
-  if (!body.message.empty() && error.category != ErrorCategory::kAuth) {
+  if (!body.message.empty() && !is_credentials_error(error)) {
     error.message += fmt::format(" [server: {}]", body.message);
   }
   return error;

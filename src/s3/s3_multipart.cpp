@@ -128,7 +128,7 @@ Result<std::vector<PartInfo>> S3Client::list_parts(const std::string& bucket,
 Result<std::vector<MultipartUploadInfo>> S3Client::list_multipart_uploads(
     const std::string& bucket, const std::string& prefix) {
   std::vector<MultipartUploadInfo> uploads;
-  ListMultipartUploadsRequest request{bucket, prefix, "", ""};
+  ListMultipartUploadsRequest request{.bucket = bucket, .prefix = prefix};
   while (true) {
     auto response = send(build::list_multipart_uploads(request));
     if (!response.ok()) return response.take_error();

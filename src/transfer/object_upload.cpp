@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 
+#include "util/error_predicates.h"
+
 namespace imgsync::transfer {
 
 std::uint64_t choose_part_size(std::uint64_t file_size, std::uint64_t configured) {
@@ -147,7 +149,7 @@ class Upload : public std::enable_shared_from_this<Upload> {
           list, [self, finished, marker](Result<s3::ListPartsPage> page) {
             finished();
             if (!page.ok()) {
-              if (page.error().category == ErrorCategory::kNotFound) {
+              if (is_not_found(page.error())) {
                 spdlog::info("{}: the unfinished upload is gone from the server; starting over",
                              self->job_.path.string());
                 self->on_server_.clear();

@@ -6,16 +6,26 @@ namespace imgsync {
 
 std::string_view to_string(ErrorCategory category) {
   switch (category) {
-    case ErrorCategory::kRetryable: return "retryable";
-    case ErrorCategory::kThrottled: return "throttled";
-    case ErrorCategory::kAuth: return "auth";
-    case ErrorCategory::kNotFound: return "not-found";
-    case ErrorCategory::kConflict: return "conflict";
-    case ErrorCategory::kInvalidInput: return "invalid-input";
-    case ErrorCategory::kIntegrity: return "integrity";
-    case ErrorCategory::kLocalIo: return "local-io";
-    case ErrorCategory::kTlsVerification: return "tls-verification";
-    case ErrorCategory::kFatal: return "fatal";
+    case ErrorCategory::kRetryable:
+      return "retryable";
+    case ErrorCategory::kThrottled:
+      return "throttled";
+    case ErrorCategory::kAuth:
+      return "auth";
+    case ErrorCategory::kNotFound:
+      return "not-found";
+    case ErrorCategory::kConflict:
+      return "conflict";
+    case ErrorCategory::kInvalidInput:
+      return "invalid-input";
+    case ErrorCategory::kIntegrity:
+      return "integrity";
+    case ErrorCategory::kLocalIo:
+      return "local-io";
+    case ErrorCategory::kTlsVerification:
+      return "tls-verification";
+    case ErrorCategory::kFatal:
+      return "fatal";
   }
   return "fatal";
 }

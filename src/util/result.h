@@ -1,6 +1,7 @@
 // Expected failures as values: every fallible operation returns Result<T>.
 // Modelled on rclone's fserrors and LevelDB's Status: the category decides what the caller does
-// (retry, pause, skip, stop); the message is for a person and must say what to do about it.
+// (retry, pause, skip, stop), asked through util/error_predicates.h; the message is for a person
+// and must say what to do about it.
 #pragma once
 
 #include <cassert>
@@ -38,9 +39,6 @@ struct Error {
 
   // One line for a person: message, then the S3 code, status and request id when known.
   std::string describe() const;
-  bool retryable() const {
-    return category == ErrorCategory::kRetryable || category == ErrorCategory::kThrottled;
-  }
 };
 
 Error make_error(ErrorCategory category, std::string message);

@@ -66,7 +66,7 @@ class CapturePlannerTest : public ::testing::Test {
     catalog::FileRecord row;
     row.path = scanned.path.string();
     row.source = scanned.source.string();
-    row.kind = config::to_string(scanned.kind);
+    row.kind = scanned.kind;
     row.sha256 = sha;
     row.name = planned.name;
     row.object_key = planned.object_key;

@@ -54,7 +54,7 @@ class SyncFeedTest : public ::testing::Test {
     catalog::FileRecord record;
     record.path = file.string();
     record.source = photos().string();
-    record.kind = "enhanced";
+    record.kind = config::SourceKind::kEnhanced;
     record.stat = *stat;
     record.sha256 = std::string(64, 'a');
     record.object_key = "p/enhanced/x.jpg";
@@ -101,7 +101,7 @@ TEST_F(SyncFeedTest, APendingFileGoneFromTheDiskLeavesTheJournalOnce) {
   catalog::FileRecord gone;
   gone.path = (photos() / "gone.jpg").string();
   gone.source = photos().string();
-  gone.kind = "enhanced";
+  gone.kind = config::SourceKind::kEnhanced;
   gone.state = catalog::FileState::kPending;
   ASSERT_TRUE(journal.upsert(gone).ok());
   EXPECT_TRUE(feed(journal).empty());
@@ -122,7 +122,7 @@ TEST_F(SyncFeedTest, PendingFilesOutsideTheWalkAreFedAfterIt) {
   catalog::FileRecord enqueued;
   enqueued.path = (elsewhere / "e.jpg").string();
   enqueued.source = elsewhere.string();
-  enqueued.kind = "enhanced";
+  enqueued.kind = config::SourceKind::kEnhanced;
   enqueued.state = catalog::FileState::kPending;
   ASSERT_TRUE(journal.upsert(enqueued).ok());
   EXPECT_EQ(feed(journal),

@@ -18,7 +18,7 @@ FileRecord record(const std::string& path, FileState state = FileState::kPending
   FileRecord r;
   r.path = path;
   r.source = "/src";
-  r.kind = "raw";
+  r.kind = config::SourceKind::kRaw;
   r.stat = {100, 1700000000000000000, 42};
   r.sha256 = "ab";
   r.name = "proj_x_20260501";
@@ -108,7 +108,7 @@ TEST(JournalStore, CapturesFindTheirPairAndFiles) {
   EXPECT_EQ((*by_pair)->name, "proj_x_20260501");
   ASSERT_TRUE(journal->upsert(record("/src/x.jpg")).ok());
   auto enhanced = record("/out/x.jpg");
-  enhanced.kind = "enhanced";
+  enhanced.kind = config::SourceKind::kEnhanced;
   ASSERT_TRUE(journal->upsert(enhanced).ok());
   auto files = journal->files_of_capture("proj_x_20260501");
   ASSERT_TRUE(files.ok());

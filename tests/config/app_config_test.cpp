@@ -172,7 +172,7 @@ to = ["a@example.com", "b@example.com"]
   EXPECT_EQ(config->metrics_address, "127.0.0.1:9184");
   ASSERT_EQ(config->notifiers.size(), 2u);
   const auto& tls = config->notifiers[0];
-  EXPECT_EQ(tls.type, "email");
+  EXPECT_EQ(tls.type, NotifierType::kEmail);
   EXPECT_EQ(tls.smtp_url, "smtps://mail.example.com:465");
   EXPECT_TRUE(tls.starttls);
   EXPECT_EQ(tls.to, std::vector<std::string>{"ops@example.com"});

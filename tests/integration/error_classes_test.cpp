@@ -137,6 +137,25 @@ TEST_F(ErrorClassTest, AuthFailuresStopTheRunNamingTheKeyIdButNeverTheSecret) {
   expect_next_sync_finishes();
 }
 
+// The auth row seen from verify: a wrong secret ends it once, exit 3, naming the key id (never
+// the secret), instead of one "MISMATCH ... not allowed" line per object and exit 1.
+TEST_F(ErrorClassTest, VerifyWithAWrongSecretStopsOnceWithExit3) {
+  with_faults({});
+  auto synced = imgsync(sync_args(false));
+  ASSERT_EQ(synced.exit_code, 0) << synced.err.substr(0, 3000);
+  for (const bool deep : {false, true}) {
+    SCOPED_TRACE(deep ? "--deep" : "HEAD");
+    std::vector<std::string> args{"verify", "--to", destination(), "--state-dir", state().string()};
+    if (deep) args.push_back("--deep");
+    auto verified = imgsync(args, {{"AWS_SECRET_ACCESS_KEY", "wrong-secret-verify"}});
+    EXPECT_EQ(verified.exit_code, 3) << verified.out << verified.err;
+    EXPECT_EQ(verified.out.find("MISMATCH"), std::string::npos) << verified.out;
+    EXPECT_NE(verified.err.find(server().access_key), std::string::npos) << verified.err;
+    EXPECT_EQ(verified.err.find("wrong-secret-verify"), std::string::npos) << verified.err;
+    EXPECT_EQ(verified.out.find("wrong-secret-verify"), std::string::npos) << verified.out;
+  }
+}
+
 // 404 NoSuchBucket: not-found; the run stops, exit 3, saying how to create it.
 TEST_F(ErrorClassTest, MissingBucketStopsTheRunSayingHowToCreateIt) {
   auto run = imgsync({"sync", source().string(), "--to", "s3://no-such-bucket-imgsync-e/p",

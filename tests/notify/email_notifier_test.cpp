@@ -13,7 +13,7 @@ namespace {
 
 config::NotifierConfig email_config() {
   config::NotifierConfig notifier;
-  notifier.type = "email";
+  notifier.type = config::NotifierType::kEmail;
   notifier.smtp_url = "smtp://127.0.0.1:25";
   notifier.starttls = false;
   notifier.from = "imgsync@field.example";
@@ -44,9 +44,9 @@ TEST(EmailNotifier, SubjectSaysWhatHappened) {
   EXPECT_EQ(email_subject(summary), "imgsync: 1 file failed uploading to s3://b/p");
   summary.failed = 0;
   EXPECT_EQ(email_subject(summary), "imgsync: 7 files uploaded to s3://b/p");
-  summary.event = "resumed";
+  summary.event = RunEvent::kResumed;
   EXPECT_EQ(email_subject(summary), "imgsync: uploads to s3://b/p resumed");
-  summary.event = "destination_unusable";
+  summary.event = RunEvent::kDestinationUnusable;
   EXPECT_NE(email_subject(summary).find("paused"), std::string::npos);
   summary.pending = 12;
   EXPECT_EQ(email_subject(summary),

@@ -18,7 +18,7 @@ LogRecord failure() {
   record.key = "raw/2026/05/03/x.jpg";
   record.bytes = 1234;
   record.attempt = 3;
-  record.category = "throttled";
+  record.category = ErrorCategory::kThrottled;
   record.s3_code = "SlowDown";
   record.request_id = "tx00001";
   record.message = "please slow down";

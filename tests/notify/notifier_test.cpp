@@ -20,14 +20,14 @@ bool has_name(const std::vector<std::string>& environment, const std::string& na
 
 config::NotifierConfig email_reading(const std::string& password_env) {
   config::NotifierConfig notifier;
-  notifier.type = "email";
+  notifier.type = config::NotifierType::kEmail;
   notifier.password_env = password_env;
   return notifier;
 }
 
 config::NotifierConfig exec_of(std::vector<std::string> command) {
   config::NotifierConfig notifier;
-  notifier.type = "exec";
+  notifier.type = config::NotifierType::kExec;
   notifier.command = std::move(command);
   notifier.always = true;
   return notifier;
@@ -48,7 +48,7 @@ TEST(ExecEnvironment, CredentialsAndPasswordVariablesAreRemoved) {
       "IMGSYNC_EVENT=stale",
       "HOME=/home/field",
   };
-  RunSummary summary{.event = "sync_finished",
+  RunSummary summary{.event = RunEvent::kSyncFinished,
                      .destination = "s3://b/p",
                      .uploaded = 3,
                      .failed = 1,

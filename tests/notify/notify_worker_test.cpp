@@ -23,7 +23,7 @@ using namespace std::chrono_literals;
 config::NotifierConfig recorder(const std::filesystem::path& file,
                                 const std::filesystem::path& gate = {}) {
   config::NotifierConfig notifier;
-  notifier.type = "exec";
+  notifier.type = config::NotifierType::kExec;
   notifier.always = true;
   notifier.command = {"/bin/sh", "-c",
                       "if [ -n \"$1\" ]; then while [ ! -e \"$1\" ]; do sleep 0.01; done; fi; "
@@ -59,9 +59,9 @@ class ManualClock {
   std::atomic<long long> elapsed_{24LL * 3600 * 1000};  // a day after the clock's epoch
 };
 
-RunSummary event(const char* name) {
+RunSummary event(RunEvent what) {
   RunSummary summary;
-  summary.event = name;
+  summary.event = what;
   return summary;
 }
 
@@ -71,8 +71,8 @@ TEST(NotifyWorker, PostReturnsAtOnceAndEverythingIsSentInOrderBeforeItJoins) {
   const auto gate = dir.path() / "gate";
   {
     NotifyWorker worker({recorder(heard, gate)}, "s3://b/p");
-    worker.post(event("destination_unusable"));
-    worker.post(event("resumed"));
+    worker.post(event(RunEvent::kDestinationUnusable));
+    worker.post(event(RunEvent::kResumed));
     worker.record_failure("a.jpg: bad");
     // Every notifier waits for the gate, which is still shut: recording and posting returned
     // without waiting for them (had they waited, the test would never get here).
@@ -95,11 +95,11 @@ TEST(NotifyWorker, FailuresAreBatchedPerIntervalAndAHeldBatchGoesOutWhenItEnds) 
   worker.record_failure("b.jpg: bad");  // within the interval: held...
   worker.record_failure("c.jpg: bad");
   // A posted report goes out at once; the worker looked at the batch before and after it.
-  worker.post(event("resumed"));
+  worker.post(event(RunEvent::kResumed));
   EXPECT_EQ(await_lines(heard, 2), "watch_report 1 1\nresumed 0 0\n");
   clock.advance(59min);
   worker.time_passed();
-  worker.post(event("resumed"));
+  worker.post(event(RunEvent::kResumed));
   EXPECT_EQ(await_lines(heard, 3), "watch_report 1 1\nresumed 0 0\nresumed 0 0\n");
   // ...and sent as one report once the interval has passed, with no further event.
   clock.advance(1min);
@@ -109,9 +109,10 @@ TEST(NotifyWorker, FailuresAreBatchedPerIntervalAndAHeldBatchGoesOutWhenItEnds) 
   worker.record_upload();  // uploads alone are no report, however much time passes
   clock.advance(2h);
   worker.time_passed();
-  worker.post(event("paused"));
+  worker.post(event(RunEvent::kDestinationUnusable));
   EXPECT_EQ(await_lines(heard, 5),
-            "watch_report 1 1\nresumed 0 0\nresumed 0 0\nwatch_report 2 2\npaused 0 0\n");
+            "watch_report 1 1\nresumed 0 0\nresumed 0 0\nwatch_report 2 2\n"
+            "destination_unusable 0 0\n");
 }
 
 }  // namespace

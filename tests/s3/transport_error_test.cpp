@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "util/error_predicates.h"
+
 namespace imgsync::s3 {
 namespace {
 
@@ -49,7 +51,8 @@ TEST(TransportError, AnUntrustedCertificateNamesTheCaBundleAndTheTestOnlyWayOut)
   const Error error = transport_error(CURLE_PEER_FAILED_VERIFICATION,
                                       "SSL certificate problem: self-signed certificate", kUrl);
   EXPECT_EQ(to_string(error.category), "tls-verification");
-  EXPECT_FALSE(error.retryable());
+  EXPECT_FALSE(is_transient(error));
+  EXPECT_TRUE(destination_unusable(error));
   for (const char* named : {"certificate", "self-signed certificate", "AWS_CA_BUNDLE",
                             "--ca-bundle", "--no-verify-ssl", "test endpoints only"}) {
     EXPECT_NE(error.message.find(named), std::string::npos) << named << ": " << error.message;

@@ -7,10 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "media/synthetic_images.h"
 #include "support/test_paths.h"
-#include "synthetic_images.h"
 
-namespace imgsync::media {
+namespace imgsync::cli {
 namespace {
 
 using imgsync::testing::binary_dir;
@@ -54,7 +54,8 @@ TEST(MetaCommand, JsonLinePerFileAndExitOne) {
   IMGSYNC_REQUIRE_CORPUS();
   ScratchDir dir("imgsync-meta");
   const auto good = dir.path() / "g\xc3\xbct.jpg";
-  imgsync::testing::write_file(good, testing::build_jpeg(std::nullopt, std::nullopt, 32, 16));
+  imgsync::testing::write_file(good,
+                               media::testing::build_jpeg(std::nullopt, std::nullopt, 32, 16));
   const auto heic = corpus_dir() / "images/ianare-exif-samples/heic/IMG_5195.HEIC";
   const CommandRun run =
       run_imgsync("meta --json " + quoted(good.string()) + " " +
@@ -160,4 +161,4 @@ TEST(MetaCommand, NoFilesIsAUsageError) {
 }
 
 }  // namespace
-}  // namespace imgsync::media
+}  // namespace imgsync::cli
