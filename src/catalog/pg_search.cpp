@@ -189,7 +189,8 @@ void add_distance(PgBuilder& sql, const SearchQuery& query) {
   }
 }
 
-// The conditions only the row itself can answer (pg_page_on_index() is false with any of them).
+// The conditions on the Item's other fields: ids, tags, camera, kind, GPS (of these, a page
+// decided on an index has only those the index holds: pg_page_on_index()).
 void add_row_filters(PgBuilder& sql, const SearchQuery& query) {
   if (!query.ids.empty()) sql.add(" AND i.id = ANY(?::text[])", query.ids);
   if (!query.tags.empty()) {  // every tag: one array, one GIN lookup
@@ -218,7 +219,7 @@ PgSearchStatement page_on_index(const SearchQuery& query, const std::string& col
   sql.add(" FROM imgsync.items i WHERE i.collection = ?", collection);
   add_place(sql, query, {}, /*on_index=*/true);
   add_time(sql, query);
-  add_row_filters(sql, query);  // only what the index holds: pg_page_on_index()
+  add_row_filters(sql, query);
   // A place sorted on an expression: on the plain column the planner would walk the datetime
   // btree and read the row of every Item on the way (it cannot tell how few a place holds).
   // A time window's rows it estimates well: there it may walk the btree when the window is
