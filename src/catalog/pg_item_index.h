@@ -9,8 +9,11 @@
 //   items     the indexed fields and the Item JSON, PARTITION BY RANGE (datetime), one partition
 //             per calendar year (UTC), created on demand; GiST on geom, an N-D GiST on `span`
 //             (the position with its time interval as a third axis, as the SQLite index's
-//             R*Tree: a place + time query walks one tree), btree on
-//             (collection, datetime, id), on the UTC and local times, GIN on the folded tags
+//             R*Tree: a place + time query walks one tree), a GiST on the position as a point
+//             with the times and the sort key included (items_place, schema version 2: a
+//             place's page is decided by an index-only scan), btree on
+//             (collection, datetime, id), on the UTC and local times (the other times, sort
+//             key, camera and tags included, version 2), GIN on the folded tags
 //   settings  small named values per collection
 // `datetime` is the Item's place in time order: its instant when the UTC offset is known, else
 // its wall clock (SearchHit::sort_ms), so a time-ordered page reads partitions in order.
@@ -37,7 +40,7 @@
 
 namespace imgsync::catalog {
 
-inline constexpr int kPgSchemaVersion = 1;
+inline constexpr int kPgSchemaVersion = 2;
 
 struct PgCatalogOptions {
   PgTarget target;
@@ -48,8 +51,9 @@ struct PgCatalogOptions {
                          .throttled_base_delay = std::chrono::milliseconds(500)};
 };
 
-// Creates or upgrades the schema (under an advisory lock: concurrent first connects wait);
-// kFatal when the database holds a newer schema than this imgsync knows.
+// Sets the session up (UTC, no JIT), then creates or upgrades the schema (under an advisory
+// lock: concurrent first connects wait); kFatal when the database holds a newer schema than this
+// imgsync knows.
 Status migrate_pg_schema(PgConnection& connection);
 // The schema version the catalog holds; 0 when it has none yet.
 Result<std::int64_t> pg_schema_version(PgConnection& connection);
@@ -89,7 +93,8 @@ class PgItemIndex final : public ItemIndex {
   Status in_transaction(const std::function<Status()>& work) override;
 
   const std::string& server_name() const { return connection_.name(); }
-  // Fresh planner statistics (after a bulk load: `index migrate`; autovacuum does it later).
+  // Fresh planner statistics and visibility map (VACUUM ANALYZE, after a bulk load: `index
+  // migrate`; autovacuum does it later). Not inside in_transaction().
   Status analyze();
 
  private:
@@ -127,6 +132,13 @@ inline double pg_span_days(std::int64_t milliseconds, int direction) {
 
 // ASCII letters lower-cased, nothing else (SQLite's NOCASE and LIKE fold the same way).
 std::string fold_ascii(std::string text);
+
+// Whether a page of `query` is decided on one index alone, so its candidates cost no row read
+// (pg_search.cpp): a page in time order of a place without a time window or a condition on the
+// row's other fields (items_place), or a time window without a place with a camera or tags
+// (items_utc, items_local); never with ids, polygons or a kind. Only where the candidates
+// outnumber the page: otherwise reading their rows at once costs less than two steps.
+bool pg_page_on_index(const SearchQuery& query);
 
 // The SELECT of one search (pg_search.cpp): the text and its parameters ($1 is the collection).
 struct PgSearchStatement {

@@ -62,7 +62,10 @@ std::string polygon_wkt(const GeoPolygon& polygon) {
   return wkt + ")";
 }
 
-void add_place(PgBuilder& sql, const SearchQuery& query, const PgTimeWindow& window) {
+// `on_index`: the prefilter is items_place (the position as a point, the time columns included),
+// which an index-only scan answers without reading the rows.
+void add_place(PgBuilder& sql, const SearchQuery& query, const PgTimeWindow& window,
+               bool on_index) {
   std::vector<GeoBox> boxes;
   if (query.near) boxes = covering_boxes(*query.near);
   if (!query.near && query.box) boxes = split_at_antimeridian(*query.box);
@@ -75,7 +78,12 @@ void add_place(PgBuilder& sql, const SearchQuery& query, const PgTimeWindow& win
   if (window.until_ms) latest = std::min(latest, pg_span_days(*window.until_ms, +1));
   for (std::size_t i = 0; i < boxes.size(); ++i) {
     sql.add(i == 0 ? " AND (" : " OR ");
-    if (timed) {
+    if (on_index) {
+      sql.add(
+          "point(i.longitude, i.latitude) <@ box(point(?::float8, ?::float8), point(?::float8, "
+          "?::float8))",
+          boxes[i].west, boxes[i].south, boxes[i].east, boxes[i].north);
+    } else if (timed) {
       sql.add(
           "i.span &&& ST_MakeLine(ST_MakePoint(?, ?, ?), ST_MakePoint(?::float8, ?::float8, "
           "?::float8))",
@@ -124,6 +132,25 @@ void add_time(PgBuilder& sql, const SearchQuery& query) {
   }
 }
 
+// The ORDER BY on the columns of `table` (`distance` is the select list's); `shifted`: by time
+// as an expression, so that no btree can give the order.
+std::string order_by(SortOrder sort, std::string_view table, bool shifted) {
+  const std::string_view shift = shifted ? " + interval '0 s'" : "";
+  switch (sort) {
+    case SortOrder::kTime:
+      return fmt::format(" ORDER BY {0}.datetime{1}, {0}.id", table, shift);
+    case SortOrder::kTimeDescending:
+      return fmt::format(" ORDER BY {0}.datetime{1} DESC, {0}.id DESC", table, shift);
+    case SortOrder::kDistance:
+      return fmt::format(" ORDER BY distance, {}.id", table);
+    case SortOrder::kId:
+      return fmt::format(" ORDER BY {}.id", table);
+    case SortOrder::kIdDescending:
+      return fmt::format(" ORDER BY {}.id DESC", table);
+  }
+  return "";
+}
+
 // `in_part`: a part of the time order (pg_search_cut.cpp) sorts what the GiST found; ordered by
 // the plain column, the planner would walk the btree on datetime through the part instead and
 // read the row of every Item in it, wherever it is.
@@ -149,60 +176,22 @@ void add_order(PgBuilder& sql, const SearchQuery& query, bool in_part) {
         break;
     }
   }
-  switch (query.sort) {
-    case SortOrder::kTime:
-      sql.add(in_part ? " ORDER BY i.datetime + interval '0 s', i.id"
-                      : " ORDER BY i.datetime, i.id");
-      break;
-    case SortOrder::kTimeDescending:
-      sql.add(in_part ? " ORDER BY i.datetime + interval '0 s' DESC, i.id DESC"
-                      : " ORDER BY i.datetime DESC, i.id DESC");
-      break;
-    case SortOrder::kDistance:
-      sql.add(" ORDER BY distance, i.id");
-      break;
-    case SortOrder::kId:
-      sql.add(" ORDER BY i.id");
-      break;
-    case SortOrder::kIdDescending:
-      sql.add(" ORDER BY i.id DESC");
-      break;
-  }
+  sql.add(order_by(query.sort, "i", in_part));
   if (query.limit) sql.add(" LIMIT ?", *query.limit);
 }
 
-}  // namespace
-
-std::string fold_ascii(std::string text) {
-  for (char& c : text) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return text;
-}
-
-Result<PgSearchStatement> pg_search_statement(const SearchQuery& query,
-                                              const std::string& collection,
-                                              const PgTimeWindow& window) {
-  if (query.sort == SortOrder::kDistance && !query.near) {
-    return make_error(ErrorCategory::kInvalidInput, "sorting by distance needs --near");
-  }
-  if (query.sort == SortOrder::kDistance && query.after) {
-    return make_error(ErrorCategory::kInvalidInput, "pages sorted by distance cannot be resumed");
-  }
-  PgSearchStatement statement;
-  PgBuilder sql(statement.params);
-  sql.add(kColumns);
+void add_distance(PgBuilder& sql, const SearchQuery& query) {
   if (query.near) {
     sql.add("imgsync.haversine(i.latitude, i.longitude, ?::float8, ?::float8) AS distance",
             query.near->latitude, query.near->longitude);
   } else {
     sql.add("NULL::float8 AS distance");
   }
-  sql.add(" FROM imgsync.items i WHERE i.collection = ?", collection);
-  add_place(sql, query, window);
-  add_time(sql, query);
-  if (window.from_ms) sql.add(" AND i.datetime >= imgsync.ms_time(?::bigint)", *window.from_ms);
-  if (window.until_ms) sql.add(" AND i.datetime < imgsync.ms_time(?::bigint)", *window.until_ms);
+}
+
+// The conditions on the Item's other fields: ids, tags, camera, kind, GPS (of these, a page
+// decided on an index has only those the index holds: pg_page_on_index()).
+void add_row_filters(PgBuilder& sql, const SearchQuery& query) {
   if (!query.ids.empty()) sql.add(" AND i.id = ANY(?::text[])", query.ids);
   if (!query.tags.empty()) {  // every tag: one array, one GIN lookup
     std::vector<std::string> folded;
@@ -215,6 +204,83 @@ Result<PgSearchStatement> pg_search_statement(const SearchQuery& query,
   if (query.has_gps) {
     sql.add(*query.has_gps ? " AND i.latitude IS NOT NULL" : " AND i.latitude IS NULL");
   }
+}
+
+// One statement in two steps: the page's keys decided on one index alone (an index-only scan of
+// items_place for a place, of items_utc or items_local for a time window: every candidate's
+// position, times, camera, tags and sort key are in it, so no row is read for a candidate that
+// is not on the page), then the page's rows read by their primary key. One statement, so one
+// snapshot: a writer between the steps cannot tear the page.
+PgSearchStatement page_on_index(const SearchQuery& query, const std::string& collection) {
+  PgSearchStatement statement;
+  PgBuilder sql(statement.params);
+  sql.add("WITH page AS MATERIALIZED (SELECT i.id, i.datetime, ");
+  add_distance(sql, query);
+  sql.add(" FROM imgsync.items i WHERE i.collection = ?", collection);
+  add_place(sql, query, {}, /*on_index=*/true);
+  add_time(sql, query);
+  add_row_filters(sql, query);
+  // A place sorted on an expression: on the plain column the planner would walk the datetime
+  // btree and read the row of every Item on the way (it cannot tell how few a place holds).
+  // A time window's rows it estimates well: there it may walk the btree when the window is
+  // long and the page short.
+  add_order(sql, query, /*in_part=*/query.box || query.near);
+  sql.add(") ");
+  sql.add(kColumns);
+  sql.add(
+      "p.distance FROM page p JOIN imgsync.items i ON i.collection = ? AND i.id = p.id AND "
+      "i.datetime = p.datetime",
+      collection);
+  sql.add(order_by(query.sort, "p", /*shifted=*/false));
+  statement.sql = std::move(sql.text());
+  return statement;
+}
+
+}  // namespace
+
+std::string fold_ascii(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
+}
+
+bool pg_page_on_index(const SearchQuery& query) {
+  if (!query.within.empty() || !query.ids.empty() || query.kind != KindFilter::kAny) return false;
+  if (query.box || query.near) {  // items_place
+    // Only a page in time order shorter than what the place holds: with a time window the N-D
+    // GiST finds fewer candidates (pg_search_cut.cpp), and a whole place, or one in distance
+    // order, needs nearly every candidate's row anyway.
+    const bool by_time = query.sort == SortOrder::kTime || query.sort == SortOrder::kTimeDescending;
+    return by_time && query.limit && !query.from && !query.until && query.tags.empty() &&
+           query.camera.empty() && (!query.has_gps || *query.has_gps);
+  }
+  // items_utc, items_local: a camera or tags keep few of a window's Items; without them, most.
+  return (query.from || query.until) && !query.has_gps &&
+         (!query.tags.empty() || !query.camera.empty());
+}
+
+Result<PgSearchStatement> pg_search_statement(const SearchQuery& query,
+                                              const std::string& collection,
+                                              const PgTimeWindow& window) {
+  if (query.sort == SortOrder::kDistance && !query.near) {
+    return make_error(ErrorCategory::kInvalidInput, "sorting by distance needs --near");
+  }
+  if (query.sort == SortOrder::kDistance && query.after) {
+    return make_error(ErrorCategory::kInvalidInput, "pages sorted by distance cannot be resumed");
+  }
+  const bool whole = !window.from_ms && !window.until_ms && !window.narrow;
+  if (whole && pg_page_on_index(query)) return page_on_index(query, collection);
+  PgSearchStatement statement;
+  PgBuilder sql(statement.params);
+  sql.add(kColumns);
+  add_distance(sql, query);
+  sql.add(" FROM imgsync.items i WHERE i.collection = ?", collection);
+  add_place(sql, query, window, /*on_index=*/false);
+  add_time(sql, query);
+  if (window.from_ms) sql.add(" AND i.datetime >= imgsync.ms_time(?::bigint)", *window.from_ms);
+  if (window.until_ms) sql.add(" AND i.datetime < imgsync.ms_time(?::bigint)", *window.until_ms);
+  add_row_filters(sql, query);
   add_order(sql, query, window.from_ms || window.until_ms);
   statement.sql = std::move(sql.text());
   return statement;

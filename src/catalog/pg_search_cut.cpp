@@ -74,7 +74,8 @@ Result<std::optional<std::pair<std::int64_t, std::int64_t>>> PgItemIndex::time_s
 }
 
 Result<std::vector<SearchHit>> PgItemIndex::search(const SearchQuery& query) {
-  if (!reads_by_parts(query)) return search_window(query, {});
+  // Decided on the index, the candidates cost no row read: one statement answers it.
+  if (!reads_by_parts(query) || pg_page_on_index(query)) return search_window(query, {});
   return search_by_parts(query);
 }
 

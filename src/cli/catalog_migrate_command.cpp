@@ -60,7 +60,7 @@ int run_migrate(const MigrateOptions& options) {
   });
   if (show_progress) fmt::print(stderr, "\r\033[K");
   if (!report.ok()) return fail("index migrate", report.error());
-  (void)(*shared)->analyze();  // statistics for the planner now, not when autovacuum gets to it
+  (void)(*shared)->analyze();  // statistics and visibility map now, not when autovacuum gets to it
   if (Status kept =
           local->set_setting(app::forwarded_position_name(config.catalog, destination->location),
                              std::to_string(*last));

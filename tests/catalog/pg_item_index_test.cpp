@@ -96,9 +96,11 @@ TEST(PgItemIndex, AnswersExactlyAsTheSqliteIndex) {
   EXPECT_GT(non_empty, 150);
 }
 
-// A place sorted by time with a limit is read part by part of the time order
-// (pg_search_cut.cpp): every page, and every walk by cursor, is the brute force's, whatever the
-// page size (one Item to more than the place holds), the order and the time window.
+// A place sorted by time with a limit is decided on items_place (pg_search.cpp) or, with a
+// time window or a condition only the row answers, read part by part of the time order
+// (pg_search_cut.cpp):
+// either way every page, and every walk by cursor, is the brute force's, whatever the page size
+// (one Item to more than the place holds), the order and the time window.
 TEST(PgItemIndex, PagesReadInPartsOfTheTimeOrderAreTheBruteForcesPages) {
   auto pg = open_catalog(testing::unique_collection());
   ASSERT_TRUE(pg);
@@ -126,17 +128,21 @@ TEST(PgItemIndex, PagesReadInPartsOfTheTimeOrderAreTheBruteForcesPages) {
   };
   int walks = 0;
   for (const std::int64_t limit : {1, 9, 120, 900, 5000}) {
-    for (int shape = 0; shape < 8; ++shape) {
+    for (int shape = 0; shape < 16; ++shape) {
       SearchQuery q;
       if (shape % 2 == 0) q.box = GeoBox{7.9, 46.4, 8.5, 46.9};
-      if (shape % 2 == 1) q.near = GeoCircle{46.65, 8.2, 4'000 + 4'000.0 * shape};
+      if (shape % 2 == 1) q.near = GeoCircle{46.65, 8.2, 4'000 + 4'000.0 * (shape % 8)};
       q.sort = shape % 4 < 2 ? SortOrder::kTime : SortOrder::kTimeDescending;
-      if (shape >= 4) {
-        q.from = TimeBound{suite::kStartMs + 5 * suite::kDayMs, shape == 5};
-        q.until = TimeBound{suite::kStartMs + 35 * suite::kDayMs, shape == 5};
+      if (shape % 8 >= 4) {
+        q.from = TimeBound{suite::kStartMs + 5 * suite::kDayMs, shape % 8 == 5};
+        q.until = TimeBound{suite::kStartMs + 35 * suite::kDayMs, shape % 8 == 5};
       }
       if (limit == 9 && shape == 6) q.camera = "canon";
+      // Every camera's name holds a space (make, space, model): it keeps every Item, but only
+      // the row tells, so the page is read in parts instead of decided on items_place.
+      if (shape >= 8) q.camera = " ";
       q.limit = limit;
+      EXPECT_EQ(pg_page_on_index(q), q.camera.empty() && !q.from);
       ASSERT_EQ(ids(q), suite::brute_force(items, q)) << "limit " << limit << " shape " << shape;
       if (limit == 1 || limit > 120) continue;
       SearchQuery all = q;
@@ -153,7 +159,7 @@ TEST(PgItemIndex, PagesReadInPartsOfTheTimeOrderAreTheBruteForcesPages) {
       walks += walked.size() > 100 ? 1 : 0;
     }
   }
-  EXPECT_GT(walks, 8);  // the walks cross many parts
+  EXPECT_GT(walks, 16);  // the walks cross many parts
 }
 
 // Two writers with their own connections race over the same Items: the newest copy of each
@@ -236,6 +242,53 @@ TEST(PgItemIndex, RefusesASchemaFromANewerImgsync) {
   EXPECT_NE(newer.error().message.find("newer imgsync"), std::string::npos)
       << newer.error().message;
   EXPECT_EQ(newer.error().category, ErrorCategory::kFatal);
+  Status dropped = admin->execute("DROP DATABASE \"" + database + "\" WITH (FORCE)");
+  EXPECT_TRUE(dropped.ok()) << dropped.error().message;
+}
+
+// A catalog set up by the imgsync before items_place (schema version 1) gets it on the next
+// open, and searches a place alike before and after.
+TEST(PgItemIndex, UpgradesACatalogOfVersion1) {
+  auto admin = PgConnection::connect({.url = PgServerEnvironment::info().url, .password = ""});
+  ASSERT_TRUE(admin.ok());
+  const std::string database = testing::unique_collection();
+  ASSERT_TRUE(admin->execute("CREATE DATABASE \"" + database + "\"").ok());
+  std::string url = PgServerEnvironment::info().url;
+  url = url.substr(0, url.rfind('/') + 1) + database;
+  const auto items = suite::synthetic_items(400, 17);
+  SearchQuery place;
+  place.near = GeoCircle{46.5, 8.0, 3'000'000};
+  place.limit = 50;
+  std::vector<std::string> before;
+  {
+    auto old = PgItemIndex::open(options_for(url, "c"));
+    ASSERT_TRUE(old.ok()) << old.error().message;
+    auto connection = PgConnection::connect({.url = url, .password = ""});
+    ASSERT_TRUE(connection.ok());
+    ASSERT_TRUE(connection
+                    ->execute("DROP INDEX imgsync.items_place; UPDATE imgsync.schema_version SET "
+                              "version = 1")
+                    .ok());
+    for (const auto& s : items) ASSERT_TRUE((*old)->upsert_item(s.item(), s.item_key()).ok());
+    auto hits = (*old)->search(place);
+    ASSERT_TRUE(hits.ok());
+    for (const auto& hit : *hits) before.push_back(hit.id);
+  }
+  auto upgraded = PgItemIndex::open(options_for(url, "c"));
+  ASSERT_TRUE(upgraded.ok()) << upgraded.error().message;
+  auto connection = PgConnection::connect({.url = url, .password = ""});
+  ASSERT_TRUE(connection.ok());
+  EXPECT_EQ(*pg_schema_version(*connection), kPgSchemaVersion);
+  auto index = connection->query("SELECT to_regclass('imgsync.items_place') IS NOT NULL");
+  ASSERT_TRUE(index.ok());
+  EXPECT_TRUE(index->boolean(0, 0));
+  auto hits = (*upgraded)->search(place);
+  ASSERT_TRUE(hits.ok());
+  std::vector<std::string> after;
+  for (const auto& hit : *hits) after.push_back(hit.id);
+  EXPECT_EQ(after, before);
+  EXPECT_EQ(after, suite::brute_force(items, place));
+  upgraded->reset();
   Status dropped = admin->execute("DROP DATABASE \"" + database + "\" WITH (FORCE)");
   EXPECT_TRUE(dropped.ok()) << dropped.error().message;
 }

@@ -215,8 +215,9 @@ TEST_F(PgCatalogAccessTest, DoctorNamesWhatIsWrongWithTheCatalog) {
   run_sql(url, "CREATE DATABASE bare");
   run_sql(url, "CREATE ROLE analyst LOGIN");
   run_sql(on_database(url, "newer"),
-          "UPDATE imgsync.schema_version SET version = 1; GRANT USAGE ON SCHEMA imgsync TO "
-          "analyst; GRANT SELECT ON ALL TABLES IN SCHEMA imgsync TO analyst");
+          fmt::format("UPDATE imgsync.schema_version SET version = {}; GRANT USAGE ON SCHEMA "
+                      "imgsync TO analyst; GRANT SELECT ON ALL TABLES IN SCHEMA imgsync TO analyst",
+                      catalog::kPgSchemaVersion));
   checks = doctor(on_database(url, "bare", "analyst"));
   EXPECT_EQ(last_.exit_code, 3) << last_.out;
   EXPECT_EQ(status_of(checks, "catalog"), "ok") << last_.out;
