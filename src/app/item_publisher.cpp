@@ -14,6 +14,7 @@
 #include "transfer/off_loop.h"
 #include "util/error_predicates.h"
 #include "util/hashing.h"
+#include "util/json_fields.h"
 
 namespace imgsync::app {
 
@@ -220,8 +221,8 @@ struct ItemPublisher::State {
         continue;
       }
       auto metadata = nlohmann::json::parse(source->metadata_json, nullptr, false);
-      const std::string mime = metadata.is_object() ? metadata.value("mime", "") : "";
-      const int orientation = metadata.is_object() ? metadata.value("orientation", 1) : 1;
+      const std::string mime = json_string(metadata, "mime");
+      const int orientation = static_cast<int>(json_integer(metadata, "orientation", 1));
       start_thumbnail(capture.name, source->path, mime, orientation, true);
     }
   }
