@@ -143,6 +143,18 @@ struct ItemPublisher::State {
     return std::make_pair(std::move(**capture), std::move(item));
   }
 
+  // Trailing work (a thumbnail no Item waits for, the Item sent again to name or drop one) goes
+  // in the queue's background lane, behind new files; the rest ahead of them
+  // (transfer/task_queue.h).
+  static void push_in_lane(transfer::TaskQueue& queue, bool trailing,
+                           transfer::TaskQueue::Task task) {
+    if (trailing) {
+      queue.push_background(std::move(task));
+    } else {
+      queue.push_urgent(std::move(task));
+    }
+  }
+
   void upload_thumbnail(const std::string& name, std::string bytes, bool trailing) {
     auto capture = capture_item(name);
     if (!capture || queue == nullptr) return;
@@ -163,12 +175,7 @@ struct ItemPublisher::State {
         thumbnail_sent(name, key, {key, kThumbnailType, size, sha}, std::move(response), trailing);
       });
     };
-    // Trailing: in the queue's background lane, behind new files (transfer/task_queue.h).
-    if (trailing) {
-      queue->push_background(std::move(task));
-    } else {
-      queue->push_urgent(std::move(task));
-    }
+    push_in_lane(*queue, trailing, std::move(task));
   }
 
   void thumbnail_sent(const std::string& name, const std::string& key,
@@ -237,9 +244,6 @@ struct ItemPublisher::State {
   std::map<std::string, int> files_in_flight;  // per capture
   std::map<std::string, ItemUpload> item_uploads;
 
-  // An Item sent again for its thumbnail (named or dropped) trails like the thumbnail itself.
-  static constexpr bool kTrailing = true;
-
   void upload_item_soon(transfer::TaskQueue& queue, const std::string& name,
                         bool trailing = false) {
     // The last file of the capture, or its thumbnail's upload, sends it.
@@ -266,11 +270,7 @@ struct ItemPublisher::State {
         if (again) upload_item_soon(queue, name, again_trailing);
       });
     };
-    if (trailing) {
-      queue.push_background(std::move(task));
-    } else {
-      queue.push_urgent(std::move(task));
-    }
+    push_in_lane(queue, trailing, std::move(task));
   }
 
   // The capture's thumbnail is still being made: its Item waits kThumbnailGrace at most for it
