@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <map>
-#include <system_error>
 
 #include "app/source_scanner.h"
 #include "util/file_paths.h"
@@ -304,11 +303,8 @@ struct WatchService::Loop : FileFollower {
       if (!folder.ok()) return folder.take_error();
       if (Status ok = watcher.add_tree(*folder); !ok.ok()) return ok.error();
     }
-    if (std::error_code error;
-        !std::filesystem::create_directories(service.config_.state_dir, error) && error) {
-      return make_error(ErrorCategory::kLocalIo,
-                        fmt::format("cannot create the state directory {}: {}",
-                                    service.config_.state_dir.string(), error.message()));
+    if (Status made = create_folder(service.config_.state_dir, "the state directory"); !made.ok()) {
+      return made.error();
     }
     if (Status ok = watcher.add_folder(service.config_.state_dir); !ok.ok()) return ok.error();
     notice(fmt::format("watching {} folders under {} sources (settle {} s)",

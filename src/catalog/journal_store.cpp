@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "catalog/journal_rows.h"
+#include "util/file_paths.h"
 
 namespace imgsync::catalog {
 namespace {
@@ -140,12 +141,8 @@ std::string destination_id(const std::string& endpoint, const std::string& bucke
 
 Result<JournalStore> JournalStore::open(const std::filesystem::path& state_dir,
                                         std::string destination) {
-  std::error_code error;
-  std::filesystem::create_directories(state_dir, error);
-  if (error) {
-    return make_error(ErrorCategory::kLocalIo,
-                      fmt::format("cannot create the state directory {}: {}", state_dir.string(),
-                                  error.message()));
+  if (Status made = create_folder(state_dir, "the state directory"); !made.ok()) {
+    return made.error();
   }
   auto database = Database::open(state_dir / "journal.sqlite");
   if (!database.ok()) return database.take_error();

@@ -8,6 +8,7 @@
 #include <map>
 #include <utility>
 
+#include "util/file_paths.h"
 #include "util/time_format.h"
 
 namespace imgsync::catalog {
@@ -103,12 +104,8 @@ std::int64_t now_ms() {
 }  // namespace
 
 Result<SearchIndex> SearchIndex::open(const std::filesystem::path& state_dir, bool for_queries) {
-  std::error_code error;
-  std::filesystem::create_directories(state_dir, error);
-  if (error) {
-    return make_error(ErrorCategory::kLocalIo,
-                      fmt::format("cannot create the state directory {}: {}", state_dir.string(),
-                                  error.message()));
+  if (Status made = create_folder(state_dir, "the state directory"); !made.ok()) {
+    return made.error();
   }
   auto database = Database::open(state_dir / kFileName);
   if (!database.ok()) return database.take_error();

@@ -25,6 +25,7 @@
 #include "notify/metrics_server.h"
 #include "notify/notifier.h"
 #include "notify/notify_worker.h"
+#include "util/file_paths.h"
 
 namespace imgsync::cli {
 namespace {
@@ -161,13 +162,8 @@ int run_watch(const WatchCommandOptions& options) {
     if (!setup.ok()) return setup_error("watch", setup.error());
     if (!metadata_pool) metadata_pool = start_metadata_readers("watch", setup->config);
     if (!lock) {
-      if (std::error_code error;
-          !std::filesystem::create_directories(setup->config.state_dir, error) && error) {
-        return fail("watch",
-                    make_error(ErrorCategory::kLocalIo,
-                               fmt::format("cannot create the state directory {}: {}",
-                                           setup->config.state_dir.string(), error.message())),
-                    ErrorStage::kJournal);
+      if (Status made = create_folder(setup->config.state_dir, "the state directory"); !made.ok()) {
+        return fail("watch", made.error(), ErrorStage::kJournal);
       }
       auto acquired = catalog::JournalLock::acquire(setup->config.state_dir, "imgsync watch");
       if (!acquired.ok()) return fail("watch", acquired.error(), ErrorStage::kJournal);

@@ -23,6 +23,14 @@ Result<std::filesystem::path> working_directory() {
   return here;
 }
 
+Status create_folder(const std::filesystem::path& folder, std::string_view what) {
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (!error) return {};
+  return make_error(ErrorCategory::kLocalIo,
+                    fmt::format("cannot create {} {}: {}", what, folder.string(), error.message()));
+}
+
 Result<std::filesystem::path> absolute_path(const std::filesystem::path& path) {
   if (path.is_absolute()) return path;
   std::error_code error;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string_view>
 
 #include "util/result.h"
 
@@ -14,5 +15,9 @@ Result<std::filesystem::path> working_directory();
 
 // `path` made absolute against the working directory (unchanged when it already is).
 Result<std::filesystem::path> absolute_path(const std::filesystem::path& path);
+
+// Creates `folder` and its parents unless they exist; kLocalIo "cannot create WHAT FOLDER: why"
+// (`what`: "the state directory") when that fails.
+Status create_folder(const std::filesystem::path& folder, std::string_view what);
 
 }  // namespace imgsync
