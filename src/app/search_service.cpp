@@ -6,7 +6,9 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <unordered_map>
 
+#include "app/shared_catalog.h"
 #include "media/naming.h"
 #include "media/object_keys.h"
 #include "media/stac_item.h"
@@ -135,31 +137,101 @@ std::vector<std::string> asset_keys(const catalog::SearchHit& hit, catalog::Kind
   return keys;
 }
 
+namespace {
+
+// One rebuild's accounting: an Item read (from the catalog or a GET) is checked, then indexed.
+struct Rebuild {
+  catalog::SearchIndex& index;
+  const std::function<void(const RebuildProgress&)>& on_progress;
+  const std::function<void(const std::string& key, const Error& error)>& on_failure;
+  RebuildProgress progress;
+  RebuildReport report;
+
+  void failed(const std::string& key, const Error& error) {
+    ++report.failed;
+    ++progress.failed;
+    if (on_failure) on_failure(key, error);
+  }
+  // An error only when the index itself failed (the rebuild stops).
+  Status take(const json& item, const std::string& key) {
+    ++progress.done;
+    if (Status safe = check_item(item, key); !safe.ok()) {
+      failed(key, safe.error());
+    } else if (Status ok = index.upsert_item(item, key); !ok.ok()) {
+      if (!is_invalid_input(ok.error())) return ok;
+      failed(key, ok.error());
+    } else {
+      ++report.indexed;
+    }
+    if (on_progress) on_progress(progress);
+    return {};
+  }
+  void fetched(const std::string& key, Result<s3::GetObjectResult>& response,
+               std::optional<Error>& fatal) {
+    if (!response.ok()) {
+      ++progress.done;
+      failed(key, response.error());
+      if (on_progress) on_progress(progress);
+      return;
+    }
+    auto item = json::parse(response->body, nullptr, false);
+    if (item.is_discarded()) {
+      ++progress.done;
+      failed(key, make_error(ErrorCategory::kInvalidInput, "not JSON"));
+      if (on_progress) on_progress(progress);
+    } else if (Status ok = take(item, key); !ok.ok() && !fatal) {
+      fatal = ok.error();
+    }
+  }
+};
+
+}  // namespace
+
 Result<RebuildReport> rebuild_index(
     catalog::SearchIndex& index, s3::S3Client& client, const BucketLocation& location, int jobs,
+    const std::filesystem::path& scratch_dir,
     const std::function<void(const RebuildProgress&)>& on_progress,
     const std::function<void(const std::string& key, const Error& error)>& on_failure) {
   const auto started = Clock::now();
   auto listed = client.list_all_objects(location.bucket, under_prefix(location, "metadata/"));
   if (!listed.ok()) return listed.take_error();
-  std::deque<std::string> keys;
+  std::unordered_map<std::string, std::string> unread;  // key -> ETag
   for (const auto& object : *listed) {
-    if (ends_with(object.key, ".json")) keys.push_back(object.key);
+    if (ends_with(object.key, ".json")) unread.emplace(object.key, object.etag);
   }
-  RebuildProgress progress;
-  progress.listed = static_cast<std::int64_t>(keys.size());
-  if (on_progress) on_progress(progress);
+  Rebuild rebuild{.index = index,
+                  .on_progress = on_progress,
+                  .on_failure = on_failure,
+                  .progress = {},
+                  .report = {}};
+  rebuild.progress.listed = static_cast<std::int64_t>(unread.size());
+  if (on_progress) on_progress(rebuild.progress);
 
+  // The index is written again whole: its secondary indexes are made once at the end, and the
+  // page cache is large enough that one transaction of many Items does not spill to the WAL
+  // over and over (catalog::ItemIndex::begin_bulk_load; a crash leaves it whole when reopened).
+  if (Status bulk = index.begin_bulk_load(); !bulk.ok()) return bulk.error();
+  struct EndBulk {  // on the way out of a failed rebuild; a finished one ends it below
+    catalog::SearchIndex* index;
+    ~EndBulk() {
+      if (index) (void)index->end_bulk_load();
+    }
+  } end_bulk{&index};
   catalog::SearchIndex::Batch batch(index);
   if (!batch.begun().ok()) return batch.begun().error();
   if (Status cleared = index.clear(); !cleared.ok()) return cleared.error();
-  RebuildReport report;
+  auto from_catalog = index_from_catalog(
+      client, location, scratch_dir, unread,
+      [&](const json& item, const std::string& key) { return rebuild.take(item, key); });
+  if (!from_catalog.ok()) return from_catalog.take_error();
+  rebuild.report.from_catalog = rebuild.report.indexed;
+  rebuild.report.catalog_objects_unreadable = from_catalog->unreadable;
+
+  std::deque<std::string> keys;  // the rest, in listing order
+  for (const auto& object : *listed) {
+    if (unread.contains(object.key)) keys.push_back(object.key);
+  }
   std::optional<Error> fatal;
-  auto failed = [&](const std::string& key, const Error& error) {
-    ++report.failed;
-    ++progress.failed;
-    if (on_failure) on_failure(key, error);
-  };
   transfer::TaskQueue queue(client.engine(), std::max(1, jobs));
   queue.set_refill([&] {
     if (keys.empty() || fatal) return false;
@@ -169,26 +241,7 @@ Result<RebuildReport> rebuild_index(
       const s3::GetObjectRequest request{.bucket = location.bucket, .key = key};
       client.get_object_async(request, [&, key, finished](Result<s3::GetObjectResult> response) {
         finished();
-        ++progress.done;
-        if (!response.ok()) {
-          failed(key, response.error());
-        } else {
-          auto item = json::parse(response->body, nullptr, false);
-          if (item.is_discarded()) {
-            failed(key, make_error(ErrorCategory::kInvalidInput, "not JSON"));
-          } else if (Status safe = check_item(item, key); !safe.ok()) {
-            failed(key, safe.error());
-          } else if (Status ok = index.upsert_item(item, key); !ok.ok()) {
-            if (is_invalid_input(ok.error())) {
-              failed(key, ok.error());
-            } else if (!fatal) {
-              fatal = ok.error();  // the index itself failed: stop
-            }
-          } else {
-            ++report.indexed;
-          }
-        }
-        if (on_progress) on_progress(progress);
+        rebuild.fetched(key, response, fatal);
       });
     });
     return true;
@@ -196,8 +249,10 @@ Result<RebuildReport> rebuild_index(
   queue.run();
   if (fatal) return *fatal;
   if (Status committed = batch.commit(); !committed.ok()) return committed.error();
-  report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  return report;
+  end_bulk.index = nullptr;
+  if (Status ended = index.end_bulk_load(); !ended.ok()) return ended.error();
+  rebuild.report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return rebuild.report;
 }
 
 Result<json> build_catalog(catalog::ItemIndex& index, const BucketLocation& location,

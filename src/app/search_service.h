@@ -27,13 +27,15 @@ std::string under_prefix(const BucketLocation& location, const std::string& path
 
 struct RebuildProgress {
   std::int64_t listed = 0;  // Items found under metadata/
-  std::int64_t done = 0;    // fetched (indexed or failed)
+  std::int64_t done = 0;    // read from the catalog or fetched (indexed or failed)
   std::int64_t failed = 0;
 };
 
 struct RebuildReport {
   std::int64_t indexed = 0;
   std::int64_t failed = 0;
+  std::int64_t from_catalog = 0;       // of `indexed`, read from the shared catalog, not GET
+  int catalog_objects_unreadable = 0;  // catalog objects skipped (their Items were fetched)
   double seconds = 0;
 };
 
@@ -44,12 +46,15 @@ struct RebuildReport {
 Status check_item_identity(const std::string& item_key, const std::string& id,
                            const std::vector<std::string>& asset_keys);
 
-// Lists [prefix/]metadata/ and GETs every *.json with `jobs` requests in flight; the index is
+// Lists [prefix/]metadata/, takes every Item the bucket's shared catalog holds byte for byte (its
+// MD5 is the listed ETag; app/shared_catalog.h, index_from_catalog: a catalog snapshot is
+// downloaded into scratch_dir), and GETs the rest with `jobs` requests in flight; the index is
 // replaced in one transaction, so a search during the rebuild sees the old index whole. An Item
 // that cannot be fetched or read, or fails check_item_identity, is reported through on_failure
 // and skipped.
 Result<RebuildReport> rebuild_index(
     catalog::SearchIndex& index, s3::S3Client& client, const BucketLocation& location, int jobs,
+    const std::filesystem::path& scratch_dir,
     const std::function<void(const RebuildProgress&)>& on_progress,
     const std::function<void(const std::string& key, const Error& error)>& on_failure);
 

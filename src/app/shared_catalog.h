@@ -18,7 +18,9 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <unordered_map>
 
 #include "app/search_service.h"
 #include "catalog/item_index.h"
@@ -76,5 +78,19 @@ Result<CompactReport> compact_catalog(catalog::ItemIndex& index, s3::S3Client& c
                                       const BucketLocation& location,
                                       const std::filesystem::path& scratch_dir,
                                       std::chrono::seconds lease_ttl = std::chrono::minutes(30));
+
+// `index rebuild` through the catalog (app/catalog_rebuild.cpp). `listed` maps each Item object
+// under metadata/ to its listed ETag; every catalog line that is, byte for byte, one of those
+// objects (its MD5 is the ETag) goes to `take` with the object's key, and its key leaves
+// `listed`, so what remains is what the caller must GET. A bucket without a catalog, or a
+// catalog object that cannot be read, leaves its Items in `listed`; only `take`'s error stops it.
+using CatalogItemTaker = std::function<Status(const nlohmann::json& item, const std::string& key)>;
+struct CatalogRebuildReport {
+  std::int64_t items = 0;  // Items taken from the catalog
+  int unreadable = 0;      // catalog objects skipped (their Items are fetched instead)
+};
+Result<CatalogRebuildReport> index_from_catalog(
+    s3::S3Client& client, const BucketLocation& location, const std::filesystem::path& scratch_dir,
+    std::unordered_map<std::string, std::string>& listed, const CatalogItemTaker& take);
 
 }  // namespace imgsync::app

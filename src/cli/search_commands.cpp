@@ -193,7 +193,7 @@ int run_rebuild(const SyncFlags& flags, int jobs) {
   auto last = Clock::time_point{};
   bool shown = false;
   auto report = app::rebuild_index(
-      *index, client, location, jobs,
+      *index, client, location, jobs, destination->setup.config.state_dir,
       [&](const app::RebuildProgress& progress) {
         const auto now = Clock::now();
         if (!show_progress ||
@@ -223,10 +223,17 @@ int run_rebuild(const SyncFlags& flags, int jobs) {
                config::redact_catalog_url(destination->setup.config.catalog.url));
   }
   const double rate = report->seconds > 0 ? report->indexed / report->seconds : 0;
+  if (report->catalog_objects_unreadable > 0) {
+    fmt::print(stderr,
+               "note: {} object(s) of the shared catalog under catalog/ could not be read; their "
+               "Items were fetched one by one instead\n",
+               report->catalog_objects_unreadable);
+  }
   if (flags.json) {
     fmt::print("{}\n", dump({{"event", "summary"},
                              {"indexed", report->indexed},
                              {"failed", report->failed},
+                             {"from_catalog", report->from_catalog},
                              {"seconds", report->seconds},
                              {"items_per_second", rate}}));
   } else {
@@ -234,6 +241,12 @@ int run_rebuild(const SyncFlags& flags, int jobs) {
                report->indexed, location.bucket,
                location.prefix.empty() ? "metadata/" : location.prefix + "/metadata/",
                report->seconds, rate, report->failed);
+    if (report->from_catalog > 0) {
+      fmt::print(
+          "  {} of them read from the shared catalog (each the listed object byte for byte), "
+          "{} fetched one by one\n",
+          report->from_catalog, report->indexed - report->from_catalog);
+    }
   }
   return report->failed == 0 ? kExitOk : kExitSomeFailed;
 }

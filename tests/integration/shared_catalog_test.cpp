@@ -249,5 +249,56 @@ TEST_F(SharedCatalogTest, WatchPullsOtherMachinesItemsIntoItsIndex) {
   EXPECT_NE(bad.err.find("--pull-every \"soon\""), std::string::npos) << bad.err;
 }
 
+// `index rebuild` reads the shared catalog in place of a GET per Item, but only where a line is
+// byte for byte the object the listing shows: an Item edited behind the catalog's back is
+// fetched (its new content indexed), a deleted one is not indexed although the catalog has it,
+// and a damaged catalog object costs only speed (its Items are fetched, a note says so).
+TEST_F(SharedCatalogTest, RebuildTakesFromTheCatalogOnlyWhatTheBucketHoldsByteForByte) {
+  add_photos(1, 0, 6);
+  ASSERT_EQ(sync(1).exit_code, 0);
+  auto items = client().list_all_objects(bucket(), "team/metadata/");
+  ASSERT_TRUE(items.ok());
+  ASSERT_EQ(items->size(), 6u);
+  const std::string edited_key = (*items)[0].key, deleted_key = (*items)[1].key;
+  auto stored = client().get_object({bucket(), edited_key, {}, {}});
+  ASSERT_TRUE(stored.ok());
+  json edited = json::parse(stored->body);
+  edited["properties"]["title"] = "edited elsewhere";
+  ASSERT_TRUE(
+      client()
+          .put_object({bucket(), edited_key, s3::Body::from_string(edited.dump(2)), {}, false})
+          .ok());
+  ASSERT_TRUE(client().delete_object(bucket(), deleted_key).ok());
+
+  auto rebuild = [&](int n) {
+    auto run = imgsync(
+        {"index", "rebuild", "--to", destination(), "--state-dir", machine(n).string(), "--json"});
+    EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+    return std::pair(summary_of(run.out), run.err);
+  };
+  auto [summary, err] = rebuild(8);
+  EXPECT_EQ(summary["indexed"], 5) << summary;
+  EXPECT_EQ(summary["from_catalog"], 4) << summary;  // all but the edited one
+  EXPECT_EQ(summary["failed"], 0);
+  EXPECT_EQ(indexed(8), in_bucket());
+  auto search = imgsync(
+      {"search", "--destination", destination(), "--state-dir", machine(8).string(), "--json"});
+  int titled = 0;
+  for (const auto& item : json_lines(search.out)) {
+    titled += item["properties"].value("title", "") == "edited elsewhere" ? 1 : 0;
+  }
+  EXPECT_EQ(titled, 1) << search.out;
+
+  const std::string damaged =
+      "team/catalog/items/ffffffffffffffff/0000000000000001-0000000000000009.ndjson.gz";
+  ASSERT_TRUE(
+      client().put_object({bucket(), damaged, s3::Body::from_string("not gzip"), {}, false}).ok());
+  auto [after, note] = rebuild(9);
+  EXPECT_EQ(after["indexed"], 5) << after;
+  EXPECT_EQ(after["from_catalog"], 4) << after;
+  EXPECT_EQ(indexed(9), in_bucket());
+  EXPECT_NE(note.find("1 object(s) of the shared catalog"), std::string::npos) << note;
+}
+
 }  // namespace
 }  // namespace imgsync::testing
