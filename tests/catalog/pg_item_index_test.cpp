@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 #include <thread>
 
@@ -162,19 +163,31 @@ TEST(PgItemIndex, PagesReadInPartsOfTheTimeOrderAreTheBruteForcesPages) {
   EXPECT_GT(walks, 16);  // the walks cross many parts
 }
 
-// Two writers with their own connections race over the same Items: the newest copy of each
-// wins whatever the order, and replaying an older one changes nothing.
-TEST(PgItemIndex, ConcurrentWritersKeepTheNewestCopy) {
+// Two writers with their own connections race over the same `count` Items in opposite orders,
+// merging `batch` at a time (1: merge_item; 150: the bulk path, pg_merge.cpp); then a replay of
+// an older copy: the newest copy of each wins, once, whatever the order (a deadlock between
+// the writers is retried as a whole transaction).
+void race_writers(std::size_t count, std::size_t batch) {
   const std::string collection = testing::unique_collection();
-  auto items = suite::synthetic_items(300, 77);
+  auto items = suite::synthetic_items(static_cast<int>(count), 77);
   auto write = [&](std::int64_t updated_base, int direction) {
     auto writer = open_catalog(collection);
     ASSERT_TRUE(writer);
+    std::vector<ItemToMerge> pending;
     for (std::size_t n = 0; n < items.size(); ++n) {
       const auto& s = items[direction > 0 ? n : items.size() - 1 - n];
       auto item = s.item();
       item["properties"]["title"] = "written at " + std::to_string(updated_base);
-      ASSERT_TRUE(writer->merge_item(item, s.item_key(), updated_base).ok());
+      if (batch == 1) {
+        ASSERT_TRUE(writer->merge_item(item, s.item_key(), updated_base).ok());
+        continue;
+      }
+      pending.push_back({item, s.item_key(), updated_base});
+      if (pending.size() == batch || n + 1 == items.size()) {
+        auto merged = writer->merge_parsed(pending);
+        ASSERT_TRUE(merged.ok()) << merged.error().message;
+        pending.clear();
+      }
     }
   };
   std::thread first(write, 1000, 1), second(write, 2000, -1);
@@ -183,17 +196,101 @@ TEST(PgItemIndex, ConcurrentWritersKeepTheNewestCopy) {
   write(1500, 1);  // a replay of an older copy
   auto reader = open_catalog(collection);
   ASSERT_TRUE(reader);
-  EXPECT_EQ(*reader->count(), 300);
-  std::int64_t newest = 0;
+  EXPECT_EQ(*reader->count(), static_cast<std::int64_t>(count));
+  std::size_t rows = 0, newest = 0;
   ASSERT_TRUE(reader
                   ->for_each_item(
                       [&](const std::string&, const std::string&, const std::string& item_json) {
+                        ++rows;
                         newest += nlohmann::json::parse(item_json)["properties"]["title"] ==
                                   "written at 2000";
                         return Status{};
                       })
                   .ok());
-  EXPECT_EQ(newest, 300);
+  EXPECT_EQ(rows, count);
+  EXPECT_EQ(newest, count);
+}
+
+TEST(PgItemIndex, ConcurrentWritersKeepTheNewestCopy) {
+  race_writers(300, 1);
+}
+TEST(PgItemIndex, ConcurrentBulkWritersKeepTheNewestCopy) {
+  race_writers(600, 150);
+}
+
+// A batch large enough for the bulk path (COPY into a staging table, pg_merge.cpp) merges as
+// merge_item() one by one does, as the SQLite index merges it: the same outcome for each copy
+// (an Item met several times in the batch, older, equal and newer than the copy held or than
+// an earlier copy in the batch), the same Items kept, fields with tabs, newlines, backslashes
+// and quotes intact, an Item moved to another year's partition; merge_items() counts the same.
+TEST(PgItemIndex, BulkMergeIsMergeItemForEach) {
+  testing::ScratchDir scratch("imgsync-pg-bulk-merge");
+  auto sqlite = SearchIndex::open(scratch.path());
+  ASSERT_TRUE(sqlite.ok());
+  auto pg = open_catalog(testing::unique_collection());
+  ASSERT_TRUE(pg);
+  auto items = suite::synthetic_items(400, 1717);
+  items[3].make = "tab\there \"quoted\" back\\slash";
+  items[3].model = "new\nline\rreturn";
+  items[3].tags = {"a\tb", "c\\d", "e\"f", "{g,h}", "NULL", "\\N"};
+  std::vector<ItemIndex*> both{&*sqlite, pg.get()};
+  for (ItemIndex* index : both) {  // the catalog holds the first 150 at 500
+    for (int n = 0; n < 150; ++n) {
+      ASSERT_TRUE(index->merge_item(items[n].item(), items[n].item_key(), 500).ok());
+    }
+  }
+  std::mt19937_64 random(5);
+  std::vector<ItemToMerge> batch;
+  for (int n = 0; n < 900; ++n) {
+    Synthetic s = items[n < 400 ? n : random() % 200];  // every Item, then repeats
+    if (n % 7 == 0) s.local_ms += 400 * suite::kDayMs;  // to another year
+    auto item = s.item();
+    item["properties"]["title"] = "copy " + std::to_string(n);
+    batch.push_back({item, s.item_key(), 400 + 100 * static_cast<std::int64_t>(random() % 4)});
+  }
+  ASSERT_GE(batch.size(), kPgCopyFrom);
+  auto expected = sqlite->merge_parsed(batch);
+  auto merged = pg->merge_parsed(batch);
+  ASSERT_TRUE(expected.ok() && merged.ok()) << (merged.ok() ? "" : merged.error().message);
+  EXPECT_EQ(*merged, *expected);
+  std::map<MergeOutcome, int> kinds;
+  for (auto outcome : *merged) ++kinds[outcome];
+  EXPECT_EQ(kinds[MergeOutcome::kAdded], 250);
+  EXPECT_GT(kinds[MergeOutcome::kReplaced], 100);
+  EXPECT_GT(kinds[MergeOutcome::kKeptNewer], 100);
+  std::vector<std::vector<std::string>> held(2);
+  for (int b = 0; b < 2; ++b) {
+    ASSERT_TRUE(both[b]
+                    ->for_each_item([&](const std::string& id, const std::string& key,
+                                        const std::string& json) {
+                      held[b].push_back(id + " " + key + " " + json);
+                      return Status{};
+                    })
+                    .ok());
+  }
+  EXPECT_EQ(held[1], held[0]);
+  EXPECT_EQ(*pg->count(), 400);
+  SearchQuery query;
+  query.limit = 1000;
+  auto a = sqlite->search(query);
+  auto b = pg->search(query);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_EQ(a->size(), b->size());
+  for (std::size_t i = 0; i < a->size(); ++i) {
+    EXPECT_EQ((*a)[i].id, (*b)[i].id);
+    EXPECT_EQ((*a)[i].make + "|" + (*a)[i].model, (*b)[i].make + "|" + (*b)[i].model);
+    EXPECT_EQ((*a)[i].local_ms, (*b)[i].local_ms);
+  }
+  std::vector<CatalogItem> prepared;  // the same batch again, as `index pull` merges it
+  for (const auto& one : batch) {
+    prepared.push_back({.record = *index_record_from_item(one.item, one.item_key),
+                        .item_json = one.item.dump(),
+                        .updated_ms = one.updated_ms});
+  }
+  auto counts = pg->merge_items(prepared);
+  ASSERT_TRUE(counts.ok()) << counts.error().message;
+  EXPECT_EQ(counts->added + counts->replaced, 0);
+  EXPECT_EQ(counts->kept, 900);
 }
 
 // Items are kept in yearly partitions, created as Items of a new year arrive; an Item whose
