@@ -79,7 +79,8 @@ auto PgItemIndex::retrying(Attempt&& attempt) -> decltype(attempt()) {
   for (int round = 1;; ++round) {
     if (connection_.broken()) {
       Status reconnected = connection_.reconnect();
-      if (reconnected.ok()) reconnected = migrate_pg_schema(connection_);
+      if (reconnected.ok()) reconnected = migrate_pg_schema(connection_, /*repair=*/!bulk_);
+      if (reconnected.ok() && bulk_) reconnected = begin_pg_bulk_load(connection_);
       if (!reconnected.ok()) {
         if (!retry_.should_retry(reconnected.error(), round)) return reconnected.error();
         std::this_thread::sleep_for(retry_.delay(reconnected.error(), round));
@@ -243,6 +244,21 @@ Status PgItemIndex::analyze() {
   // not visit the rows to check that they may be seen.
   return retrying(
       [&] { return connection_.execute("VACUUM (ANALYZE) imgsync.heads, imgsync.items"); });
+}
+
+Status PgItemIndex::begin_bulk_load() {
+  if (bulk_) return {};
+  Status begun = retrying([&] { return begin_pg_bulk_load(connection_); });
+  // A role that does not own the tables may not drop their indexes: merges update them.
+  if (!begun.ok() && begun.error().category == ErrorCategory::kAuth) return {};
+  bulk_ = begun.ok();
+  return begun;
+}
+
+Status PgItemIndex::end_bulk_load() {
+  if (!bulk_) return {};
+  bulk_ = false;
+  return retrying([&] { return end_pg_bulk_load(connection_); });
 }
 
 Status PgItemIndex::in_transaction(const std::function<Status()>& work) {

@@ -56,8 +56,13 @@ struct PgCatalogOptions {
 
 // Sets the session up (UTC, no JIT), then creates or upgrades the schema (under an advisory
 // lock: concurrent first connects wait); kFatal when the database holds a newer schema than this
-// imgsync knows.
-Status migrate_pg_schema(PgConnection& connection);
+// imgsync knows. With `repair`, the search indexes a bulk load that never ended set aside are
+// built again (when no bulk load runs and the role may).
+Status migrate_pg_schema(PgConnection& connection, bool repair = true);
+// Bulk mode (PgItemIndex::begin_bulk_load): the search indexes of `items` dropped, an advisory
+// lock held by this session meanwhile; end: built again from all the rows, the lock released.
+Status begin_pg_bulk_load(PgConnection& connection);
+Status end_pg_bulk_load(PgConnection& connection);
 // The schema version the catalog holds; 0 when it has none yet.
 Result<std::int64_t> pg_schema_version(PgConnection& connection);
 
@@ -105,6 +110,14 @@ class PgItemIndex final : public ItemIndex {
   Status set_setting(const std::string& name, const std::string& value) override;
   Status in_transaction(const std::function<Status()>& work) override;
 
+  // Bulk mode, for a load of many Items against those held (`index pull` asks for it, as of
+  // the SQLite index): the search indexes of `items` (all but the primary key) are dropped, and
+  // built again from all the rows at the end, sorted, which costs a fraction of updating them
+  // row by row. Meanwhile searches by every machine stay correct but read every row. A loader
+  // that dies leaves them to the next connection that may build them (migrate_pg_schema).
+  Status begin_bulk_load() override;
+  Status end_bulk_load() override;
+
   const std::string& server_name() const { return connection_.name(); }
   // Fresh planner statistics and visibility map (VACUUM ANALYZE, after a bulk load: `index
   // migrate`; autovacuum does it later). Not inside in_transaction().
@@ -138,6 +151,7 @@ class PgItemIndex final : public ItemIndex {
   PgConnection connection_;
   s3::RetryPolicy retry_;
   int transaction_depth_ = 0;
+  bool bulk_ = false;  // in bulk mode: a reconnect takes its lock again, repairs nothing
   std::optional<std::pair<std::int64_t, std::int64_t>> time_span_;
   std::chrono::steady_clock::time_point time_span_read_;
 };
