@@ -20,6 +20,7 @@
 #include <mutex>
 #include <thread>
 
+#include "app/bulk_load.h"
 #include "app/shared_catalog.h"
 #include "app/shared_catalog_detail.h"
 #include "util/error_predicates.h"
@@ -97,35 +98,6 @@ std::int64_t segment_span(const std::string& key) {
   if (std::sscanf(name.c_str(), "%lld-%lld", &first, &last) != 2 || last < first) return 1;
   return last - first + 1;
 }
-
-// Bulk mode (catalog::ItemIndex::begin_bulk_load) for the rest of a round, once the Items
-// ahead are many against those held; ended when the round ends, however it ends.
-class BulkLoad {
- public:
-  explicit BulkLoad(catalog::ItemIndex& index) : index_(index) {}
-  ~BulkLoad() { (void)finish(); }
-  BulkLoad(const BulkLoad&) = delete;
-  BulkLoad& operator=(const BulkLoad&) = delete;
-
-  Status consider(std::int64_t incoming) {
-    if (active_) return {};
-    auto held = index_.count();
-    if (!held.ok()) return held.error();
-    if (incoming < std::max<std::int64_t>(kBulkItems, *held / 4)) return {};
-    active_ = true;
-    return index_.begin_bulk_load();
-  }
-  Status finish() {
-    if (!active_) return {};
-    active_ = false;
-    return index_.end_bulk_load();
-  }
-
- private:
-  static constexpr std::int64_t kBulkItems = 50'000;
-  catalog::ItemIndex& index_;
-  bool active_ = false;
-};
 
 // GETs and prepares segments on kFetchers threads, each with its own S3 client (one client is
 // one thread's), at most `window` segments ahead of the next one taken, in any order; take()

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
 
@@ -88,6 +89,35 @@ std::vector<const char*> PgParams::pointers() const {
   pointers.reserve(values_.size());
   for (const auto& value : values_) pointers.push_back(value ? value->c_str() : nullptr);
   return pointers;
+}
+
+void PgParams::append_copy_line(std::string& out) const {
+  for (std::size_t i = 0; i < values_.size(); ++i) {
+    if (i > 0) out += '\t';
+    if (!values_[i]) {
+      out += "\\N";
+      continue;
+    }
+    for (char c : *values_[i]) {
+      switch (c) {
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        default:
+          out += c;
+      }
+    }
+  }
+  out += '\n';
 }
 
 PgResult::PgResult(pg_result* result) : result_(result, &PQclear) {}
@@ -239,6 +269,34 @@ Status PgConnection::execute(std::string_view sql) {
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     return error_from(result.handle(), "a statement");
   }
+  return {};
+}
+
+Status PgConnection::copy_in(std::string_view copy_sql, std::string_view lines) {
+  pg_conn* connection = connection_.get();
+  const std::string text(copy_sql);
+  PgResult started(PQexec(connection, text.c_str()));
+  if (!started.handle() || PQresultStatus(started.handle()) != PGRES_COPY_IN) {
+    return error_from(started.handle(), "a COPY");
+  }
+  // In pieces of at most 1 MiB (PQputCopyData takes an int length).
+  constexpr std::size_t kPiece = 1 << 20;
+  bool sent = true;
+  for (std::size_t at = 0; sent && at < lines.size(); at += kPiece) {
+    const std::size_t size = std::min(kPiece, lines.size() - at);
+    sent = PQputCopyData(connection, lines.data() + at, static_cast<int>(size)) == 1;
+  }
+  if (PQputCopyEnd(connection, sent ? nullptr : "the data could not be sent") != 1) sent = false;
+  // The COPY's result, then a null.
+  std::optional<Error> failed;
+  for (PgResult result(PQgetResult(connection)); result.handle() != nullptr;
+       result = PgResult(PQgetResult(connection))) {
+    if (PQresultStatus(result.handle()) != PGRES_COMMAND_OK && !failed) {
+      failed = error_from(result.handle(), "a COPY");
+    }
+  }
+  if (failed) return *failed;
+  if (!sent) return error_from(nullptr, "a COPY");
   return {};
 }
 

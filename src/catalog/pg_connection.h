@@ -53,6 +53,9 @@ class PgParams {
   std::string next() const { return "$" + std::to_string(values_.size() + 1); }
 
   std::vector<const char*> pointers() const;
+  // The values as one line of COPY's text format (tab-separated, \N for null, backslash,
+  // tab, newline and carriage return escaped), appended to `out`.
+  void append_copy_line(std::string& out) const;
 
  private:
   std::vector<std::optional<std::string>> values_;
@@ -89,6 +92,8 @@ class PgConnection {
   Result<std::vector<PgResult>> pipeline(std::string_view sql, const std::vector<PgParams>& each);
   // One or more statements without parameters.
   Status execute(std::string_view sql);
+  // `COPY ... FROM STDIN` (text format) with `lines` as its data (PgParams::append_copy_line).
+  Status copy_in(std::string_view copy_sql, std::string_view lines);
   // The connection is gone (the server stopped, the network dropped): reconnect before use.
   bool broken() const;
   // Connects again to the same target.

@@ -25,8 +25,22 @@ constexpr const char* kPutItem =
     "ST_MakeLine(ST_MakePoint($13::float8, $12::float8, $27::float8), ST_MakePoint($13::float8, "
     "$12::float8, $28::float8)))::imgsync.items, $29::bigint, $30::boolean, $31::boolean)";
 
-PgParams put_params(const std::string& collection, const IndexRecord& record,
-                    const std::string& item_json) {
+// put_item()'s answer.
+MergeOutcome outcome_of(std::int64_t code) {
+  return code == 0   ? MergeOutcome::kAdded
+         : code == 1 ? MergeOutcome::kReplaced
+                     : MergeOutcome::kKeptNewer;
+}
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+PgParams pg_item_params(const std::string& collection, const IndexRecord& record,
+                        const std::string& item_json) {
   std::vector<std::string> folded;
   for (const auto& tag : record.tags) folded.push_back(fold_ascii(tag));
   PgParams params;
@@ -45,20 +59,6 @@ PgParams put_params(const std::string& collection, const IndexRecord& record,
   params.add(pg_span_days(std::max(record.utc_end_ms, record.local_ms), +1));
   return params;
 }
-
-// put_item()'s answer.
-MergeOutcome outcome_of(std::int64_t code) {
-  return code == 0   ? MergeOutcome::kAdded
-         : code == 1 ? MergeOutcome::kReplaced
-                     : MergeOutcome::kKeptNewer;
-}
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
 
 Result<std::unique_ptr<PgItemIndex>> PgItemIndex::open(PgCatalogOptions options) {
   s3::RetryPolicy policy(options.retry);
@@ -79,7 +79,8 @@ auto PgItemIndex::retrying(Attempt&& attempt) -> decltype(attempt()) {
   for (int round = 1;; ++round) {
     if (connection_.broken()) {
       Status reconnected = connection_.reconnect();
-      if (reconnected.ok()) reconnected = migrate_pg_schema(connection_);
+      if (reconnected.ok()) reconnected = migrate_pg_schema(connection_, /*repair=*/!bulk_);
+      if (reconnected.ok() && bulk_) reconnected = begin_pg_bulk_load(connection_);
       if (!reconnected.ok()) {
         if (!retry_.should_retry(reconnected.error(), round)) return reconnected.error();
         std::this_thread::sleep_for(retry_.delay(reconnected.error(), round));
@@ -102,27 +103,23 @@ Result<MergeOutcome> PgItemIndex::put(const json& item, const std::string& item_
                                       std::int64_t updated_ms, bool local) {
   auto record = index_record_from_item(item, item_key);
   if (!record.ok()) return record.take_error();
-  PgParams params = put_params(options_.collection, *record,
-                               item.dump(-1, ' ', false, json::error_handler_t::replace));
+  PgParams params = pg_item_params(options_.collection, *record,
+                                   item.dump(-1, ' ', false, json::error_handler_t::replace));
   params.add(updated_ms).add(local).add(!local);
   auto result = query(kPutItem, params);
   if (!result.ok()) return result.take_error();
   return outcome_of(result->integer(0, 0));
 }
 
-Result<std::vector<MergeOutcome>> PgItemIndex::merge_parsed(const std::vector<ItemToMerge>& items) {
+Result<std::vector<MergeOutcome>> PgItemIndex::merge_pipelined(const std::vector<MergeRow>& rows) {
   std::vector<PgParams> each;
-  each.reserve(items.size());
-  for (const auto& one : items) {
-    auto record = index_record_from_item(one.item, one.item_key);
-    if (!record.ok()) return record.take_error();
-    PgParams params = put_params(options_.collection, *record,
-                                 one.item.dump(-1, ' ', false, json::error_handler_t::replace));
-    params.add(one.updated_ms).add(false).add(true);
+  each.reserve(rows.size());
+  for (const auto& row : rows) {
+    PgParams params = pg_item_params(options_.collection, *row.record, *row.item_json);
+    params.add(row.updated_ms).add(false).add(true);
     each.push_back(std::move(params));
   }
-  auto send = [&] { return connection_.pipeline(kPutItem, each); };
-  auto results = transaction_depth_ > 0 ? send() : retrying(send);
+  auto results = connection_.pipeline(kPutItem, each);
   if (!results.ok()) return results.take_error();
   std::vector<MergeOutcome> outcomes;
   for (const auto& result : *results) outcomes.push_back(outcome_of(result.integer(0, 0)));
@@ -247,6 +244,21 @@ Status PgItemIndex::analyze() {
   // not visit the rows to check that they may be seen.
   return retrying(
       [&] { return connection_.execute("VACUUM (ANALYZE) imgsync.heads, imgsync.items"); });
+}
+
+Status PgItemIndex::begin_bulk_load() {
+  if (bulk_) return {};
+  Status begun = retrying([&] { return begin_pg_bulk_load(connection_); });
+  // A role that does not own the tables may not drop their indexes: merges update them.
+  if (!begun.ok() && begun.error().category == ErrorCategory::kAuth) return {};
+  bulk_ = begun.ok();
+  return begun;
+}
+
+Status PgItemIndex::end_bulk_load() {
+  if (!bulk_) return {};
+  bulk_ = false;
+  return retrying([&] { return end_pg_bulk_load(connection_); });
 }
 
 Status PgItemIndex::in_transaction(const std::function<Status()>& work) {

@@ -41,6 +41,9 @@
 namespace imgsync::catalog {
 
 inline constexpr int kPgSchemaVersion = 2;
+// From this many Items a merge takes the bulk path (COPY): below it, a pipeline of put_item
+// calls costs less than the staging table's few extra round trips.
+inline constexpr std::size_t kPgCopyFrom = 64;
 
 struct PgCatalogOptions {
   PgTarget target;
@@ -53,8 +56,13 @@ struct PgCatalogOptions {
 
 // Sets the session up (UTC, no JIT), then creates or upgrades the schema (under an advisory
 // lock: concurrent first connects wait); kFatal when the database holds a newer schema than this
-// imgsync knows.
-Status migrate_pg_schema(PgConnection& connection);
+// imgsync knows. With `repair`, the search indexes a bulk load that never ended set aside are
+// built again (when no bulk load runs and the role may).
+Status migrate_pg_schema(PgConnection& connection, bool repair = true);
+// Bulk mode (PgItemIndex::begin_bulk_load): the search indexes of `items` dropped, an advisory
+// lock held by this session meanwhile; end: built again from all the rows, the lock released.
+Status begin_pg_bulk_load(PgConnection& connection);
+Status end_pg_bulk_load(PgConnection& connection);
 // The schema version the catalog holds; 0 when it has none yet.
 Result<std::int64_t> pg_schema_version(PgConnection& connection);
 
@@ -71,13 +79,23 @@ struct PgTimeWindow {
 
 class PgItemIndex final : public ItemIndex {
  public:
+  // An Item merged from a bucket's catalog: its fields, as the index keeps it, its time.
+  struct MergeRow {
+    const IndexRecord* record;
+    const std::string* item_json;
+    std::int64_t updated_ms;
+  };
   static Result<std::unique_ptr<PgItemIndex>> open(PgCatalogOptions options);
 
   Status upsert_item(const nlohmann::json& item, const std::string& item_key) override;
   Result<MergeOutcome> merge_item(const nlohmann::json& item, const std::string& item_key,
                                   std::int64_t updated_ms) override;
-  // One pipeline (one round trip) per call.
+  // Up to kPgCopyFrom Items: one pipeline of put_item calls (one round trip); more: the bulk
+  // path (pg_merge.cpp), a COPY into a session's staging table and a few set-wise statements.
+  // The same outcomes either way, an Item met twice included.
   Result<std::vector<MergeOutcome>> merge_parsed(const std::vector<ItemToMerge>& items) override;
+  // merge_parsed() on the prepared records (`index pull`), without parsing the Items again.
+  Result<MergeCounts> merge_items(const std::vector<CatalogItem>& items) override;
   Status remove(const std::string& id) override;
   Status clear() override;
   Result<std::int64_t> count() override;
@@ -91,6 +109,14 @@ class PgItemIndex final : public ItemIndex {
   Result<std::optional<std::string>> setting(const std::string& name) override;
   Status set_setting(const std::string& name, const std::string& value) override;
   Status in_transaction(const std::function<Status()>& work) override;
+
+  // Bulk mode, for a load of many Items against those held (`index pull` asks for it, as of
+  // the SQLite index): the search indexes of `items` (all but the primary key) are dropped, and
+  // built again from all the rows at the end, sorted, which costs a fraction of updating them
+  // row by row. Meanwhile searches by every machine stay correct but read every row. A loader
+  // that dies leaves them to the next connection that may build them (migrate_pg_schema).
+  Status begin_bulk_load() override;
+  Status end_bulk_load() override;
 
   const std::string& server_name() const { return connection_.name(); }
   // Fresh planner statistics and visibility map (VACUUM ANALYZE, after a bulk load: `index
@@ -106,6 +132,11 @@ class PgItemIndex final : public ItemIndex {
   auto retrying(Attempt&& attempt) -> decltype(attempt());
   Result<MergeOutcome> put(const nlohmann::json& item, const std::string& item_key,
                            std::int64_t updated_ms, bool local);
+  // merge_item() for each row in order, in the caller's transaction or one of its own
+  // (pg_merge.cpp).
+  Result<std::vector<MergeOutcome>> merge_rows(const std::vector<MergeRow>& rows);
+  Result<std::vector<MergeOutcome>> merge_pipelined(const std::vector<MergeRow>& rows);
+  Result<std::vector<MergeOutcome>> merge_by_copy(const std::vector<MergeRow>& rows);
   Result<PgResult> query(std::string_view sql, const PgParams& params);
   // One statement of search (pg_search_cut.cpp): the hits in `window`.
   Result<std::vector<SearchHit>> search_window(const SearchQuery& query,
@@ -120,6 +151,7 @@ class PgItemIndex final : public ItemIndex {
   PgConnection connection_;
   s3::RetryPolicy retry_;
   int transaction_depth_ = 0;
+  bool bulk_ = false;  // in bulk mode: a reconnect takes its lock again, repairs nothing
   std::optional<std::pair<std::int64_t, std::int64_t>> time_span_;
   std::chrono::steady_clock::time_point time_span_read_;
 };
@@ -129,6 +161,11 @@ class PgItemIndex final : public ItemIndex {
 inline double pg_span_days(std::int64_t milliseconds, int direction) {
   return static_cast<double>(milliseconds) / 86'400'000.0 + direction;
 }
+
+// put_item()'s parameters $1-$28 for one Item (pg_item_index.cpp): the collection, the fields
+// of `items` in its column order, the place-in-time span's ends.
+PgParams pg_item_params(const std::string& collection, const IndexRecord& record,
+                        const std::string& item_json);
 
 // ASCII letters lower-cased, nothing else (SQLite's NOCASE and LIKE fold the same way).
 std::string fold_ascii(std::string text);

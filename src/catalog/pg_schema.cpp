@@ -149,6 +149,56 @@ CREATE INDEX items_local ON imgsync.items (collection, local_ms)
   INCLUDE (utc_start_ms, utc_end_ms, datetime, id, camera, tags_folded);
 )sql";
 
+// The indexes of `items` that searches read and merges do not (schema version 2's), which bulk
+// mode sets aside (PgItemIndex::begin_bulk_load): built once from all the rows, sorted, rather
+// than updated row by row. The primary key stays (merges find rows by it).
+constexpr const char* kSearchIndexes[] = {
+    "items_geom ON imgsync.items USING gist (geom)",
+    "items_span ON imgsync.items USING gist (span gist_geometry_ops_nd)",
+    "items_place ON imgsync.items USING gist (point(longitude, latitude)) INCLUDE (collection, "
+    "datetime, id, latitude, longitude, utc_start_ms, utc_end_ms, local_ms)",
+    "items_datetime ON imgsync.items (collection, datetime, id)",
+    "items_utc ON imgsync.items (collection, utc_start_ms) INCLUDE (utc_end_ms, local_ms, "
+    "datetime, id, camera, tags_folded)",
+    "items_local ON imgsync.items (collection, local_ms) INCLUDE (utc_start_ms, utc_end_ms, "
+    "datetime, id, camera, tags_folded)",
+    "items_tags ON imgsync.items USING gin (tags_folded)"};
+
+// Held shared (session-level) by each connection in bulk mode: while one is, nobody else builds
+// the indexes set aside; a loader that died released it with its connection.
+constexpr const char* kBulkLock = "7302018";
+
+std::string index_name(std::string_view definition) {
+  return std::string(definition.substr(0, definition.find(' ')));
+}
+
+// Builds the search indexes that are missing (the work memory of a sort of millions of rows).
+Status create_search_indexes(PgConnection& connection) {
+  std::string sql = "SET maintenance_work_mem = '512MB';";
+  for (const char* index : kSearchIndexes)
+    sql += fmt::format("CREATE INDEX IF NOT EXISTS {};", index);
+  Status built = connection.execute(sql);
+  (void)connection.execute("RESET maintenance_work_mem");
+  return built;
+}
+
+// After a bulk load that did not end (its connection is gone): the indexes it set aside, built
+// again when this role may, else left to the next writer (searches stay correct meanwhile).
+Status repair_search_indexes(PgConnection& connection) {
+  std::string names;
+  for (const char* index : kSearchIndexes) names += (names.empty() ? "" : ",") + index_name(index);
+  auto present = connection.query(
+      "SELECT count(*) FROM pg_indexes WHERE schemaname = 'imgsync' AND indexname = "
+      "ANY(string_to_array($1, ','))",
+      PgParams().add(names));
+  if (!present.ok()) return present.error();
+  if (present->integer(0, 0) == std::ssize(kSearchIndexes)) return {};
+  auto free = connection.query(fmt::format("SELECT pg_try_advisory_lock({})", kBulkLock));
+  if (!free.ok() || !free->boolean(0, 0)) return {};  // a bulk load is running
+  (void)create_search_indexes(connection);
+  return connection.execute(fmt::format("SELECT pg_advisory_unlock({})", kBulkLock));
+}
+
 Status ensure_postgis(PgConnection& connection) {
   auto present = connection.query("SELECT 1 FROM pg_extension WHERE extname = 'postgis'");
   if (!present.ok()) return present.error();
@@ -202,13 +252,35 @@ Result<std::int64_t> pg_schema_version(PgConnection& connection) {
   return version->integer(0, 0);
 }
 
-Status migrate_pg_schema(PgConnection& connection) {
+Status begin_pg_bulk_load(PgConnection& connection) {
+  std::string sql =
+      fmt::format("SELECT pg_advisory_lock_shared({}); BEGIN; {};", kBulkLock, kSchemaLock);
+  for (const char* index : kSearchIndexes) {
+    sql += fmt::format("DROP INDEX IF EXISTS imgsync.{};", index_name(index));
+  }
+  if (Status ok = connection.execute(sql + "COMMIT"); !ok.ok()) {
+    (void)connection.execute("ROLLBACK");
+    (void)connection.execute(fmt::format("SELECT pg_advisory_unlock_shared({})", kBulkLock));
+    return ok;
+  }
+  return {};
+}
+
+Status end_pg_bulk_load(PgConnection& connection) {
+  Status built = create_search_indexes(connection);
+  Status unlocked =
+      connection.execute(fmt::format("SELECT pg_advisory_unlock_shared({})", kBulkLock));
+  return built.ok() ? unlocked : built;
+}
+
+Status migrate_pg_schema(PgConnection& connection, bool repair) {
   // The session: times in UTC; no JIT (its compiling costs 50-200 ms a statement once a big
   // catalog's estimates pass jit_above_cost, and a page of a search runs for milliseconds).
   if (Status ok = connection.execute("SET TIME ZONE 'UTC'; SET jit = off"); !ok.ok()) return ok;
   // Up to date: nothing to create, so a role that may only read (an analyst's serve) connects.
   auto held = pg_schema_version(connection);
-  if (held.ok() && *held == kPgSchemaVersion) return {};
+  if (held.ok() && *held == kPgSchemaVersion)
+    return repair ? repair_search_indexes(connection) : Status{};
   if (Status ok = connection.execute("BEGIN"); !ok.ok()) return ok;
   Status migrated = migrate_locked(connection);
   if (!migrated.ok()) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "app/bulk_load.h"
 #include "app/catalog_forwarder.h"
 #include "app/item_index_factory.h"
 #include "app/shared_catalog.h"
@@ -53,6 +54,8 @@ int run_migrate(const MigrateOptions& options) {
   if (!total.ok()) return fail("index migrate", total.error());
   const bool show_progress = !flags.json && isatty(STDERR_FILENO) != 0;
   const auto start = std::chrono::steady_clock::now();
+  app::BulkLoad bulk(**shared);  // many Items into a catalog holding few: its indexes built after
+  if (Status ok = bulk.consider(*total); !ok.ok()) return fail("index migrate", ok.error());
   auto report = app::copy_index(*local, **shared, [&](const app::ForwardReport& progress) {
     if (show_progress) {
       fmt::print(stderr, "\r{}/{} Items", progress.written + progress.kept, *total);
@@ -60,6 +63,7 @@ int run_migrate(const MigrateOptions& options) {
   });
   if (show_progress) fmt::print(stderr, "\r\033[K");
   if (!report.ok()) return fail("index migrate", report.error());
+  if (Status built = bulk.finish(); !built.ok()) return fail("index migrate", built.error());
   (void)(*shared)->analyze();  // statistics and visibility map now, not when autovacuum gets to it
   if (Status kept =
           local->set_setting(app::forwarded_position_name(config.catalog, destination->location),

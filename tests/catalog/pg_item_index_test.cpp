@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 #include <thread>
 
@@ -160,40 +161,6 @@ TEST(PgItemIndex, PagesReadInPartsOfTheTimeOrderAreTheBruteForcesPages) {
     }
   }
   EXPECT_GT(walks, 16);  // the walks cross many parts
-}
-
-// Two writers with their own connections race over the same Items: the newest copy of each
-// wins whatever the order, and replaying an older one changes nothing.
-TEST(PgItemIndex, ConcurrentWritersKeepTheNewestCopy) {
-  const std::string collection = testing::unique_collection();
-  auto items = suite::synthetic_items(300, 77);
-  auto write = [&](std::int64_t updated_base, int direction) {
-    auto writer = open_catalog(collection);
-    ASSERT_TRUE(writer);
-    for (std::size_t n = 0; n < items.size(); ++n) {
-      const auto& s = items[direction > 0 ? n : items.size() - 1 - n];
-      auto item = s.item();
-      item["properties"]["title"] = "written at " + std::to_string(updated_base);
-      ASSERT_TRUE(writer->merge_item(item, s.item_key(), updated_base).ok());
-    }
-  };
-  std::thread first(write, 1000, 1), second(write, 2000, -1);
-  first.join();
-  second.join();
-  write(1500, 1);  // a replay of an older copy
-  auto reader = open_catalog(collection);
-  ASSERT_TRUE(reader);
-  EXPECT_EQ(*reader->count(), 300);
-  std::int64_t newest = 0;
-  ASSERT_TRUE(reader
-                  ->for_each_item(
-                      [&](const std::string&, const std::string&, const std::string& item_json) {
-                        newest += nlohmann::json::parse(item_json)["properties"]["title"] ==
-                                  "written at 2000";
-                        return Status{};
-                      })
-                  .ok());
-  EXPECT_EQ(newest, 300);
 }
 
 // Items are kept in yearly partitions, created as Items of a new year arrive; an Item whose
