@@ -1,5 +1,6 @@
 // Bulk mode (catalog::ItemIndex::begin_bulk_load) for a load of many Items against those an
-// index holds: `index pull` (a round of it) and `index migrate` into a shared catalog.
+// index holds: `index pull` (a round of it) and `index migrate` into a shared catalog; and for
+// `index rebuild`, which writes the whole index again.
 #pragma once
 
 #include <algorithm>
@@ -23,6 +24,11 @@ class BulkLoad {
     auto held = index_.count();
     if (!held.ok()) return held.error();
     if (incoming < std::max<std::int64_t>(kBulkItems, *held / 4)) return {};
+    return begin();
+  }
+  // Bulk mode whatever the size: for a load that writes the whole index again (a rebuild).
+  Status begin() {
+    if (active_) return {};
     active_ = true;
     return index_.begin_bulk_load();
   }

@@ -61,11 +61,9 @@ class LineMatcher {
     auto found = key.empty() ? listed_.end() : listed_.find(key);
     if (found == listed_.end() || !matches_object(item, found->second)) return {};
     listed_.erase(found);
-    ++taken_;
     fatal_ = take_(item, key);
     return fatal_;
   }
-  std::int64_t taken() const { return taken_; }
   // The taker's failure (the index's), which stopped the reading; ok otherwise.
   const Status& fatal() const { return fatal_; }
 
@@ -73,7 +71,6 @@ class LineMatcher {
   const BucketLocation& location_;
   std::unordered_map<std::string, std::string>& listed_;
   const CatalogItemTaker& take_;
-  std::int64_t taken_ = 0;
   Status fatal_;
 };
 
@@ -123,7 +120,6 @@ Result<CatalogRebuildReport> index_from_catalog(
     if (!match.fatal().ok()) return match.fatal().error();
     if (!read) ++report.unreadable;
   }
-  report.items = match.taken();
   return report;
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "app/bulk_load.h"
 #include "app/shared_catalog.h"
 #include "media/naming.h"
 #include "media/object_keys.h"
@@ -168,20 +169,17 @@ struct Rebuild {
   }
   void fetched(const std::string& key, Result<s3::GetObjectResult>& response,
                std::optional<Error>& fatal) {
-    if (!response.ok()) {
-      ++progress.done;
-      failed(key, response.error());
-      if (on_progress) on_progress(progress);
-      return;
+    if (response.ok()) {
+      auto item = json::parse(response->body, nullptr, false);
+      if (!item.is_discarded()) {
+        if (Status ok = take(item, key); !ok.ok() && !fatal) fatal = ok.error();
+        return;
+      }
     }
-    auto item = json::parse(response->body, nullptr, false);
-    if (item.is_discarded()) {
-      ++progress.done;
-      failed(key, make_error(ErrorCategory::kInvalidInput, "not JSON"));
-      if (on_progress) on_progress(progress);
-    } else if (Status ok = take(item, key); !ok.ok() && !fatal) {
-      fatal = ok.error();
-    }
+    ++progress.done;
+    failed(key,
+           response.ok() ? make_error(ErrorCategory::kInvalidInput, "not JSON") : response.error());
+    if (on_progress) on_progress(progress);
   }
 };
 
@@ -210,13 +208,8 @@ Result<RebuildReport> rebuild_index(
   // The index is written again whole: its secondary indexes are made once at the end, and the
   // page cache is large enough that one transaction of many Items does not spill to the WAL
   // over and over (catalog::ItemIndex::begin_bulk_load; a crash leaves it whole when reopened).
-  if (Status bulk = index.begin_bulk_load(); !bulk.ok()) return bulk.error();
-  struct EndBulk {  // on the way out of a failed rebuild; a finished one ends it below
-    catalog::SearchIndex* index;
-    ~EndBulk() {
-      if (index) (void)index->end_bulk_load();
-    }
-  } end_bulk{&index};
+  BulkLoad bulk(index);
+  if (Status begun = bulk.begin(); !begun.ok()) return begun.error();
   catalog::SearchIndex::Batch batch(index);
   if (!batch.begun().ok()) return batch.begun().error();
   if (Status cleared = index.clear(); !cleared.ok()) return cleared.error();
@@ -249,8 +242,7 @@ Result<RebuildReport> rebuild_index(
   queue.run();
   if (fatal) return *fatal;
   if (Status committed = batch.commit(); !committed.ok()) return committed.error();
-  end_bulk.index = nullptr;
-  if (Status ended = index.end_bulk_load(); !ended.ok()) return ended.error();
+  if (Status ended = bulk.finish(); !ended.ok()) return ended.error();
   rebuild.report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return rebuild.report;
 }

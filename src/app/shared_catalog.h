@@ -86,8 +86,7 @@ Result<CompactReport> compact_catalog(catalog::ItemIndex& index, s3::S3Client& c
 // catalog object that cannot be read, leaves its Items in `listed`; only `take`'s error stops it.
 using CatalogItemTaker = std::function<Status(const nlohmann::json& item, const std::string& key)>;
 struct CatalogRebuildReport {
-  std::int64_t items = 0;  // Items taken from the catalog
-  int unreadable = 0;      // catalog objects skipped (their Items are fetched instead)
+  int unreadable = 0;  // catalog objects skipped (their Items are fetched instead)
 };
 Result<CatalogRebuildReport> index_from_catalog(
     s3::S3Client& client, const BucketLocation& location, const std::filesystem::path& scratch_dir,
