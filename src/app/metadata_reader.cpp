@@ -46,7 +46,8 @@ void MetadataReader::read_large(transfer::TaskQueue& queue, const std::filesyste
   hashers_->run_as_task<FileRead>(
       queue,
       [path, pool = pool_] {
-        FileRead read{.digests = digest_file(path.string())};
+        // Sent in parts (the same threshold): each part's MD5 is taken as it is sent.
+        FileRead read{.digests = digest_file(path.string(), 0, -1, /*with_md5=*/false)};
         if (read.digests.ok() && pool != nullptr) {
           read.metadata = pool->extract_one(path, nullptr, &*read.digests);
         }

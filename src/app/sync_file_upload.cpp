@@ -85,6 +85,11 @@ void SyncService::Run::send(transfer::TaskQueue& queue, const ScannedFile& file,
   job.part_size = config().upload.part_size.value_or(0);
   job.list_parts_page_size = list_parts_page_size();
   job.resume_upload_id = resume_upload_id;
+  if (job.size >= job.multipart_threshold) {
+    if (!part_hashers)
+      part_hashers = std::make_unique<transfer::OffLoop>(service.client_.engine(), 1);
+    job.part_hashers = part_hashers.get();
+  }
 
   auto stats = std::make_shared<transfer::UploadStats>();
   transfer::UploadCallbacks callbacks;

@@ -118,6 +118,7 @@ struct SyncService::Run {
              const std::optional<FileRecord>& previous);
 
   std::unique_ptr<MetadataReader> reader;
+  std::unique_ptr<transfer::OffLoop> part_hashers;  // made by the first file sent in parts
 
   // The file read (metadata and digests): unchanged, or named and uploaded. True when work for
   // it was queued.

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <new>
 #include <utility>
 #include <vector>
@@ -35,26 +34,6 @@ std::string join_errors(const std::vector<std::string>& errors) {
   std::string joined;
   for (const std::string& error : errors) joined += (joined.empty() ? "" : "; ") + error;
   return joined;
-}
-
-// digest_file() without the MD5: the SHA-256 and size only (`md5` stays zero).
-Result<FileDigests> sha256_of_file(const std::string& name) {
-  std::ifstream stream(name, std::ios::binary);
-  if (!stream) {
-    return make_error(ErrorCategory::kLocalIo, "cannot open " + name + ": " + std::strerror(errno));
-  }
-  Sha256 sha;
-  FileDigests digests;
-  thread_local std::vector<char> buffer(1 << 20);  // once per thread, not zeroed per file
-  while (stream) {
-    stream.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    const auto got = static_cast<std::size_t>(stream.gcount());
-    sha.update(buffer.data(), got);
-    digests.bytes += got;
-  }
-  if (stream.bad()) return make_error(ErrorCategory::kLocalIo, "cannot read " + name);
-  digests.sha256 = sha.finish();
-  return digests;
 }
 
 std::optional<CaptureTime> modification_time(const std::filesystem::path& file) {
@@ -131,7 +110,7 @@ ImageMetadata assemble(const std::string& name, EmbeddedMetadata embedded,
 Result<FileDigests> digests_of(const std::string& name, FileDigests* digests_out,
                                const FileDigests* known) {
   if (known != nullptr) return *known;
-  return digests_out != nullptr ? digest_file(name) : sha256_of_file(name);
+  return digest_file(name, 0, -1, /*with_md5=*/digests_out != nullptr);
 }
 
 Result<ImageMetadata> extract_from_file(const std::filesystem::path& file, FileDigests* digests_out,

@@ -91,6 +91,16 @@ class Upload : public std::enable_shared_from_this<Upload> {
                                .body = s3::Body::from_file({self->job_.path, 0, self->job_.size}),
                                .attributes = self->job_.attributes,
                                .if_none_match = self->job_.if_none_match};
+      // Digests read without the MD5 (a file hashed as a large one) are read again here.
+      if (!self->job_.digests.has_md5()) {
+        auto digests =
+            digest_file(self->job_.path.string(), 0, static_cast<std::int64_t>(self->job_.size));
+        if (!digests.ok() || digests->sha256 != self->job_.digests.sha256) {
+          finished();
+          return self->finish(digests.ok() ? local_change(self->job_) : digests.take_error());
+        }
+        self->job_.digests = *digests;
+      }
       put.body.digests = self->job_.digests;
       self->client_.put_object_async(
           std::move(put), [self, finished](Result<s3::PutObjectResult> result) {
@@ -199,40 +209,55 @@ class Upload : public std::enable_shared_from_this<Upload> {
     queue_.push_urgent([self, number](TaskQueue::Finished finished) {
       if (self->finished_) return finished();  // an earlier part failed: stop sending
       const std::uint64_t offset = static_cast<std::uint64_t>(number - 1) * self->part_size_;
-      const std::uint64_t length = self->part_length(number);
-      auto digests =
-          digest_file(self->job_.path.string(), offset, static_cast<std::int64_t>(length));
-      if (!digests.ok()) {
-        finished();
-        return self->finish(digests.take_error());
+      const auto length = static_cast<std::int64_t>(self->part_length(number));
+      if (self->job_.part_hashers == nullptr) {
+        return self->send_part(number, digest_file(self->job_.path.string(), offset, length),
+                               finished);
       }
-      s3::UploadPartRequest part{.bucket = self->job_.bucket,
-                                 .key = self->job_.key,
-                                 .upload_id = self->upload_id_,
-                                 .part_number = number,
-                                 .body = s3::Body::from_file({self->job_.path, offset, length})};
-      part.body.digests = *digests;
-      const Md5Digest md5 = digests->md5;
-      self->client_.upload_part_async(
-          std::move(part), [self, finished, number, md5, length](Result<std::string> uploaded) {
-            finished();
-            if (self->finished_) return;
-            if (!uploaded.ok()) return self->finish(uploaded.take_error());
-            const std::string& etag = *uploaded;
-            // Under SSE-KMS a part's ETag is no MD5 (the server checked Content-MD5 instead).
-            const bool kms = self->job_.attributes.server_side_encryption == "aws:kms";
-            if (!kms && etag != to_hex(md5)) {
-              return self->finish(make_error(
-                  ErrorCategory::kIntegrity,
-                  fmt::format("part {} of {}: the server's ETag {} is not the part's MD5", number,
-                              self->job_.path.string(), etag)));
-            }
-            self->part_md5s_[static_cast<std::size_t>(number - 1)] = md5;
-            self->completed_[static_cast<std::size_t>(number - 1)] = {number, etag};
-            if (self->stats_ != nullptr) ++self->stats_->parts_uploaded;
-            if (self->callbacks_.part_done) self->callbacks_.part_done({number, etag}, length);
-            if (--self->remaining_ == 0) self->complete();
+      self->job_.part_hashers->run<Result<FileDigests>>(
+          [path = self->job_.path.string(), offset, length] {
+            return digest_file(path, offset, length);
+          },
+          [self, number, finished](Result<FileDigests> digests) {
+            self->send_part(number, std::move(digests), finished);
           });
+    });
+  }
+
+  void send_part(int number, Result<FileDigests> digests, const TaskQueue::Finished& finished) {
+    if (!digests.ok() || finished_) {
+      finished();
+      if (!digests.ok()) finish(digests.take_error());
+      return;
+    }
+    const std::uint64_t offset = static_cast<std::uint64_t>(number - 1) * part_size_;
+    const std::uint64_t length = part_length(number);
+    s3::UploadPartRequest part{.bucket = job_.bucket,
+                               .key = job_.key,
+                               .upload_id = upload_id_,
+                               .part_number = number,
+                               .body = s3::Body::from_file({job_.path, offset, length})};
+    part.body.digests = *digests;
+    const Md5Digest md5 = digests->md5;
+    client_.upload_part_async(std::move(part), [self = shared_from_this(), finished, number, md5,
+                                                length](Result<std::string> uploaded) {
+      finished();
+      if (self->finished_) return;
+      if (!uploaded.ok()) return self->finish(uploaded.take_error());
+      const std::string& etag = *uploaded;
+      // Under SSE-KMS a part's ETag is no MD5 (the server checked Content-MD5 instead).
+      const bool kms = self->job_.attributes.server_side_encryption == "aws:kms";
+      if (!kms && etag != to_hex(md5)) {
+        return self->finish(
+            make_error(ErrorCategory::kIntegrity,
+                       fmt::format("part {} of {}: the server's ETag {} is not the part's MD5",
+                                   number, self->job_.path.string(), etag)));
+      }
+      self->part_md5s_[static_cast<std::size_t>(number - 1)] = md5;
+      self->completed_[static_cast<std::size_t>(number - 1)] = {number, etag};
+      if (self->stats_ != nullptr) ++self->stats_->parts_uploaded;
+      if (self->callbacks_.part_done) self->callbacks_.part_done({number, etag}, length);
+      if (--self->remaining_ == 0) self->complete();
     });
   }
 

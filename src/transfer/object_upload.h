@@ -12,6 +12,7 @@
 
 #include "s3/s3_client.h"
 #include "s3/s3_types.h"
+#include "transfer/off_loop.h"
 #include "transfer/task_queue.h"
 #include "util/hashing.h"
 #include "util/result.h"
@@ -40,6 +41,9 @@ struct UploadJob {
   // Parts asked for per ListParts page when resuming (S3's maximum is 1,000; tests shrink it to
   // prove the pages are followed).
   int list_parts_page_size = 1000;
+  // Where the parts are hashed (SHA-256 and MD5, ~16 ms for 8 MiB): off the loop thread, so the
+  // transfers in flight do not wait. nullptr: on the loop thread.
+  OffLoop* part_hashers = nullptr;
 };
 
 struct UploadCallbacks {

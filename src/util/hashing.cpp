@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -124,8 +125,12 @@ std::string sha256_hex(std::string_view data) {
   return to_hex(sha256(data));
 }
 
-Result<FileDigests> digest_file(const std::string& path, std::uint64_t offset,
-                                std::int64_t length) {
+bool FileDigests::has_md5() const {
+  return std::any_of(md5.begin(), md5.end(), [](std::uint8_t byte) { return byte != 0; });
+}
+
+Result<FileDigests> digest_file(const std::string& path, std::uint64_t offset, std::int64_t length,
+                                bool with_md5) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return make_error(ErrorCategory::kLocalIo,
@@ -149,7 +154,7 @@ Result<FileDigests> digest_file(const std::string& path, std::uint64_t offset,
     }
     if (got == 0) break;
     sha.update(buffer.data(), static_cast<std::size_t>(got));
-    md.update(buffer.data(), static_cast<std::size_t>(got));
+    if (with_md5) md.update(buffer.data(), static_cast<std::size_t>(got));
     position += static_cast<std::uint64_t>(got);
     remaining -= static_cast<std::uint64_t>(got);
     result.bytes += static_cast<std::uint64_t>(got);
@@ -161,7 +166,7 @@ Result<FileDigests> digest_file(const std::string& path, std::uint64_t offset,
                                   path, result.bytes, length, offset));
   }
   result.sha256 = sha.finish();
-  result.md5 = md.finish();
+  if (with_md5) result.md5 = md.finish();
   return result;
 }
 

@@ -47,8 +47,9 @@ class SinglePut : public ::testing::Test {
         std::make_unique<s3::S3Client>(fake_settings(1), s3::S3ClientOptions{}, std::move(fake));
     const auto file = scratch_.path() / "IMG_1.jpg";
     write_file(file, "hello");
-    auto digests = digest_file(file.string());
+    auto digests = digest_file(file.string(), 0, -1, with_md5_);
     EXPECT_TRUE(digests.ok());
+    if (sha256_of_other_content_) digests->sha256 = sha256("other");
     UploadJob job;
     job.path = file;
     job.size = 5;
@@ -65,6 +66,8 @@ class SinglePut : public ::testing::Test {
     EXPECT_TRUE(ended.has_value());
     return ended ? std::move(*ended) : make_error(ErrorCategory::kFatal, "never ended");
   }
+  bool with_md5_ = true;                  // the digests the upload is handed
+  bool sha256_of_other_content_ = false;  // as if the file changed after it was hashed
   ScratchDir scratch_{"imgsync-upload"};
   FakeHttpEngine* engine_ = nullptr;
   std::unique_ptr<s3::S3Client> client_;
@@ -98,6 +101,28 @@ TEST_F(SinglePut, PutIfAbsentAsksForIfNoneMatchAndATakenKeyIsAConflict) {
   EXPECT_EQ(put.error().category, ErrorCategory::kConflict);
   ASSERT_EQ(engine_->requests().size(), 1U);
   EXPECT_EQ(engine_->requests().front().header("If-None-Match"), "*");
+}
+
+// A file hashed as a large one (no MD5: it was to go in parts) that is sent in one PUT after all
+// still carries its Content-MD5, read again, and its ETag is checked against it.
+TEST_F(SinglePut, DigestsWithoutAnMd5AreCompletedBeforeThePut) {
+  with_md5_ = false;
+  auto put = upload([](const s3::HttpRequest&, int) {
+    return answer(200, "", {{"ETag", "\"5d41402abc4b2a76b9719d911017c592\""}});
+  });
+  ASSERT_TRUE(put.ok()) << put.error().message;
+  ASSERT_EQ(engine_->requests().size(), 1U);
+  EXPECT_EQ(engine_->requests().front().header("Content-MD5"), "XUFAKrxLKna5cZ2REBfFkg==");
+}
+
+// ... and when the bytes read again are not the ones hashed, nothing is sent.
+TEST_F(SinglePut, AFileThatChangedSinceItWasHashedWithoutMd5IsNotSent) {
+  with_md5_ = false;
+  sha256_of_other_content_ = true;
+  auto put = upload([](const s3::HttpRequest&, int) { return answer(200); });
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.error().category, ErrorCategory::kLocalIo) << put.error().message;
+  EXPECT_TRUE(engine_->requests().empty());
 }
 
 }  // namespace

@@ -60,5 +60,19 @@ TEST(Hashing, FileRangeDigests) {
   EXPECT_NE(missing.error().message.find("nope"), std::string::npos);
 }
 
+TEST(Hashing, FileDigestsWithoutMd5HaveTheSha256AndNoMd5) {
+  testing::ScratchDir dir;
+  const auto file = dir.path() / "data.bin";
+  testing::write_file(file, "0123456789");
+  auto sha_only = digest_file(file.string(), 0, -1, /*with_md5=*/false);
+  ASSERT_TRUE(sha_only.ok());
+  EXPECT_EQ(to_hex(sha_only->sha256), sha256_hex("0123456789"));
+  EXPECT_EQ(sha_only->bytes, 10u);
+  EXPECT_FALSE(sha_only->has_md5());
+  auto both = digest_file(file.string());
+  ASSERT_TRUE(both.ok());
+  EXPECT_TRUE(both->has_md5());
+}
+
 }  // namespace
 }  // namespace imgsync
