@@ -235,6 +235,20 @@ Result<PlannedFile> CapturePlanner::finish(PlannedFile planned, const ScannedFil
   return planned;
 }
 
+void CapturePlanner::journalled(const std::string& name, const ScannedFile& file) {
+  if (dry_run_) return;
+  auto planned = run_captures_.find(name);
+  if (planned == run_captures_.end()) return;
+  auto& paths = planned->second.paths_by_kind;
+  if (auto held = paths.find(file.kind);
+      held != paths.end() && held->second == file.path.string()) {
+    paths.erase(held);
+  }
+  if (!paths.empty()) return;  // another file of the capture is not journalled yet
+  run_captures_.erase(planned);
+  claimed_.forget(name);  // the journal's capture names its owner
+}
+
 Status CapturePlanner::release_name(const PlannedFile& planned, const ScannedFile& file) {
   taken_elsewhere_.insert(planned.name);
   forced_new_.insert(file.path.string());

@@ -47,6 +47,11 @@ class CapturePlanner {
   // there is forgotten. Plan the file again (as a new capture) to get its next name.
   Status release_name(const PlannedFile& planned, const ScannedFile& file);
 
+  // The file's journal record names `name` now (a real run): what the run held of the capture
+  // for this file is in the journal, and is let go, so that a run keeps no state per file it
+  // finished (its memory stays flat however many files it sends).
+  void journalled(const std::string& name, const ScannedFile& file);
+
  private:
   // A capture this run planned files into. A dry run keeps its rows here instead of the
   // journal; a real run keeps the kinds and time here too, since its files' journal records are

@@ -48,6 +48,7 @@ void SyncService::Run::upload(transfer::TaskQueue& queue, const ScannedFile& fil
   auto overwrite = decide_overwrite(queue, file, previous, prepared, planned);
   if (!overwrite) return;
   const FileRecord record = record_intent(file, previous, prepared->metadata, planned);
+  planner->journalled(planned.name, file);
   commit_journal();  // the intent is durable before any byte leaves
   if (stop) return;
   auto planned_file = std::make_shared<PlannedFile>(planned);

@@ -233,6 +233,10 @@ void NameRegistry::record(std::string_view name, std::string_view sha256) {
   owners_.insert_or_assign(std::string(name), lower_hex(sha256));
 }
 
+void NameRegistry::forget(std::string_view name) {
+  if (const auto found = owners_.find(name); found != owners_.end()) owners_.erase(found);
+}
+
 std::optional<std::string> NameRegistry::owner(std::string_view name) const {
   const auto found = owners_.find(name);
   if (found == owners_.end()) return std::nullopt;

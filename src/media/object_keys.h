@@ -81,6 +81,7 @@ class NameRegistry {
   // Marks `name` as held by the file with `sha256` (case-insensitive hex).
   void record(std::string_view name, std::string_view sha256);
   std::optional<std::string> owner(std::string_view name) const;
+  void forget(std::string_view name);  // no longer held here (the caller keeps it elsewhere)
   std::size_t size() const { return owners_.size(); }
 
  private:

@@ -56,6 +56,9 @@ class CapturePlannerTest : public ::testing::Test {
     Status release_name(const PlannedFile& planned, const ScannedFile& scanned) {
       return inner.release_name(planned, scanned);
     }
+    void journalled(const PlannedFile& planned, const ScannedFile& scanned) {
+      inner.journalled(planned.name, scanned);
+    }
   };
   Planner planner() {
     return {CapturePlanner(*journal_, "p", media::NameTemplate::default_template(), "proj")};
@@ -105,6 +108,43 @@ TEST_F(CapturePlannerTest, RawAndEnhancedPairOnlyWhenTheirTimesAgree) {
     ASSERT_TRUE(none.ok());
     EXPECT_FALSE(none->has_value());
   }
+}
+
+// A run lets go of what it held of a file once the journal names its capture (so its memory does
+// not grow with the files it sent): pairing, the two-raws rule and name collisions are then
+// decided on the journal, with the same outcomes.
+TEST_F(CapturePlannerTest, AJournalledFileIsLetGoAndPlansStayTheSame) {
+  auto plan = planner();
+  const auto raw = file("/raw", "d/IMG_1.CR2", config::SourceKind::kRaw);
+  auto a = plan.plan(raw, metadata_at(2026, 5, 1, 10, 0, kShaA), std::nullopt, false);
+  ASSERT_TRUE(a.ok());
+  record(raw, *a, kShaA, "2026-05-01T10:00:00");
+  plan.journalled(*a, raw);
+
+  const auto export_of_raw = file("/out", "d/IMG_1.jpg", config::SourceKind::kEnhanced);
+  auto b = plan.plan(export_of_raw, metadata_at(2026, 5, 1, 10, 0, kShaB), std::nullopt, false);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->name, a->name);  // paired through the journal
+  EXPECT_FALSE(b->new_capture);
+  record(export_of_raw, *b, kShaB, "2026-05-01T10:00:00");
+  plan.journalled(*b, export_of_raw);
+
+  // A second raw of the stem never joins; an export whose time disagrees neither.
+  auto c = plan.plan(file("/raw", "d/img_1.NEF", config::SourceKind::kRaw),
+                     metadata_at(2026, 5, 1, 10, 0, kShaC), std::nullopt, false);
+  auto late = plan.plan(file("/out2", "d/IMG_1.jpg", config::SourceKind::kEnhanced),
+                        metadata_at(2026, 5, 1, 12, 0, std::string(64, 'e')), std::nullopt, false);
+  ASSERT_TRUE(c.ok() && late.ok());
+  EXPECT_NE(c->name, a->name);
+  EXPECT_NE(late->name, a->name);
+
+  // Other bytes whose name renders as a's take the next name: a's owner is in the journal.
+  const auto same_name = file("/raw", "e/IMG_1.CR2", config::SourceKind::kRaw);
+  auto d = plan.plan(same_name, metadata_at(2026, 5, 1, 10, 0, std::string(64, 'f')), std::nullopt,
+                     false);
+  ASSERT_TRUE(d.ok());
+  EXPECT_NE(d->name, a->name);
+  EXPECT_NE(d->name, c->name);
 }
 
 TEST_F(CapturePlannerTest, TwoRawsNeverMergeEvenBeforeTheirRecordsExist) {
