@@ -261,6 +261,22 @@ class Upload : public std::enable_shared_from_this<Upload> {
     });
   }
 
+  // A CreateMultipartUpload whose answer was lost (the server went away after taking it) and
+  // that was sent again left an upload that nobody continues. The key is this upload's (its
+  // name is claimed), so once it is complete every other unfinished upload of the key goes: one
+  // ListMultipartUploads per file sent in parts. Failures here change nothing (the next run's
+  // sweep of abandoned uploads finds them).
+  void abort_other_uploads() {
+    auto uploads = client_.list_multipart_uploads(job_.bucket, job_.key);
+    if (!uploads.ok()) return;
+    for (const auto& upload : *uploads) {
+      if (upload.key != job_.key || upload.upload_id == upload_id_) continue;
+      spdlog::info("{}: aborting an unfinished upload of the same key ({})", job_.path.string(),
+                   upload.upload_id);
+      (void)client_.abort_multipart_upload(job_.bucket, upload.key, upload.upload_id);
+    }
+  }
+
   void complete() {
     if (!unchanged_since_hashed(job_)) return finish(local_change(job_));
     auto self = shared_from_this();
@@ -271,6 +287,7 @@ class Upload : public std::enable_shared_from_this<Upload> {
             finished();
             if (!result.ok()) return self->finish(result.take_error());
             if (!self->etag_matches(result->etag, multipart_etag(self->part_md5s_))) return;
+            self->abort_other_uploads();
             self->finish(std::move(result));
           });
     });

@@ -1,9 +1,12 @@
 // The multipart API against a real Ceph RGW, including the ETag rule that verify relies on.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "s3/s3_client.h"
 #include "support/s3_server.h"
 #include "support/test_paths.h"
+#include "transfer/object_upload.h"
+#include "transfer/off_loop.h"
 #include "util/hashing.h"
 
 namespace imgsync::testing {
@@ -120,6 +123,58 @@ TEST_F(MultipartTest, PartNumberOutsideTheApiRangeIsRefusedLocally) {
   auto etag = client().upload_part(bucket(), "x.jpg", "any", 10001, s3::Body::from_string("x"));
   ASSERT_FALSE(etag.ok());
   EXPECT_EQ(etag.error().category, ErrorCategory::kInvalidInput);
+}
+
+// A file sent in parts through transfer/object_upload.h, its parts hashed off the loop thread:
+// the object is whole, and an upload of the same key that nobody continues (a Create sent again
+// after its answer was lost leaves one) is aborted once the key is complete.
+TEST_F(MultipartTest, AFinishedUploadAbortsTheKeysUploadsNobodyContinues) {
+  ScratchDir dir;
+  const std::string content = pattern(11 * kMiB + 5, 7);
+  const auto file = dir.path() / "big.bin";
+  write_file(file, content);
+  const std::string key = "parts/big.bin";
+  auto orphan = client().create_multipart_upload(bucket(), key, {});
+  ASSERT_TRUE(orphan.ok()) << orphan.error().message;
+  auto other_key = client().create_multipart_upload(bucket(), key + ".other", {});
+  ASSERT_TRUE(other_key.ok());
+
+  auto digests = digest_file(file.string(), 0, -1, /*with_md5=*/false);
+  ASSERT_TRUE(digests.ok());
+  transfer::UploadJob job;
+  job.path = file;
+  job.size = content.size();
+  struct stat info {};
+  ASSERT_EQ(::stat(file.c_str(), &info), 0);
+  job.mtime_ns =
+      static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000LL + info.st_mtim.tv_nsec;
+  job.digests = *digests;
+  job.bucket = bucket();
+  job.key = key;
+  job.multipart_threshold = 5 * kMiB;
+  job.part_size = 5 * kMiB;
+  transfer::OffLoop hashers(client().engine(), 1);
+  job.part_hashers = &hashers;
+  std::optional<Result<s3::PutObjectResult>> ended;
+  transfer::UploadCallbacks callbacks;
+  callbacks.done = [&](Result<s3::PutObjectResult> result) { ended = std::move(result); };
+  transfer::UploadStats stats;
+  transfer::TaskQueue queue(client().engine(), 4);
+  transfer::start_upload(queue, client(), job, callbacks, &stats);
+  queue.run();
+  ASSERT_TRUE(ended.has_value());
+  ASSERT_TRUE(ended->ok()) << ended->error().message;
+  EXPECT_EQ(stats.parts_uploaded, 3);
+  auto got = client().get_object({bucket(), key, std::nullopt, std::nullopt});
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(sha256_hex(got->body), sha256_hex(content));
+
+  auto left = client().list_multipart_uploads(bucket());
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 1U);  // only the other key's
+  EXPECT_EQ(left->front().key, key + ".other");
+  EXPECT_EQ(left->front().upload_id, *other_key);
+  (void)client().abort_multipart_upload(bucket(), key + ".other", *other_key);
 }
 
 }  // namespace
