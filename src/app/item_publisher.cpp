@@ -76,11 +76,13 @@ struct ItemPublisher::State {
       preview = std::move(*bytes);
     }
     if (!workers) {
-      // Niceness 10: thumbnails take the CPU the transfer loop (and a local server) leave, so
-      // they never slow the images down (docs/benchmarks.md: watch latency).
+      // In watch, niceness 10: thumbnails take the CPU the transfer loop (and a local server)
+      // leave, so they never slow the images down (docs/benchmarks.md: watch latency). A sync
+      // waits for its thumbnails before it ends, so there they run at the run's own priority:
+      // niced, any other work on the machine (a build) starved them and stretched the run.
       workers = std::make_unique<transfer::OffLoop>(
           client_.engine(), static_cast<int>(std::max(1U, std::thread::hardware_concurrency())),
-          10);
+          wait_for_thumbnails ? 0 : 10);
     }
     workers->run<Result<media::Thumbnail>>(
         [path, mime, orientation, preview = std::move(preview), options = thumbnail_options()] {
