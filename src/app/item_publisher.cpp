@@ -279,9 +279,13 @@ struct ItemPublisher::State {
   // (made, uploaded, then the Item goes up once, naming it), then goes up without it (and again
   // with it). Without the wait nearly every Item of a burst went up twice, a request per image
   // more on the server; the wait is a small part of the time an image takes to be readable.
+  // 1 s rather than 200 ms: under load (100 images/s on two cores shared with the server) a
+  // thumbnail at niceness 10 often missed 200 ms, and the Items sent twice cost the images
+  // their latency (bench/watch_latency 100 20 0.5, back to back: p99 1.52/1.61 s against
+  // 1.71/1.71 s). Only an Item whose thumbnail is late waits; the image never does.
   // A sync run (not watch) waits for the thumbnail however long it takes (`wait_for_thumbnails`):
   // nobody reads its Items before it ends, and each Item then goes up once.
-  static constexpr std::chrono::milliseconds kThumbnailGrace{200};
+  static constexpr std::chrono::milliseconds kThumbnailGrace{1000};
   bool wait_for_thumbnails = false;
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);  // for a timer that outlives it
   ~State() { *alive = false; }
