@@ -74,6 +74,10 @@ Result<std::optional<std::pair<std::int64_t, std::int64_t>>> PgItemIndex::time_s
 }
 
 Result<std::vector<SearchHit>> PgItemIndex::search(const SearchQuery& query) {
+  // On items_cell: part by part with a page size, each part decided on the index.
+  if (pg_page_on_cells(query)) {
+    return reads_by_parts(query) ? search_by_parts(query) : search_window(query, {});
+  }
   // Decided on the index, the candidates cost no row read: one statement answers it.
   if (!reads_by_parts(query) || pg_page_on_index(query)) return search_window(query, {});
   return search_by_parts(query);

@@ -97,9 +97,9 @@ TEST(PgItemIndex, AnswersExactlyAsTheSqliteIndex) {
   EXPECT_GT(non_empty, 150);
 }
 
-// A place sorted by time with a limit is decided on items_place (pg_search.cpp) or, with a
-// time window or a condition only the row answers, read part by part of the time order
-// (pg_search_cut.cpp):
+// A place sorted by time with a limit is decided on items_cell (pg_search.cpp) part by part of
+// the time order, or, with a condition only the row answers, read part by part of the time order
+// on the GiSTs (pg_search_cut.cpp):
 // either way every page, and every walk by cursor, is the brute force's, whatever the page size
 // (one Item to more than the place holds), the order and the time window.
 TEST(PgItemIndex, PagesReadInPartsOfTheTimeOrderAreTheBruteForcesPages) {
@@ -143,7 +143,7 @@ TEST(PgItemIndex, PagesReadInPartsOfTheTimeOrderAreTheBruteForcesPages) {
       // the row tells, so the page is read in parts instead of decided on items_place.
       if (shape >= 8) q.camera = " ";
       q.limit = limit;
-      EXPECT_EQ(pg_page_on_index(q), q.camera.empty() && !q.from);
+      EXPECT_EQ(pg_page_on_cells(q), q.camera.empty());
       ASSERT_EQ(ids(q), suite::brute_force(items, q)) << "limit " << limit << " shape " << shape;
       if (limit == 1 || limit > 120) continue;
       SearchQuery all = q;
@@ -258,6 +258,144 @@ TEST(PgItemIndex, UpgradesACatalogOfVersion1) {
   upgraded->reset();
   Status dropped = admin->execute("DROP DATABASE \"" + database + "\" WITH (FORCE)");
   EXPECT_TRUE(dropped.ok()) << dropped.error().message;
+}
+
+// A catalog of version 2 (no items_cell, no place_cell()) gets them on open, built over the
+// Items it holds; its pages are the brute force's.
+TEST(PgItemIndex, UpgradesACatalogOfVersion2) {
+  auto admin = PgConnection::connect({.url = PgServerEnvironment::info().url, .password = ""});
+  ASSERT_TRUE(admin.ok());
+  const std::string database = testing::unique_collection();
+  ASSERT_TRUE(admin->execute("CREATE DATABASE \"" + database + "\"").ok());
+  std::string url = PgServerEnvironment::info().url;
+  url = url.substr(0, url.rfind('/') + 1) + database;
+  auto items = suite::synthetic_items(400, 23);
+  for (std::size_t n = 0; n < items.size(); ++n) {  // most around one valley
+    if (items[n].latitude && n % 4 != 0) {
+      items[n].latitude = 46.0 + static_cast<double>(n % 17) * 0.1;
+      items[n].longitude = 7.5 + static_cast<double>(n % 13) * 0.1;
+    }
+  }
+  std::vector<SearchQuery> queries(3);
+  queries[0].near = GeoCircle{46.5, 8.0, 900'000};
+  queries[0].limit = 50;
+  queries[1].box = GeoBox{-10, 30, 10, 55};
+  queries[1].from = TimeBound{suite::kStartMs + 10 * suite::kDayMs, false};
+  queries[1].until = TimeBound{suite::kStartMs + 20 * suite::kDayMs, false};
+  queries[2] = queries[1];
+  queries[2].sort = SortOrder::kTimeDescending;
+  queries[2].limit = 7;
+  auto ids = [&](PgItemIndex& index) {
+    std::vector<std::vector<std::string>> found;
+    for (const auto& query : queries) {
+      auto hits = index.search(query);
+      EXPECT_TRUE(hits.ok());
+      found.emplace_back();
+      for (const auto& hit : hits.ok() ? *hits : std::vector<SearchHit>()) {
+        found.back().push_back(hit.id);
+      }
+    }
+    return found;
+  };
+  {
+    auto old = PgItemIndex::open(options_for(url, "c"));
+    ASSERT_TRUE(old.ok()) << old.error().message;
+    auto connection = PgConnection::connect({.url = url, .password = ""});
+    ASSERT_TRUE(connection.ok());
+    ASSERT_TRUE(connection
+                    ->execute("DROP INDEX imgsync.items_cell; DROP FUNCTION imgsync.place_cell; "
+                              "UPDATE imgsync.schema_version SET version = 2")
+                    .ok());
+    for (const auto& s : items) ASSERT_TRUE((*old)->upsert_item(s.item(), s.item_key()).ok());
+  }
+  auto upgraded = PgItemIndex::open(options_for(url, "c"));
+  ASSERT_TRUE(upgraded.ok()) << upgraded.error().message;
+  auto connection = PgConnection::connect({.url = url, .password = ""});
+  ASSERT_TRUE(connection.ok());
+  EXPECT_EQ(*pg_schema_version(*connection), kPgSchemaVersion);
+  auto index = connection->query("SELECT to_regclass('imgsync.items_cell') IS NOT NULL");
+  ASSERT_TRUE(index.ok());
+  EXPECT_TRUE(index->boolean(0, 0));
+  const auto after = ids(**upgraded);
+  for (std::size_t q = 0; q < queries.size(); ++q) {
+    EXPECT_TRUE(pg_page_on_cells(queries[q])) << q;
+    EXPECT_EQ(after[q], suite::brute_force(items, queries[q])) << q;
+    EXPECT_FALSE(after[q].empty()) << q;
+  }
+  upgraded->reset();
+  Status dropped = admin->execute("DROP DATABASE \"" + database + "\" WITH (FORCE)");
+  EXPECT_TRUE(dropped.ok()) << dropped.error().message;
+}
+
+// Items whose sort time lies days from their UTC times or wall clock (a foreign Item's long
+// interval, a wall clock far from its instant): items_cell cannot bound their sort time by a time
+// window, so they are walked apart (cell -1); pages and cursor walks are the SQLite index's.
+TEST(PgItemIndex, PagesOnCellsKeepItemsWhoseTimesLieDaysApart) {
+  testing::ScratchDir scratch("imgsync-pg-cells");
+  auto sqlite = SearchIndex::open(scratch.path());
+  ASSERT_TRUE(sqlite.ok());
+  auto pg = open_catalog(testing::unique_collection());
+  ASSERT_TRUE(pg);
+  auto items = suite::synthetic_items(1200, 77);
+  std::mt19937_64 random(5);
+  std::uniform_real_distribution<double> unit(0, 1);
+  std::vector<nlohmann::json> foreign;
+  for (std::size_t n = 0; n < items.size(); ++n) {
+    auto& s = items[n];
+    if (s.latitude && n % 3 != 0) s.latitude = 46.5 + (n % 7) * 0.03, s.longitude = 8.1;
+    nlohmann::json item = s.item();
+    auto& properties = item["properties"];
+    if (n % 5 == 1 && s.offset_minutes) {  // a wall clock 1 to 9 days from its instant
+      properties["imgsync:local_datetime"] = suite::format_ms(
+          s.local_ms + (1 + static_cast<std::int64_t>(n % 9)) * (n % 2 ? 1 : -1) * suite::kDayMs,
+          false);
+    }
+    if (n % 5 == 2 && !s.offset_minutes) {  // an interval of 1 to 20 days
+      properties["end_datetime"] = suite::format_ms(
+          s.utc_start() + (1 + static_cast<std::int64_t>(n % 20)) * suite::kDayMs, true);
+    }
+    foreign.push_back(std::move(item));
+  }
+  for (ItemIndex* index : std::vector<ItemIndex*>{&*sqlite, pg.get()}) {
+    ASSERT_TRUE(index
+                    ->in_transaction([&]() -> Status {
+                      for (std::size_t n = 0; n < items.size(); ++n) {
+                        Status ok = index->upsert_item(foreign[n], items[n].item_key());
+                        if (!ok.ok()) return ok;
+                      }
+                      return {};
+                    })
+                    .ok());
+  }
+  int compared = 0;
+  for (int round = 0; round < 120; ++round) {
+    SearchQuery q;
+    if (round % 2 == 0) q.box = GeoBox{7.9, 46.4, 8.5, 46.9};
+    if (round % 2 == 1) q.near = GeoCircle{46.6, 8.1, 5'000.0 + 300'000.0 * (round % 3 == 0)};
+    q.sort = round % 4 < 2 ? SortOrder::kTime : SortOrder::kTimeDescending;
+    const std::int64_t from =
+        suite::kStartMs + static_cast<std::int64_t>(unit(random) * 50) * suite::kDayMs;
+    if (round % 3 != 2) q.from = TimeBound{from, round % 5 == 0};
+    if (round % 3 != 1)
+      q.until = TimeBound{from + (1 + round % 10) * suite::kDayMs, round % 5 == 0};
+    if (round % 6 < 4) q.limit = 1 + round % 40;
+    ASSERT_TRUE(pg_page_on_cells(q)) << round;
+    std::vector<std::string> a, b;
+    for (auto [index, found] : {std::pair{static_cast<ItemIndex*>(&*sqlite), &a},
+                                std::pair{static_cast<ItemIndex*>(pg.get()), &b}}) {
+      SearchQuery walk = q;
+      for (int page = 0; page < 400; ++page) {
+        auto hits = index->search(walk);
+        ASSERT_TRUE(hits.ok()) << hits.error().message;
+        for (const auto& hit : *hits) found->push_back(hit.id);
+        if (!walk.limit || static_cast<std::int64_t>(hits->size()) < *walk.limit) break;
+        walk.after = PageCursor{.sort_ms = hits->back().sort_ms(), .id = hits->back().id};
+      }
+    }
+    ASSERT_EQ(a, b) << "round " << round;
+    compared += a.empty() ? 0 : 1;
+  }
+  EXPECT_GT(compared, 80);
 }
 
 // An analyst's role that may only read (serve, search) connects to a catalog set up by a writer.
