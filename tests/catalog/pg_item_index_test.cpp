@@ -189,86 +189,96 @@ TEST(PgItemIndex, PartitionsByYearOnDemand) {
   EXPECT_EQ(*index->count(), 1);
 }
 
-TEST(PgItemIndex, RefusesASchemaFromANewerImgsync) {
-  auto admin = PgConnection::connect({.url = PgServerEnvironment::info().url, .password = ""});
-  ASSERT_TRUE(admin.ok());
-  const std::string database = testing::unique_collection();
-  Status created = admin->execute("CREATE DATABASE \"" + database + "\"");
-  ASSERT_TRUE(created.ok()) << created.error().message;
-  std::string url = PgServerEnvironment::info().url;
-  url = url.substr(0, url.rfind('/') + 1) + database;
-  {
-    auto fresh = PgItemIndex::open(options_for(url, "c"));  // creates the schema, PostGIS too
-    ASSERT_TRUE(fresh.ok()) << fresh.error().message;
-    auto connection = PgConnection::connect({.url = url, .password = ""});
-    ASSERT_TRUE(connection.ok());
-    ASSERT_TRUE(connection->execute("UPDATE imgsync.schema_version SET version = 99").ok());
+// A database of its own on the test server (the schema and its version are per database),
+// dropped again at the end.
+class ScratchDatabase {
+ public:
+  ScratchDatabase()
+      : admin_(PgConnection::connect({.url = PgServerEnvironment::info().url, .password = ""})),
+        name_(testing::unique_collection()) {
+    EXPECT_TRUE(admin_.ok());
+    if (admin_.ok()) {
+      EXPECT_TRUE(admin_->execute("CREATE DATABASE \"" + name_ + "\"").ok());
+    }
+    url_ = PgServerEnvironment::info().url;
+    url_ = url_.substr(0, url_.rfind('/') + 1) + name_;
   }
-  auto newer = PgItemIndex::open(options_for(url, "c"));
+  ~ScratchDatabase() {
+    if (!admin_.ok()) return;
+    Status dropped = admin_->execute("DROP DATABASE \"" + name_ + "\" WITH (FORCE)");
+    EXPECT_TRUE(dropped.ok()) << dropped.error().message;
+  }
+  const std::string& url() const { return url_; }
+  // A catalog in it, set up by this imgsync, then `sql` run on it (to set it back to an older
+  // schema version, say), then `items` written.
+  std::unique_ptr<PgItemIndex> catalog_after(const std::string& sql,
+                                             const std::vector<Synthetic>& items) {
+    auto opened = PgItemIndex::open(options_for(url_, "c"));
+    EXPECT_TRUE(opened.ok()) << opened.error().message;
+    if (!opened.ok()) return nullptr;
+    auto connection = PgConnection::connect({.url = url_, .password = ""});
+    EXPECT_TRUE(connection.ok() && connection->execute(sql).ok()) << sql;
+    for (const auto& s : items) EXPECT_TRUE((*opened)->upsert_item(s.item(), s.item_key()).ok());
+    return std::move(*opened);
+  }
+  // Whether the catalog holds the current schema version and the index `name`.
+  void expect_current_with(const std::string& name) {
+    auto connection = PgConnection::connect({.url = url_, .password = ""});
+    ASSERT_TRUE(connection.ok());
+    EXPECT_EQ(*pg_schema_version(*connection), kPgSchemaVersion);
+    auto index = connection->query("SELECT to_regclass('imgsync." + name + "') IS NOT NULL");
+    ASSERT_TRUE(index.ok());
+    EXPECT_TRUE(index->boolean(0, 0)) << name;
+  }
+
+ private:
+  Result<PgConnection> admin_;
+  std::string name_, url_;
+};
+
+TEST(PgItemIndex, RefusesASchemaFromANewerImgsync) {
+  ScratchDatabase database;
+  // Creates the schema, PostGIS too.
+  ASSERT_TRUE(database.catalog_after("UPDATE imgsync.schema_version SET version = 99", {}));
+  auto newer = PgItemIndex::open(options_for(database.url(), "c"));
   ASSERT_FALSE(newer.ok());
   EXPECT_NE(newer.error().message.find("newer imgsync"), std::string::npos)
       << newer.error().message;
   EXPECT_EQ(newer.error().category, ErrorCategory::kFatal);
-  Status dropped = admin->execute("DROP DATABASE \"" + database + "\" WITH (FORCE)");
-  EXPECT_TRUE(dropped.ok()) << dropped.error().message;
 }
 
 // A catalog set up by the imgsync before items_place (schema version 1) gets it on the next
 // open, and searches a place alike before and after.
 TEST(PgItemIndex, UpgradesACatalogOfVersion1) {
-  auto admin = PgConnection::connect({.url = PgServerEnvironment::info().url, .password = ""});
-  ASSERT_TRUE(admin.ok());
-  const std::string database = testing::unique_collection();
-  ASSERT_TRUE(admin->execute("CREATE DATABASE \"" + database + "\"").ok());
-  std::string url = PgServerEnvironment::info().url;
-  url = url.substr(0, url.rfind('/') + 1) + database;
+  ScratchDatabase database;
   const auto items = suite::synthetic_items(400, 17);
   SearchQuery place;
   place.near = GeoCircle{46.5, 8.0, 3'000'000};
   place.limit = 50;
   std::vector<std::string> before;
   {
-    auto old = PgItemIndex::open(options_for(url, "c"));
-    ASSERT_TRUE(old.ok()) << old.error().message;
-    auto connection = PgConnection::connect({.url = url, .password = ""});
-    ASSERT_TRUE(connection.ok());
-    ASSERT_TRUE(connection
-                    ->execute("DROP INDEX imgsync.items_place; UPDATE imgsync.schema_version SET "
-                              "version = 1")
-                    .ok());
-    for (const auto& s : items) ASSERT_TRUE((*old)->upsert_item(s.item(), s.item_key()).ok());
-    auto hits = (*old)->search(place);
+    auto old = database.catalog_after(
+        "DROP INDEX imgsync.items_place; UPDATE imgsync.schema_version SET version = 1", items);
+    ASSERT_TRUE(old);
+    auto hits = old->search(place);
     ASSERT_TRUE(hits.ok());
     for (const auto& hit : *hits) before.push_back(hit.id);
   }
-  auto upgraded = PgItemIndex::open(options_for(url, "c"));
+  auto upgraded = PgItemIndex::open(options_for(database.url(), "c"));
   ASSERT_TRUE(upgraded.ok()) << upgraded.error().message;
-  auto connection = PgConnection::connect({.url = url, .password = ""});
-  ASSERT_TRUE(connection.ok());
-  EXPECT_EQ(*pg_schema_version(*connection), kPgSchemaVersion);
-  auto index = connection->query("SELECT to_regclass('imgsync.items_place') IS NOT NULL");
-  ASSERT_TRUE(index.ok());
-  EXPECT_TRUE(index->boolean(0, 0));
+  database.expect_current_with("items_place");
   auto hits = (*upgraded)->search(place);
   ASSERT_TRUE(hits.ok());
   std::vector<std::string> after;
   for (const auto& hit : *hits) after.push_back(hit.id);
   EXPECT_EQ(after, before);
   EXPECT_EQ(after, suite::brute_force(items, place));
-  upgraded->reset();
-  Status dropped = admin->execute("DROP DATABASE \"" + database + "\" WITH (FORCE)");
-  EXPECT_TRUE(dropped.ok()) << dropped.error().message;
 }
 
 // A catalog of version 2 (no items_cell, no place_cell()) gets them on open, built over the
 // Items it holds; its pages are the brute force's.
 TEST(PgItemIndex, UpgradesACatalogOfVersion2) {
-  auto admin = PgConnection::connect({.url = PgServerEnvironment::info().url, .password = ""});
-  ASSERT_TRUE(admin.ok());
-  const std::string database = testing::unique_collection();
-  ASSERT_TRUE(admin->execute("CREATE DATABASE \"" + database + "\"").ok());
-  std::string url = PgServerEnvironment::info().url;
-  url = url.substr(0, url.rfind('/') + 1) + database;
+  ScratchDatabase database;
   auto items = suite::synthetic_items(400, 23);
   for (std::size_t n = 0; n < items.size(); ++n) {  // most around one valley
     if (items[n].latitude && n % 4 != 0) {
@@ -297,34 +307,19 @@ TEST(PgItemIndex, UpgradesACatalogOfVersion2) {
     }
     return found;
   };
-  {
-    auto old = PgItemIndex::open(options_for(url, "c"));
-    ASSERT_TRUE(old.ok()) << old.error().message;
-    auto connection = PgConnection::connect({.url = url, .password = ""});
-    ASSERT_TRUE(connection.ok());
-    ASSERT_TRUE(connection
-                    ->execute("DROP INDEX imgsync.items_cell; DROP FUNCTION imgsync.place_cell; "
-                              "UPDATE imgsync.schema_version SET version = 2")
-                    .ok());
-    for (const auto& s : items) ASSERT_TRUE((*old)->upsert_item(s.item(), s.item_key()).ok());
-  }
-  auto upgraded = PgItemIndex::open(options_for(url, "c"));
+  ASSERT_TRUE(database.catalog_after(
+      "DROP INDEX imgsync.items_cell; DROP FUNCTION imgsync.place_cell; UPDATE "
+      "imgsync.schema_version SET version = 2",
+      items));
+  auto upgraded = PgItemIndex::open(options_for(database.url(), "c"));
   ASSERT_TRUE(upgraded.ok()) << upgraded.error().message;
-  auto connection = PgConnection::connect({.url = url, .password = ""});
-  ASSERT_TRUE(connection.ok());
-  EXPECT_EQ(*pg_schema_version(*connection), kPgSchemaVersion);
-  auto index = connection->query("SELECT to_regclass('imgsync.items_cell') IS NOT NULL");
-  ASSERT_TRUE(index.ok());
-  EXPECT_TRUE(index->boolean(0, 0));
+  database.expect_current_with("items_cell");
   const auto after = ids(**upgraded);
   for (std::size_t q = 0; q < queries.size(); ++q) {
     EXPECT_TRUE(pg_page_on_cells(queries[q])) << q;
     EXPECT_EQ(after[q], suite::brute_force(items, queries[q])) << q;
     EXPECT_FALSE(after[q].empty()) << q;
   }
-  upgraded->reset();
-  Status dropped = admin->execute("DROP DATABASE \"" + database + "\" WITH (FORCE)");
-  EXPECT_TRUE(dropped.ok()) << dropped.error().message;
 }
 
 // Items whose sort time lies days from their UTC times or wall clock (a foreign Item's long
