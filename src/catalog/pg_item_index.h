@@ -173,10 +173,11 @@ PgParams pg_item_params(const std::string& collection, const IndexRecord& record
 std::string fold_ascii(std::string text);
 
 // Whether a page of `query` is decided on one index alone, so its candidates cost no row read
-// (pg_search.cpp): a page in time order of a place without a time window or a condition on the
-// row's other fields (items_place), or a time window without a place with a camera or tags
-// (items_utc, items_local); never with ids, polygons or a kind. Only where the candidates
-// outnumber the page: otherwise reading their rows at once costs less than two steps.
+// (pg_search.cpp): a page in time order or by distance of a place without a time window or a
+// condition on the row's other fields (items_place; in time order items_cell comes first), or a
+// time window without a place with a camera or tags (items_utc, items_local); never with ids,
+// polygons or a kind. Only where the candidates outnumber the page: otherwise reading their rows at
+// once costs less than two steps.
 bool pg_page_on_index(const SearchQuery& query);
 
 // Whether a page of `query` is decided on items_cell (schema version 3, pg_search.cpp): a place

@@ -358,12 +358,13 @@ bool pg_page_on_cells(const SearchQuery& query) {
 bool pg_page_on_index(const SearchQuery& query) {
   if (!query.within.empty() || !query.ids.empty() || query.kind != KindFilter::kAny) return false;
   if (query.box || query.near) {  // items_place
-    // Only a page in time order shorter than what the place holds: with a time window the N-D
-    // GiST finds fewer candidates (pg_search_cut.cpp), and a whole place, or one in distance
-    // order, needs nearly every candidate's row anyway.
+    // Only a page in time order (where items_cell does not serve: pg_page_on_cells) or by
+    // distance, shorter than what the place holds: with a time window the N-D GiST finds fewer
+    // candidates (pg_search_cut.cpp), and a whole place needs every candidate's row anyway.
     const bool by_time = query.sort == SortOrder::kTime || query.sort == SortOrder::kTimeDescending;
-    return by_time && query.limit && !query.from && !query.until && query.tags.empty() &&
-           query.camera.empty() && (!query.has_gps || *query.has_gps);
+    const bool by_distance = query.sort == SortOrder::kDistance && query.near;
+    return (by_time || by_distance) && query.limit && !query.from && !query.until &&
+           query.tags.empty() && query.camera.empty() && (!query.has_gps || *query.has_gps);
   }
   // items_utc, items_local: a camera or tags keep few of a window's Items; without them, most.
   return (query.from || query.until) && !query.has_gps &&
