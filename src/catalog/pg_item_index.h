@@ -175,7 +175,8 @@ std::string fold_ascii(std::string text);
 // Whether a page of `query` is decided on one index alone, so its candidates cost no row read
 // (pg_search.cpp): a page in time order or by distance of a place without a time window or a
 // condition on the row's other fields (items_place; in time order items_cell comes first), or a
-// time window without a place with a camera or tags (items_utc, items_local); never with ids,
+// time window without a place with a camera, tags or a page size in time order (items_utc,
+// items_local); never with ids,
 // polygons or a kind. Only where the candidates outnumber the page: otherwise reading their rows at
 // once costs less than two steps.
 bool pg_page_on_index(const SearchQuery& query);

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <random>
 #include <thread>
@@ -165,6 +166,52 @@ TEST(PgItemIndex, PagesReadInPartsOfTheTimeOrderAreTheBruteForcesPages) {
 
 // Items are kept in yearly partitions, created as Items of a new year arrive; an Item whose
 // time changes moves to its new year.
+// A circle's cells (items_cell, 1° squares) leave out those no point of the circle is in: Items
+// just inside and just outside circles of many sizes around many centres, some near a cell's
+// corner, a pole or the antimeridian, are found exactly as the brute force finds them.
+TEST(PgItemIndex, ACirclesCellsHoldEveryItemInIt) {
+  auto pg = open_catalog(testing::unique_collection());
+  ASSERT_TRUE(pg);
+  std::mt19937_64 random(12);
+  std::uniform_real_distribution<double> unit(0, 1);
+  const std::vector<GeoCircle> circles = {{46.001, 7.999, 50'000},     {46.5, 8.5, 150'000},
+                                          {-33.999, 151.001, 400'000}, {70.2, 20.0, 250'000},
+                                          {-10.0, 179.9, 120'000},     {0.0, -0.001, 600'000}};
+  auto items = suite::synthetic_items(static_cast<int>(circles.size()) * 150, 3);
+  for (std::size_t n = 0; n < items.size(); ++n) {  // on the circle's edge, a metre either side
+    const GeoCircle& circle = circles[n / 150];
+    const double bearing = unit(random) * 2 * M_PI;
+    const double angle = (circle.radius_metres + (n % 2 ? 1.0 : -1.0)) / kEarthRadiusMetres;
+    const double lat1 = circle.latitude * M_PI / 180, lon1 = circle.longitude * M_PI / 180;
+    const double lat2 = std::asin(std::sin(lat1) * std::cos(angle) +
+                                  std::cos(lat1) * std::sin(angle) * std::cos(bearing));
+    double lon2 = lon1 + std::atan2(std::sin(bearing) * std::sin(angle) * std::cos(lat1),
+                                    std::cos(angle) - std::sin(lat1) * std::sin(lat2));
+    lon2 = std::remainder(lon2 * 180 / M_PI, 360.0);
+    items[n].latitude = lat2 * 180 / M_PI;
+    items[n].longitude = lon2;
+  }
+  ASSERT_TRUE(pg->in_transaction([&]() -> Status {
+                  for (const auto& s : items) {
+                    if (Status ok = pg->upsert_item(s.item(), s.item_key()); !ok.ok()) return ok;
+                  }
+                  return {};
+                }).ok());
+  for (const GeoCircle& circle : circles) {
+    SearchQuery q;
+    q.near = circle;
+    q.limit = 1000;
+    ASSERT_TRUE(pg_page_on_cells(q));
+    auto hits = pg->search(q);
+    ASSERT_TRUE(hits.ok()) << hits.error().message;
+    std::vector<std::string> found;
+    for (const auto& hit : *hits) found.push_back(hit.id);
+    const auto expected = suite::brute_force(items, q);
+    EXPECT_EQ(found, expected) << circle.latitude << " " << circle.longitude;
+    EXPECT_GE(expected.size(), 50u);
+  }
+}
+
 TEST(PgItemIndex, PartitionsByYearOnDemand) {
   auto index = open_catalog(testing::unique_collection());
   ASSERT_TRUE(index);
