@@ -1,7 +1,8 @@
 // PgItemIndex::search's SQL: the semantics of SearchIndex::search (catalog/item_query.h) in one
-// statement. The place prefilter is the GiST index (geom && box, one box per side of the
-// antimeridian); every condition is then checked exactly on the row's own numbers, with the
-// same haversine as the SQLite index, so both backends answer alike.
+// statement. The place prefilter is an index: the place's 1° cells on items_cell, or a GiST
+// (geom && box, one box per side of the antimeridian); every condition is then checked exactly
+// on the row's own numbers, with the same haversine as the SQLite index, so both backends
+// answer alike.
 #include <fmt/format.h>
 
 #include <algorithm>
