@@ -293,6 +293,7 @@ std::optional<std::vector<std::string>> place_cells(const SearchQuery& query) {
   if (!query.near && query.box) boxes = split_at_antimeridian(*query.box);
   std::set<int> cells;
   for (const GeoBox& box : boxes) {
+    if (!std::isfinite(box.south + box.north + box.west + box.east)) return std::nullopt;
     const int south = static_cast<int>(std::floor(std::clamp(box.south, -90.0, 90.0)));
     const int north = static_cast<int>(std::floor(std::clamp(box.north, -90.0, 90.0)));
     const int west = static_cast<int>(std::floor(std::clamp(box.west, -180.0, 180.0)));
