@@ -13,7 +13,9 @@
 //             with the times and the sort key included (items_place, schema version 2: a
 //             place's page is decided by an index-only scan), btree on
 //             (collection, datetime, id), on the UTC and local times (the other times, sort
-//             key, camera and tags included, version 2), GIN on the folded tags
+//             key, camera and tags included, version 2), GIN on the folded tags, and btree on
+//             (collection, 1° place cell, datetime, id) with the position and times included
+//             (items_cell, version 3: a place's page walked in time order, index-only)
 //   settings  small named values per collection
 // `datetime` is the Item's place in time order: its instant when the UTC offset is known, else
 // its wall clock (SearchHit::sort_ms), so a time-ordered page reads partitions in order.
@@ -40,7 +42,7 @@
 
 namespace imgsync::catalog {
 
-inline constexpr int kPgSchemaVersion = 2;
+inline constexpr int kPgSchemaVersion = 3;
 // From this many Items a merge takes the bulk path (COPY): below it, a pipeline of put_item
 // calls costs less than the staging table's few extra round trips.
 inline constexpr std::size_t kPgCopyFrom = 64;
@@ -171,11 +173,19 @@ PgParams pg_item_params(const std::string& collection, const IndexRecord& record
 std::string fold_ascii(std::string text);
 
 // Whether a page of `query` is decided on one index alone, so its candidates cost no row read
-// (pg_search.cpp): a page in time order of a place without a time window or a condition on the
-// row's other fields (items_place), or a time window without a place with a camera or tags
-// (items_utc, items_local); never with ids, polygons or a kind. Only where the candidates
-// outnumber the page: otherwise reading their rows at once costs less than two steps.
+// (pg_search.cpp): a page in time order or by distance of a place without a time window or a
+// condition on the row's other fields (items_place; in time order items_cell comes first), or a
+// time window without a place with a camera, tags or a page size in time order (items_utc,
+// items_local); never with ids,
+// polygons or a kind. Only where the candidates outnumber the page: otherwise reading their rows at
+// once costs less than two steps.
 bool pg_page_on_index(const SearchQuery& query);
+
+// Whether a page of `query` is decided on items_cell (schema version 3, pg_search.cpp): a place
+// (a box or a circle of at most a few hundred 1° cells) in time order with a page size or a time
+// window, without a condition on the row's other fields (camera, tags, ids, polygons, kind).
+// With a page size it is read part by part of the time order (pg_search_cut.cpp).
+bool pg_page_on_cells(const SearchQuery& query);
 
 // The SELECT of one search (pg_search.cpp): the text and its parameters ($1 is the collection).
 struct PgSearchStatement {

@@ -149,7 +149,32 @@ CREATE INDEX items_local ON imgsync.items (collection, local_ms)
   INCLUDE (utc_start_ms, utc_end_ms, datetime, id, camera, tags_folded);
 )sql";
 
-// The indexes of `items` that searches read and merges do not (schema version 2's), which bulk
+// Version 3: a place read in time order on a btree (pg_search.cpp, page_on_cells). Each Item
+// with a position has a cell: its 1° square of latitude and longitude, (floor(lat) + 90) * 361 +
+// floor(lon) + 180; items_cell holds (collection, cell, datetime, id) with the position and the
+// times included, so the page of a place is decided by walking its few cells' keys in the time
+// order, index-only, part by part of that order (pg_search_cut.cpp), and a time window narrows
+// each cell's walk. The window bounds the sort time only for an Item whose UTC start and end and
+// wall clock lie within 2 days of each other (every Item imgsync writes: offsets are at most
+// 14 hours, an unknown one an interval of 26): the sort time is one of them, so it lies within 2
+// days of the window. An Item that is not (a foreign Item's long interval, say) has cell -1,
+// walked in full by every such query.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE OR REPLACE FUNCTION imgsync.place_cell(latitude float8, longitude float8, utc_start bigint,
+                                              utc_end bigint, local_ms bigint)
+RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN latitude IS NULL OR longitude IS NULL THEN NULL
+              WHEN greatest(utc_start, utc_end, local_ms) - least(utc_start, utc_end, local_ms)
+                   > 172800000 THEN -1
+              ELSE (floor(latitude)::integer + 90) * 361 + floor(longitude)::integer + 180 END
+$$;
+SET LOCAL maintenance_work_mem = '512MB';
+CREATE INDEX IF NOT EXISTS items_cell ON imgsync.items (collection, imgsync.place_cell(latitude,
+  longitude, utc_start_ms, utc_end_ms, local_ms), datetime, id) INCLUDE (latitude, longitude,
+  utc_start_ms, utc_end_ms, local_ms);
+)sql";
+
+// The indexes of `items` that searches read and merges do not (schema version 3's), which bulk
 // mode sets aside (PgItemIndex::begin_bulk_load): built once from all the rows, sorted, rather
 // than updated row by row. The primary key stays (merges find rows by it).
 constexpr const char* kSearchIndexes[] = {
@@ -162,7 +187,10 @@ constexpr const char* kSearchIndexes[] = {
     "datetime, id, camera, tags_folded)",
     "items_local ON imgsync.items (collection, local_ms) INCLUDE (utc_start_ms, utc_end_ms, "
     "datetime, id, camera, tags_folded)",
-    "items_tags ON imgsync.items USING gin (tags_folded)"};
+    "items_tags ON imgsync.items USING gin (tags_folded)",
+    "items_cell ON imgsync.items (collection, imgsync.place_cell(latitude, longitude, "
+    "utc_start_ms, utc_end_ms, local_ms), datetime, id) INCLUDE (latitude, longitude, "
+    "utc_start_ms, utc_end_ms, local_ms)"};
 
 // Held shared (session-level) by each connection in bulk mode: while one is, nobody else builds
 // the indexes set aside; a loader that died released it with its connection.
@@ -234,7 +262,10 @@ Status migrate_locked(PgConnection& connection) {
   if (held < 1) {
     if (Status ok = connection.execute(kSchemaV1); !ok.ok()) return ok;
   }
-  if (Status ok = connection.execute(kSchemaV2); !ok.ok()) return ok;
+  if (held < 2) {
+    if (Status ok = connection.execute(kSchemaV2); !ok.ok()) return ok;
+  }
+  if (Status ok = connection.execute(kSchemaV3); !ok.ok()) return ok;
   return connection.execute(
       fmt::format("DELETE FROM imgsync.schema_version; INSERT INTO imgsync.schema_version VALUES "
                   "({})",

@@ -1,10 +1,14 @@
 // PgItemIndex::search's SQL: the semantics of SearchIndex::search (catalog/item_query.h) in one
-// statement. The place prefilter is the GiST index (geom && box, one box per side of the
-// antimeridian); every condition is then checked exactly on the row's own numbers, with the
-// same haversine as the SQLite index, so both backends answer alike.
+// statement. The place prefilter is an index: the place's 1° cells on items_cell, or a GiST
+// (geom && box, one box per side of the antimeridian); every condition is then checked exactly
+// on the row's own numbers, with the same haversine as the SQLite index, so both backends
+// answer alike.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <optional>
+#include <set>
 #include <type_traits>
 
 #include "catalog/pg_item_index.h"
@@ -62,13 +66,19 @@ std::string polygon_wkt(const GeoPolygon& polygon) {
   return wkt + ")";
 }
 
-// `on_index`: the prefilter is items_place (the position as a point, the time columns included),
-// which an index-only scan answers without reading the rows.
+// The place's prefilter: the GiSTs on geometry (the N-D one with a time window), items_place
+// (the position as a point, the time columns included, which an index-only scan answers without
+// reading the rows), or none (items_cell's cells are the caller's).
+enum class Prefilter { kGeometry, kPoint, kNone };
+
 void add_place(PgBuilder& sql, const SearchQuery& query, const PgTimeWindow& window,
-               bool on_index) {
+               Prefilter prefilter) {
   std::vector<GeoBox> boxes;
-  if (query.near) boxes = covering_boxes(*query.near);
-  if (!query.near && query.box) boxes = split_at_antimeridian(*query.box);
+  if (prefilter != Prefilter::kNone && query.near) boxes = covering_boxes(*query.near);
+  if (prefilter != Prefilter::kNone && !query.near && query.box) {
+    boxes = split_at_antimeridian(*query.box);
+  }
+  const bool on_index = prefilter == Prefilter::kPoint;
   // With a time window, place and time prefilter together (one walk of the N-D index). An
   // Item's span holds its sort time, so a part of the time order narrows the walk too.
   const bool timed = query.from || query.until || window.narrow;
@@ -154,7 +164,7 @@ std::string order_by(SortOrder sort, std::string_view table, bool shifted) {
 // `in_part`: a part of the time order (pg_search_cut.cpp) sorts what the GiST found; ordered by
 // the plain column, the planner would walk the btree on datetime through the part instead and
 // read the row of every Item in it, wherever it is.
-void add_order(PgBuilder& sql, const SearchQuery& query, bool in_part) {
+void add_cursor(PgBuilder& sql, const SearchQuery& query) {
   if (query.after) {
     const PageCursor& after = *query.after;
     switch (query.sort) {
@@ -176,6 +186,10 @@ void add_order(PgBuilder& sql, const SearchQuery& query, bool in_part) {
         break;
     }
   }
+}
+
+void add_order(PgBuilder& sql, const SearchQuery& query, bool in_part) {
+  add_cursor(sql, query);
   sql.add(order_by(query.sort, "i", in_part));
   if (query.limit) sql.add(" LIMIT ?", *query.limit);
 }
@@ -206,25 +220,18 @@ void add_row_filters(PgBuilder& sql, const SearchQuery& query) {
   }
 }
 
-// One statement in two steps: the page's keys decided on one index alone (an index-only scan of
-// items_place for a place, of items_utc or items_local for a time window: every candidate's
-// position, times, camera, tags and sort key are in it, so no row is read for a candidate that
-// is not on the page), then the page's rows read by their primary key. One statement, so one
-// snapshot: a writer between the steps cannot tear the page.
-PgSearchStatement page_on_index(const SearchQuery& query, const std::string& collection) {
+// One statement in two steps: the page's keys (id, datetime, distance, in the page's order)
+// decided on an index alone by `keys` (an index-only scan: every candidate's position, times and
+// sort key are in the index, so no row is read for a candidate that is not on the page), then
+// the page's rows read by their primary key. One statement, so one snapshot: a writer between
+// the steps cannot tear the page.
+template <typename Keys>
+PgSearchStatement page_then_rows(const SearchQuery& query, const std::string& collection,
+                                 Keys&& keys) {
   PgSearchStatement statement;
   PgBuilder sql(statement.params);
-  sql.add("WITH page AS MATERIALIZED (SELECT i.id, i.datetime, ");
-  add_distance(sql, query);
-  sql.add(" FROM imgsync.items i WHERE i.collection = ?", collection);
-  add_place(sql, query, {}, /*on_index=*/true);
-  add_time(sql, query);
-  add_row_filters(sql, query);
-  // A place sorted on an expression: on the plain column the planner would walk the datetime
-  // btree and read the row of every Item on the way (it cannot tell how few a place holds).
-  // A time window's rows it estimates well: there it may walk the btree when the window is
-  // long and the page short.
-  add_order(sql, query, /*in_part=*/query.box || query.near);
+  sql.add("WITH page AS MATERIALIZED (");
+  keys(sql);
   sql.add(") ");
   sql.add(kColumns);
   sql.add(
@@ -236,6 +243,121 @@ PgSearchStatement page_on_index(const SearchQuery& query, const std::string& col
   return statement;
 }
 
+// The page decided on items_place for a place, on items_utc or items_local for a time window
+// (their camera and tags included).
+PgSearchStatement page_on_index(const SearchQuery& query, const std::string& collection) {
+  return page_then_rows(query, collection, [&](PgBuilder& sql) {
+    sql.add("SELECT i.id, i.datetime, ");
+    add_distance(sql, query);
+    sql.add(" FROM imgsync.items i WHERE i.collection = ?", collection);
+    add_place(sql, query, {}, Prefilter::kPoint);
+    add_time(sql, query);
+    add_row_filters(sql, query);
+    // A place sorted on an expression: on the plain column the planner would walk the datetime
+    // btree and read the row of every Item on the way (it cannot tell how few a place holds).
+    // A time window's rows it estimates well: there it may walk the btree when the window is
+    // long and the page short.
+    add_order(sql, query, /*in_part=*/query.box || query.near);
+  });
+}
+
+constexpr const char* kCell =
+    "imgsync.place_cell(i.latitude, i.longitude, i.utc_start_ms, i.utc_end_ms, i.local_ms)";
+// Of an Item with cell >= 0, the most its sort time lies from its UTC times and wall clock
+// (pg_schema.cpp: imgsync.place_cell).
+constexpr std::int64_t kCellSortSlackMs = 2 * 86'400'000;
+// More cells than this (a circle hundreds of km wide near a pole): the GiSTs instead.
+constexpr std::size_t kMaxCells = 600;
+
+// Whether the 1° cell whose south-west corner is (`south`, `west`) may hold a point of `circle`:
+// by the triangle inequality, no point of the cell is nearer the centre than the distance to the
+// cell's centre less the cell's reach from its centre (the farther of its corners, widened by
+// 1% and a kilometre against rounding).
+bool cell_meets(const GeoCircle& circle, int south, int west) {
+  const double middle_latitude = south + 0.5, middle_longitude = west + 0.5;
+  const double reach =
+      std::max(haversine_metres(middle_latitude, middle_longitude, south, west),
+               haversine_metres(middle_latitude, middle_longitude, south + 1.0, west)) *
+          1.01 +
+      1000;
+  return haversine_metres(circle.latitude, circle.longitude, middle_latitude, middle_longitude) -
+             reach <=
+         circle.radius_metres;
+}
+
+// The cells of items_cell that hold every position of the place (1° squares: pg_schema.cpp),
+// as text for an integer[]; nullopt when more than kMaxCells.
+std::optional<std::vector<std::string>> place_cells(const SearchQuery& query) {
+  std::vector<GeoBox> boxes;
+  if (query.near) boxes = covering_boxes(*query.near);
+  if (!query.near && query.box) boxes = split_at_antimeridian(*query.box);
+  std::set<int> cells;
+  for (const GeoBox& box : boxes) {
+    if (!std::isfinite(box.south + box.north + box.west + box.east)) return std::nullopt;
+    const int south = static_cast<int>(std::floor(std::clamp(box.south, -90.0, 90.0)));
+    const int north = static_cast<int>(std::floor(std::clamp(box.north, -90.0, 90.0)));
+    const int west = static_cast<int>(std::floor(std::clamp(box.west, -180.0, 180.0)));
+    const int east = static_cast<int>(std::floor(std::clamp(box.east, -180.0, 180.0)));
+    if (static_cast<std::size_t>(north - south + 1) * static_cast<std::size_t>(east - west + 1) >
+        kMaxCells) {
+      return std::nullopt;
+    }
+    for (int latitude = south; latitude <= north; ++latitude) {
+      for (int longitude = west; longitude <= east; ++longitude) {
+        if (query.near && !cell_meets(*query.near, latitude, longitude)) continue;
+        cells.insert((latitude + 90) * 361 + longitude + 180);
+      }
+    }
+  }
+  if (cells.size() > kMaxCells) return std::nullopt;
+  std::vector<std::string> text;
+  for (int cell : cells) text.push_back(std::to_string(cell));
+  return text;
+}
+
+// The keys of one part of the page on items_cell: the place's cells (`cells`), where the time
+// window narrows the walk of each, or the cell of the Items whose sort time it does not bound
+// (nullptr), walked whole.
+void add_cell_keys(PgBuilder& sql, const SearchQuery& query, const std::string& collection,
+                   const PgTimeWindow& window, const std::vector<std::string>* cells) {
+  sql.add("SELECT i.id, i.datetime, ");
+  add_distance(sql, query);
+  sql.add(" FROM imgsync.items i WHERE i.collection = ?", collection);
+  std::optional<std::int64_t> from = window.from_ms, until = window.until_ms;
+  if (cells != nullptr) {
+    sql.add(fmt::format(" AND {} = ANY(?::integer[])", kCell), *cells);
+    if (query.from) {
+      const std::int64_t bound = query.from->milliseconds - kCellSortSlackMs;
+      from = std::max(from.value_or(bound), bound);
+    }
+    if (query.until) {
+      const std::int64_t bound = query.until->milliseconds + kCellSortSlackMs;
+      until = std::min(until.value_or(bound), bound);
+    }
+  } else {
+    sql.add(fmt::format(" AND {} = -1", kCell));
+  }
+  if (from) sql.add(" AND i.datetime >= imgsync.ms_time(?::bigint)", *from);
+  if (until) sql.add(" AND i.datetime < imgsync.ms_time(?::bigint)", *until);
+  add_place(sql, query, window, Prefilter::kNone);
+  add_time(sql, query);
+  add_cursor(sql, query);
+}
+
+// A place in time order with a page size or a time window, decided on items_cell.
+PgSearchStatement page_on_cells(const SearchQuery& query, const std::string& collection,
+                                const PgTimeWindow& window, const std::vector<std::string>& cells) {
+  return page_then_rows(query, collection, [&](PgBuilder& sql) {
+    sql.add("SELECT u.id, u.datetime, u.distance FROM (");
+    add_cell_keys(sql, query, collection, window, &cells);
+    sql.add(" UNION ALL ");
+    add_cell_keys(sql, query, collection, window, nullptr);
+    sql.add(") u");
+    sql.add(order_by(query.sort, "u", /*shifted=*/true));
+    if (query.limit) sql.add(" LIMIT ?", *query.limit);
+  });
+}
+
 }  // namespace
 
 std::string fold_ascii(std::string text) {
@@ -245,19 +367,31 @@ std::string fold_ascii(std::string text) {
   return text;
 }
 
+bool pg_page_on_cells(const SearchQuery& query) {
+  const bool by_time = query.sort == SortOrder::kTime || query.sort == SortOrder::kTimeDescending;
+  return by_time && (query.box || query.near) && (query.limit || query.from || query.until) &&
+         query.within.empty() && query.ids.empty() && query.kind == KindFilter::kAny &&
+         query.tags.empty() && query.camera.empty() && (!query.has_gps || *query.has_gps) &&
+         place_cells(query).has_value();
+}
+
 bool pg_page_on_index(const SearchQuery& query) {
   if (!query.within.empty() || !query.ids.empty() || query.kind != KindFilter::kAny) return false;
   if (query.box || query.near) {  // items_place
-    // Only a page in time order shorter than what the place holds: with a time window the N-D
-    // GiST finds fewer candidates (pg_search_cut.cpp), and a whole place, or one in distance
-    // order, needs nearly every candidate's row anyway.
+    // Only a page in time order (where items_cell does not serve: pg_page_on_cells) or by
+    // distance, shorter than what the place holds: with a time window the N-D GiST finds fewer
+    // candidates (pg_search_cut.cpp), and a whole place needs every candidate's row anyway.
     const bool by_time = query.sort == SortOrder::kTime || query.sort == SortOrder::kTimeDescending;
-    return by_time && query.limit && !query.from && !query.until && query.tags.empty() &&
-           query.camera.empty() && (!query.has_gps || *query.has_gps);
+    const bool by_distance = query.sort == SortOrder::kDistance && query.near;
+    return (by_time || by_distance) && query.limit && !query.from && !query.until &&
+           query.tags.empty() && query.camera.empty() && (!query.has_gps || *query.has_gps);
   }
-  // items_utc, items_local: a camera or tags keep few of a window's Items; without them, most.
+  // items_utc, items_local: a camera or tags keep few of a window's Items; without them, a page
+  // in time order keeps a page of them (a day of a large archive holds thousands: 9,000 at
+  // 10,000,000 Items), where reading every candidate's row cost 9x the page's reads.
+  const bool by_time = query.sort == SortOrder::kTime || query.sort == SortOrder::kTimeDescending;
   return (query.from || query.until) && !query.has_gps &&
-         (!query.tags.empty() || !query.camera.empty());
+         (!query.tags.empty() || !query.camera.empty() || (by_time && query.limit));
 }
 
 Result<PgSearchStatement> pg_search_statement(const SearchQuery& query,
@@ -269,6 +403,9 @@ Result<PgSearchStatement> pg_search_statement(const SearchQuery& query,
   if (query.sort == SortOrder::kDistance && query.after) {
     return make_error(ErrorCategory::kInvalidInput, "pages sorted by distance cannot be resumed");
   }
+  if (pg_page_on_cells(query)) {
+    return page_on_cells(query, collection, window, *place_cells(query));
+  }
   const bool whole = !window.from_ms && !window.until_ms && !window.narrow;
   if (whole && pg_page_on_index(query)) return page_on_index(query, collection);
   PgSearchStatement statement;
@@ -276,7 +413,7 @@ Result<PgSearchStatement> pg_search_statement(const SearchQuery& query,
   sql.add(kColumns);
   add_distance(sql, query);
   sql.add(" FROM imgsync.items i WHERE i.collection = ?", collection);
-  add_place(sql, query, window, /*on_index=*/false);
+  add_place(sql, query, window, Prefilter::kGeometry);
   add_time(sql, query);
   if (window.from_ms) sql.add(" AND i.datetime >= imgsync.ms_time(?::bigint)", *window.from_ms);
   if (window.until_ms) sql.add(" AND i.datetime < imgsync.ms_time(?::bigint)", *window.until_ms);

@@ -3,7 +3,8 @@
 // them (a site's 50 km box over a year: ~5,800 candidates for a page of 1000; a 500 km circle
 // over a site: ~20,000), so the first statement asks only for the part of the time order where,
 // spread evenly, 1/16 of the candidates would be, and each next part is sized by the rate of
-// hits the parts before found. The N-D GiST (place and time) walks only that part. The parts
+// hits the parts before found. The place's cells on items_cell (pg_page_on_cells), or else the
+// N-D GiST (place and time), walk only that part. The parts
 // are disjoint and in order, each answered in full up to what is still needed, so their hits
 // in turn are exactly the whole query's page.
 #include <algorithm>
@@ -74,6 +75,10 @@ Result<std::optional<std::pair<std::int64_t, std::int64_t>>> PgItemIndex::time_s
 }
 
 Result<std::vector<SearchHit>> PgItemIndex::search(const SearchQuery& query) {
+  // On items_cell: part by part with a page size, each part decided on the index.
+  if (pg_page_on_cells(query)) {
+    return reads_by_parts(query) ? search_by_parts(query) : search_window(query, {});
+  }
   // Decided on the index, the candidates cost no row read: one statement answers it.
   if (!reads_by_parts(query) || pg_page_on_index(query)) return search_window(query, {});
   return search_by_parts(query);

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <random>
 #include <thread>
@@ -97,9 +98,9 @@ TEST(PgItemIndex, AnswersExactlyAsTheSqliteIndex) {
   EXPECT_GT(non_empty, 150);
 }
 
-// A place sorted by time with a limit is decided on items_place (pg_search.cpp) or, with a
-// time window or a condition only the row answers, read part by part of the time order
-// (pg_search_cut.cpp):
+// A place sorted by time with a limit is decided on items_cell (pg_search.cpp) part by part of
+// the time order, or, with a condition only the row answers, read part by part of the time order
+// on the GiSTs (pg_search_cut.cpp):
 // either way every page, and every walk by cursor, is the brute force's, whatever the page size
 // (one Item to more than the place holds), the order and the time window.
 TEST(PgItemIndex, PagesReadInPartsOfTheTimeOrderAreTheBruteForcesPages) {
@@ -143,7 +144,7 @@ TEST(PgItemIndex, PagesReadInPartsOfTheTimeOrderAreTheBruteForcesPages) {
       // the row tells, so the page is read in parts instead of decided on items_place.
       if (shape >= 8) q.camera = " ";
       q.limit = limit;
-      EXPECT_EQ(pg_page_on_index(q), q.camera.empty() && !q.from);
+      EXPECT_EQ(pg_page_on_cells(q), q.camera.empty());
       ASSERT_EQ(ids(q), suite::brute_force(items, q)) << "limit " << limit << " shape " << shape;
       if (limit == 1 || limit > 120) continue;
       SearchQuery all = q;
@@ -165,6 +166,52 @@ TEST(PgItemIndex, PagesReadInPartsOfTheTimeOrderAreTheBruteForcesPages) {
 
 // Items are kept in yearly partitions, created as Items of a new year arrive; an Item whose
 // time changes moves to its new year.
+// A circle's cells (items_cell, 1° squares) leave out those no point of the circle is in: Items
+// just inside and just outside circles of many sizes around many centres, some near a cell's
+// corner, a pole or the antimeridian, are found exactly as the brute force finds them.
+TEST(PgItemIndex, ACirclesCellsHoldEveryItemInIt) {
+  auto pg = open_catalog(testing::unique_collection());
+  ASSERT_TRUE(pg);
+  std::mt19937_64 random(12);
+  std::uniform_real_distribution<double> unit(0, 1);
+  const std::vector<GeoCircle> circles = {{46.001, 7.999, 50'000},     {46.5, 8.5, 150'000},
+                                          {-33.999, 151.001, 400'000}, {70.2, 20.0, 250'000},
+                                          {-10.0, 179.9, 120'000},     {0.0, -0.001, 600'000}};
+  auto items = suite::synthetic_items(static_cast<int>(circles.size()) * 150, 3);
+  for (std::size_t n = 0; n < items.size(); ++n) {  // on the circle's edge, a metre either side
+    const GeoCircle& circle = circles[n / 150];
+    const double bearing = unit(random) * 2 * M_PI;
+    const double angle = (circle.radius_metres + (n % 2 ? 1.0 : -1.0)) / kEarthRadiusMetres;
+    const double lat1 = circle.latitude * M_PI / 180, lon1 = circle.longitude * M_PI / 180;
+    const double lat2 = std::asin(std::sin(lat1) * std::cos(angle) +
+                                  std::cos(lat1) * std::sin(angle) * std::cos(bearing));
+    double lon2 = lon1 + std::atan2(std::sin(bearing) * std::sin(angle) * std::cos(lat1),
+                                    std::cos(angle) - std::sin(lat1) * std::sin(lat2));
+    lon2 = std::remainder(lon2 * 180 / M_PI, 360.0);
+    items[n].latitude = lat2 * 180 / M_PI;
+    items[n].longitude = lon2;
+  }
+  ASSERT_TRUE(pg->in_transaction([&]() -> Status {
+                  for (const auto& s : items) {
+                    if (Status ok = pg->upsert_item(s.item(), s.item_key()); !ok.ok()) return ok;
+                  }
+                  return {};
+                }).ok());
+  for (const GeoCircle& circle : circles) {
+    SearchQuery q;
+    q.near = circle;
+    q.limit = 1000;
+    ASSERT_TRUE(pg_page_on_cells(q));
+    auto hits = pg->search(q);
+    ASSERT_TRUE(hits.ok()) << hits.error().message;
+    std::vector<std::string> found;
+    for (const auto& hit : *hits) found.push_back(hit.id);
+    const auto expected = suite::brute_force(items, q);
+    EXPECT_EQ(found, expected) << circle.latitude << " " << circle.longitude;
+    EXPECT_GE(expected.size(), 50u);
+  }
+}
+
 TEST(PgItemIndex, PartitionsByYearOnDemand) {
   auto index = open_catalog(testing::unique_collection());
   ASSERT_TRUE(index);
@@ -189,75 +236,208 @@ TEST(PgItemIndex, PartitionsByYearOnDemand) {
   EXPECT_EQ(*index->count(), 1);
 }
 
-TEST(PgItemIndex, RefusesASchemaFromANewerImgsync) {
-  auto admin = PgConnection::connect({.url = PgServerEnvironment::info().url, .password = ""});
-  ASSERT_TRUE(admin.ok());
-  const std::string database = testing::unique_collection();
-  Status created = admin->execute("CREATE DATABASE \"" + database + "\"");
-  ASSERT_TRUE(created.ok()) << created.error().message;
-  std::string url = PgServerEnvironment::info().url;
-  url = url.substr(0, url.rfind('/') + 1) + database;
-  {
-    auto fresh = PgItemIndex::open(options_for(url, "c"));  // creates the schema, PostGIS too
-    ASSERT_TRUE(fresh.ok()) << fresh.error().message;
-    auto connection = PgConnection::connect({.url = url, .password = ""});
-    ASSERT_TRUE(connection.ok());
-    ASSERT_TRUE(connection->execute("UPDATE imgsync.schema_version SET version = 99").ok());
+// A database of its own on the test server (the schema and its version are per database),
+// dropped again at the end.
+class ScratchDatabase {
+ public:
+  ScratchDatabase()
+      : admin_(PgConnection::connect({.url = PgServerEnvironment::info().url, .password = ""})),
+        name_(testing::unique_collection()) {
+    EXPECT_TRUE(admin_.ok());
+    if (admin_.ok()) {
+      EXPECT_TRUE(admin_->execute("CREATE DATABASE \"" + name_ + "\"").ok());
+    }
+    url_ = PgServerEnvironment::info().url;
+    url_ = url_.substr(0, url_.rfind('/') + 1) + name_;
   }
-  auto newer = PgItemIndex::open(options_for(url, "c"));
+  ~ScratchDatabase() {
+    if (!admin_.ok()) return;
+    Status dropped = admin_->execute("DROP DATABASE \"" + name_ + "\" WITH (FORCE)");
+    EXPECT_TRUE(dropped.ok()) << dropped.error().message;
+  }
+  const std::string& url() const { return url_; }
+  // A catalog in it, set up by this imgsync, then `sql` run on it (to set it back to an older
+  // schema version, say), then `items` written.
+  std::unique_ptr<PgItemIndex> catalog_after(const std::string& sql,
+                                             const std::vector<Synthetic>& items) {
+    auto opened = PgItemIndex::open(options_for(url_, "c"));
+    EXPECT_TRUE(opened.ok()) << opened.error().message;
+    if (!opened.ok()) return nullptr;
+    auto connection = PgConnection::connect({.url = url_, .password = ""});
+    EXPECT_TRUE(connection.ok() && connection->execute(sql).ok()) << sql;
+    for (const auto& s : items) EXPECT_TRUE((*opened)->upsert_item(s.item(), s.item_key()).ok());
+    return std::move(*opened);
+  }
+  // Whether the catalog holds the current schema version and the index `name`.
+  void expect_current_with(const std::string& name) {
+    auto connection = PgConnection::connect({.url = url_, .password = ""});
+    ASSERT_TRUE(connection.ok());
+    EXPECT_EQ(*pg_schema_version(*connection), kPgSchemaVersion);
+    auto index = connection->query("SELECT to_regclass('imgsync." + name + "') IS NOT NULL");
+    ASSERT_TRUE(index.ok());
+    EXPECT_TRUE(index->boolean(0, 0)) << name;
+  }
+
+ private:
+  Result<PgConnection> admin_;
+  std::string name_, url_;
+};
+
+TEST(PgItemIndex, RefusesASchemaFromANewerImgsync) {
+  ScratchDatabase database;
+  // Creates the schema, PostGIS too.
+  ASSERT_TRUE(database.catalog_after("UPDATE imgsync.schema_version SET version = 99", {}));
+  auto newer = PgItemIndex::open(options_for(database.url(), "c"));
   ASSERT_FALSE(newer.ok());
   EXPECT_NE(newer.error().message.find("newer imgsync"), std::string::npos)
       << newer.error().message;
   EXPECT_EQ(newer.error().category, ErrorCategory::kFatal);
-  Status dropped = admin->execute("DROP DATABASE \"" + database + "\" WITH (FORCE)");
-  EXPECT_TRUE(dropped.ok()) << dropped.error().message;
 }
 
 // A catalog set up by the imgsync before items_place (schema version 1) gets it on the next
 // open, and searches a place alike before and after.
 TEST(PgItemIndex, UpgradesACatalogOfVersion1) {
-  auto admin = PgConnection::connect({.url = PgServerEnvironment::info().url, .password = ""});
-  ASSERT_TRUE(admin.ok());
-  const std::string database = testing::unique_collection();
-  ASSERT_TRUE(admin->execute("CREATE DATABASE \"" + database + "\"").ok());
-  std::string url = PgServerEnvironment::info().url;
-  url = url.substr(0, url.rfind('/') + 1) + database;
+  ScratchDatabase database;
   const auto items = suite::synthetic_items(400, 17);
   SearchQuery place;
   place.near = GeoCircle{46.5, 8.0, 3'000'000};
   place.limit = 50;
   std::vector<std::string> before;
   {
-    auto old = PgItemIndex::open(options_for(url, "c"));
-    ASSERT_TRUE(old.ok()) << old.error().message;
-    auto connection = PgConnection::connect({.url = url, .password = ""});
-    ASSERT_TRUE(connection.ok());
-    ASSERT_TRUE(connection
-                    ->execute("DROP INDEX imgsync.items_place; UPDATE imgsync.schema_version SET "
-                              "version = 1")
-                    .ok());
-    for (const auto& s : items) ASSERT_TRUE((*old)->upsert_item(s.item(), s.item_key()).ok());
-    auto hits = (*old)->search(place);
+    auto old = database.catalog_after(
+        "DROP INDEX imgsync.items_place; UPDATE imgsync.schema_version SET version = 1", items);
+    ASSERT_TRUE(old);
+    auto hits = old->search(place);
     ASSERT_TRUE(hits.ok());
     for (const auto& hit : *hits) before.push_back(hit.id);
   }
-  auto upgraded = PgItemIndex::open(options_for(url, "c"));
+  auto upgraded = PgItemIndex::open(options_for(database.url(), "c"));
   ASSERT_TRUE(upgraded.ok()) << upgraded.error().message;
-  auto connection = PgConnection::connect({.url = url, .password = ""});
-  ASSERT_TRUE(connection.ok());
-  EXPECT_EQ(*pg_schema_version(*connection), kPgSchemaVersion);
-  auto index = connection->query("SELECT to_regclass('imgsync.items_place') IS NOT NULL");
-  ASSERT_TRUE(index.ok());
-  EXPECT_TRUE(index->boolean(0, 0));
+  database.expect_current_with("items_place");
   auto hits = (*upgraded)->search(place);
   ASSERT_TRUE(hits.ok());
   std::vector<std::string> after;
   for (const auto& hit : *hits) after.push_back(hit.id);
   EXPECT_EQ(after, before);
   EXPECT_EQ(after, suite::brute_force(items, place));
-  upgraded->reset();
-  Status dropped = admin->execute("DROP DATABASE \"" + database + "\" WITH (FORCE)");
-  EXPECT_TRUE(dropped.ok()) << dropped.error().message;
+}
+
+// A catalog of version 2 (no items_cell, no place_cell()) gets them on open, built over the
+// Items it holds; its pages are the brute force's.
+TEST(PgItemIndex, UpgradesACatalogOfVersion2) {
+  ScratchDatabase database;
+  auto items = suite::synthetic_items(400, 23);
+  for (std::size_t n = 0; n < items.size(); ++n) {  // most around one valley
+    if (items[n].latitude && n % 4 != 0) {
+      items[n].latitude = 46.0 + static_cast<double>(n % 17) * 0.1;
+      items[n].longitude = 7.5 + static_cast<double>(n % 13) * 0.1;
+    }
+  }
+  std::vector<SearchQuery> queries(3);
+  queries[0].near = GeoCircle{46.5, 8.0, 900'000};
+  queries[0].limit = 50;
+  queries[1].box = GeoBox{-10, 30, 10, 55};
+  queries[1].from = TimeBound{suite::kStartMs + 10 * suite::kDayMs, false};
+  queries[1].until = TimeBound{suite::kStartMs + 20 * suite::kDayMs, false};
+  queries[2] = queries[1];
+  queries[2].sort = SortOrder::kTimeDescending;
+  queries[2].limit = 7;
+  auto ids = [&](PgItemIndex& index) {
+    std::vector<std::vector<std::string>> found;
+    for (const auto& query : queries) {
+      auto hits = index.search(query);
+      EXPECT_TRUE(hits.ok());
+      found.emplace_back();
+      for (const auto& hit : hits.ok() ? *hits : std::vector<SearchHit>()) {
+        found.back().push_back(hit.id);
+      }
+    }
+    return found;
+  };
+  ASSERT_TRUE(database.catalog_after(
+      "DROP INDEX imgsync.items_cell; DROP FUNCTION imgsync.place_cell; UPDATE "
+      "imgsync.schema_version SET version = 2",
+      items));
+  auto upgraded = PgItemIndex::open(options_for(database.url(), "c"));
+  ASSERT_TRUE(upgraded.ok()) << upgraded.error().message;
+  database.expect_current_with("items_cell");
+  const auto after = ids(**upgraded);
+  for (std::size_t q = 0; q < queries.size(); ++q) {
+    EXPECT_TRUE(pg_page_on_cells(queries[q])) << q;
+    EXPECT_EQ(after[q], suite::brute_force(items, queries[q])) << q;
+    EXPECT_FALSE(after[q].empty()) << q;
+  }
+}
+
+// Items whose sort time lies days from their UTC times or wall clock (a foreign Item's long
+// interval, a wall clock far from its instant): items_cell cannot bound their sort time by a time
+// window, so they are walked apart (cell -1); pages and cursor walks are the SQLite index's.
+TEST(PgItemIndex, PagesOnCellsKeepItemsWhoseTimesLieDaysApart) {
+  testing::ScratchDir scratch("imgsync-pg-cells");
+  auto sqlite = SearchIndex::open(scratch.path());
+  ASSERT_TRUE(sqlite.ok());
+  auto pg = open_catalog(testing::unique_collection());
+  ASSERT_TRUE(pg);
+  auto items = suite::synthetic_items(1200, 77);
+  std::mt19937_64 random(5);
+  std::uniform_real_distribution<double> unit(0, 1);
+  std::vector<nlohmann::json> foreign;
+  for (std::size_t n = 0; n < items.size(); ++n) {
+    auto& s = items[n];
+    if (s.latitude && n % 3 != 0) s.latitude = 46.5 + (n % 7) * 0.03, s.longitude = 8.1;
+    nlohmann::json item = s.item();
+    auto& properties = item["properties"];
+    if (n % 5 == 1 && s.offset_minutes) {  // a wall clock 1 to 9 days from its instant
+      properties["imgsync:local_datetime"] = suite::format_ms(
+          s.local_ms + (1 + static_cast<std::int64_t>(n % 9)) * (n % 2 ? 1 : -1) * suite::kDayMs,
+          false);
+    }
+    if (n % 5 == 2 && !s.offset_minutes) {  // an interval of 1 to 20 days
+      properties["end_datetime"] = suite::format_ms(
+          s.utc_start() + (1 + static_cast<std::int64_t>(n % 20)) * suite::kDayMs, true);
+    }
+    foreign.push_back(std::move(item));
+  }
+  for (ItemIndex* index : std::vector<ItemIndex*>{&*sqlite, pg.get()}) {
+    ASSERT_TRUE(index
+                    ->in_transaction([&]() -> Status {
+                      for (std::size_t n = 0; n < items.size(); ++n) {
+                        Status ok = index->upsert_item(foreign[n], items[n].item_key());
+                        if (!ok.ok()) return ok;
+                      }
+                      return {};
+                    })
+                    .ok());
+  }
+  int compared = 0;
+  for (int round = 0; round < 120; ++round) {
+    SearchQuery q;
+    if (round % 2 == 0) q.box = GeoBox{7.9, 46.4, 8.5, 46.9};
+    if (round % 2 == 1) q.near = GeoCircle{46.6, 8.1, 5'000.0 + 300'000.0 * (round % 3 == 0)};
+    q.sort = round % 4 < 2 ? SortOrder::kTime : SortOrder::kTimeDescending;
+    const std::int64_t from =
+        suite::kStartMs + static_cast<std::int64_t>(unit(random) * 50) * suite::kDayMs;
+    if (round % 3 != 2) q.from = TimeBound{from, round % 5 == 0};
+    if (round % 3 != 1)
+      q.until = TimeBound{from + (1 + round % 10) * suite::kDayMs, round % 5 == 0};
+    if (round % 6 < 4) q.limit = 1 + round % 40;
+    ASSERT_TRUE(pg_page_on_cells(q)) << round;
+    std::vector<std::string> a, b;
+    for (auto [index, found] : {std::pair{static_cast<ItemIndex*>(&*sqlite), &a},
+                                std::pair{static_cast<ItemIndex*>(pg.get()), &b}}) {
+      SearchQuery walk = q;
+      for (int page = 0; page < 400; ++page) {
+        auto hits = index->search(walk);
+        ASSERT_TRUE(hits.ok()) << hits.error().message;
+        for (const auto& hit : *hits) found->push_back(hit.id);
+        if (!walk.limit || static_cast<std::int64_t>(hits->size()) < *walk.limit) break;
+        walk.after = PageCursor{.sort_ms = hits->back().sort_ms(), .id = hits->back().id};
+      }
+    }
+    ASSERT_EQ(a, b) << "round " << round;
+    compared += a.empty() ? 0 : 1;
+  }
+  EXPECT_GT(compared, 80);
 }
 
 // An analyst's role that may only read (serve, search) connects to a catalog set up by a writer.
