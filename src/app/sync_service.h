@@ -82,6 +82,7 @@ struct SyncEvent {
     kMetadataWarning,  // its metadata could not be read (all or some): archived all the same
     kRenamed,          // its name is held on the bucket by other content: it took the next one
     kNote,             // something the run did on its own (e.g. adopted an older journal)
+    kWatching,         // watch: its folders are watched; a file written from now on is seen
   };
   Kind kind = Kind::kUploaded;
   std::string path = {};  // the local file (empty for Items)

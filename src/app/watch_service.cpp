@@ -310,6 +310,12 @@ struct WatchService::Loop : FileFollower {
     notice(fmt::format("watching {} folders under {} sources (settle {} s)",
                        watcher.watch_count() - 1, service.config_.sources.size(),
                        service.config_.settle_seconds));
+    // For scripts (`--json`): from here on no file written under the folders is missed.
+    if (service.on_event) {
+      const auto& sources = service.config_.sources;
+      service.on_event({.kind = SyncEvent::Kind::kWatching,
+                        .path = sources.empty() ? "" : sources.front().path.string()});
+    }
     std::vector<watch::WatchEvent> events;
     for (;;) {
       if (stopping()) return WatchExit::kStopped;

@@ -38,6 +38,8 @@ const char* event_name(app::SyncEvent::Kind kind) {
       return "renamed";
     case app::SyncEvent::Kind::kNote:
       return "note";
+    case app::SyncEvent::Kind::kWatching:
+      return "watching";
   }
   return "unknown";
 }
@@ -88,6 +90,7 @@ void log_event(const app::SyncEvent& event) {
     case app::SyncEvent::Kind::kItemUploaded:
     case app::SyncEvent::Kind::kPartUploaded:
     case app::SyncEvent::Kind::kThumbnailUploaded:
+    case app::SyncEvent::Kind::kWatching:  // its notice is logged already
       record.level = notify::LogLevel::kDebug;
       break;
   }

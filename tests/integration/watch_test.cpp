@@ -110,6 +110,24 @@ TEST_F(WatchTest, SlowlyWrittenFileIsUploadedOnceAndCompleteThenSigtermStopsClea
   EXPECT_EQ(rest.back()["uploaded"], 1);  // once: the partial versions never went up
 }
 
+// Scripts (bench/watch_latency) wait for the daemon's "watching" event instead of a guess at its
+// start-up: it comes first, once the folders are watched, and a file written just after it is
+// uploaded.
+TEST_F(WatchTest, SaysWhenItWatchesAndAFileWrittenRightAfterIsUploaded) {
+  auto daemon = start_daemon(watch_args());
+  auto first = daemon->read_line(60s);
+  ASSERT_TRUE(first.has_value());
+  auto event = nlohmann::json::parse(*first);
+  EXPECT_EQ(event["event"], "watching") << *first;
+  EXPECT_EQ(event["path"], source().string());
+  write_file(source() / "right_after.jpg", sample(9));
+  auto uploads = await_uploads(*daemon, 1);
+  ASSERT_EQ(uploads.size(), 1u);
+  EXPECT_EQ(uploads.front(), (source() / "right_after.jpg").string());
+  daemon->send_signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(), 0);
+}
+
 TEST_F(WatchTest, FilesMovedInAtomicallyAndNewSubfoldersAreUploaded) {
   auto daemon = start_daemon(watch_args());
   write_file(scratch_.path() / "outside" / "moved.jpg", sample(2));
