@@ -118,7 +118,10 @@ struct SyncService::Run {
              const std::optional<FileRecord>& previous);
 
   std::unique_ptr<MetadataReader> reader;
-  std::unique_ptr<transfer::OffLoop> part_hashers;  // made by the first file sent in parts
+  // Hashes the parts of files sent in parts; made by the first such file. Apart from the
+  // reader's threads that hash whole large files ahead of their upload, so that a part of an
+  // upload under way never waits behind another file's whole-file hash.
+  std::unique_ptr<transfer::OffLoop> part_hashers;
 
   // The file read (metadata and digests): unchanged, or named and uploaded. True when work for
   // it was queued.

@@ -262,10 +262,11 @@ class Upload : public std::enable_shared_from_this<Upload> {
   }
 
   // A CreateMultipartUpload whose answer was lost (the server went away after taking it) and
-  // that was sent again left an upload that nobody continues. The key is this upload's (its
-  // name is claimed), so once it is complete every other unfinished upload of the key goes: one
-  // ListMultipartUploads per file sent in parts. Failures here change nothing (the next run's
-  // sweep of abandoned uploads finds them).
+  // that was sent again left an upload that nobody continues. Every caller owns the key it
+  // uploads to (sync: the capture's claimed name; search's export: its own report key) and has
+  // just replaced the object, so once it is complete every other unfinished upload of the key
+  // goes: one ListMultipartUploads per file sent in parts. Failures here change nothing (sync's
+  // next run sweeps abandoned uploads of the keys it knows).
   void abort_other_uploads() {
     auto uploads = client_.list_multipart_uploads(job_.bucket, job_.key);
     if (!uploads.ok()) return;
