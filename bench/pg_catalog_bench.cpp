@@ -5,7 +5,7 @@
 // after the load (as `index migrate` does): without statistics its planner picks poor plans.
 //
 //   pg_catalog_bench [--items N] [--queries Q] [--catalog URL] [--batch B] [--skip-load]
-//                    [--pg-only] [--dir DIR] [--bulk]
+//                    [--pg-only] [--dir DIR] [--bulk] [--seed S]
 //
 // Without --catalog, a server of its own (scripts/pg-server, data under /tmp/imgsync-pg-bench,
 // removed at the end). --skip-load reuses what a previous run with the same N loaded into
@@ -13,7 +13,9 @@
 // SQLite out (a size too large to load twice in the time at hand). --dir: where the SQLite index
 // and the bench's own server live instead of /tmp/imgsync-pg-bench. --bulk loads the catalog in
 // bulk mode (PgItemIndex::begin_bulk_load, as `index pull` does for a large load): the search
-// indexes set aside, then built again; the rate reported counts the build.
+// indexes set aside, then built again; the rate reported counts the build. --seed: the random
+// queries' seed (99 by default, the same queries in every run, so a later run finds the rows of
+// an earlier one in the page cache; another seed gives queries no run made before).
 #include <fmt/format.h>
 
 #include <chrono>
@@ -46,6 +48,7 @@ struct Options {
   bool skip_load = false;
   bool pg_only = false;
   bool bulk = false;
+  std::uint64_t seed = 99;  // of the queries: another seed, queries no earlier run made
   std::filesystem::path dir = "/tmp/imgsync-pg-bench";
 };
 
@@ -132,6 +135,7 @@ Options parse(int argc, char** argv) {
     if (flag == "--pg-only") options.pg_only = true;
     if (flag == "--dir") options.dir = value, ++i;
     if (flag == "--bulk") options.bulk = true;
+    if (flag == "--seed") options.seed = std::stoull(value), ++i;
   }
   return options;
 }
@@ -187,7 +191,7 @@ int main(int argc, char** argv) {
         seconds(vacuum_start, Clock::now()));
   }
   Generator generator;
-  std::mt19937_64 random(99);
+  std::mt19937_64 random(options.seed);
   int mismatches = 0;
   fmt::print("{:<26} {:>22} {:>22} {:>16}\n", "query kind (n each)", "SQLite p50 / p99 ms",
              "PostGIS p50 / p99 ms", "results median");

@@ -15,7 +15,9 @@
 //             (collection, datetime, id), on the UTC and local times (the other times, sort
 //             key, camera and tags included, version 2), GIN on the folded tags, and btree on
 //             (collection, 1° place cell, datetime, id) with the position and times included
-//             (items_cell, version 3: a place's page walked in time order, index-only)
+//             (items_cell, version 3: a place's page walked in time order, index-only), and
+//             btree on (collection, camera, times_apart, wall clock) with the other times,
+//             sort key and tags included (items_camera, version 4: a camera's time window)
 //   settings  small named values per collection
 // `datetime` is the Item's place in time order: its instant when the UTC offset is known, else
 // its wall clock (SearchHit::sort_ms), so a time-ordered page reads partitions in order.
@@ -42,7 +44,7 @@
 
 namespace imgsync::catalog {
 
-inline constexpr int kPgSchemaVersion = 3;
+inline constexpr int kPgSchemaVersion = 4;
 // From this many Items a merge takes the bulk path (COPY): below it, a pipeline of put_item
 // calls costs less than the staging table's few extra round trips.
 inline constexpr std::size_t kPgCopyFrom = 64;
@@ -186,6 +188,11 @@ bool pg_page_on_index(const SearchQuery& query);
 // window, without a condition on the row's other fields (camera, tags, ids, polygons, kind).
 // With a page size it is read part by part of the time order (pg_search_cut.cpp).
 bool pg_page_on_cells(const SearchQuery& query);
+
+// Whether a page of `query` is decided on items_camera (schema version 4, pg_search.cpp): a
+// camera with a time window, tags allowed, without a place, ids, polygons, a kind or a GPS
+// condition.
+bool pg_page_on_camera(const SearchQuery& query);
 
 // The SELECT of one search (pg_search.cpp): the text and its parameters ($1 is the collection).
 struct PgSearchStatement {

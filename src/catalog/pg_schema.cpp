@@ -174,7 +174,30 @@ CREATE INDEX IF NOT EXISTS items_cell ON imgsync.items (collection, imgsync.plac
   utc_start_ms, utc_end_ms, local_ms);
 )sql";
 
-// The indexes of `items` that searches read and merges do not (schema version 3's), which bulk
+// Version 4: a camera with a time window decided on a btree (pg_search.cpp, page_on_camera). A
+// camera is asked for by a part of its name (`--camera dji`), which no index serves; but an
+// archive holds few cameras, so the search first lists the matching ones by walking items_camera
+// one camera at a time (a probe each), then walks each camera's time range. The time order is
+// the wall clock, which bounds the UTC times of an Item whose UTC start and end and wall clock
+// lie within 2 days of each other (times_apart() 0: every Item imgsync writes, as for
+// items_cell); the others are kept apart (times_apart() 1) and walked whole for a UTC window.
+// An integer, not a boolean: the planner rewrites `NOT (a > b)` as `a <= b`, which no longer
+// names the index's column.
+// Before, such a search walked the whole window on items_utc or items_local: 64,000 index
+// entries for 7 days at 10,000,000 Items, ~30 ms, for ~800 hits.
+constexpr const char* kSchemaV4 = R"sql(
+CREATE OR REPLACE FUNCTION imgsync.times_apart(utc_start bigint, utc_end bigint, local_ms bigint)
+RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN greatest(utc_start, utc_end, local_ms) - least(utc_start, utc_end, local_ms)
+                   > 172800000 THEN 1 ELSE 0 END
+$$;
+SET LOCAL maintenance_work_mem = '512MB';
+CREATE INDEX IF NOT EXISTS items_camera ON imgsync.items (collection, camera,
+  imgsync.times_apart(utc_start_ms, utc_end_ms, local_ms), local_ms) INCLUDE (utc_start_ms,
+  utc_end_ms, datetime, id, tags_folded);
+)sql";
+
+// The indexes of `items` that searches read and merges do not (schema version 4's), which bulk
 // mode sets aside (PgItemIndex::begin_bulk_load): built once from all the rows, sorted, rather
 // than updated row by row. The primary key stays (merges find rows by it).
 constexpr const char* kSearchIndexes[] = {
@@ -190,7 +213,10 @@ constexpr const char* kSearchIndexes[] = {
     "items_tags ON imgsync.items USING gin (tags_folded)",
     "items_cell ON imgsync.items (collection, imgsync.place_cell(latitude, longitude, "
     "utc_start_ms, utc_end_ms, local_ms), datetime, id) INCLUDE (latitude, longitude, "
-    "utc_start_ms, utc_end_ms, local_ms)"};
+    "utc_start_ms, utc_end_ms, local_ms)",
+    "items_camera ON imgsync.items (collection, camera, imgsync.times_apart(utc_start_ms, "
+    "utc_end_ms, local_ms), local_ms) INCLUDE (utc_start_ms, utc_end_ms, datetime, id, "
+    "tags_folded)"};
 
 // Held shared (session-level) by each connection in bulk mode: while one is, nobody else builds
 // the indexes set aside; a loader that died released it with its connection.
@@ -265,7 +291,10 @@ Status migrate_locked(PgConnection& connection) {
   if (held < 2) {
     if (Status ok = connection.execute(kSchemaV2); !ok.ok()) return ok;
   }
-  if (Status ok = connection.execute(kSchemaV3); !ok.ok()) return ok;
+  if (held < 3) {
+    if (Status ok = connection.execute(kSchemaV3); !ok.ok()) return ok;
+  }
+  if (Status ok = connection.execute(kSchemaV4); !ok.ok()) return ok;
   return connection.execute(
       fmt::format("DELETE FROM imgsync.schema_version; INSERT INTO imgsync.schema_version VALUES "
                   "({})",

@@ -358,7 +358,58 @@ PgSearchStatement page_on_cells(const SearchQuery& query, const std::string& col
   });
 }
 
+// Of an Item whose times_apart() is 0, the most its wall clock lies from its UTC times
+// (pg_schema.cpp: imgsync.times_apart).
+constexpr std::int64_t kTimesApartMs = 2 * 86'400'000;
+constexpr const char* kTimesApart = "imgsync.times_apart(i.utc_start_ms, i.utc_end_ms, i.local_ms)";
+
+// The keys of a camera's page on items_camera: the cameras whose folded name holds the query's
+// (one index probe a camera, from the first on), then each one's Items in the wall clock's range
+// that bounds the window, in two walks: the Items whose times lie within kTimesApartMs of each
+// other, where a UTC bound bounds the wall clock too, widened by it; and the others, which only a
+// bound on the wall clock bounds.
+PgSearchStatement page_on_camera(const SearchQuery& query, const std::string& collection) {
+  return page_then_rows(query, collection, [&](PgBuilder& sql) {
+    sql.add(
+        "WITH RECURSIVE cameras(camera) AS ((SELECT c.camera FROM imgsync.items c WHERE "
+        "c.collection = ? ORDER BY c.camera LIMIT 1) UNION ALL SELECT (SELECT c.camera FROM "
+        "imgsync.items c WHERE c.collection = ? AND c.camera > cameras.camera ORDER BY c.camera "
+        "LIMIT 1) FROM cameras WHERE cameras.camera IS NOT NULL) ",
+        collection, collection);
+    sql.add("SELECT u.id, u.datetime, u.distance FROM (");
+    for (const bool apart : {false, true}) {
+      sql.add(apart ? " UNION ALL " : "");
+      sql.add(
+          "SELECT i.id, i.datetime, NULL::float8 AS distance FROM imgsync.items i WHERE "
+          "i.collection = ? AND i.camera = ANY(ARRAY(SELECT m.camera FROM cameras m WHERE "
+          "strpos(m.camera, ?) > 0))",
+          collection, fold_ascii(query.camera));
+      sql.add(fmt::format(" AND {} = {}", kTimesApart, apart ? 1 : 0));
+      if (query.from && (query.from->local || !apart)) {
+        sql.add(" AND i.local_ms >= ?",
+                query.from->milliseconds - (query.from->local ? 0 : kTimesApartMs));
+      }
+      if (query.until && (query.until->local || !apart)) {
+        sql.add(" AND i.local_ms < ?",
+                query.until->milliseconds + (query.until->local ? 0 : kTimesApartMs));
+      }
+      add_time(sql, query);
+      add_row_filters(sql, query);
+      add_cursor(sql, query);
+    }
+    sql.add(") u");
+    sql.add(order_by(query.sort, "u", /*shifted=*/false));
+    if (query.limit) sql.add(" LIMIT ?", *query.limit);
+  });
+}
+
 }  // namespace
+
+bool pg_page_on_camera(const SearchQuery& query) {
+  return !query.camera.empty() && (query.from || query.until) && !query.box && !query.near &&
+         query.within.empty() && query.ids.empty() && query.kind == KindFilter::kAny &&
+         !query.has_gps && query.sort != SortOrder::kDistance;
+}
 
 std::string fold_ascii(std::string text) {
   for (char& c : text) {
@@ -407,6 +458,7 @@ Result<PgSearchStatement> pg_search_statement(const SearchQuery& query,
     return page_on_cells(query, collection, window, *place_cells(query));
   }
   const bool whole = !window.from_ms && !window.until_ms && !window.narrow;
+  if (whole && pg_page_on_camera(query)) return page_on_camera(query, collection);
   if (whole && pg_page_on_index(query)) return page_on_index(query, collection);
   PgSearchStatement statement;
   PgBuilder sql(statement.params);

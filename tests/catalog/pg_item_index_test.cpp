@@ -355,12 +355,14 @@ TEST(PgItemIndex, UpgradesACatalogOfVersion2) {
     return found;
   };
   ASSERT_TRUE(database.catalog_after(
-      "DROP INDEX imgsync.items_cell; DROP FUNCTION imgsync.place_cell; UPDATE "
-      "imgsync.schema_version SET version = 2",
+      "DROP INDEX imgsync.items_cell; DROP FUNCTION imgsync.place_cell; DROP INDEX "
+      "imgsync.items_camera; DROP FUNCTION imgsync.times_apart; UPDATE imgsync.schema_version "
+      "SET version = 2",
       items));
   auto upgraded = PgItemIndex::open(options_for(database.url(), "c"));
   ASSERT_TRUE(upgraded.ok()) << upgraded.error().message;
   database.expect_current_with("items_cell");
+  database.expect_current_with("items_camera");
   const auto after = ids(**upgraded);
   for (std::size_t q = 0; q < queries.size(); ++q) {
     EXPECT_TRUE(pg_page_on_cells(queries[q])) << q;
@@ -369,18 +371,38 @@ TEST(PgItemIndex, UpgradesACatalogOfVersion2) {
   }
 }
 
+// A catalog of version 3 (no items_camera, no times_apart()) gets them on open; a camera's
+// window is then decided on items_camera and answers as the brute force.
+TEST(PgItemIndex, UpgradesACatalogOfVersion3) {
+  ScratchDatabase database;
+  const auto items = suite::synthetic_items(400, 29);
+  ASSERT_TRUE(database.catalog_after(
+      "DROP INDEX imgsync.items_camera; DROP FUNCTION imgsync.times_apart; UPDATE "
+      "imgsync.schema_version SET version = 3",
+      items));
+  auto upgraded = PgItemIndex::open(options_for(database.url(), "c"));
+  ASSERT_TRUE(upgraded.ok()) << upgraded.error().message;
+  database.expect_current_with("items_camera");
+  for (const bool local : {false, true}) {
+    SearchQuery camera;
+    camera.camera = "DJI";
+    camera.from = TimeBound{suite::kStartMs + 5 * suite::kDayMs, local};
+    camera.until = TimeBound{suite::kStartMs + 40 * suite::kDayMs, local};
+    ASSERT_TRUE(pg_page_on_camera(camera));
+    auto hits = (*upgraded)->search(camera);
+    ASSERT_TRUE(hits.ok()) << hits.error().message;
+    std::vector<std::string> found;
+    for (const auto& hit : *hits) found.push_back(hit.id);
+    EXPECT_EQ(found, suite::brute_force(items, camera));
+    EXPECT_FALSE(found.empty());
+  }
+}
+
 // Items whose sort time lies days from their UTC times or wall clock (a foreign Item's long
-// interval, a wall clock far from its instant): items_cell cannot bound their sort time by a time
-// window, so they are walked apart (cell -1); pages and cursor walks are the SQLite index's.
-TEST(PgItemIndex, PagesOnCellsKeepItemsWhoseTimesLieDaysApart) {
-  testing::ScratchDir scratch("imgsync-pg-cells");
-  auto sqlite = SearchIndex::open(scratch.path());
-  ASSERT_TRUE(sqlite.ok());
-  auto pg = open_catalog(testing::unique_collection());
-  ASSERT_TRUE(pg);
+// interval, a wall clock 1 to 9 days from its instant) among ordinary ones, most of them in one
+// valley, loaded into both indexes.
+void load_items_whose_times_lie_days_apart(ItemIndex& sqlite, ItemIndex& pg) {
   auto items = suite::synthetic_items(1200, 77);
-  std::mt19937_64 random(5);
-  std::uniform_real_distribution<double> unit(0, 1);
   std::vector<nlohmann::json> foreign;
   for (std::size_t n = 0; n < items.size(); ++n) {
     auto& s = items[n];
@@ -398,7 +420,7 @@ TEST(PgItemIndex, PagesOnCellsKeepItemsWhoseTimesLieDaysApart) {
     }
     foreign.push_back(std::move(item));
   }
-  for (ItemIndex* index : std::vector<ItemIndex*>{&*sqlite, pg.get()}) {
+  for (ItemIndex* index : std::vector<ItemIndex*>{&sqlite, &pg}) {
     ASSERT_TRUE(index
                     ->in_transaction([&]() -> Status {
                       for (std::size_t n = 0; n < items.size(); ++n) {
@@ -409,6 +431,34 @@ TEST(PgItemIndex, PagesOnCellsKeepItemsWhoseTimesLieDaysApart) {
                     })
                     .ok());
   }
+}
+
+// Every page of `q` and the walk by cursor from it, by id, on `index`.
+std::vector<std::string> walk_pages(ItemIndex& index, const SearchQuery& q) {
+  std::vector<std::string> found;
+  SearchQuery walk = q;
+  for (int page = 0; page < 400; ++page) {
+    auto hits = index.search(walk);
+    EXPECT_TRUE(hits.ok()) << hits.error().message;
+    if (!hits.ok()) break;
+    for (const auto& hit : *hits) found.push_back(hit.id);
+    if (!walk.limit || static_cast<std::int64_t>(hits->size()) < *walk.limit) break;
+    walk.after = PageCursor{.sort_ms = hits->back().sort_ms(), .id = hits->back().id};
+  }
+  return found;
+}
+
+// items_cell cannot bound the sort time of Items whose times lie days apart by a time window, so
+// they are walked apart (cell -1); pages and cursor walks are the SQLite index's.
+TEST(PgItemIndex, PagesOnCellsKeepItemsWhoseTimesLieDaysApart) {
+  testing::ScratchDir scratch("imgsync-pg-cells");
+  auto sqlite = SearchIndex::open(scratch.path());
+  ASSERT_TRUE(sqlite.ok());
+  auto pg = open_catalog(testing::unique_collection());
+  ASSERT_TRUE(pg);
+  load_items_whose_times_lie_days_apart(*sqlite, *pg);
+  std::mt19937_64 random(5);
+  std::uniform_real_distribution<double> unit(0, 1);
   int compared = 0;
   for (int round = 0; round < 120; ++round) {
     SearchQuery q;
@@ -422,22 +472,50 @@ TEST(PgItemIndex, PagesOnCellsKeepItemsWhoseTimesLieDaysApart) {
       q.until = TimeBound{from + (1 + round % 10) * suite::kDayMs, round % 5 == 0};
     if (round % 6 < 4) q.limit = 1 + round % 40;
     ASSERT_TRUE(pg_page_on_cells(q)) << round;
-    std::vector<std::string> a, b;
-    for (auto [index, found] : {std::pair{static_cast<ItemIndex*>(&*sqlite), &a},
-                                std::pair{static_cast<ItemIndex*>(pg.get()), &b}}) {
-      SearchQuery walk = q;
-      for (int page = 0; page < 400; ++page) {
-        auto hits = index->search(walk);
-        ASSERT_TRUE(hits.ok()) << hits.error().message;
-        for (const auto& hit : *hits) found->push_back(hit.id);
-        if (!walk.limit || static_cast<std::int64_t>(hits->size()) < *walk.limit) break;
-        walk.after = PageCursor{.sort_ms = hits->back().sort_ms(), .id = hits->back().id};
-      }
-    }
+    const auto a = walk_pages(*sqlite, q), b = walk_pages(*pg, q);
     ASSERT_EQ(a, b) << "round " << round;
     compared += a.empty() ? 0 : 1;
   }
   EXPECT_GT(compared, 80);
+}
+
+// A camera with a time window is decided on items_camera (schema version 4), whose walk of the
+// wall clock bounds a UTC window only for Items whose times lie within 2 days of each other: the
+// others are walked apart. Pages and cursor walks are the SQLite index's, with a UTC, local or
+// mixed window, tags or not, in every order.
+TEST(PgItemIndex, CameraPagesKeepItemsWhoseTimesLieDaysApart) {
+  testing::ScratchDir scratch("imgsync-pg-camera");
+  auto sqlite = SearchIndex::open(scratch.path());
+  ASSERT_TRUE(sqlite.ok());
+  auto pg = open_catalog(testing::unique_collection());
+  ASSERT_TRUE(pg);
+  load_items_whose_times_lie_days_apart(*sqlite, *pg);
+  std::mt19937_64 random(6);
+  std::uniform_real_distribution<double> unit(0, 1);
+  const SortOrder sorts[] = {SortOrder::kTime, SortOrder::kTimeDescending, SortOrder::kId,
+                             SortOrder::kIdDescending};
+  const char* cameras[] = {"dji", "Canon", "nikon corporation nikon", "i", "no such camera"};
+  int compared = 0;
+  for (int round = 0; round < 120; ++round) {
+    SearchQuery q;
+    q.camera = cameras[round % 5];
+    q.sort = sorts[round % 4];
+    const std::int64_t from =
+        suite::kStartMs + static_cast<std::int64_t>(unit(random) * 50 * suite::kDayMs);
+    if (round % 3 != 2) q.from = TimeBound{from, round % 7 < 3};
+    if (round % 3 != 1) {
+      q.until =
+          TimeBound{from + static_cast<std::int64_t>((0.1 + unit(random) * 8) * suite::kDayMs),
+                    round % 7 < 2 || round % 7 == 4};
+    }
+    if (round % 4 == 1) q.tags = {"bridge"};
+    if (round % 6 < 3) q.limit = 1 + round % 25;
+    ASSERT_TRUE(pg_page_on_camera(q)) << round;
+    const auto a = walk_pages(*sqlite, q), b = walk_pages(*pg, q);
+    ASSERT_EQ(a, b) << "round " << round;
+    compared += a.empty() ? 0 : 1;
+  }
+  EXPECT_GT(compared, 70);
 }
 
 // An analyst's role that may only read (serve, search) connects to a catalog set up by a writer.
