@@ -181,47 +181,52 @@ class Upload : public std::enable_shared_from_this<Upload> {
     return std::min(part_size_, job_.size - offset);
   }
 
+  // Every part: one already on the server (same size) is hashed and reused when its ETag is the
+  // local range's MD5, else sent with those digests; the others are sent. Hashing, of a resumed
+  // upload's parts too, runs on the part hashers, off the transfer loop.
   void schedule_parts(const std::map<int, s3::PartInfo>& on_server) {
     completed_.assign(static_cast<std::size_t>(part_count_), s3::CompletedPart{});
-    remaining_ = 0;
+    remaining_ = part_count_;
     for (int number = 1; number <= part_count_; ++number) {
-      const std::uint64_t offset = static_cast<std::uint64_t>(number - 1) * part_size_;
       auto found = on_server.find(number);
-      if (found != on_server.end() && found->second.size == part_length(number)) {
-        auto digests =
-            digest_file(job_.path.string(), offset, static_cast<std::int64_t>(part_length(number)));
-        if (!digests.ok()) return finish(digests.take_error());
-        if (to_hex(digests->md5) == found->second.etag) {
-          part_md5s_[static_cast<std::size_t>(number - 1)] = digests->md5;
-          completed_[static_cast<std::size_t>(number - 1)] = {number, found->second.etag};
-          if (stats_ != nullptr) ++stats_->parts_reused;
-          continue;
-        }
-      }
-      ++remaining_;
-      upload_part(number);
+      const bool reusable = found != on_server.end() && found->second.size == part_length(number);
+      hash_part(number, reusable ? found->second.etag : std::string());
     }
-    if (remaining_ == 0) complete();
   }
 
-  void upload_part(int number) {
+  // Hashes part `number` (off the loop when the job has part hashers), then reuses it when
+  // `etag_on_server` is its MD5, else sends it.
+  void hash_part(int number, std::string etag_on_server) {
     auto self = shared_from_this();
-    queue_.push_urgent([self, number](TaskQueue::Finished finished) {
-      if (self->finished_) return finished();  // an earlier part failed: stop sending
-      const std::uint64_t offset = static_cast<std::uint64_t>(number - 1) * self->part_size_;
-      const auto length = static_cast<std::int64_t>(self->part_length(number));
-      if (self->job_.part_hashers == nullptr) {
-        return self->send_part(number, digest_file(self->job_.path.string(), offset, length),
-                               finished);
-      }
-      self->job_.part_hashers->run<Result<FileDigests>>(
-          [path = self->job_.path.string(), offset, length] {
-            return digest_file(path, offset, length);
-          },
-          [self, number, finished](Result<FileDigests> digests) {
+    queue_.push_urgent(
+        [self, number, etag = std::move(etag_on_server)](TaskQueue::Finished finished) {
+          if (self->finished_) return finished();  // an earlier part failed: stop sending
+          const std::uint64_t offset = static_cast<std::uint64_t>(number - 1) * self->part_size_;
+          const auto length = static_cast<std::int64_t>(self->part_length(number));
+          auto hashed = [self, number, etag, finished](Result<FileDigests> digests) {
+            if (digests.ok() && !etag.empty() && to_hex(digests->md5) == etag) {
+              finished();
+              return self->reuse_part(number, digests->md5, etag);
+            }
             self->send_part(number, std::move(digests), finished);
-          });
-    });
+          };
+          if (self->job_.part_hashers == nullptr) {
+            return hashed(digest_file(self->job_.path.string(), offset, length));
+          }
+          self->job_.part_hashers->run<Result<FileDigests>>(
+              [path = self->job_.path.string(), offset, length] {
+                return digest_file(path, offset, length);
+              },
+              std::move(hashed));
+        });
+  }
+
+  void reuse_part(int number, const Md5Digest& md5, const std::string& etag) {
+    if (finished_) return;
+    part_md5s_[static_cast<std::size_t>(number - 1)] = md5;
+    completed_[static_cast<std::size_t>(number - 1)] = {number, etag};
+    if (stats_ != nullptr) ++stats_->parts_reused;
+    if (--remaining_ == 0) complete();
   }
 
   void send_part(int number, Result<FileDigests> digests, const TaskQueue::Finished& finished) {
