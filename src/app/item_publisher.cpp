@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "app/item_merge.h"
 #include "app/object_writes.h"
 #include "media/object_keys.h"
 #include "media/stac_item.h"
@@ -302,32 +303,37 @@ struct ItemPublisher::State {
     });
   }
 
+  ItemWriter item_writer{config_, client_};
+
+  // The Item goes up over the version this journal last wrote, else merged with another
+  // writer's (app/item_merge.h).
   void send_item_document(const catalog::CaptureRecordRow& capture, std::function<void()> then) {
-    const std::string sha = to_hex(sha256(capture.item_json));
-    auto put = app::small_object_put(
-        config_, capture.item_key, app::upload_attributes(config_, "application/geo+json", sha, ""),
-        capture.item_json);
-    client_.put_object_async(
-        std::move(put), [this, capture, sha, then](Result<s3::PutObjectResult> response) {
-          if (!response.ok() && destination_unusable(response.error())) {
-            // The destination went away, not this Item: it stays dirty for the next run, and the
-            // run stops as it does for a file (watch pauses and rescans).
-            hooks_.destination_lost(response.error());
-          } else if (!response.ok()) {
-            ++report.items_failed;
-            hooks_.emit({.kind = SyncEvent::Kind::kItemFailed,
-                         .key = capture.item_key,
-                         .error = response.error().message,
-                         .category = response.error().category});
-          } else {
-            hooks_.journal_failed(journal_.set_item_uploaded(capture.name, capture.item_json, sha));
-            ++report.items_uploaded;
-            hooks_.emit({.kind = SyncEvent::Kind::kItemUploaded,
-                         .key = capture.item_key,
-                         .bytes = capture.item_json.size()});
-          }
-          then();
-        });
+    item_writer.write(capture, [this, capture, then](Result<ItemWritten> written) {
+      if (!written.ok() && destination_unusable(written.error())) {
+        // The destination went away, not this Item: it stays dirty for the next run, and the
+        // run stops as it does for a file (watch pauses and rescans).
+        hooks_.destination_lost(written.error());
+      } else if (!written.ok()) {
+        ++report.items_failed;
+        hooks_.emit({.kind = SyncEvent::Kind::kItemFailed,
+                     .key = capture.item_key,
+                     .error = written.error().message,
+                     .category = written.error().category});
+      } else {
+        hooks_.journal_failed(journal_.set_item_uploaded(
+            capture.name, capture.item_json, written->stored, written->sha256, written->etag));
+        if (written->merged && hooks_.item_changed) {
+          auto stored = nlohmann::json::parse(written->stored, nullptr, false);
+          if (stored.is_object()) hooks_.item_changed(stored, capture.item_key);
+        }
+        // The capture's Item is on the bucket (the event), sent by this run or not (the count).
+        if (written->uploaded) ++report.items_uploaded;
+        hooks_.emit({.kind = SyncEvent::Kind::kItemUploaded,
+                     .key = capture.item_key,
+                     .bytes = written->stored.size()});
+      }
+      then();
+    });
   }
 
   // Items still dirty at the end: earlier runs' failures, or ones whose upload failed just now.

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "app/item_merge.h"
 #include "app/object_writes.h"
 #include "transfer/task_queue.h"
 #include "util/error_predicates.h"
@@ -22,7 +23,8 @@ struct Check {
   std::uint64_t size = 0;
   std::string sha256;
   bool item = false;
-  std::string name;  // the capture (for an Item)
+  std::string name;         // the capture (for an Item)
+  std::string item_json{};  // the Item as this journal last wrote it
 };
 
 // What verify checks: every uploaded file's object, and each capture's Item once (an Item never
@@ -41,7 +43,7 @@ Result<int> collect_checks(catalog::JournalStore& journal, std::deque<Check>& ch
     if (!capture.ok()) return capture.take_error();
     if (*capture && !(*capture)->item_sha256.empty()) {
       checks.push_back({"", (*capture)->item_key, (*capture)->item_json.size(),
-                        (*capture)->item_sha256, true, record.name});
+                        (*capture)->item_sha256, true, record.name, (*capture)->item_json});
     } else {
       ++never_uploaded;
       on_problem({"", record.item_key, "the Item of " + record.name + " was never uploaded"});
@@ -66,6 +68,23 @@ struct VerifyFindings {
       if (queued) ++report.queued_for_repair;
     }
     on_problem({check.path, check.key, std::move(what), queued});
+  }
+
+  // An Item another writer of its capture extended (it names every asset of ours: a machine
+  // with the same bytes, app/item_merge.h) is recorded as it is, not a problem.
+  bool adopted(const Check& check, const Result<s3::GetObjectResult>& got) {
+    if (!got.ok() || !names_every_asset(nlohmann::json::parse(got->body, nullptr, false),
+                                        nlohmann::json::parse(check.item_json, nullptr, false))) {
+      return false;
+    }
+    if (!journal
+             .set_item_uploaded(check.name, check.item_json, got->body, to_hex(sha256(got->body)),
+                                got->info.etag)
+             .ok()) {
+      return false;
+    }
+    ++report.items_adopted;
+    return true;
   }
 
   // The object as the server describes it (`info`) against the journal's record of it; with
@@ -124,6 +143,22 @@ Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client
   // The destination itself refused or is gone (credentials, bucket, endpoint): every check would
   // fail the same way, so verify stops and says so once (exit 3), not once per object.
   std::optional<Error> unusable;
+  // An Item whose stored sha256 is not this journal's: read, and adopted when another writer of
+  // its capture extended it; else a problem as any other.
+  auto adopt_or_compare = [&](const Check& check, const s3::ObjectInfo& info,
+                              const std::filesystem::path& download) {
+    queue.push_urgent([&, check, info, download](transfer::TaskQueue::Finished finished) {
+      client.get_object_async({.bucket = bucket, .key = check.key},
+                              [&, check, info, download, finished](auto got) {
+                                finished();
+                                if (!findings.adopted(check, got)) {
+                                  return findings.compare(check, info, options, download);
+                                }
+                                std::error_code ignored;
+                                if (!download.empty()) std::filesystem::remove(download, ignored);
+                              });
+    });
+  };
   queue.set_refill([&] {
     if (checks.empty() || unusable) return false;
     Check check = std::move(checks.front());
@@ -143,6 +178,9 @@ Result<VerifyReport> verify_uploads(catalog::JournalStore& journal, s3::S3Client
           findings.problem(check, missing ? "missing from the bucket" : response.error().message,
                            missing);
           return;
+        }
+        if (check.item && response->metadata["imgsync-sha256"] != check.sha256) {
+          return adopt_or_compare(check, *response, download);
         }
         findings.compare(check, *response, options, download);
       };

@@ -3,7 +3,8 @@
 // the journal; every Item must exist. --deep downloads each object and hashes it. What is missing
 // or altered is marked in the journal for upload again (the object is replaced only under the
 // overwrite rule: its stored sha256 must be the one imgsync confirmed there, else the file takes
-// its next name); transport and permission errors only report.
+// its next name); transport and permission errors only report. An Item another writer of its
+// capture rewrote is adopted when it still names every asset of this journal's (app/item_merge.h).
 #pragma once
 
 #include <filesystem>
@@ -30,6 +31,9 @@ struct VerifyReport {
   int items_checked = 0;
   int problems = 0;
   int queued_for_repair = 0;
+  // Items another writer of the same capture (a machine with the same bytes) rewrote and that
+  // still name every asset of this journal's: recorded as they are, not problems.
+  int items_adopted = 0;
   std::uint64_t bytes_downloaded = 0;  // --deep
 };
 

@@ -34,9 +34,10 @@ Result<std::optional<CaptureRecordRow>> JournalStore::capture_by_pair_key(
 }
 
 Status JournalStore::upsert_capture(const CaptureRecordRow& capture) {
-  auto statement = scoped(fmt::format(
-      "INSERT OR REPLACE INTO captures (destination, {}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-      kCaptureColumns));
+  auto statement =
+      scoped(fmt::format("INSERT OR REPLACE INTO captures (destination, {}) VALUES "
+                         "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+                         kCaptureColumns));
   if (!statement.ok()) return statement.take_error();
   statement->bind(2, capture.name)
       .bind(3, capture.pair_key)
@@ -46,7 +47,8 @@ Status JournalStore::upsert_capture(const CaptureRecordRow& capture) {
       .bind(7, capture.date_path)
       .bind(8, capture.item_json)
       .bind(9, static_cast<std::int64_t>(capture.claimed ? 1 : 0))
-      .bind(10, static_cast<std::int64_t>(capture.thumbnail_due ? 1 : 0));
+      .bind(10, static_cast<std::int64_t>(capture.thumbnail_due ? 1 : 0))
+      .bind(11, capture.item_etag);
   return statement->run();
 }
 
@@ -94,12 +96,22 @@ Result<std::vector<CaptureRecordRow>> JournalStore::dirty_captures() {
 }
 
 Status JournalStore::set_item_uploaded(const std::string& name, const std::string& item_json,
-                                       const std::string& item_sha256) {
+                                       const std::string& stored, const std::string& item_sha256,
+                                       const std::string& item_etag) {
+  // Changed since it was sent: still dirty. Its ETag is the one the next write goes over only
+  // when the bucket holds what was sent (the change was made to that); over a merge, the change
+  // lacks what the merge added, and the next write must merge again.
   auto statement = scoped(
-      "UPDATE captures SET item_sha256 = ?3 WHERE destination = ?1 AND name = ?2 AND item_json = "
-      "?4");
+      "UPDATE captures SET item_etag = ?6, "
+      "item_sha256 = CASE WHEN item_json = ?4 THEN ?3 ELSE item_sha256 END, "
+      "item_json = CASE WHEN item_json = ?4 THEN ?5 ELSE item_json END "
+      "WHERE destination = ?1 AND name = ?2 AND (item_json = ?4 OR ?4 = ?5)");
   if (!statement.ok()) return statement.take_error();
-  statement->bind(2, name).bind(3, item_sha256).bind(4, item_json);
+  statement->bind(2, name)
+      .bind(3, item_sha256)
+      .bind(4, item_json)
+      .bind(5, stored)
+      .bind(6, item_etag);
   return statement->run();
 }
 

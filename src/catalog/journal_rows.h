@@ -36,7 +36,7 @@ constexpr const char* kFileColumns =
 
 constexpr const char* kCaptureColumns =
     "name, pair_key, owner_sha256, item_key, item_sha256, date_path, item_json, claimed, "
-    "thumbnail_due";
+    "thumbnail_due, item_etag";
 
 inline std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -74,8 +74,8 @@ inline FileRecord read_file_record(const Statement& row) {
 }
 
 inline CaptureRecordRow read_capture(const Statement& row) {
-  return {row.text(0), row.text(1), row.text(2),         row.text(3),        row.text(4),
-          row.text(5), row.text(6), row.integer(7) != 0, row.integer(8) != 0};
+  return {row.text(0), row.text(1), row.text(2),         row.text(3),         row.text(4),
+          row.text(5), row.text(6), row.integer(7) != 0, row.integer(8) != 0, row.text(9)};
 }
 
 }  // namespace imgsync::catalog::journal_rows

@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS captures (
   item_json TEXT NOT NULL DEFAULT '',
   claimed INTEGER NOT NULL DEFAULT 0,
   thumbnail_due INTEGER NOT NULL DEFAULT 0,
+  item_etag TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (destination, name)
 );
 )sql";
@@ -202,14 +203,20 @@ Status JournalStore::migrate() {
 
 // Columns added to schema 2 after journals of it were written: added in place.
 Status JournalStore::add_columns_since() {
-  auto query = database_.prepare(
-      "SELECT COUNT(*) FROM pragma_table_info('captures') WHERE name = 'thumbnail_due'");
-  if (!query.ok()) return query.take_error();
-  auto row = query->step();
-  if (!row.ok()) return row.take_error();
-  if (*row && query->integer(0) > 0) return {};
-  return database_.execute(
-      "ALTER TABLE captures ADD COLUMN thumbnail_due INTEGER NOT NULL DEFAULT 0");
+  // Columns added to `captures` after schema 2 shipped, each with its default.
+  for (const char* column :
+       {"thumbnail_due INTEGER NOT NULL DEFAULT 0", "item_etag TEXT NOT NULL DEFAULT ''"}) {
+    const std::string_view name(column, std::string_view(column).find(' '));
+    auto query =
+        database_.prepare("SELECT COUNT(*) FROM pragma_table_info('captures') WHERE name = ?1");
+    if (!query.ok()) return query.take_error();
+    auto row = query->bind(1, name).step();
+    if (!row.ok()) return row.take_error();
+    if (*row && query->integer(0) > 0) continue;
+    auto added = database_.execute(fmt::format("ALTER TABLE captures ADD COLUMN {}", column));
+    if (!added.ok()) return added;
+  }
+  return {};
 }
 
 const char* JournalStore::scope() const {

@@ -91,6 +91,11 @@ struct CaptureRecordRow {
   bool claimed = false;
   // A file of the capture was uploaded and its thumbnail is not yet on the bucket.
   bool thumbnail_due = false;
+  // The server's ETag of the capture's Item as this journal last wrote or adopted it (empty:
+  // none yet). The next version goes up only over that one (If-Match): another writer of the
+  // capture (a machine with the same bytes on this prefix) changed it otherwise, and the two
+  // are merged first (app/item_merge.h).
+  std::string item_etag{};
 };
 
 struct StateCounts {
@@ -151,9 +156,13 @@ class JournalStore {
   Status set_thumbnail_uploaded(const std::string& name, const std::string& item_json);
   // No thumbnail can be made for the capture (a warning was given): none is due any more.
   Status clear_thumbnail_due(const std::string& name);
-  // Marks the Item uploaded, unless it changed since `item_json` was sent (then it stays dirty).
+  // Marks the Item uploaded as `stored` (the Item on the bucket: `item_json` itself, or it merged
+  // with another writer's), with its sha256 and the server's ETag; unless the capture's Item
+  // changed since `item_json` was sent: then it stays dirty, and takes the ETag only when
+  // `stored` is `item_json` (the next write goes over it; over a merge it merges again).
   Status set_item_uploaded(const std::string& name, const std::string& item_json,
-                           const std::string& item_sha256);
+                           const std::string& stored, const std::string& item_sha256,
+                           const std::string& item_etag);
   // In one transaction: the file is uploaded, its multipart state cleared, its capture's Item
   // replaced and marked for upload; `thumbnail_due`: the capture's thumbnail is to be made
   // (again) from this file.

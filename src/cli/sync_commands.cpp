@@ -292,12 +292,18 @@ int run_verify(const SyncCommandOptions& options) {
                                       {"items_checked", report->items_checked},
                                       {"problems", report->problems},
                                       {"queued_for_repair", report->queued_for_repair},
+                                      {"items_adopted", report->items_adopted},
                                       {"deep", options.deep}}
                            .dump());
   } else {
-    fmt::print("verified {} objects and {} Items{}: {} problems\n", report->objects_checked,
+    fmt::print("verified {} objects and {} Items{}: {} problems{}\n", report->objects_checked,
                report->items_checked, options.deep ? " (downloaded and hashed)" : "",
-               report->problems);
+               report->problems,
+               report->items_adopted == 0
+                   ? std::string()
+                   : fmt::format(" ({} Items extended by another writer of the same capture, "
+                                 "adopted)",
+                                 report->items_adopted));
   }
   return report->problems == 0 ? kExitOk : kExitSomeFailed;
 }

@@ -43,6 +43,7 @@ S3Request put_object(PutObjectRequest request) {
       object_request("PutObject", "PUT", std::move(request.bucket), std::move(request.key));
   put.headers = object_attribute_headers(request.attributes);
   if (request.if_none_match) put.headers.push_back({"If-None-Match", "*"});
+  if (!request.if_match.empty()) put.headers.push_back({"If-Match", request.if_match});
   put.body = std::move(request.body);
   return put;
 }

@@ -46,6 +46,9 @@ struct PutObjectRequest {
   Body body{};
   ObjectAttributes attributes{};
   bool if_none_match = false;  // If-None-Match: * : fail with kConflict if the key exists
+  // If-Match, sent as given (a quoted ETag; Ceph RGW compares it bare): fail with kConflict
+  // unless the object at the key has this ETag.
+  std::string if_match{};
 };
 
 struct PutObjectResult {

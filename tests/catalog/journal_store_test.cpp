@@ -298,6 +298,47 @@ PRAGMA user_version = 1;
   EXPECT_EQ(other->counts()->total, 0);
 }
 
+// A journal of the previous release has no item_etag: opening it adds the column, its captures
+// read with none (their next Item write only creates, and merges with what the bucket holds).
+// An Item recorded as uploaded keeps the bucket's version and ETag; one changed since it was
+// sent stays dirty.
+TEST(JournalStore, ItemETagIsAddedToAnEarlierJournalAndRecordedWithTheStoredItem) {
+  testing::ScratchDir dir;
+  {
+    auto journal = JournalStore::open(dir.path());
+    ASSERT_TRUE(journal.ok());
+    ASSERT_TRUE(journal
+                    ->upsert_capture({"cap", "/src|x", "ab", "metadata/x.json", "ff", "2026/05/01",
+                                      "{\"sent\":1}"})
+                    .ok());
+  }
+  {
+    auto database = Database::open(dir.path() / "journal.sqlite");
+    ASSERT_TRUE(database.ok());
+    ASSERT_TRUE(database->execute("ALTER TABLE captures DROP COLUMN item_etag").ok());
+  }
+  auto journal = JournalStore::open(dir.path());
+  ASSERT_TRUE(journal.ok()) << journal.error().describe();
+  auto capture = journal->capture_by_name("cap");
+  ASSERT_TRUE(capture.ok() && capture->has_value());
+  EXPECT_EQ((*capture)->item_etag, "");
+  EXPECT_EQ((*capture)->item_sha256, "ff");
+  ASSERT_TRUE(journal->mark_item_dirty("cap").ok());
+  // Changed since: stays dirty; over a merge the earlier ETag is kept, else the new one taken.
+  ASSERT_TRUE(journal->set_item_uploaded("cap", "{}", "{\"merged\":0}", "11", "e1").ok());
+  EXPECT_EQ((*journal->capture_by_name("cap"))->item_etag, "");
+  ASSERT_TRUE(journal->set_item_uploaded("cap", "{}", "{}", "11", "e1").ok());
+  EXPECT_EQ((*journal->capture_by_name("cap"))->item_etag, "e1");
+  EXPECT_EQ((*journal->capture_by_name("cap"))->item_json, "{\"sent\":1}");
+  EXPECT_EQ(journal->dirty_captures()->size(), 1u);
+  ASSERT_TRUE(journal->set_item_uploaded("cap", "{\"sent\":1}", "{\"merged\":1}", "22", "e2").ok());
+  capture = journal->capture_by_name("cap");
+  EXPECT_EQ((*capture)->item_json, "{\"merged\":1}");
+  EXPECT_EQ((*capture)->item_sha256, "22");
+  EXPECT_EQ((*capture)->item_etag, "e2");
+  EXPECT_TRUE(journal->dirty_captures()->empty());
+}
+
 TEST(JournalLock, ASecondHolderIsRefusedNamingTheFirst) {
   testing::ScratchDir dir;
   auto first = JournalLock::acquire(dir.path(), "imgsync watch");

@@ -378,6 +378,71 @@ TEST_F(SyncDestinationsTest, SameBytesInTwoFoldersKeepBothAssets) {
   EXPECT_TRUE(item["assets"].contains("enhanced")) << item.dump();
 }
 
+// Two machines with the same bytes on one prefix: each finds the name's claim naming its content,
+// so both hold the capture. Machine "full" has its raw and enhanced files, machine "part" only
+// the enhanced bytes (in another folder; its Item is created at another time). Whichever
+// writes the Item second, the bucket's Item names every asset of both, neither overwrites the
+// other's, and each machine's verify finds its Item sound (the second adopts it).
+TEST_F(SyncDestinationsTest, TwoMachinesWithTheSameBytesShareOneItem) {
+  const std::string bytes = sample("DSCN0038.jpg");
+  write_file(scratch_.path() / "full-raw" / "a" / "shot.jpg", bytes);
+  write_file(scratch_.path() / "full-enhanced" / "b" / "shot.jpg", bytes);
+  write_file(scratch_.path() / "part-enhanced" / "c" / "shot.jpg", bytes);
+  for (const bool full_first : {true, false}) {
+    const std::string prefix = full_first ? "full-first" : "part-first";
+    const std::string to = "s3://" + bucket() + "/" + prefix;
+    auto state_of = [&](const std::string& machine) {
+      return scratch_.path() / (prefix + "-state-" + machine);
+    };
+    auto args_for = [&](const std::string& machine, const std::string& command) {
+      std::vector<std::string> args{command, "--to", to, "--state-dir", state_of(machine).string(),
+                                    "--json"};
+      if (command != "sync") return args;
+      args.insert(args.begin() + 1, (scratch_.path() / (machine + "-enhanced")).string());
+      if (machine == "full") {
+        args.insert(args.end(), {"--raw", (scratch_.path() / "full-raw").string()});
+      }
+      return args;
+    };
+    for (const std::string& machine : full_first ? std::vector<std::string>{"full", "part"}
+                                                 : std::vector<std::string>{"part", "full"}) {
+      auto run = imgsync(args_for(machine, "sync"));
+      ASSERT_EQ(run.exit_code, 0) << prefix << " " << machine << ": " << run.err;
+    }
+    std::string item_key;
+    for (const std::string machine : {"full", "part"}) {
+      auto store = catalog::JournalStore::open(state_of(machine));
+      ASSERT_TRUE(store.ok());
+      auto records = store->all();
+      ASSERT_TRUE(records.ok() && !records->empty());
+      EXPECT_TRUE(item_key.empty() || item_key == records->front().item_key) << prefix;
+      item_key = records->front().item_key;
+    }
+    const std::string stored = body_of(bucket(), item_key);
+    auto item = nlohmann::json::parse(stored);
+    for (const char* slot : {"raw", "enhanced", "thumbnail"}) {
+      EXPECT_TRUE(item["assets"].contains(slot)) << prefix << ": no " << slot << " in " << stored;
+    }
+    for (const std::string machine : {"full", "part"}) {
+      // Each journal holds the Item the bucket holds: verify finds nothing to repair (the
+      // second writer of "full-first" adopted the first's Item when its own wrote nothing new;
+      // the first writer of "part-first" adopts the Item the second extended).
+      auto verified = imgsync(args_for(machine, "verify"));
+      EXPECT_EQ(verified.exit_code, 0) << prefix << " " << machine << ": " << verified.out;
+      EXPECT_EQ(summary_of(verified.out)["problems"], 0) << prefix << " " << machine;
+      auto capture = catalog::JournalStore::open(state_of(machine))
+                         ->capture_by_name(item["id"].get<std::string>());
+      ASSERT_TRUE(capture.ok() && capture->has_value()) << prefix << " " << machine;
+      EXPECT_EQ((*capture)->item_json, stored) << prefix << " " << machine;
+      // And a repeat sends no Item: neither rewrites the other's.
+      auto again = imgsync(args_for(machine, "sync"));
+      EXPECT_EQ(again.exit_code, 0) << again.err;
+      EXPECT_EQ(summary_of(again.out)["items_uploaded"], 0) << prefix << " " << machine;
+    }
+    EXPECT_EQ(body_of(bucket(), item_key), stored) << prefix;
+  }
+}
+
 TEST_F(SyncDestinationsTest, ResumeReadsEveryPageOfListParts) {
   write_file(source() / "big.jpg", big_jpeg(40, 5));
   const std::vector<std::string> multipart{
