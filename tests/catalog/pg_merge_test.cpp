@@ -158,16 +158,32 @@ TEST(PgItemIndex, BulkMergeIsMergeItemForEach) {
   EXPECT_EQ(counts->kept, 900);
 }
 
-// How many of the search indexes of `items` exist (bulk mode drops the 7 of them).
-std::int64_t search_indexes() {
+// A count the server gives for `sql` (-1, and a failure, when it cannot).
+std::int64_t count_of(const std::string& sql) {
   auto connection = PgConnection::connect({.url = PgServerEnvironment::info().url, .password = ""});
   EXPECT_TRUE(connection.ok());
-  auto counted = connection->query(
+  if (!connection.ok()) return -1;
+  auto counted = connection->query(sql);
+  EXPECT_TRUE(counted.ok()) << (counted.ok() ? "" : counted.error().message);
+  return counted.ok() ? counted->integer(0, 0) : -1;
+}
+
+// How many of the search indexes of `items` exist (bulk mode drops the 7 of them).
+std::int64_t search_indexes() {
+  return count_of(
       "SELECT count(*) FROM pg_indexes WHERE schemaname = 'imgsync' AND indexname IN "
       "('items_geom', 'items_span', 'items_place', 'items_datetime', 'items_utc', "
       "'items_local', 'items_tags')");
-  EXPECT_TRUE(counted.ok());
-  return counted.ok() ? counted->integer(0, 0) : -1;
+}
+
+// Rows of `items` that lie, in each partition's physical order, before one they follow in
+// items_cell's order (collection, cell, datetime, id): 0 once the table is laid out by place.
+std::int64_t rows_out_of_place_order() {
+  return count_of(
+      "SELECT count(*) FILTER (WHERE key < previous) FROM (SELECT key, lag(key) OVER (PARTITION "
+      "BY tableoid ORDER BY ctid) AS previous FROM (SELECT tableoid, ctid, ROW(collection, "
+      "imgsync.place_cell(latitude, longitude, utc_start_ms, utc_end_ms, local_ms), datetime, "
+      "id) AS key FROM imgsync.items WHERE latitude IS NOT NULL) AS keyed) AS ordered");
 }
 
 // Searches answer the same in bulk mode (every row read) and after it (the indexes built
@@ -188,6 +204,7 @@ TEST(PgItemIndex, BulkModeSetsTheSearchIndexesAsideAndBuildsThemAgain) {
   }
   ASSERT_TRUE(sqlite->merge_parsed(batch).ok());
   ASSERT_TRUE(pg->merge_parsed(batch).ok());
+  EXPECT_GT(rows_out_of_place_order(), 100) << "the Items arrive in no place order";
   auto same_answers = [&](int seed) {
     std::mt19937_64 random(seed);
     for (int round = 0; round < 60; ++round) {
@@ -205,6 +222,7 @@ TEST(PgItemIndex, BulkModeSetsTheSearchIndexesAsideAndBuildsThemAgain) {
   EXPECT_EQ(search_indexes(), 0);
   ASSERT_TRUE(pg->end_bulk_load().ok());
   EXPECT_EQ(search_indexes(), 7);
+  EXPECT_EQ(rows_out_of_place_order(), 0) << "the rows laid out by place, then time";
   same_answers(2);
   ASSERT_TRUE(other->begin_bulk_load().ok());
   EXPECT_EQ(search_indexes(), 0);
