@@ -64,6 +64,11 @@ class S3Client {
                                        Done<PutObjectResult> done);
   // One page. A vanished upload is kNotFound "NoSuchUpload" (Ceph RGW says NoSuchKey).
   void list_parts_async(const ListPartsRequest& request, Done<ListPartsPage> done);
+  // One page of the bucket's unfinished multipart uploads under request.prefix.
+  void list_multipart_uploads_async(const ListMultipartUploadsRequest& request,
+                                    Done<ListMultipartUploadsPage> done);
+  // The upload's id, once aborted.
+  void abort_multipart_upload_async(const MultipartUploadRef& upload, Done<std::string> done);
 
   // Objects.
   Result<PutObjectResult> put_object(PutObjectRequest request);

@@ -99,11 +99,31 @@ Result<PutObjectResult> S3Client::complete_multipart_upload(
   });
 }
 
+void S3Client::abort_multipart_upload_async(const MultipartUploadRef& upload,
+                                            Done<std::string> done) {
+  send_async(build::abort_multipart_upload(upload),
+             [id = upload.upload_id, done = std::move(done)](Result<HttpResponse> response) {
+               if (!response.ok()) return done(response.take_error());
+               done(id);
+             });
+}
+
 Status S3Client::abort_multipart_upload(const std::string& bucket, const std::string& key,
                                         const std::string& upload_id) {
-  auto response = send(build::abort_multipart_upload({bucket, key, upload_id}));
-  if (!response.ok()) return response.take_error();
+  auto aborted = wait_for<std::string>([&](Done<std::string> done) {
+    abort_multipart_upload_async({bucket, key, upload_id}, std::move(done));
+  });
+  if (!aborted.ok()) return aborted.take_error();
   return {};
+}
+
+void S3Client::list_multipart_uploads_async(const ListMultipartUploadsRequest& request,
+                                            Done<ListMultipartUploadsPage> done) {
+  send_async(build::list_multipart_uploads(request),
+             [done = std::move(done)](Result<HttpResponse> response) {
+               if (!response.ok()) return done(response.take_error());
+               done(xml::parse_list_multipart_uploads(response->body));
+             });
 }
 
 Result<std::vector<PartInfo>> S3Client::list_parts(const std::string& bucket,
@@ -130,9 +150,9 @@ Result<std::vector<MultipartUploadInfo>> S3Client::list_multipart_uploads(
   std::vector<MultipartUploadInfo> uploads;
   ListMultipartUploadsRequest request{.bucket = bucket, .prefix = prefix};
   while (true) {
-    auto response = send(build::list_multipart_uploads(request));
-    if (!response.ok()) return response.take_error();
-    auto page = xml::parse_list_multipart_uploads(response->body);
+    auto page = wait_for<ListMultipartUploadsPage>([&](Done<ListMultipartUploadsPage> done) {
+      list_multipart_uploads_async(request, std::move(done));
+    });
     if (!page.ok()) return page.take_error();
     uploads.insert(uploads.end(), page->uploads.begin(), page->uploads.end());
     if (!page->truncated || page->next_key_marker.empty()) break;

@@ -272,15 +272,30 @@ class Upload : public std::enable_shared_from_this<Upload> {
   // just replaced the object, so once it is complete every other unfinished upload of the key
   // goes: one ListMultipartUploads per file sent in parts. Failures here change nothing (sync's
   // next run sweeps abandoned uploads of the keys it knows).
+  // The key's other unfinished uploads (a CreateMultipartUpload sent again after its answer was
+  // lost, a writer that died) are aborted: listed and aborted as tasks of their own, ahead of new
+  // files (so a later upload of the key is not yet begun), never blocking the loop in the
+  // completion's callback as the synchronous calls did (their first page: 1000 of one key).
   void abort_other_uploads() {
-    auto uploads = client_.list_multipart_uploads(job_.bucket, job_.key);
-    if (!uploads.ok()) return;
-    for (const auto& upload : *uploads) {
-      if (upload.key != job_.key || upload.upload_id == upload_id_) continue;
-      spdlog::info("{}: aborting an unfinished upload of the same key ({})", job_.path.string(),
-                   upload.upload_id);
-      (void)client_.abort_multipart_upload(job_.bucket, upload.key, upload.upload_id);
-    }
+    auto self = shared_from_this();
+    queue_.push_urgent([self](TaskQueue::Finished finished) {
+      self->client_.list_multipart_uploads_async(
+          {.bucket = self->job_.bucket, .prefix = self->job_.key},
+          [self, finished](Result<s3::ListMultipartUploadsPage> page) {
+            finished();
+            if (!page.ok()) return;
+            for (const auto& upload : page->uploads) {
+              if (upload.key != self->job_.key || upload.upload_id == self->upload_id_) continue;
+              spdlog::info("{}: aborting an unfinished upload of the same key ({})",
+                           self->job_.path.string(), upload.upload_id);
+              self->queue_.push_urgent([self, upload](TaskQueue::Finished aborted) {
+                self->client_.abort_multipart_upload_async(
+                    {self->job_.bucket, upload.key, upload.upload_id},
+                    [aborted](Result<std::string>) { aborted(); });
+              });
+            }
+          });
+    });
   }
 
   void complete() {
