@@ -90,22 +90,23 @@ void ItemWriter::put(const std::shared_ptr<Attempt>& attempt, std::string body,
   auto request =
       small_object_put(config_, attempt->capture.item_key,
                        upload_attributes(config_, "application/geo+json", sha, ""), body);
+  auto& learnt = client_.conditional_writes();  // this server's, learnt while talking to it
   if (over_etag.empty()) {
     request.if_none_match = true;
-  } else if (!if_match_refused_) {
-    request.if_match = bare_etags_ ? over_etag : "\"" + over_etag + "\"";
+  } else if (!learnt.if_match_refused) {
+    request.if_match = learnt.if_match_bare ? over_etag : "\"" + over_etag + "\"";
   }
   client_.put_object_async(
-      std::move(request), [this, attempt, body = std::move(body), sha,
+      std::move(request), [this, attempt, body = std::move(body), sha, &learnt,
                            over_etag = std::move(over_etag)](Result<s3::PutObjectResult> put) {
         if (put.ok()) {
           return attempt->done(ItemWritten{body, sha, put->etag, attempt->merged, true});
         }
-        if (!over_etag.empty() && !if_match_refused_ &&
+        if (!over_etag.empty() && !learnt.if_match_refused &&
             (put.error().http_status == 501 || put.error().s3_code == "NotImplemented")) {
           // A store without If-Match on PutObject: written over whatever is there from now on,
           // as before conditional Item writes (verify still adopts another writer's Item).
-          if_match_refused_ = true;
+          learnt.if_match_refused = true;
           return this->put(attempt, body, over_etag);
         }
         if (!is_conflict(put.error())) return attempt->done(put.take_error());
@@ -131,9 +132,10 @@ void ItemWriter::read_theirs(const std::shared_ptr<Attempt>& attempt, std::strin
           return put(attempt, attempt->capture.item_json, "");
         }
         if (!got.ok()) return attempt->done(got.take_error());
-        if (!sent_over.empty() && got->info.etag == sent_over && !bare_etags_) {
+        auto& learnt = client_.conditional_writes();
+        if (!sent_over.empty() && got->info.etag == sent_over && !learnt.if_match_bare) {
           // Refused over the very ETag it holds: the store compares If-Match bare.
-          bare_etags_ = true;
+          learnt.if_match_bare = true;
           return put(attempt, std::move(sent), sent_over);
         }
         auto theirs = json::parse(got->body, nullptr, false);

@@ -57,11 +57,6 @@ class ItemWriter {
 
   const config::AppConfig& config_;
   s3::S3Client& client_;
-  // The store compares If-Match with the bare ETag (Ceph RGW): learnt from a 412 over an object
-  // whose ETag is the one sent; every later If-Match is sent bare.
-  bool bare_etags_ = false;
-  // The store answers If-Match with 501 NotImplemented: Items are written without it.
-  bool if_match_refused_ = false;
 };
 
 }  // namespace imgsync::app

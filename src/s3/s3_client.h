@@ -39,6 +39,14 @@ class S3Client {
   const s3::S3Settings& settings() const { return settings_; }
   HttpEngine& engine() { return *engine_; }
 
+  // What was learnt of this server's conditional writes while talking to it, kept for the
+  // client's life (a watch daemon's, across its runs); read and set on the engine's thread.
+  struct ConditionalWrites {
+    bool if_match_bare = false;     // compares If-Match with the bare ETag (Ceph RGW 16)
+    bool if_match_refused = false;  // answers If-Match on PutObject with 501 NotImplemented
+  };
+  ConditionalWrites& conditional_writes() { return conditional_writes_; }
+
   template <typename T>
   using Done = std::function<void(Result<T>)>;
 
@@ -160,6 +168,7 @@ class S3Client {
   std::unique_ptr<HttpEngine> engine_;
   RetryPolicy retry_policy_;
   std::chrono::seconds clock_offset_{0};
+  ConditionalWrites conditional_writes_;
 };
 
 }  // namespace imgsync::s3
