@@ -271,11 +271,9 @@ class Upload : public std::enable_shared_from_this<Upload> {
   // uploads to (sync: the capture's claimed name; search's export: its own report key) and has
   // just replaced the object, so once it is complete every other unfinished upload of the key
   // goes: one ListMultipartUploads per file sent in parts. Failures here change nothing (sync's
-  // next run sweeps abandoned uploads of the keys it knows).
-  // The key's other unfinished uploads (a CreateMultipartUpload sent again after its answer was
-  // lost, a writer that died) are aborted: listed and aborted as tasks of their own, ahead of new
-  // files (so a later upload of the key is not yet begun), never blocking the loop in the
-  // completion's callback as the synchronous calls did (their first page: 1000 of one key).
+  // next run sweeps abandoned uploads of the keys it knows). Listed (the first page: 1000 of one
+  // key) and aborted in tasks of their own, ahead of new files (so a later upload of the key is
+  // not yet begun), never holding the loop in the completion's callback.
   void abort_other_uploads() {
     auto self = shared_from_this();
     queue_.push_urgent([self](TaskQueue::Finished finished) {
